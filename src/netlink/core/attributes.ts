@@ -1,0 +1,95 @@
+// Zero-copy attribute reader: a cursor over a byte range. next() moves to
+// the following attribute; accessors read its payload in place. Every bound
+// is checked, so bad input raises DecodeError, never RangeError.
+import { NLA_F_NESTED, NLA_HDRLEN, NLA_TYPE_MASK } from './constants.js';
+import { DecodeError } from './errors.js';
+
+/** An attribute netnest does not interpret, kept so nothing is lost. */
+export interface RawAttribute {
+  type: number;
+  nested?: boolean;
+  /** Payload bytes (a view into the received datagram). */
+  data: Buffer;
+}
+
+export class AttrReader {
+  /** Attribute type without the NESTED / NET_BYTEORDER bits. */
+  type = 0;
+  /** True when the kernel set NLA_F_NESTED. */
+  nestedFlag = false;
+  /** Payload position and length in buf. */
+  off = 0;
+  len = 0;
+  private pos: number;
+
+  constructor(readonly buf: Buffer, start: number, readonly end: number) {
+    if (start < 0 || end > buf.length || start > end) throw new DecodeError('attribute range outside the buffer', start);
+    this.pos = start;
+  }
+
+  static of(buf: Buffer): AttrReader {
+    return new AttrReader(buf, 0, buf.length);
+  }
+
+  next(): boolean {
+    const rem = this.end - this.pos;
+    if (rem === 0) return false;
+    if (rem < NLA_HDRLEN) throw new DecodeError(`${rem} trailing bytes after the last attribute`, this.pos);
+    const nlaLen = this.buf.readUInt16LE(this.pos);
+    const rawType = this.buf.readUInt16LE(this.pos + 2);
+    if (nlaLen < NLA_HDRLEN || nlaLen > rem) {
+      throw new DecodeError(`attribute type ${rawType & NLA_TYPE_MASK} has length ${nlaLen}, ${rem} bytes left`, this.pos);
+    }
+    this.type = rawType & NLA_TYPE_MASK;
+    this.nestedFlag = (rawType & NLA_F_NESTED) !== 0;
+    this.off = this.pos + NLA_HDRLEN;
+    this.len = nlaLen - NLA_HDRLEN;
+    this.pos = Math.min((this.pos + nlaLen + 3) & ~3, this.end);
+    return true;
+  }
+
+  private need(n: number, what: string): void {
+    if (this.len < n) throw new DecodeError(`attribute type ${this.type}: ${what} needs ${n} bytes, has ${this.len}`, this.off);
+  }
+
+  u8(): number { this.need(1, 'u8'); return this.buf[this.off]!; }
+  u16(): number { this.need(2, 'u16'); return this.buf.readUInt16LE(this.off); }
+  u16be(): number { this.need(2, 'u16'); return this.buf.readUInt16BE(this.off); }
+  u32(): number { this.need(4, 'u32'); return this.buf.readUInt32LE(this.off); }
+  s32(): number { this.need(4, 's32'); return this.buf.readInt32LE(this.off); }
+  u32be(): number { this.need(4, 'u32'); return this.buf.readUInt32BE(this.off); }
+  u64(): bigint { this.need(8, 'u64'); return this.buf.readBigUInt64LE(this.off); }
+  /** A u64 as a number when it fits exactly (counters, lifetimes). */
+  u64n(): number {
+    this.need(8, 'u64');
+    const lo = this.buf.readUInt32LE(this.off);
+    const hi = this.buf.readUInt32LE(this.off + 4);
+    return hi * 0x100000000 + lo;
+  }
+
+  /** A string attribute; the kernel NUL-terminates, a missing NUL is accepted. */
+  string(): string {
+    let e = this.off + this.len;
+    const nul = this.buf.indexOf(0, this.off);
+    if (nul !== -1 && nul < e) e = nul;
+    return this.buf.toString('utf8', this.off, e);
+  }
+
+  /** The payload as a view (no copy). */
+  bytes(): Buffer { return this.buf.subarray(this.off, this.off + this.len); }
+
+  /** The payload as a copy, for values kept after the datagram is released. */
+  copy(): Buffer { return Buffer.from(this.bytes()); }
+
+  flag(): true { return true; }
+
+  /** A reader over this attribute's payload. */
+  nested(): AttrReader { return new AttrReader(this.buf, this.off, this.off + this.len); }
+
+  /** The attribute as kept for unknown types. */
+  raw(): RawAttribute {
+    const a: RawAttribute = { type: this.type, data: this.copy() };
+    if (this.nestedFlag) a.nested = true;
+    return a;
+  }
+}

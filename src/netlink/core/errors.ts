@@ -1,0 +1,178 @@
+// Every failure netnest raises is a NetnestError with a stable `code`.
+import { constants as osConstants } from 'node:os';
+
+const errnoNames = new Map<number, string>();
+for (const [name, value] of Object.entries(osConstants.errno)) {
+  // EWOULDBLOCK/EAGAIN and EDEADLOCK/EDEADLK share numbers; keep the common name.
+  if (!errnoNames.has(value)) errnoNames.set(value, name);
+}
+
+/** Name of a positive errno value, e.g. 17 -> "EEXIST". */
+export function errnoName(errno: number): string {
+  return errnoNames.get(errno) ?? `E${errno}`;
+}
+
+const errnoDescriptions: Record<string, string> = {
+  EPERM: 'Operation not permitted', ENOENT: 'No such file or directory', ESRCH: 'No such process',
+  EINTR: 'Interrupted system call', EIO: 'Input/output error', ENXIO: 'No such device or address',
+  E2BIG: 'Argument list too long', EBADF: 'Bad file descriptor', EAGAIN: 'Resource temporarily unavailable',
+  ENOMEM: 'Cannot allocate memory', EACCES: 'Permission denied', EFAULT: 'Bad address', EBUSY: 'Device or resource busy',
+  EEXIST: 'File exists', EXDEV: 'Invalid cross-device link', ENODEV: 'No such device', ENOTDIR: 'Not a directory',
+  EINVAL: 'Invalid argument', ENFILE: 'Too many open files in system', EMFILE: 'Too many open files',
+  ENOSPC: 'No space left on device', ERANGE: 'Numerical result out of range', ENAMETOOLONG: 'File name too long',
+  ENOBUFS: 'No buffer space available', EOPNOTSUPP: 'Operation not supported', EAFNOSUPPORT: 'Address family not supported by protocol',
+  EADDRINUSE: 'Address already in use', EADDRNOTAVAIL: 'Cannot assign requested address', ENETUNREACH: 'Network is unreachable',
+  EHOSTUNREACH: 'No route to host', ENOTSUP: 'Operation not supported', EMSGSIZE: 'Message too long',
+  EPROTONOSUPPORT: 'Protocol not supported', ENOTCONN: 'Transport endpoint is not connected',
+};
+
+/** Base class: every error netnest raises. `code` is stable and documented. */
+export class NetnestError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** Input rejected before anything was sent to the kernel. */
+export class ValidationError extends NetnestError {
+  /** The caller's field that is wrong, as a path (`peer.name`, `local`). */
+  readonly field: string | undefined;
+  constructor(message: string, field?: string) {
+    super('ERR_INVALID_ARGUMENT', field ? `${field}: ${message}` : message);
+    this.field = field;
+  }
+}
+
+/** Bytes that are not valid netlink: truncated, bad lengths, wrong sizes. */
+export class DecodeError extends NetnestError {
+  readonly offset: number | undefined;
+  constructor(message: string, offset?: number) {
+    super('ERR_NETLINK_DECODE', offset === undefined ? message : `${message} (at byte ${offset})`);
+    this.offset = offset;
+  }
+}
+
+export interface KernelErrorDetails {
+  /** Positive errno value. */
+  errno: number;
+  /** Description of the request that failed, e.g. "RTM_NEWLINK veth v0". */
+  request: string;
+  /** The kernel's extended-ACK message, when it sent one. */
+  extackMessage?: string | undefined;
+  /** Byte offset of the offending attribute in the request (extended ACK). */
+  extackOffset?: number | undefined;
+  /** The caller's field that produced the attribute at extackOffset. */
+  field?: string | undefined;
+  /** Attribute type the kernel says is missing (NLMSGERR_ATTR_MISS_TYPE). */
+  missingType?: number | undefined;
+}
+
+/** The kernel refused a request. `code` is the errno name (EEXIST, EINVAL...). */
+export class NetlinkError extends NetnestError {
+  readonly errno: number;
+  readonly errnoName: string;
+  readonly request: string;
+  readonly extackMessage: string | undefined;
+  readonly extackOffset: number | undefined;
+  readonly field: string | undefined;
+  readonly missingType: number | undefined;
+
+  constructor(d: KernelErrorDetails, code?: string, message?: string) {
+    const name = errnoName(d.errno);
+    super(code ?? name, message ?? NetlinkError.format(d));
+    this.errno = d.errno;
+    this.errnoName = name;
+    this.request = d.request;
+    this.extackMessage = d.extackMessage;
+    this.extackOffset = d.extackOffset;
+    this.field = d.field;
+    this.missingType = d.missingType;
+  }
+
+  static format(d: KernelErrorDetails): string {
+    const name = errnoName(d.errno);
+    const desc = errnoDescriptions[name];
+    let msg = `${d.request}: ${name}${desc ? ` (${desc})` : ''}`;
+    if (d.extackMessage) msg += `: ${d.extackMessage}`;
+    if (d.field) msg += ` [field: ${d.field}]`;
+    else if (d.extackOffset !== undefined) msg += ` [attribute at offset ${d.extackOffset}]`;
+    if (d.missingType !== undefined) msg += ` [missing attribute type ${d.missingType}]`;
+    return msg;
+  }
+}
+
+/** The kernel lacks a link kind (dummy, vrf, vlan, bond on some kernels). */
+export class UnsupportedLinkKindError extends NetlinkError {
+  readonly kind: string;
+  constructor(kind: string, d: KernelErrorDetails) {
+    super(d, 'ERR_LINK_KIND_UNSUPPORTED',
+      `${d.request}: the kernel does not support link kind '${kind}' ` +
+      `(${kernelOption(kind)} is not enabled in this kernel; ${errnoName(d.errno)}` +
+      `${d.extackMessage ? `: ${d.extackMessage}` : ''})`);
+    this.kind = kind;
+  }
+}
+
+/** The kernel config option that provides a link kind, for error messages and test skips. */
+export function kernelOption(kind: string): string {
+  const options: Record<string, string> = {
+    dummy: 'CONFIG_DUMMY', vrf: 'CONFIG_NET_VRF', vlan: 'CONFIG_VLAN_8021Q', bond: 'CONFIG_BONDING',
+    veth: 'CONFIG_VETH', bridge: 'CONFIG_BRIDGE', macvlan: 'CONFIG_MACVLAN', vxlan: 'CONFIG_VXLAN',
+    ifb: 'CONFIG_IFB', tun: 'CONFIG_TUN',
+  };
+  return options[kind] ?? `the kernel module for '${kind}'`;
+}
+
+/** The socket's receive buffer overflowed: replies or events were lost. */
+export class OverrunError extends NetnestError {
+  readonly request: string | undefined;
+  constructor(message: string, request?: string) {
+    super('ERR_NETLINK_OVERRUN', request ? `${request}: ${message}` : message);
+    this.request = request;
+  }
+}
+
+/** A dump kept changing under us (NLM_F_DUMP_INTR) more times than allowed. */
+export class DumpInterruptedError extends NetnestError {
+  readonly request: string;
+  readonly attempts: number;
+  constructor(request: string, attempts: number) {
+    super('ERR_DUMP_INTERRUPTED',
+      `${request}: the kernel marked the dump inconsistent (NLM_F_DUMP_INTR) ` +
+      `${attempts} time${attempts === 1 ? '' : 's'}; the objects changed while they were being listed`);
+    this.request = request;
+    this.attempts = attempts;
+  }
+}
+
+export class TimeoutError extends NetnestError {
+  readonly request: string;
+  constructor(request: string, ms: number) {
+    super('ERR_NETLINK_TIMEOUT', `${request}: no reply from the kernel within ${ms} ms`);
+    this.request = request;
+  }
+}
+
+export class SocketClosedError extends NetnestError {
+  readonly request: string | undefined;
+  constructor(request?: string) {
+    super('ERR_SOCKET_CLOSED', request ? `${request}: the netlink socket was closed` : 'the netlink socket is closed');
+    this.request = request;
+  }
+}
+
+/** A system call (setns, unshare, setsockopt...) failed. `code` is the errno name. */
+export class SyscallError extends NetnestError {
+  readonly syscall: string;
+  readonly errno: number;
+  constructor(syscall: string, errno: number, detail?: string) {
+    const name = errnoName(errno);
+    const desc = errnoDescriptions[name];
+    super(name, `${syscall}${detail ? ` ${detail}` : ''} failed: ${name}${desc ? ` (${desc})` : ''}`);
+    this.syscall = syscall;
+    this.errno = errno;
+  }
+}

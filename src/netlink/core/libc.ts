@@ -1,0 +1,53 @@
+// libc through koffi, loaded once on first use. Socket options that the
+// `netlink` package does not expose are set with these.
+import { createRequire } from 'node:module';
+import { SyscallError } from './errors.js';
+
+const require = createRequire(import.meta.url);
+
+type KoffiFn = (...args: unknown[]) => number;
+interface Koffi {
+  load(name: string): { func(decl: string): KoffiFn };
+  errno(): number;
+}
+
+let koffi: Koffi | undefined;
+let lib: ReturnType<Koffi['load']> | undefined;
+const fns = new Map<string, KoffiFn>();
+
+/** A libc function by its C declaration, bound once. */
+export function libcFunction(decl: string): KoffiFn {
+  let f = fns.get(decl);
+  if (!f) {
+    koffi ??= require('koffi') as Koffi;
+    lib ??= koffi.load('libc.so.6');
+    f = lib.func(decl);
+    fns.set(decl, f);
+  }
+  return f;
+}
+
+/** errno of the last failed libc call made through koffi. */
+export function lastErrno(): number {
+  return koffi!.errno();
+}
+
+/** Calls a libc function that returns -1 on failure, raising SyscallError. */
+export function check(name: string, result: number, detail?: string): number {
+  if (result === -1) throw new SyscallError(name, lastErrno(), detail);
+  return result;
+}
+
+export function setsockoptInt(fd: number, level: number, option: number, value: number): void {
+  const setsockopt = libcFunction('int setsockopt(int, int, int, const void *, uint32_t)');
+  const v = Buffer.alloc(4);
+  v.writeInt32LE(value);
+  check('setsockopt', setsockopt(fd, level, option, v, 4), `(level ${level}, option ${option})`);
+}
+
+export function getsockoptInt(fd: number, level: number, option: number): number {
+  const getsockopt = libcFunction('int getsockopt(int, int, int, _Out_ void *, _Inout_ uint32_t *)');
+  const out = Buffer.alloc(4);
+  check('getsockopt', getsockopt(fd, level, option, out, [4]), `(level ${level}, option ${option})`);
+  return out.readInt32LE(0);
+}

@@ -1,0 +1,570 @@
+// The netlink transport: one socket, many requests in flight.
+//
+// Requests are encoded by the caller with seq 0; the socket patches in a
+// sequence number, batches everything queued in the same tick into one
+// sendmsg (an iovec array), and matches replies to requests by seq. At most
+// `maxInFlight` requests wait for replies at once, so the kernel's ACKs always
+// fit in the receive buffer. Dumps run one at a time (the kernel allows one
+// per socket) and stream their messages as an async iterable.
+import { closeSync, openSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import {
+  NETLINK_CAP_ACK, NETLINK_EXT_ACK, NETLINK_GET_STRICT_CHK, NETLINK_ROUTE, NLM_F_ACK, NLM_F_DUMP,
+  NLM_F_DUMP_INTR, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, SO_RCVBUF, SO_RCVBUFFORCE,
+  SO_SNDBUF, SO_SNDBUFFORCE, SOL_NETLINK, SOL_SOCKET,
+} from './constants.js';
+import {
+  DecodeError, DumpInterruptedError, NetlinkError, NetnestError, OverrunError, SocketClosedError, SyscallError,
+  TimeoutError,
+} from './errors.js';
+import { findNetlinkFd } from './fd.js';
+import { check, getsockoptInt, libcFunction, setsockoptInt } from './libc.js';
+import { decodeDone, decodeError, MessageReader } from './message.js';
+import { fieldAt, type FieldMark } from './writer.js';
+
+const require = createRequire(import.meta.url);
+
+/** What the transport needs of a raw netlink socket (the `netlink` package's, or a fake in tests). */
+export interface RawSocket {
+  send(msg: Uint8Array | Uint8Array[], options: { port?: number } | undefined, cb: (err?: Error) => void): void;
+  on(event: 'message', fn: (msg: Buffer, rinfo: { port: number }) => void): unknown;
+  on(event: 'truncatedMessage', fn: (msg: Buffer, rinfo: { port: number }) => void): unknown;
+  on(event: 'error', fn: (err: Error & { code?: string; errno?: number }) => void): unknown;
+  address(): { port: number };
+  close(): void;
+  ref(): void;
+  unref(): void;
+  addMembership(group: number): void;
+  dropMembership(group: number): void;
+}
+
+/** One encoded request: a single netlink message whose seq the socket fills in. */
+export interface Request {
+  bytes: Buffer;
+  /** Human description for errors: "RTM_NEWLINK veth v0". */
+  describe: string;
+  /** Where the encoder put each caller field, to name the one the kernel rejects. */
+  marks?: readonly FieldMark[];
+  /** Maps kernel errors to richer ones (e.g. an unsupported link kind). */
+  mapError?: (err: NetlinkError) => Error;
+}
+
+export interface SocketOptions {
+  protocol?: number;
+  /** Receive buffer in bytes (SO_RCVBUFFORCE, falling back to SO_RCVBUF). Default 8 MiB. */
+  receiveBufferSize?: number;
+  /** Send buffer in bytes. Default 1 MiB. */
+  sendBufferSize?: number;
+  /** Requests awaiting replies at once; the rest queue. Default 1024. */
+  maxInFlight?: number;
+  /** Fail a request with no reply after this many ms. Default: no timeout (the kernel always answers). */
+  timeoutMs?: number;
+  /** How many times list() re-runs a dump the kernel marked inconsistent. Default 5. */
+  dumpRetries?: number;
+  /** Multicast groups to join (for event sockets). */
+  groups?: number[];
+  /** Use this raw socket instead of opening one (tests). Socket options are then not set. */
+  raw?: RawSocket;
+  /**
+   * Open the socket in the network namespace behind this fd (switching the
+   * thread there just for the socket() call). The socket stays bound to it.
+   */
+  netns?: number;
+}
+
+export interface DumpOptions {
+  /** What to do when the kernel marks the dump inconsistent (NLM_F_DUMP_INTR): throw after the last item (default) or ignore. */
+  interrupted?: 'throw' | 'ignore';
+}
+
+export interface SocketStats {
+  sent: number;
+  sendCalls: number;
+  received: number;
+  /** Replies whose seq matched no request (late replies to timed-out or overrun requests). */
+  unmatched: number;
+  overruns: number;
+}
+
+type Waiter = {
+  seq: number;
+  req: Request;
+  /** Data messages received for this seq (views into their datagrams). */
+  replies: Buffer[];
+  resolve: (msgs: Buffer[]) => void;
+  reject: (err: Error) => void;
+  timer: NodeJS.Timeout | undefined;
+  dump: DumpState | undefined;
+};
+
+class DumpState {
+  queue: Buffer[] = [];
+  done = false;
+  interrupted = false;
+  error: Error | undefined;
+  /** The consumer stopped early: drop what is left until NLMSG_DONE. */
+  discard = false;
+  wake: (() => void) | undefined;
+  notify(): void {
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  }
+}
+
+// Keep one sendmsg well below the default send buffer (the kernel refuses a
+// datagram larger than sk_sndbuf - 32 with EMSGSIZE).
+const MAX_BATCH_BYTES = 64 * 1024;
+
+export class NetlinkSocket {
+  readonly protocol: number;
+  /** The socket's file descriptor (undefined for injected raw sockets). */
+  readonly fd: number | undefined;
+  readonly stats: SocketStats = { sent: 0, sendCalls: 0, received: 0, unmatched: 0, overruns: 0 };
+  /** Called with multicast messages (seq 0 from the kernel) and overrun errors of event sockets. */
+  onNotification: ((msg: Buffer) => void) | undefined;
+  onOverrun: ((err: OverrunError) => void) | undefined;
+
+  private readonly raw: RawSocket;
+  private readonly port: number;
+  private seq = Math.floor(Math.random() * 0x7fffffff) + 1;
+  private readonly waiting = new Map<number, Waiter>();
+  private readonly queued: Waiter[] = [];
+  private queuedHead = 0;
+  private readonly dumpQueue: Waiter[] = [];
+  private activeDump: Waiter | undefined;
+  private inFlight = 0;
+  private flushScheduled = false;
+  private closed = false;
+  private referenced = false;
+  private readonly maxInFlight: number;
+  private readonly timeoutMs: number | undefined;
+  private readonly dumpRetries: number;
+
+  private constructor(raw: RawSocket, protocol: number, fd: number | undefined, opts: SocketOptions) {
+    this.raw = raw;
+    this.protocol = protocol;
+    this.fd = fd;
+    this.port = raw.address().port;
+    this.maxInFlight = opts.maxInFlight ?? 1024;
+    this.timeoutMs = opts.timeoutMs;
+    this.dumpRetries = opts.dumpRetries ?? 5;
+    raw.on('message', (msg, rinfo) => this.receive(msg, rinfo.port));
+    raw.on('truncatedMessage', (msg, rinfo) => {
+      if (rinfo.port === 0) this.failAll(new DecodeError(`received a truncated datagram (${msg.length} bytes kept)`));
+    });
+    raw.on('error', (err) => this.rawError(err));
+    raw.unref(); // idle sockets never keep the process alive
+  }
+
+  /**
+   * Opens a socket in the calling thread's network namespace (synchronous, so a
+   * caller switched into another namespace can open one and switch back at once).
+   */
+  static open(opts: SocketOptions = {}): NetlinkSocket {
+    const protocol = opts.protocol ?? NETLINK_ROUTE;
+    if (opts.raw) return new NetlinkSocket(opts.raw, protocol, undefined, opts);
+    if (opts.netns !== undefined) {
+      const { netns, ...rest } = opts;
+      return inNamespace(netns, () => NetlinkSocket.open(rest));
+    }
+    const { RawNetlinkSocket } = require('netlink') as { RawNetlinkSocket: new (p: number, o?: object) => RawSocket };
+    let raw: RawSocket;
+    try {
+      raw = new RawNetlinkSocket(protocol, {});
+    } catch (e) {
+      const err = e as { errno?: number; message?: string };
+      throw err.errno ? new SyscallError('socket', Math.abs(err.errno)) : e;
+    }
+    try {
+      const fd = findNetlinkFd(protocol, raw.address().port);
+      // Extended ACKs carry the kernel's message and the offending attribute;
+      // CAP_ACK keeps error replies short; STRICT_CHK makes dump filters real.
+      setsockoptInt(fd, SOL_NETLINK, NETLINK_EXT_ACK, 1);
+      setsockoptInt(fd, SOL_NETLINK, NETLINK_CAP_ACK, 1);
+      setsockoptInt(fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, 1);
+      forceBuffer(fd, SO_RCVBUFFORCE, SO_RCVBUF, opts.receiveBufferSize ?? 8 * 1024 * 1024);
+      forceBuffer(fd, SO_SNDBUFFORCE, SO_SNDBUF, opts.sendBufferSize ?? 1024 * 1024);
+      for (const g of opts.groups ?? []) raw.addMembership(g);
+      return new NetlinkSocket(raw, protocol, fd, opts);
+    } catch (e) {
+      raw.close();
+      throw e;
+    }
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Port id the kernel knows this socket by. */
+  get portId(): number {
+    return this.port;
+  }
+
+  /** Number of requests sent and not yet answered, plus those queued. */
+  get pending(): number {
+    return this.inFlight + (this.queued.length - this.queuedHead) + this.dumpQueue.length;
+  }
+
+  getOption(level: number, option: number): number {
+    if (this.fd === undefined) throw new NetnestError('ERR_SOCKET_FD', 'socket has no known file descriptor');
+    return getsockoptInt(this.fd, level, option);
+  }
+
+  addMembership(group: number): void {
+    this.raw.addMembership(group);
+  }
+
+  dropMembership(group: number): void {
+    this.raw.dropMembership(group);
+  }
+
+  /** Keeps the process alive while this socket waits for notifications. */
+  hold(on: boolean): void {
+    this.holding = on;
+    this.updateRef();
+  }
+  private holding = false;
+
+  /**
+   * Sends a request with NLM_F_ACK and resolves with the data messages the
+   * kernel sent before its ACK (none for most changes, the object for a get).
+   */
+  request(req: Request): Promise<Buffer[]> {
+    if (this.closed) return Promise.reject(new SocketClosedError(req.describe));
+    const flags = req.bytes.readUInt16LE(6);
+    req.bytes.writeUInt16LE(flags | NLM_F_REQUEST | NLM_F_ACK, 6);
+    return new Promise<Buffer[]>((resolve, reject) => {
+      this.queued.push({ seq: 0, req, replies: [], resolve, reject, timer: undefined, dump: undefined });
+      this.pump();
+    });
+  }
+
+  /** Streams the messages of a dump; memory holds only what the consumer has not read yet. */
+  dump(req: Request, opts: DumpOptions = {}): AsyncIterableIterator<Buffer> {
+    const flags = req.bytes.readUInt16LE(6);
+    req.bytes.writeUInt16LE(flags | NLM_F_REQUEST | NLM_F_DUMP, 6);
+    const state = new DumpState();
+    let started = false;
+    let finished = false;
+    const start = (): void => {
+      started = true;
+      if (this.closed) {
+        state.error = new SocketClosedError(req.describe);
+        state.done = true;
+        return;
+      }
+      const w: Waiter = {
+        seq: 0, req, replies: [], timer: undefined, dump: state,
+        resolve: () => { state.done = true; state.notify(); },
+        reject: (err) => { state.error = err; state.done = true; state.notify(); },
+      };
+      this.dumpQueue.push(w);
+      this.pump();
+    };
+    let head = 0;
+    const iterator: AsyncIterableIterator<Buffer> = {
+      [Symbol.asyncIterator]() { return iterator; },
+      next: async (): Promise<IteratorResult<Buffer>> => {
+        if (!started) start();
+        for (;;) {
+          if (head < state.queue.length) {
+            const msg = state.queue[head]!;
+            state.queue[head++] = undefined as unknown as Buffer;
+            if (head > 1024 && head * 2 > state.queue.length) {
+              state.queue = state.queue.slice(head);
+              head = 0;
+            }
+            return { value: msg, done: false };
+          }
+          if (finished) return { value: undefined, done: true };
+          if (state.done) {
+            finished = true;
+            if (state.error) throw state.error;
+            if (state.interrupted && opts.interrupted !== 'ignore') throw new DumpInterruptedError(req.describe, 1);
+            return { value: undefined, done: true };
+          }
+          await new Promise<void>((r) => { state.wake = r; });
+        }
+      },
+      return: async (): Promise<IteratorResult<Buffer>> => {
+        finished = true;
+        state.discard = true;
+        state.queue = [];
+        head = 0;
+        return { value: undefined, done: true };
+      },
+    };
+    return iterator;
+  }
+
+  /**
+   * Runs a dump to the end and decodes every message. When the kernel marks
+   * the dump inconsistent it is run again, up to `dumpRetries` times, then
+   * DumpInterruptedError: never a silently inconsistent list.
+   */
+  async list<T>(req: Request, decode: (msg: Buffer) => T | undefined): Promise<T[]> {
+    const bytes = Buffer.from(req.bytes); // each attempt sends a fresh copy
+    for (let attempt = 1; ; attempt++) {
+      const out: T[] = [];
+      try {
+        for await (const msg of this.dump({ ...req, bytes: Buffer.from(bytes) })) {
+          const v = decode(msg);
+          if (v !== undefined) out.push(v);
+        }
+        return out;
+      } catch (e) {
+        if (!(e instanceof DumpInterruptedError)) throw e;
+        if (attempt > this.dumpRetries) throw new DumpInterruptedError(req.describe, attempt);
+      }
+    }
+  }
+
+  /** Closes the socket; whatever is pending fails with SocketClosedError. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const waiters = [...this.waiting.values(), ...this.queued.slice(this.queuedHead), ...this.dumpQueue];
+    this.waiting.clear();
+    this.queued.length = 0;
+    this.queuedHead = 0;
+    this.dumpQueue.length = 0;
+    this.activeDump = undefined;
+    this.inFlight = 0;
+    for (const w of waiters) this.settle(w, new SocketClosedError(w.req.describe));
+    this.raw.close();
+  }
+
+  private nextSeq(): number {
+    this.seq = (this.seq + 1) >>> 0;
+    if (this.seq === 0) this.seq = 1;
+    return this.seq;
+  }
+
+  /** Moves queued requests into flight, up to the window, and schedules a flush. */
+  private toSend: Waiter[] = [];
+  private pump(): void {
+    if (this.closed) return;
+    if (!this.activeDump && this.dumpQueue.length > 0 && this.inFlight < this.maxInFlight) {
+      const d = this.dumpQueue.shift()!;
+      this.activeDump = d;
+      this.launch(d);
+    }
+    while (this.inFlight < this.maxInFlight && this.queuedHead < this.queued.length) {
+      const w = this.queued[this.queuedHead]!;
+      this.queued[this.queuedHead++] = undefined as unknown as Waiter;
+      this.launch(w);
+    }
+    if (this.queuedHead > 0 && this.queuedHead === this.queued.length) {
+      this.queued.length = 0;
+      this.queuedHead = 0;
+    }
+    this.updateRef();
+    if (this.toSend.length > 0 && !this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(() => this.flush());
+    }
+  }
+
+  private launch(w: Waiter): void {
+    w.seq = this.nextSeq();
+    while (this.waiting.has(w.seq)) w.seq = this.nextSeq();
+    w.req.bytes.writeUInt32LE(w.seq, 8);
+    this.waiting.set(w.seq, w);
+    this.inFlight++;
+    if (this.timeoutMs !== undefined && !w.dump) {
+      const ms = this.timeoutMs;
+      w.timer = setTimeout(() => {
+        if (this.waiting.get(w.seq) !== w) return;
+        this.forget(w);
+        w.reject(new TimeoutError(w.req.describe, ms));
+        this.pump();
+      }, ms);
+    }
+    this.toSend.push(w);
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.closed) return;
+    const all = this.toSend;
+    this.toSend = [];
+    let i = 0;
+    while (i < all.length) {
+      const batch: Waiter[] = [];
+      const bufs: Buffer[] = [];
+      let bytes = 0;
+      while (i < all.length && (batch.length === 0 || bytes + all[i]!.req.bytes.length <= MAX_BATCH_BYTES)) {
+        const w = all[i++]!;
+        batch.push(w);
+        bufs.push(w.req.bytes);
+        bytes += w.req.bytes.length;
+      }
+      this.stats.sendCalls++;
+      this.stats.sent += batch.length;
+      this.raw.send(bufs.length === 1 ? bufs[0]! : bufs, { port: 0 }, (err) => {
+        if (!err) return;
+        const e = err as Error & { errno?: number };
+        for (const w of batch) {
+          if (this.waiting.get(w.seq) !== w) continue;
+          this.forget(w);
+          this.settle(w, new SyscallError('sendmsg', Math.abs(e.errno ?? 5), w.req.describe));
+        }
+        this.pump();
+      });
+    }
+  }
+
+  private forget(w: Waiter): void {
+    if (this.waiting.get(w.seq) === w) {
+      this.waiting.delete(w.seq);
+      this.inFlight--;
+    }
+    if (w.timer) clearTimeout(w.timer);
+    if (this.activeDump === w) this.activeDump = undefined;
+  }
+
+  private settle(w: Waiter, err: Error | undefined): void {
+    if (w.timer) clearTimeout(w.timer);
+    if (err) w.reject(err);
+    else w.resolve(w.replies);
+  }
+
+  private updateRef(): void {
+    const want = this.holding || this.waiting.size > 0 || this.queued.length > this.queuedHead || this.dumpQueue.length > 0;
+    if (want === this.referenced || this.closed) return;
+    this.referenced = want;
+    if (want) this.raw.ref();
+    else this.raw.unref();
+  }
+
+  private receive(buf: Buffer, fromPort: number): void {
+    if (fromPort !== 0 || this.closed) return; // only the kernel talks to us
+    this.stats.received++;
+    const r = new MessageReader(buf);
+    let touched = false;
+    try {
+      while (r.next()) {
+        const w = r.seq === 0 ? undefined : this.waiting.get(r.seq);
+        if (!w) {
+          if (r.seq === 0 && r.type !== NLMSG_ERROR && r.type !== NLMSG_DONE) this.onNotification?.(r.message());
+          else this.stats.unmatched++;
+          continue;
+        }
+        touched = this.dispatch(w, r) || touched;
+      }
+    } catch (e) {
+      this.failAll(e instanceof Error ? e : new DecodeError(String(e)));
+      return;
+    }
+    if (touched) this.pump();
+  }
+
+  /** Handles one message for a waiter; true when the waiter finished. */
+  private dispatch(w: Waiter, r: MessageReader): boolean {
+    const d = w.dump;
+    if (r.type === NLMSG_ERROR) {
+      const e = decodeError(r.buf, r.off, r.end, r.flags);
+      this.forget(w);
+      if (e.errno === 0) {
+        if (d) d.done = true;
+        this.settle(w, undefined);
+      } else {
+        this.settle(w, this.kernelError(w.req, e));
+      }
+      return true;
+    }
+    if (r.type === NLMSG_DONE && (d || r.flags & 0x2)) {
+      const e = decodeDone(r.buf, r.off, r.end, r.flags);
+      if (r.flags & NLM_F_DUMP_INTR && d) d.interrupted = true;
+      this.forget(w);
+      this.settle(w, e.errno !== 0 ? this.kernelError(w.req, e) : undefined);
+      return true;
+    }
+    if (r.type === NLMSG_NOOP) return false;
+    if (r.type === NLMSG_OVERRUN) {
+      this.forget(w);
+      this.settle(w, new OverrunError('the kernel reported NLMSG_OVERRUN: data was lost', w.req.describe));
+      return true;
+    }
+    if (d) {
+      if (r.flags & NLM_F_DUMP_INTR) d.interrupted = true;
+      if (!d.discard) {
+        d.queue.push(r.message());
+        d.notify();
+      }
+      return false;
+    }
+    w.replies.push(r.message());
+    return false;
+  }
+
+  private kernelError(req: Request, e: ReturnType<typeof decodeError>): Error {
+    const field = e.extackOffset !== undefined && req.marks ? fieldAt(req.marks, e.extackOffset) : undefined;
+    const missingField = e.missingNestOffset !== undefined && req.marks ? fieldAt(req.marks, e.missingNestOffset) : undefined;
+    const err = new NetlinkError({
+      errno: e.errno,
+      request: req.describe,
+      extackMessage: e.extackMessage,
+      extackOffset: e.extackOffset,
+      field: field ?? missingField,
+      missingType: e.missingType,
+    });
+    return req.mapError ? req.mapError(err) : err;
+  }
+
+  private rawError(err: Error & { code?: string; errno?: number }): void {
+    if (err.code === 'ENOBUFS' || Math.abs(err.errno ?? 0) === 105) {
+      // The receive buffer overflowed: some replies are gone and we cannot know which.
+      this.stats.overruns++;
+      const overrun = new OverrunError(
+        'receive buffer overrun (ENOBUFS): the kernel dropped replies; the outcome of this request is unknown');
+      const lost = [...this.waiting.values()];
+      for (const w of lost) {
+        this.forget(w);
+        this.settle(w, new OverrunError(overrun.message, w.req.describe));
+      }
+      this.onOverrun?.(overrun);
+      this.pump();
+      return;
+    }
+    this.failAll(err.errno ? new SyscallError('recvmsg', Math.abs(err.errno)) : err);
+  }
+
+  private failAll(err: Error): void {
+    for (const w of [...this.waiting.values()]) {
+      this.forget(w);
+      this.settle(w, err);
+    }
+    this.pump();
+  }
+}
+
+const CLONE_NEWNET = 0x40000000;
+
+/** Runs fn with the calling thread switched into the namespace behind fd; always switches back. */
+function inNamespace<T>(fd: number, fn: () => T): T {
+  const setns = libcFunction('int setns(int, int)');
+  const home = openSync('/proc/thread-self/ns/net', 'r');
+  try {
+    check('setns', setns(fd, CLONE_NEWNET), `(fd ${fd})`);
+    try {
+      return fn();
+    } finally {
+      check('setns', setns(home, CLONE_NEWNET), '(back to the original namespace)');
+    }
+  } finally {
+    closeSync(home);
+  }
+}
+
+function forceBuffer(fd: number, force: number, plain: number, size: number): void {
+  try {
+    setsockoptInt(fd, SOL_SOCKET, force, size);
+  } catch (e) {
+    // Without CAP_NET_ADMIN only the sysctl-capped size can be had.
+    if (!(e instanceof SyscallError) || e.code !== 'EPERM') throw e;
+    setsockoptInt(fd, SOL_SOCKET, plain, size);
+  }
+}

@@ -1,0 +1,339 @@
+// Addresses (`ip addr`): the Address type, its encoder and decoder,
+// constants, and the operations (list, add, replace, del) bound to a socket.
+import { AttrReader, type RawAttribute } from '../core/attributes.js';
+import { DecodeError, ValidationError } from '../core/errors.js';
+import type { NetlinkSocket, Request } from '../core/socket.js';
+import { NetlinkWriter } from '../core/writer.js';
+import {
+  AF_INET, AF_INET6, AF_UNSPEC, RT_SCOPE_HOST, RT_SCOPE_LINK, RT_SCOPE_NOWHERE, RT_SCOPE_SITE, RT_SCOPE_UNIVERSE,
+  RTM_DELADDR, RTM_GETADDR, RTM_NEWADDR, scopeName, type ScopeName,
+} from './constants.js';
+import { afOf, describe, expectFamily, familyOf, formatAddress, parseAddress, type Family, type ParsedAddress } from './inet.js';
+import type { LinkApi, LinkRef } from './link.js';
+
+// IFA_* (if_addr.h)
+export const IFA_ADDRESS = 1;
+export const IFA_LOCAL = 2;
+export const IFA_LABEL = 3;
+export const IFA_BROADCAST = 4;
+export const IFA_ANYCAST = 5;
+export const IFA_CACHEINFO = 6;
+export const IFA_MULTICAST = 7;
+export const IFA_FLAGS = 8;
+export const IFA_RT_PRIORITY = 9;
+export const IFA_PROTO = 11;
+
+/** IFA_F_* by the word `ip addr` uses for them. */
+export const ADDRESS_FLAGS = {
+  secondary: 0x01, nodad: 0x02, optimistic: 0x04, dadfailed: 0x08, home: 0x10, deprecated: 0x20,
+  tentative: 0x40, permanent: 0x80, mngtmpaddr: 0x100, noprefixroute: 0x200, autojoin: 0x400, stable_privacy: 0x800,
+} as const;
+export type AddressFlag = keyof typeof ADDRESS_FLAGS;
+
+/** Flags a caller may set; the others are the kernel's to report. */
+const SETTABLE_FLAGS: readonly AddressFlag[] = ['nodad', 'optimistic', 'home', 'mngtmpaddr', 'noprefixroute', 'autojoin'];
+
+/** Lifetimes of 0xffffffff mean "forever". */
+export const INFINITY_LIFE_TIME = 0xffffffff;
+
+/** An address as the kernel reports it. Names follow `ip addr` / `ip -j addr`. */
+export interface Address {
+  family: Family;
+  /** Index of the link (`dev`). */
+  index: number;
+  prefixlen: number;
+  scope: ScopeName | number;
+  flags: AddressFlag[];
+  /** The address itself (IFA_LOCAL, or IFA_ADDRESS when there is no IFA_LOCAL, as for IPv6). */
+  local: string;
+  /** The other end of a point-to-point address, when it differs from local. */
+  peer?: string;
+  broadcast?: string;
+  anycast?: string;
+  label?: string;
+  /** Seconds; 0xffffffff is forever. */
+  valid_lft?: number;
+  preferred_lft?: number;
+  metric?: number;
+  proto?: number;
+  /** Attributes netnest does not interpret, kept so newer kernels never break decoding. */
+  unknown?: RawAttribute[];
+}
+
+/** `ip addr add LOCAL/LEN dev DEV [peer P] [broadcast B|+] [label L] [scope S] [flags] [valid_lft] [preferred_lft]` */
+export interface AddressSpec {
+  dev: LinkRef;
+  /** "10.0.0.1/24" or "2001:db8::1/64"; a bare address is /32 or /128 (unless peer gives the length). */
+  local: string;
+  /** Point-to-point peer, "10.0.0.2/32". */
+  peer?: string;
+  /** Broadcast address, or '+' to compute it from local and prefix length as `ip` does. */
+  broadcast?: string;
+  anycast?: string;
+  label?: string;
+  scope?: ScopeName | number;
+  flags?: AddressFlag[];
+  /** Seconds or 'forever'. */
+  valid_lft?: number | 'forever';
+  preferred_lft?: number | 'forever';
+  /** Metric of the prefix route (IFA_RT_PRIORITY). */
+  metric?: number;
+  proto?: number;
+}
+
+export interface AddressDelSpec {
+  dev: LinkRef;
+  local: string;
+  peer?: string;
+  label?: string;
+}
+
+export interface AddressListFilter {
+  family?: Family;
+  /** Only addresses of this link (a kernel-side filter). */
+  dev?: LinkRef;
+}
+
+const scopeValues: Record<string, number> = {
+  global: RT_SCOPE_UNIVERSE, universe: RT_SCOPE_UNIVERSE, site: RT_SCOPE_SITE, link: RT_SCOPE_LINK, host: RT_SCOPE_HOST,
+  nowhere: RT_SCOPE_NOWHERE,
+};
+
+export function parseScope(scope: unknown, field: string): number {
+  if (typeof scope === 'number' && Number.isInteger(scope) && scope >= 0 && scope <= 255) return scope;
+  if (typeof scope === 'string' && scope in scopeValues) return scopeValues[scope]!;
+  throw new ValidationError(`unknown scope ${describe(scope)} (global, site, link, host, nowhere or 0..255)`, field);
+}
+
+function lifetime(v: unknown, field: string): number {
+  if (v === 'forever') return INFINITY_LIFE_TIME;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > INFINITY_LIFE_TIME) {
+    throw new ValidationError(`expected seconds (0..4294967295) or 'forever', got ${describe(v)}`, field);
+  }
+  return v;
+}
+
+function validateLabel(label: unknown, field: string): string {
+  if (typeof label !== 'string' || label.length === 0 || Buffer.byteLength(label) > 15) {
+    throw new ValidationError(`label must be 1..15 bytes, got ${describe(label)}`, field);
+  }
+  return label;
+}
+
+// ----------------------------------------------------------------- encoding
+
+interface Prepared {
+  family: Family;
+  prefixlen: number;
+  local: ParsedAddress;
+  peer: ParsedAddress | undefined;
+}
+
+function prepare(spec: { local: string; peer?: string | undefined }): Prepared {
+  if (spec === null || typeof spec !== 'object') throw new ValidationError(`expected an address spec object, got ${describe(spec)}`);
+  const local = parseAddress(spec?.local, 'local');
+  let prefixlen = local.prefixlen ?? (local.family === 4 ? 32 : 128);
+  let peer: ParsedAddress | undefined;
+  if (spec.peer !== undefined) {
+    if (local.prefixlen !== undefined) {
+      throw new ValidationError(`with a peer, the prefix length goes on the peer ('${spec.peer}'), not on local`, 'local');
+    }
+    peer = parseAddress(spec.peer, 'peer');
+    expectFamily(peer, local.family, 'peer', spec.peer);
+    prefixlen = peer.prefixlen ?? (local.family === 4 ? 32 : 128);
+  }
+  return { family: local.family, prefixlen, local, peer };
+}
+
+function ifaddrmsg(w: NetlinkWriter, family: Family | 0, prefixlen: number, flags: number, scope: number, index: number): void {
+  w.u8(family === 0 ? AF_UNSPEC : afOf(family));
+  w.u8(prefixlen);
+  w.u8(flags);
+  w.u8(scope);
+  w.u32(index);
+}
+
+function broadcastOf(local: Buffer, prefixlen: number): Buffer {
+  const b = Buffer.from(local);
+  for (let bit = prefixlen; bit < 32; bit++) b[bit >> 3]! |= 0x80 >> (bit & 7);
+  return b;
+}
+
+/** Encodes `ip addr add` (or replace). `index` is the resolved `dev`. */
+export function encodeAddressAdd(spec: AddressSpec, index: number, replace = false): Request {
+  const p = prepare(spec);
+  let flags = 0;
+  for (const f of spec.flags ?? []) {
+    if (!SETTABLE_FLAGS.includes(f)) throw new ValidationError(`address flag ${describe(f)} cannot be set (settable: ${SETTABLE_FLAGS.join(', ')})`, 'flags');
+    flags |= ADDRESS_FLAGS[f];
+  }
+  const scope = spec.scope === undefined ? RT_SCOPE_UNIVERSE : parseScope(spec.scope, 'scope');
+  const w = new NetlinkWriter(128);
+  w.beginMessage(RTM_NEWADDR, replace ? 0x400 | 0x100 : 0x400 | 0x200); // CREATE|REPLACE or CREATE|EXCL
+  // Like iproute2: flags that fit the u8 header field go there, others in IFA_FLAGS.
+  ifaddrmsg(w, p.family, p.prefixlen, flags <= 0xff ? flags : 0, scope, index);
+  w.attrBytes(IFA_LOCAL, p.local.bytes, 'local');
+  if (flags > 0xff) w.attrU32(IFA_FLAGS, flags, 'flags');
+  if (spec.label !== undefined) {
+    if (p.family !== 4) throw new ValidationError('labels exist for IPv4 addresses only', 'label');
+    w.attrString(IFA_LABEL, validateLabel(spec.label, 'label'), 'label');
+  }
+  w.attrBytes(IFA_ADDRESS, (p.peer ?? p.local).bytes, p.peer ? 'peer' : 'local');
+  if (spec.broadcast !== undefined) {
+    if (p.family !== 4) throw new ValidationError('broadcast addresses exist for IPv4 only', 'broadcast');
+    if (spec.broadcast === '+') {
+      w.attrBytes(IFA_BROADCAST, broadcastOf(p.local.bytes, p.prefixlen), 'broadcast');
+    } else {
+      const b = parseAddress(spec.broadcast, 'broadcast', { prefix: 'forbidden' });
+      expectFamily(b, 4, 'broadcast', spec.broadcast);
+      w.attrBytes(IFA_BROADCAST, b.bytes, 'broadcast');
+    }
+  }
+  if (spec.anycast !== undefined) {
+    const a = parseAddress(spec.anycast, 'anycast', { prefix: 'forbidden' });
+    expectFamily(a, p.family, 'anycast', spec.anycast);
+    w.attrBytes(IFA_ANYCAST, a.bytes, 'anycast');
+  }
+  if (spec.valid_lft !== undefined || spec.preferred_lft !== undefined) {
+    const valid = spec.valid_lft === undefined ? INFINITY_LIFE_TIME : lifetime(spec.valid_lft, 'valid_lft');
+    const preferred = spec.preferred_lft === undefined ? valid : lifetime(spec.preferred_lft, 'preferred_lft');
+    if (preferred > valid) throw new ValidationError(`preferred_lft (${preferred}) is greater than valid_lft (${valid})`, 'preferred_lft');
+    const t = w.beginNested(IFA_CACHEINFO, 'valid_lft');
+    w.u32(preferred);
+    w.u32(valid);
+    w.u32(0);
+    w.u32(0);
+    w.endNested(t);
+  }
+  if (spec.metric !== undefined) {
+    const m = spec.metric;
+    if (!Number.isInteger(m) || m < 0 || m > 0xffffffff) throw new ValidationError(`expected an integer metric, got ${describe(m)}`, 'metric');
+    w.attrU32(IFA_RT_PRIORITY, m, 'metric');
+  }
+  if (spec.proto !== undefined) {
+    if (!Number.isInteger(spec.proto) || spec.proto < 0 || spec.proto > 255) throw new ValidationError('proto must be 0..255', 'proto');
+    w.attrU8(IFA_PROTO, spec.proto, 'proto');
+  }
+  w.endMessage();
+  return { bytes: w.toBuffer(), describe: `RTM_NEWADDR ${spec.local}${spec.peer ? ` peer ${spec.peer}` : ''} dev ${spec.dev}`, marks: w.marks };
+}
+
+export function encodeAddressDel(spec: AddressDelSpec, index: number): Request {
+  const p = prepare(spec);
+  const w = new NetlinkWriter(96);
+  w.beginMessage(RTM_DELADDR, 0);
+  ifaddrmsg(w, p.family, p.prefixlen, 0, 0, index);
+  w.attrBytes(IFA_LOCAL, p.local.bytes, 'local');
+  if (spec.label !== undefined) w.attrString(IFA_LABEL, validateLabel(spec.label, 'label'), 'label');
+  w.attrBytes(IFA_ADDRESS, (p.peer ?? p.local).bytes, p.peer ? 'peer' : 'local');
+  w.endMessage();
+  return { bytes: w.toBuffer(), describe: `RTM_DELADDR ${spec.local} dev ${spec.dev}`, marks: w.marks };
+}
+
+/** A dump request; with strict checking the kernel filters by family and index itself. */
+export function encodeAddressDump(filter: { family?: Family; index?: number } = {}): Request {
+  const w = new NetlinkWriter(32);
+  w.beginMessage(RTM_GETADDR, 0);
+  ifaddrmsg(w, filter.family ?? 0, 0, 0, 0, filter.index ?? 0);
+  w.endMessage();
+  return { bytes: w.toBuffer(), describe: 'RTM_GETADDR dump' };
+}
+
+// ----------------------------------------------------------------- decoding
+
+const flagList = Object.entries(ADDRESS_FLAGS) as [AddressFlag, number][];
+
+/** Decodes one RTM_NEWADDR/RTM_DELADDR message (header included). */
+export function decodeAddress(msg: Buffer): Address {
+  if (msg.length < 24) throw new DecodeError(`address message of ${msg.length} bytes is shorter than nlmsghdr + ifaddrmsg`);
+  const len = msg.readUInt32LE(0);
+  if (len > msg.length || len < 24) throw new DecodeError(`address message length ${len} does not fit ${msg.length} bytes`);
+  return decodeAddressAt(msg, 16, len);
+}
+
+export function decodeAddressAt(buf: Buffer, off: number, end: number): Address {
+  const af = buf[off]!;
+  const family = familyOf(af);
+  if (!family) throw new DecodeError(`address family ${af} is neither AF_INET nor AF_INET6`, off);
+  let rawFlags = buf[off + 2]!;
+  const out: Address = {
+    family, prefixlen: buf[off + 1]!, scope: scopeName(buf[off + 3]!), index: buf.readUInt32LE(off + 4), flags: [], local: '',
+  };
+  let address: string | undefined;
+  let local: string | undefined;
+  let unknown: RawAttribute[] | undefined;
+  const r = new AttrReader(buf, off + 8, end);
+  while (r.next()) {
+    switch (r.type) {
+      case IFA_ADDRESS: address = ipOf(r, family); break;
+      case IFA_LOCAL: local = ipOf(r, family); break;
+      case IFA_LABEL: out.label = r.string(); break;
+      case IFA_BROADCAST: out.broadcast = ipOf(r, family); break;
+      case IFA_ANYCAST: out.anycast = ipOf(r, family); break;
+      case IFA_FLAGS: rawFlags = r.u32(); break;
+      case IFA_CACHEINFO:
+        if (r.len < 16) throw new DecodeError(`IFA_CACHEINFO of ${r.len} bytes`, r.off);
+        out.preferred_lft = r.buf.readUInt32LE(r.off);
+        out.valid_lft = r.buf.readUInt32LE(r.off + 4);
+        break;
+      case IFA_RT_PRIORITY: out.metric = r.u32(); break;
+      case IFA_PROTO: out.proto = r.u8(); break;
+      default: (unknown ??= []).push(r.raw());
+    }
+  }
+  out.local = local ?? address ?? '';
+  if (local !== undefined && address !== undefined && address !== local) out.peer = address;
+  for (const [name, bit] of flagList) if (rawFlags & bit) out.flags.push(name);
+  if (unknown) out.unknown = unknown;
+  return out;
+}
+
+function ipOf(r: AttrReader, family: Family): string {
+  const want = family === 4 ? 4 : 16;
+  if (r.len !== want) throw new DecodeError(`IPv${family} address attribute type ${r.type} has ${r.len} bytes`, r.off);
+  return formatAddress(r.buf, r.off, want);
+}
+
+// --------------------------------------------------------------- operations
+
+/** `ip addr` bound to one socket: list, add, replace, del. */
+export class AddressApi {
+  constructor(private readonly sock: NetlinkSocket, private readonly links: LinkApi) {}
+
+  /** `ip addr show [dev DEV]`, IPv4 and IPv6 unless `family` says one. */
+  async list(filter: AddressListFilter = {}): Promise<Address[]> {
+    if (filter.family !== undefined && filter.family !== 4 && filter.family !== 6) {
+      throw new ValidationError(`family must be 4 or 6, got ${describe(filter.family)}`, 'family');
+    }
+    const index = filter.dev === undefined ? undefined : await this.links.index(filter.dev);
+    return this.sock.list(encodeAddressDump({
+      ...(filter.family !== undefined && { family: filter.family }), ...(index !== undefined && { index }),
+    }), decodeAddress);
+  }
+
+  /** `ip addr add`: EEXIST if the address is there already. */
+  async add(spec: AddressSpec): Promise<void> {
+    const req = encodeAddressAdd(spec, 0); // bad input fails here, before any lookup
+    await this.sock.request(withIndex(req, await this.links.index(spec.dev)));
+  }
+
+  /** `ip addr replace`: adds, or updates lifetimes/flags of an existing address. */
+  async replace(spec: AddressSpec): Promise<void> {
+    const req = encodeAddressAdd(spec, 0, true);
+    await this.sock.request(withIndex(req, await this.links.index(spec.dev)));
+  }
+
+  /** `ip addr del`. */
+  async del(spec: AddressDelSpec): Promise<void> {
+    const req = encodeAddressDel(spec, 0);
+    await this.sock.request(withIndex(req, await this.links.index(spec.dev)));
+  }
+}
+
+/** Fills in ifa_index (after nlmsghdr: family, prefixlen, flags, scope, then the u32 index). */
+function withIndex(req: Request, index: number): Request {
+  req.bytes.writeUInt32LE(index, 16 + 4);
+  return req;
+}
+
+export { AF_INET, AF_INET6 };

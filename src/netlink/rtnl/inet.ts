@@ -1,0 +1,136 @@
+// IP and MAC addresses: user input is validated with `ip-address`; the wire
+// formats (4/16 bytes, 6-byte MACs) are read and written here, on the hot path,
+// without allocating more than the result.
+import { Address4, Address6 } from 'ip-address';
+import { ValidationError } from '../core/errors.js';
+import { AF_INET, AF_INET6 } from './constants.js';
+
+export type Family = 4 | 6;
+
+export interface ParsedAddress {
+  family: Family;
+  bytes: Buffer;
+  /** Present when the input had "/len". */
+  prefixlen?: number;
+}
+
+/** Parses "10.0.0.1", "10.0.0.1/24", "2001:db8::1/64". `field` names the caller's field in errors. */
+export function parseAddress(input: unknown, field: string, opts: { prefix?: 'allowed' | 'forbidden' } = {}): ParsedAddress {
+  if (typeof input !== 'string' || input.length === 0) {
+    throw new ValidationError(`expected an IP address string, got ${describe(input)}`, field);
+  }
+  const slash = input.indexOf('/');
+  const addr = slash === -1 ? input : input.slice(0, slash);
+  const lenText = slash === -1 ? undefined : input.slice(slash + 1);
+  if (lenText !== undefined && opts.prefix === 'forbidden') {
+    throw new ValidationError(`'${input}' has a prefix length; a plain address is expected here`, field);
+  }
+  let family: Family;
+  let bytes: Buffer;
+  if (addr.includes(':')) {
+    if (!Address6.isValid(addr) || addr.includes('%')) throw new ValidationError(`'${input}' is not a valid IPv6 address`, field);
+    family = 6;
+    bytes = Buffer.from(new Address6(addr).toUnsignedByteArray());
+    if (bytes.length < 16) bytes = Buffer.concat([Buffer.alloc(16 - bytes.length), bytes]);
+  } else {
+    if (!Address4.isValid(addr) || !/^\d+\.\d+\.\d+\.\d+$/.test(addr)) {
+      throw new ValidationError(`'${input}' is not a valid IPv4 address`, field);
+    }
+    family = 4;
+    bytes = Buffer.from(new Address4(addr).toArray());
+  }
+  const out: ParsedAddress = { family, bytes };
+  if (lenText !== undefined) out.prefixlen = parsePrefixLength(lenText, family, field);
+  return out;
+}
+
+export function parsePrefixLength(value: unknown, family: Family, field: string): number {
+  const max = family === 4 ? 32 : 128;
+  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > max) {
+    throw new ValidationError(`prefix length ${describe(value)} is out of range for IPv${family} (0..${max})`, field);
+  }
+  return n;
+}
+
+/** Checks that an address is of the family the request is about. */
+export function expectFamily(a: ParsedAddress, family: Family, field: string, input: string): void {
+  if (a.family !== family) {
+    throw new ValidationError(`'${input}' is an IPv${a.family} address, but this request is IPv${family}`, field);
+  }
+}
+
+export function familyOf(af: number): Family | undefined {
+  return af === AF_INET ? 4 : af === AF_INET6 ? 6 : undefined;
+}
+
+export function afOf(family: Family): number {
+  return family === 4 ? AF_INET : AF_INET6;
+}
+
+/** Formats 4 or 16 bytes as iproute2 (inet_ntop) prints them; other lengths as hex. */
+export function formatAddress(buf: Buffer, off = 0, len = buf.length - off): string {
+  if (len === 4) return `${buf[off]}.${buf[off + 1]}.${buf[off + 2]}.${buf[off + 3]}`;
+  if (len === 16) return formatIPv6(buf, off);
+  return formatHex(buf, off, len);
+}
+
+function formatIPv6(b: Buffer, off: number): string {
+  const w = new Array<number>(8);
+  for (let i = 0; i < 8; i++) w[i] = b.readUInt16BE(off + i * 2);
+  // Longest run of zero words (length >= 2) becomes "::", as RFC 5952 and glibc do.
+  let bestBase = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8;) {
+    if (w[i] !== 0) { i++; continue; }
+    let j = i;
+    while (j < 8 && w[j] === 0) j++;
+    if (j - i > bestLen) { bestBase = i; bestLen = j - i; }
+    i = j;
+  }
+  if (bestLen < 2) bestBase = -1;
+  // glibc prints IPv4-mapped and IPv4-compatible addresses with a dotted tail.
+  const dotted = bestBase === 0 && (bestLen === 6 || (bestLen === 5 && w[5] === 0xffff));
+  let s = '';
+  for (let i = 0; i < 8; i++) {
+    if (i === bestBase) {
+      s += i === 0 ? '::' : ':';
+      i += bestLen - 1;
+      continue;
+    }
+    if (dotted && i === 6) {
+      s += `${b[off + 12]}.${b[off + 13]}.${b[off + 14]}.${b[off + 15]}`;
+      break;
+    }
+    s += w[i]!.toString(16);
+    if (i < 7) s += ':';
+  }
+  return s;
+}
+
+function formatHex(b: Buffer, off: number, len: number): string {
+  let s = '';
+  for (let i = 0; i < len; i++) s += (i ? ':' : '') + b[off + i]!.toString(16).padStart(2, '0');
+  return s;
+}
+
+const macPattern = /^[0-9a-fA-F]{1,2}(:[0-9a-fA-F]{1,2}){5}$/;
+
+/** Parses "02:00:00:00:00:01" into 6 bytes. */
+export function parseMac(input: unknown, field: string): Buffer {
+  if (typeof input !== 'string' || !macPattern.test(input)) {
+    throw new ValidationError(`${describe(input)} is not a MAC address (expected six hex bytes like 02:00:00:00:00:01)`, field);
+  }
+  return Buffer.from(input.split(':').map((x) => parseInt(x, 16)));
+}
+
+/** Formats link-layer addresses as iproute2 does (lowercase hex bytes joined by ':'). */
+export function formatLinkAddress(buf: Buffer, off = 0, len = buf.length - off): string {
+  return formatHex(buf, off, len);
+}
+
+export function describe(v: unknown): string {
+  if (typeof v === 'string') return `'${v}'`;
+  if (v === undefined) return 'nothing';
+  try { return JSON.stringify(v) ?? String(v); } catch { return String(v); }
+}

@@ -1,0 +1,329 @@
+// Kind-specific link data (IFLA_INFO_DATA): one codec per kind, named and
+// shaped after `ip link add ... type KIND ...`. veth lives in link.ts because
+// its peer is a whole link message.
+import { AttrReader, type RawAttribute } from '../core/attributes.js';
+import { DecodeError, ValidationError } from '../core/errors.js';
+import type { NetlinkWriter } from '../core/writer.js';
+import { formatAddress, formatLinkAddress, parseAddress } from './inet.js';
+
+// Kinds netnest knows how to create; the last four are absent from some kernels.
+export const LINK_KINDS = ['veth', 'bridge', 'macvlan', 'vxlan', 'ifb', 'tun', 'dummy', 'vlan', 'vrf', 'bond'] as const;
+export type LinkKind = (typeof LINK_KINDS)[number];
+
+// --- bridge (IFLA_BR_*) ---
+const IFLA_BR_FORWARD_DELAY = 1;
+const IFLA_BR_HELLO_TIME = 2;
+const IFLA_BR_MAX_AGE = 3;
+const IFLA_BR_AGEING_TIME = 4;
+const IFLA_BR_STP_STATE = 5;
+const IFLA_BR_PRIORITY = 6;
+const IFLA_BR_VLAN_FILTERING = 7;
+const IFLA_BR_MCAST_SNOOPING = 23;
+
+/** `ip link add NAME type bridge ...`. Times are in centiseconds, as the kernel keeps them. */
+export interface BridgeData {
+  forward_delay?: number;
+  hello_time?: number;
+  max_age?: number;
+  ageing_time?: number;
+  stp_state?: number;
+  priority?: number;
+  vlan_filtering?: boolean;
+  mcast_snooping?: boolean;
+  /** Attributes netnest does not interpret. */
+  unknown?: RawAttribute[];
+}
+
+// --- macvlan ---
+const IFLA_MACVLAN_MODE = 1;
+const IFLA_MACVLAN_FLAGS = 2;
+const macvlanModes = { private: 1, vepa: 2, bridge: 4, passthru: 8, source: 16 } as const;
+export type MacvlanMode = keyof typeof macvlanModes;
+
+export interface MacvlanData {
+  mode?: MacvlanMode;
+  flags?: number;
+  unknown?: RawAttribute[];
+}
+
+// --- vxlan ---
+const IFLA_VXLAN_ID = 1;
+const IFLA_VXLAN_GROUP = 2;
+const IFLA_VXLAN_LINK = 3;
+const IFLA_VXLAN_LOCAL = 4;
+const IFLA_VXLAN_TTL = 5;
+const IFLA_VXLAN_TOS = 6;
+const IFLA_VXLAN_LEARNING = 7;
+const IFLA_VXLAN_AGEING = 8;
+const IFLA_VXLAN_PORT_RANGE = 10;
+const IFLA_VXLAN_PORT = 15;
+const IFLA_VXLAN_GROUP6 = 16;
+const IFLA_VXLAN_LOCAL6 = 17;
+
+/** `ip link add NAME type vxlan id N [remote|group ADDR] [local ADDR] [dstport P] [ttl T] ...`. */
+export interface VxlanData {
+  id: number;
+  /** Remote or multicast group address (IPv4 or IPv6). */
+  group?: string;
+  local?: string;
+  /** Underlying device index (`dev` in ip); the API also accepts a name on `link`. */
+  link?: number;
+  dstport?: number;
+  /** UDP source port range [low, high] (`srcport LOW HIGH`). */
+  srcport?: [number, number];
+  ttl?: number;
+  tos?: number;
+  learning?: boolean;
+  ageing?: number;
+  unknown?: RawAttribute[];
+}
+
+// --- vlan / vrf / bond (encodable, though some kernels lack them) ---
+const IFLA_VLAN_ID = 1;
+const IFLA_VLAN_PROTOCOL = 5;
+export interface VlanData {
+  id: number;
+  protocol?: '802.1Q' | '802.1ad';
+  unknown?: RawAttribute[];
+}
+
+const IFLA_VRF_TABLE = 1;
+export interface VrfData {
+  table: number;
+  unknown?: RawAttribute[];
+}
+
+const IFLA_BOND_MODE = 1;
+const bondModes = ['balance-rr', 'active-backup', 'balance-xor', 'broadcast', '802.3ad', 'balance-tlb', 'balance-alb'] as const;
+export type BondMode = (typeof bondModes)[number];
+export interface BondData {
+  mode?: BondMode;
+  unknown?: RawAttribute[];
+}
+
+// --- tun (created through /dev/net/tun; the kernel reports IFLA_TUN_* in dumps) ---
+const IFLA_TUN_OWNER = 1;
+const IFLA_TUN_GROUP = 2;
+const IFLA_TUN_TYPE = 3;
+const IFLA_TUN_PI = 4;
+const IFLA_TUN_VNET_HDR = 5;
+const IFLA_TUN_PERSIST = 6;
+const IFLA_TUN_MULTI_QUEUE = 7;
+
+/** `ip tuntap add NAME mode tun|tap [user U] [group G] [pi] [vnet_hdr] [multi_queue]`. */
+export interface TunData {
+  mode: 'tun' | 'tap';
+  owner?: number;
+  group?: number;
+  pi?: boolean;
+  vnet_hdr?: boolean;
+  multi_queue?: boolean;
+  persist?: boolean;
+  unknown?: RawAttribute[];
+}
+
+export type KindData = BridgeData | MacvlanData | VxlanData | VlanData | VrfData | BondData | TunData;
+
+function u(n: unknown, field: string, max: number): number {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > max) {
+    throw new ValidationError(`expected an integer 0..${max}, got ${JSON.stringify(n)}`, field);
+  }
+  return n;
+}
+
+/** Writes IFLA_INFO_DATA for kinds other than veth; `f` is the caller's field prefix ("bridge"). */
+export function encodeKindData(w: NetlinkWriter, kind: LinkKind, data: object | undefined, f: string, infoData: number): void {
+  if (!data) return;
+  const t = w.beginNested(infoData, f);
+  switch (kind) {
+    case 'bridge': {
+      const d = data as BridgeData;
+      if (d.forward_delay !== undefined) w.attrU32(IFLA_BR_FORWARD_DELAY, u(d.forward_delay, `${f}.forward_delay`, 0xffffffff), `${f}.forward_delay`);
+      if (d.hello_time !== undefined) w.attrU32(IFLA_BR_HELLO_TIME, u(d.hello_time, `${f}.hello_time`, 0xffffffff), `${f}.hello_time`);
+      if (d.max_age !== undefined) w.attrU32(IFLA_BR_MAX_AGE, u(d.max_age, `${f}.max_age`, 0xffffffff), `${f}.max_age`);
+      if (d.ageing_time !== undefined) w.attrU32(IFLA_BR_AGEING_TIME, u(d.ageing_time, `${f}.ageing_time`, 0xffffffff), `${f}.ageing_time`);
+      if (d.stp_state !== undefined) w.attrU32(IFLA_BR_STP_STATE, u(d.stp_state, `${f}.stp_state`, 1), `${f}.stp_state`);
+      if (d.priority !== undefined) w.attrU16(IFLA_BR_PRIORITY, u(d.priority, `${f}.priority`, 0xffff), `${f}.priority`);
+      if (d.vlan_filtering !== undefined) w.attrU8(IFLA_BR_VLAN_FILTERING, d.vlan_filtering ? 1 : 0, `${f}.vlan_filtering`);
+      if (d.mcast_snooping !== undefined) w.attrU8(IFLA_BR_MCAST_SNOOPING, d.mcast_snooping ? 1 : 0, `${f}.mcast_snooping`);
+      break;
+    }
+    case 'macvlan': {
+      const d = data as MacvlanData;
+      if (d.mode !== undefined) {
+        const mode = macvlanModes[d.mode];
+        if (mode === undefined) throw new ValidationError(`unknown macvlan mode '${d.mode}' (one of ${Object.keys(macvlanModes).join(', ')})`, `${f}.mode`);
+        w.attrU32(IFLA_MACVLAN_MODE, mode, `${f}.mode`);
+      }
+      if (d.flags !== undefined) w.attrU16(IFLA_MACVLAN_FLAGS, u(d.flags, `${f}.flags`, 0xffff), `${f}.flags`);
+      break;
+    }
+    case 'vxlan': {
+      const d = data as VxlanData;
+      // iproute2's order: ttl, tos, srcport, id, addresses, link, learning, ageing, port
+      if (d.ttl !== undefined) w.attrU8(IFLA_VXLAN_TTL, u(d.ttl, `${f}.ttl`, 255), `${f}.ttl`);
+      if (d.tos !== undefined) w.attrU8(IFLA_VXLAN_TOS, u(d.tos, `${f}.tos`, 255), `${f}.tos`);
+      if (d.srcport !== undefined) {
+        if (!Array.isArray(d.srcport) || d.srcport.length !== 2) throw new ValidationError('expected [low, high]', `${f}.srcport`);
+        const range = Buffer.alloc(4);
+        range.writeUInt16BE(u(d.srcport[0], `${f}.srcport`, 0xffff), 0);
+        range.writeUInt16BE(u(d.srcport[1], `${f}.srcport`, 0xffff), 2);
+        w.attrBytes(IFLA_VXLAN_PORT_RANGE, range, `${f}.srcport`);
+      }
+      w.attrU32(IFLA_VXLAN_ID, u(d.id, `${f}.id`, 0xffffff), `${f}.id`);
+      if (d.group !== undefined) {
+        const a = parseAddress(d.group, `${f}.group`, { prefix: 'forbidden' });
+        w.attrBytes(a.family === 4 ? IFLA_VXLAN_GROUP : IFLA_VXLAN_GROUP6, a.bytes, `${f}.group`);
+      }
+      if (d.local !== undefined) {
+        const a = parseAddress(d.local, `${f}.local`, { prefix: 'forbidden' });
+        w.attrBytes(a.family === 4 ? IFLA_VXLAN_LOCAL : IFLA_VXLAN_LOCAL6, a.bytes, `${f}.local`);
+      }
+      if (d.link !== undefined) w.attrU32(IFLA_VXLAN_LINK, u(d.link, `${f}.link`, 0xffffffff), `${f}.link`);
+      if (d.learning !== undefined) w.attrU8(IFLA_VXLAN_LEARNING, d.learning ? 1 : 0, `${f}.learning`);
+      if (d.ageing !== undefined) w.attrU32(IFLA_VXLAN_AGEING, u(d.ageing, `${f}.ageing`, 0xffffffff), `${f}.ageing`);
+      if (d.dstport !== undefined) w.attrU16be(IFLA_VXLAN_PORT, u(d.dstport, `${f}.dstport`, 0xffff), `${f}.dstport`);
+      break;
+    }
+    case 'vlan': {
+      const d = data as VlanData;
+      if (d.protocol !== undefined) {
+        if (d.protocol !== '802.1Q' && d.protocol !== '802.1ad') throw new ValidationError(`unknown vlan protocol '${d.protocol}'`, `${f}.protocol`);
+        w.attrU16be(IFLA_VLAN_PROTOCOL, d.protocol === '802.1Q' ? 0x8100 : 0x88a8, `${f}.protocol`);
+      }
+      w.attrU16(IFLA_VLAN_ID, u(d.id, `${f}.id`, 4094), `${f}.id`);
+      break;
+    }
+    case 'vrf':
+      w.attrU32(IFLA_VRF_TABLE, u((data as VrfData).table, `${f}.table`, 0xffffffff), `${f}.table`);
+      break;
+    case 'bond': {
+      const d = data as BondData;
+      if (d.mode !== undefined) {
+        const mode = bondModes.indexOf(d.mode);
+        if (mode < 0) throw new ValidationError(`unknown bond mode '${d.mode}' (one of ${bondModes.join(', ')})`, `${f}.mode`);
+        w.attrU8(IFLA_BOND_MODE, mode, `${f}.mode`);
+      }
+      break;
+    }
+    default:
+      break;
+  }
+  w.endNested(t);
+}
+
+/** Decodes IFLA_INFO_DATA of a kind; unknown kinds give undefined (the raw bytes are kept by the caller). */
+export function decodeKindData(kind: string, r: AttrReader): KindData | undefined {
+  const unknown: RawAttribute[] = [];
+  const keep = <T extends { unknown?: RawAttribute[] }>(o: T): T => {
+    if (unknown.length) o.unknown = unknown;
+    return o;
+  };
+  switch (kind) {
+    case 'bridge': {
+      const d: BridgeData = {};
+      while (r.next()) {
+        switch (r.type) {
+          case IFLA_BR_FORWARD_DELAY: d.forward_delay = r.u32(); break;
+          case IFLA_BR_HELLO_TIME: d.hello_time = r.u32(); break;
+          case IFLA_BR_MAX_AGE: d.max_age = r.u32(); break;
+          case IFLA_BR_AGEING_TIME: d.ageing_time = r.u32(); break;
+          case IFLA_BR_STP_STATE: d.stp_state = r.u32(); break;
+          case IFLA_BR_PRIORITY: d.priority = r.u16(); break;
+          case IFLA_BR_VLAN_FILTERING: d.vlan_filtering = r.u8() !== 0; break;
+          case IFLA_BR_MCAST_SNOOPING: d.mcast_snooping = r.u8() !== 0; break;
+          default: unknown.push(r.raw());
+        }
+      }
+      return keep(d);
+    }
+    case 'macvlan': case 'macvtap': {
+      const d: MacvlanData = {};
+      while (r.next()) {
+        switch (r.type) {
+          case IFLA_MACVLAN_MODE: {
+            const m = r.u32();
+            const name = (Object.keys(macvlanModes) as MacvlanMode[]).find((k) => macvlanModes[k] === m);
+            if (name) d.mode = name;
+            else unknown.push(r.raw());
+            break;
+          }
+          case IFLA_MACVLAN_FLAGS: d.flags = r.u16(); break;
+          default: unknown.push(r.raw());
+        }
+      }
+      return keep(d);
+    }
+    case 'vxlan': {
+      const d: VxlanData = { id: 0 };
+      while (r.next()) {
+        switch (r.type) {
+          case IFLA_VXLAN_ID: d.id = r.u32(); break;
+          case IFLA_VXLAN_GROUP: case IFLA_VXLAN_GROUP6: d.group = addr(r); break;
+          case IFLA_VXLAN_LOCAL: case IFLA_VXLAN_LOCAL6: d.local = addr(r); break;
+          case IFLA_VXLAN_LINK: d.link = r.u32(); break;
+          case IFLA_VXLAN_TTL: d.ttl = r.u8(); break;
+          case IFLA_VXLAN_TOS: d.tos = r.u8(); break;
+          case IFLA_VXLAN_LEARNING: d.learning = r.u8() !== 0; break;
+          case IFLA_VXLAN_AGEING: d.ageing = r.u32(); break;
+          case IFLA_VXLAN_PORT: d.dstport = r.u16be(); break;
+          case IFLA_VXLAN_PORT_RANGE:
+            if (r.len < 4) throw new DecodeError(`IFLA_VXLAN_PORT_RANGE of ${r.len} bytes`, r.off);
+            d.srcport = [r.buf.readUInt16BE(r.off), r.buf.readUInt16BE(r.off + 2)];
+            break;
+          default: unknown.push(r.raw());
+        }
+      }
+      return keep(d);
+    }
+    case 'vlan': {
+      const d: VlanData = { id: 0 };
+      while (r.next()) {
+        if (r.type === IFLA_VLAN_ID) d.id = r.u16();
+        else if (r.type === IFLA_VLAN_PROTOCOL) d.protocol = r.u16be() === 0x88a8 ? '802.1ad' : '802.1Q';
+        else unknown.push(r.raw());
+      }
+      return keep(d);
+    }
+    case 'vrf': {
+      const d: VrfData = { table: 0 };
+      while (r.next()) {
+        if (r.type === IFLA_VRF_TABLE) d.table = r.u32();
+        else unknown.push(r.raw());
+      }
+      return keep(d);
+    }
+    case 'bond': {
+      const d: BondData = {};
+      while (r.next()) {
+        if (r.type === IFLA_BOND_MODE) {
+          const m = bondModes[r.u8()];
+          if (m) d.mode = m;
+        } else unknown.push(r.raw());
+      }
+      return keep(d);
+    }
+    case 'tun': {
+      const d: TunData = { mode: 'tun' };
+      while (r.next()) {
+        switch (r.type) {
+          case IFLA_TUN_TYPE: d.mode = r.u8() === 2 ? 'tap' : 'tun'; break;
+          case IFLA_TUN_OWNER: d.owner = r.u32(); break;
+          case IFLA_TUN_GROUP: d.group = r.u32(); break;
+          case IFLA_TUN_PI: d.pi = r.u8() !== 0; break;
+          case IFLA_TUN_VNET_HDR: d.vnet_hdr = r.u8() !== 0; break;
+          case IFLA_TUN_PERSIST: d.persist = r.u8() !== 0; break;
+          case IFLA_TUN_MULTI_QUEUE: d.multi_queue = r.u8() !== 0; break;
+          default: unknown.push(r.raw());
+        }
+      }
+      return keep(d);
+    }
+    default:
+      return undefined;
+  }
+}
+
+function addr(r: AttrReader): string {
+  return r.len === 4 || r.len === 16 ? formatAddress(r.buf, r.off, r.len) : formatLinkAddress(r.buf, r.off, r.len);
+}

@@ -1,0 +1,562 @@
+// Links (`ip link`): the Link type, its encoder and decoder, constants, and
+// the operations (list, get, add, set, del) bound to a socket.
+import { AttrReader, type RawAttribute } from '../core/attributes.js';
+import { DecodeError, NetlinkError, UnsupportedLinkKindError, ValidationError } from '../core/errors.js';
+import { MessageReader } from '../core/message.js';
+import { NetlinkSocket, type Request } from '../core/socket.js';
+import { NetlinkWriter } from '../core/writer.js';
+import { AF_UNSPEC, RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK, messageName } from './constants.js';
+import { formatLinkAddress, parseMac, describe } from './inet.js';
+import {
+  decodeKindData, encodeKindData, LINK_KINDS, type BondData, type BridgeData, type KindData, type LinkKind,
+  type MacvlanData, type TunData, type VlanData, type VrfData, type VxlanData,
+} from './link-kinds.js';
+import { createTun } from './tun.js';
+
+export type { LinkKind } from './link-kinds.js';
+
+// IFLA_* (if_link.h)
+export const IFLA_ADDRESS = 1;
+export const IFLA_BROADCAST = 2;
+export const IFLA_IFNAME = 3;
+export const IFLA_MTU = 4;
+export const IFLA_LINK = 5;
+export const IFLA_QDISC = 6;
+export const IFLA_STATS = 7;
+export const IFLA_MASTER = 10;
+export const IFLA_TXQLEN = 13;
+export const IFLA_OPERSTATE = 16;
+export const IFLA_LINKMODE = 17;
+export const IFLA_LINKINFO = 18;
+export const IFLA_IFALIAS = 20;
+export const IFLA_STATS64 = 23;
+export const IFLA_GROUP = 27;
+export const IFLA_NET_NS_FD = 28;
+export const IFLA_EXT_MASK = 29;
+export const IFLA_PROMISCUITY = 30;
+export const IFLA_NUM_TX_QUEUES = 31;
+export const IFLA_NUM_RX_QUEUES = 32;
+export const IFLA_CARRIER = 33;
+export const IFLA_LINK_NETNSID = 37;
+export const IFLA_MIN_MTU = 50;
+export const IFLA_MAX_MTU = 51;
+export const IFLA_ALT_IFNAME = 53;
+export const IFLA_PERM_ADDRESS = 54;
+
+export const IFLA_INFO_KIND = 1;
+export const IFLA_INFO_DATA = 2;
+export const IFLA_INFO_SLAVE_KIND = 4;
+export const IFLA_INFO_SLAVE_DATA = 5;
+export const VETH_INFO_PEER = 1;
+
+export const RTEXT_FILTER_VF = 1 << 0;
+export const RTEXT_FILTER_SKIP_STATS = 1 << 3;
+
+export const IFF_UP = 1 << 0;
+
+const IFINFOMSG_LEN = 16;
+
+/** Flag names as `ip link` prints them, by bit. */
+const flagNames: [number, string][] = [
+  [1 << 0, 'UP'], [1 << 1, 'BROADCAST'], [1 << 2, 'DEBUG'], [1 << 3, 'LOOPBACK'], [1 << 4, 'POINTOPOINT'],
+  [1 << 5, 'NOTRAILERS'], [1 << 6, 'RUNNING'], [1 << 7, 'NOARP'], [1 << 8, 'PROMISC'], [1 << 9, 'ALLMULTI'],
+  [1 << 10, 'MASTER'], [1 << 11, 'SLAVE'], [1 << 12, 'MULTICAST'], [1 << 13, 'PORTSEL'], [1 << 14, 'AUTOMEDIA'],
+  [1 << 15, 'DYNAMIC'], [1 << 16, 'LOWER_UP'], [1 << 17, 'DORMANT'], [1 << 18, 'ECHO'],
+];
+
+const operStates = ['UNKNOWN', 'NOTPRESENT', 'DOWN', 'LOWERLAYERDOWN', 'TESTING', 'DORMANT', 'UP'] as const;
+export type OperState = (typeof operStates)[number];
+
+/** ARPHRD_* names as `ip -j link` prints them in `link_type`. */
+const linkTypes: Record<number, string> = {
+  1: 'ether', 65534: 'none', 772: 'loopback', 768: 'ipip', 776: 'sit', 778: 'gre', 823: 'ip6gre', 65535: 'void',
+};
+
+/** A link as the kernel reports it. Names follow `ip link` / `ip -j link`. */
+export interface Link {
+  index: number;
+  name: string;
+  /** Interface flags as `ip link` prints them (UP, BROADCAST, LOWER_UP...). */
+  flags: string[];
+  /** Administratively up (IFF_UP). */
+  up: boolean;
+  /** ARPHRD type: 'ether', 'loopback', 'none' or the number. */
+  link_type: string | number;
+  mtu?: number;
+  min_mtu?: number;
+  max_mtu?: number;
+  txqueuelen?: number;
+  operstate?: OperState | number;
+  /** Link-layer address, e.g. "02:00:00:00:00:01". */
+  address?: string;
+  broadcast?: string;
+  perm_address?: string;
+  /** Index of the master (bridge, bond, vrf). */
+  master?: number;
+  /** Index of the parent or peer link (IFLA_LINK): a veth's peer, a macvlan's lower device. */
+  link?: number;
+  /** Namespace id (as this namespace numbers it) where `link` lives, when it is elsewhere. */
+  link_netnsid?: number;
+  alias?: string;
+  group?: number;
+  qdisc?: string;
+  promiscuity?: number;
+  carrier?: boolean;
+  num_tx_queues?: number;
+  num_rx_queues?: number;
+  altnames?: string[];
+  kind?: string;
+  /** Kind-specific data (IFLA_INFO_DATA), decoded for the kinds netnest knows. */
+  info?: KindData;
+  slave_kind?: string;
+  stats?: LinkStats;
+  /** Attributes netnest does not interpret, kept so newer kernels never break decoding. */
+  unknown?: RawAttribute[];
+}
+
+export interface LinkStats {
+  rx_packets: number;
+  tx_packets: number;
+  rx_bytes: number;
+  tx_bytes: number;
+  rx_errors: number;
+  tx_errors: number;
+  rx_dropped: number;
+  tx_dropped: number;
+}
+
+/** A link by name or index, as `dev` takes it. */
+export type LinkRef = string | number;
+
+/** Attributes common to `ip link add` and `ip link set`. */
+export interface LinkAttributes {
+  mtu?: number;
+  /** MAC address. */
+  address?: string;
+  broadcast?: string;
+  txqueuelen?: number;
+  alias?: string;
+  group?: number;
+  /** Bring the link up (true) or down (false). */
+  up?: boolean;
+  /**
+   * Namespace (an open fd of /proc/PID/ns/net or /run/netns/NAME) to create
+   * the link in, or to move it to.
+   */
+  netns?: number;
+}
+
+/** The veth peer: created in the same request, optionally in another namespace. */
+export interface VethPeer extends LinkAttributes {
+  name: string;
+}
+
+/** `ip link add NAME type KIND ...` */
+export interface LinkAddSpec extends LinkAttributes {
+  name: string;
+  kind: LinkKind;
+  /** Master (bridge...) to enslave the new link to. */
+  master?: LinkRef;
+  /** Lower device (`link DEV`) for macvlan, vlan; for vxlan the underlay device. */
+  link?: LinkRef;
+  peer?: VethPeer;
+  bridge?: BridgeData;
+  macvlan?: MacvlanData;
+  vxlan?: VxlanData;
+  vlan?: VlanData;
+  vrf?: VrfData;
+  bond?: BondData;
+  tun?: TunData;
+}
+
+/** `ip link set dev REF ...` */
+export interface LinkSetSpec extends LinkAttributes {
+  /** New name. */
+  name?: string;
+  /** Enslave to this master; null for `nomaster`. */
+  master?: LinkRef | null;
+}
+
+export interface LinkListFilter {
+  /** Only links enslaved to this master (kernel-side filter). */
+  master?: LinkRef;
+  /** Only links of this kind (kernel-side filter). */
+  kind?: string;
+}
+
+// ---------------------------------------------------------------- validation
+
+/** Checks a link name as the kernel's dev_valid_name() does. */
+export function validateLinkName(name: unknown, field: string): string {
+  if (typeof name !== 'string' || name.length === 0) throw new ValidationError(`expected a link name, got ${describe(name)}`, field);
+  if (Buffer.byteLength(name) > 15) throw new ValidationError(`link name '${name}' is longer than 15 bytes`, field);
+  if (name === '.' || name === '..') throw new ValidationError(`'${name}' is not a valid link name`, field);
+  if (/[/:\s]/.test(name)) throw new ValidationError(`link name '${name}' contains '/', ':' or whitespace`, field);
+  return name;
+}
+
+function uint(v: unknown, field: string, max = 0xffffffff, min = 0): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new ValidationError(`expected an integer ${min}..${max}, got ${describe(v)}`, field);
+  }
+  return v;
+}
+
+function fdValue(v: unknown, field: string): number {
+  return uint(v, field, 0x7fffffff);
+}
+
+// ----------------------------------------------------------------- encoding
+
+function ifinfomsg(w: NetlinkWriter, index: number, flags: number, change: number, family = AF_UNSPEC): void {
+  w.u8(family);
+  w.u8(0);
+  w.u16(0);
+  w.s32(index);
+  w.u32(flags);
+  w.u32(change);
+}
+
+/** Attributes in the order iproute2 writes them, so golden bytes compare equal. */
+function encodeAttributes(w: NetlinkWriter, a: LinkAttributes, f: string): void {
+  if (a.mtu !== undefined) w.attrU32(IFLA_MTU, uint(a.mtu, `${f}mtu`), `${f}mtu`);
+  if (a.address !== undefined) w.attrBytes(IFLA_ADDRESS, parseMac(a.address, `${f}address`), `${f}address`);
+  if (a.broadcast !== undefined) w.attrBytes(IFLA_BROADCAST, parseMac(a.broadcast, `${f}broadcast`), `${f}broadcast`);
+  if (a.alias !== undefined) {
+    if (typeof a.alias !== 'string' || Buffer.byteLength(a.alias) > 255) {
+      throw new ValidationError('alias must be a string of at most 255 bytes', `${f}alias`);
+    }
+    w.attrString(IFLA_IFALIAS, a.alias, `${f}alias`);
+  }
+  if (a.txqueuelen !== undefined) w.attrU32(IFLA_TXQLEN, uint(a.txqueuelen, `${f}txqueuelen`), `${f}txqueuelen`);
+  if (a.group !== undefined) w.attrU32(IFLA_GROUP, uint(a.group, `${f}group`), `${f}group`);
+}
+
+function upFlags(up: boolean | undefined): [number, number] {
+  if (up === undefined) return [0, 0];
+  return [up ? IFF_UP : 0, IFF_UP];
+}
+
+/** References resolved to indexes before encoding (names need a lookup). */
+export interface ResolvedRefs {
+  master?: number;
+  link?: number;
+}
+
+/** Encodes `ip link add`. `refs` carries master/link already resolved to indexes. */
+export function encodeLinkAdd(spec: LinkAddSpec, refs: ResolvedRefs = {}): Request {
+  const name = validateLinkName(spec?.name, 'name');
+  if (!LINK_KINDS.includes(spec.kind)) {
+    throw new ValidationError(`unsupported link kind ${describe(spec.kind)} (netnest supports ${LINK_KINDS.join(', ')})`, 'kind');
+  }
+  if (spec.kind === 'tun') throw new ValidationError("tun links are created through /dev/net/tun, not rtnetlink; use link.add()", 'kind');
+  if (spec.kind === 'veth' && !spec.peer) throw new ValidationError('a veth needs a peer: { peer: { name } }', 'peer');
+  if (spec.kind !== 'veth' && spec.peer) throw new ValidationError(`only veth links have a peer, not ${spec.kind}`, 'peer');
+  if (spec.kind === 'macvlan' && refs.link === undefined) throw new ValidationError('a macvlan needs its lower device: { link }', 'link');
+  if (spec.kind === 'vxlan' && !spec.vxlan) throw new ValidationError('a vxlan needs { vxlan: { id } }', 'vxlan');
+  if (spec.kind === 'vlan' && !spec.vlan) throw new ValidationError('a vlan needs { vlan: { id } }', 'vlan');
+  if (spec.kind === 'vrf' && !spec.vrf) throw new ValidationError('a vrf needs { vrf: { table } }', 'vrf');
+  for (const k of ['bridge', 'macvlan', 'vxlan', 'vlan', 'vrf', 'bond'] as const) {
+    if (spec[k] !== undefined && spec.kind !== k) throw new ValidationError(`'${k}' options given for a ${spec.kind} link`, k);
+  }
+  const peerName = spec.peer ? validateLinkName(spec.peer.name, 'peer.name') : undefined;
+
+  const w = new NetlinkWriter();
+  w.beginMessage(RTM_NEWLINK, 0x400 | 0x200); // CREATE | EXCL
+  const [flags, change] = upFlags(spec.up);
+  ifinfomsg(w, 0, flags, change);
+  if (refs.link !== undefined && spec.kind !== 'vxlan') w.attrU32(IFLA_LINK, refs.link, 'link');
+  encodeAttributes(w, spec, '');
+  if (refs.master !== undefined) w.attrU32(IFLA_MASTER, refs.master, 'master');
+  if (spec.netns !== undefined) w.attrU32(IFLA_NET_NS_FD, fdValue(spec.netns, 'netns'), 'netns');
+  w.attrString(IFLA_IFNAME, name, 'name');
+  const li = w.beginNested(IFLA_LINKINFO);
+  w.attrString(IFLA_INFO_KIND, spec.kind, 'kind');
+  if (spec.kind === 'veth') {
+    const peer = spec.peer!;
+    const data = w.beginNested(IFLA_INFO_DATA);
+    const p = w.beginNested(VETH_INFO_PEER, 'peer');
+    ifinfomsg(w, 0, 0, 0); // peer.up is applied after creation (see LinkApi.peerUp)
+    encodeAttributes(w, peer, 'peer.');
+    if (peer.netns !== undefined) w.attrU32(IFLA_NET_NS_FD, fdValue(peer.netns, 'peer.netns'), 'peer.netns');
+    w.attrString(IFLA_IFNAME, peerName!, 'peer.name');
+    w.endNested(p);
+    w.endNested(data);
+  } else {
+    const data = spec.kind === 'vxlan' && refs.link !== undefined ? { ...spec.vxlan, link: refs.link } : spec[spec.kind as 'bridge'];
+    encodeKindData(w, spec.kind, data as object | undefined, spec.kind, IFLA_INFO_DATA);
+  }
+  w.endNested(li);
+  w.endMessage();
+  const kind = spec.kind;
+  return {
+    bytes: w.toBuffer(),
+    describe: `RTM_NEWLINK ${kind} ${name}${peerName ? ` peer ${peerName}` : ''}`,
+    marks: w.marks,
+    mapError: (err) => mapKindError(kind, err),
+  };
+}
+
+/** EOPNOTSUPP "Unknown device type" for a create means the kernel lacks the kind. */
+function mapKindError(kind: string, err: NetlinkError): Error {
+  if (err.errnoName === 'EOPNOTSUPP' && (!err.extackMessage || /unknown device type/i.test(err.extackMessage))) {
+    return new UnsupportedLinkKindError(kind, {
+      errno: err.errno, request: err.request, extackMessage: err.extackMessage, extackOffset: err.extackOffset, field: 'kind',
+    });
+  }
+  return err;
+}
+
+/** Encodes `ip link set`. The link is named by index, or by name when no rename is asked. */
+export function encodeLinkSet(ref: LinkRef, spec: LinkSetSpec, refs: ResolvedRefs = {}): Request {
+  const w = new NetlinkWriter();
+  w.beginMessage(RTM_NEWLINK, 0);
+  const [flags, change] = upFlags(spec.up);
+  const index = typeof ref === 'number' ? uint(ref, 'dev', 0x7fffffff, 1) : 0;
+  ifinfomsg(w, index, flags, change);
+  encodeAttributes(w, spec, '');
+  if (spec.master !== undefined) w.attrU32(IFLA_MASTER, spec.master === null ? 0 : refs.master!, 'master');
+  if (spec.netns !== undefined) w.attrU32(IFLA_NET_NS_FD, fdValue(spec.netns, 'netns'), 'netns');
+  if (typeof ref === 'string') {
+    validateLinkName(ref, 'dev');
+    if (spec.name !== undefined) throw new ValidationError('renaming needs the link index (resolve the name first)', 'name');
+    w.attrString(IFLA_IFNAME, ref, 'dev');
+  } else if (spec.name !== undefined) {
+    w.attrString(IFLA_IFNAME, validateLinkName(spec.name, 'name'), 'name');
+  }
+  w.endMessage();
+  return { bytes: w.toBuffer(), describe: `RTM_NEWLINK set ${describeRef(ref)}`, marks: w.marks };
+}
+
+export function encodeLinkDel(ref: LinkRef): Request {
+  const w = new NetlinkWriter(64);
+  w.beginMessage(RTM_DELLINK, 0);
+  if (typeof ref === 'number') {
+    ifinfomsg(w, uint(ref, 'dev', 0x7fffffff, 1), 0, 0);
+  } else {
+    ifinfomsg(w, 0, 0, 0);
+    w.attrString(IFLA_IFNAME, validateLinkName(ref, 'dev'), 'dev');
+  }
+  w.endMessage();
+  return { bytes: w.toBuffer(), describe: `RTM_DELLINK ${describeRef(ref)}`, marks: w.marks };
+}
+
+export function encodeLinkGet(ref: LinkRef): Request {
+  const w = new NetlinkWriter(64);
+  w.beginMessage(RTM_GETLINK, 0);
+  if (typeof ref === 'number') {
+    ifinfomsg(w, uint(ref, 'dev', 0x7fffffff, 1), 0, 0);
+    w.attrU32(IFLA_EXT_MASK, RTEXT_FILTER_VF | RTEXT_FILTER_SKIP_STATS);
+  } else {
+    ifinfomsg(w, 0, 0, 0);
+    w.attrU32(IFLA_EXT_MASK, RTEXT_FILTER_VF | RTEXT_FILTER_SKIP_STATS);
+    w.attrString(IFLA_IFNAME, validateLinkName(ref, 'dev'), 'dev');
+  }
+  w.endMessage();
+  return { bytes: w.toBuffer(), describe: `RTM_GETLINK ${describeRef(ref)}`, marks: w.marks };
+}
+
+/** A link dump; with strict checking the kernel filters by master and kind itself. */
+export function encodeLinkDump(filter: { master?: number; kind?: string } = {}): Request {
+  const w = new NetlinkWriter(64);
+  w.beginMessage(RTM_GETLINK, 0);
+  ifinfomsg(w, 0, 0, 0);
+  w.attrU32(IFLA_EXT_MASK, RTEXT_FILTER_VF);
+  if (filter.master !== undefined) w.attrU32(IFLA_MASTER, filter.master, 'master');
+  if (filter.kind !== undefined) {
+    const li = w.beginNested(IFLA_LINKINFO);
+    w.attrString(IFLA_INFO_KIND, filter.kind, 'kind');
+    w.endNested(li);
+  }
+  w.endMessage();
+  return { bytes: w.toBuffer(), describe: 'RTM_GETLINK dump', marks: w.marks };
+}
+
+function describeRef(ref: LinkRef): string {
+  return typeof ref === 'number' ? `index ${ref}` : ref;
+}
+
+// ----------------------------------------------------------------- decoding
+
+/** Decodes one RTM_NEWLINK/RTM_DELLINK message (header included). */
+export function decodeLink(msg: Buffer): Link {
+  if (msg.length < 16 + IFINFOMSG_LEN) throw new DecodeError(`link message of ${msg.length} bytes is shorter than nlmsghdr + ifinfomsg`);
+  const len = msg.readUInt32LE(0);
+  if (len > msg.length || len < 16 + IFINFOMSG_LEN) throw new DecodeError(`link message length ${len} does not fit ${msg.length} bytes`);
+  return decodeLinkAt(msg, 16, len);
+}
+
+/** Decodes ifinfomsg + attributes in [off, end). */
+export function decodeLinkAt(buf: Buffer, off: number, end: number): Link {
+  const type = buf.readUInt16LE(off + 2);
+  const index = buf.readInt32LE(off + 4);
+  const ifiFlags = buf.readUInt32LE(off + 8);
+  const flags: string[] = [];
+  for (const [bit, name] of flagNames) if (ifiFlags & bit) flags.push(name);
+  const link: Link = {
+    index, name: '', flags, up: (ifiFlags & IFF_UP) !== 0, link_type: linkTypes[type] ?? type,
+  };
+  let unknown: RawAttribute[] | undefined;
+  const r = new AttrReader(buf, off + IFINFOMSG_LEN, end);
+  while (r.next()) {
+    switch (r.type) {
+      case IFLA_IFNAME: link.name = r.string(); break;
+      case IFLA_MTU: link.mtu = r.u32(); break;
+      case IFLA_MIN_MTU: link.min_mtu = r.u32(); break;
+      case IFLA_MAX_MTU: link.max_mtu = r.u32(); break;
+      case IFLA_TXQLEN: link.txqueuelen = r.u32(); break;
+      case IFLA_OPERSTATE: { const s = r.u8(); link.operstate = operStates[s] ?? s; break; }
+      case IFLA_ADDRESS: link.address = formatLinkAddress(r.buf, r.off, r.len); break;
+      case IFLA_BROADCAST: link.broadcast = formatLinkAddress(r.buf, r.off, r.len); break;
+      case IFLA_PERM_ADDRESS: link.perm_address = formatLinkAddress(r.buf, r.off, r.len); break;
+      case IFLA_MASTER: link.master = r.u32(); break;
+      case IFLA_LINK: link.link = r.u32(); break;
+      case IFLA_LINK_NETNSID: link.link_netnsid = r.s32(); break;
+      case IFLA_IFALIAS: link.alias = r.string(); break;
+      case IFLA_GROUP: link.group = r.u32(); break;
+      case IFLA_QDISC: link.qdisc = r.string(); break;
+      case IFLA_PROMISCUITY: link.promiscuity = r.u32(); break;
+      case IFLA_CARRIER: link.carrier = r.u8() !== 0; break;
+      case IFLA_NUM_TX_QUEUES: link.num_tx_queues = r.u32(); break;
+      case IFLA_NUM_RX_QUEUES: link.num_rx_queues = r.u32(); break;
+      case IFLA_STATS64: link.stats = decodeStats64(r); break;
+      case IFLA_LINKINFO: decodeLinkInfo(r.nested(), link); break;
+      case 52: { // IFLA_PROP_LIST: the alternative names
+        const p = r.nested();
+        while (p.next()) if (p.type === IFLA_ALT_IFNAME) (link.altnames ??= []).push(p.string());
+        break;
+      }
+      case IFLA_STATS: case IFLA_LINKMODE: break; // 32-bit stats superseded by STATS64; linkmode: not useful
+      default: (unknown ??= []).push(r.raw());
+    }
+  }
+  if (unknown) link.unknown = unknown;
+  return link;
+}
+
+function decodeStats64(r: AttrReader): LinkStats {
+  if (r.len < 64) throw new DecodeError(`IFLA_STATS64 of ${r.len} bytes`, r.off);
+  const at = (i: number): number => {
+    const o = r.off + i * 8;
+    return r.buf.readUInt32LE(o + 4) * 0x100000000 + r.buf.readUInt32LE(o);
+  };
+  return {
+    rx_packets: at(0), tx_packets: at(1), rx_bytes: at(2), tx_bytes: at(3),
+    rx_errors: at(4), tx_errors: at(5), rx_dropped: at(6), tx_dropped: at(7),
+  };
+}
+
+function decodeLinkInfo(r: AttrReader, link: Link): void {
+  let dataStart = -1;
+  let dataEnd = -1;
+  while (r.next()) {
+    switch (r.type) {
+      case IFLA_INFO_KIND: link.kind = r.string(); break;
+      case IFLA_INFO_DATA: dataStart = r.off; dataEnd = r.off + r.len; break;
+      case IFLA_INFO_SLAVE_KIND: link.slave_kind = r.string(); break;
+      default: (link.unknown ??= []).push({ type: IFLA_LINKINFO, nested: true, data: Buffer.from(r.bytes()) });
+    }
+  }
+  if (dataStart >= 0) {
+    const info = link.kind ? decodeKindData(link.kind, new AttrReader(r.buf, dataStart, dataEnd)) : undefined;
+    if (info) link.info = info;
+  }
+}
+
+// --------------------------------------------------------------- operations
+
+/** `ip link` bound to one socket: list, get, add, set, del. */
+export class LinkApi {
+  constructor(private readonly sock: NetlinkSocket) {}
+
+  /** All links (`ip link show`), optionally filtered by the kernel. */
+  async list(filter: LinkListFilter = {}): Promise<Link[]> {
+    const master = filter.master === undefined ? undefined : await this.index(filter.master, 'master');
+    return this.sock.list(encodeLinkDump({ ...(master !== undefined && { master }), ...(filter.kind !== undefined && { kind: filter.kind }) }), decodeLink);
+  }
+
+  /** Streams links without holding the whole list. */
+  async *dump(): AsyncGenerator<Link> {
+    for await (const msg of this.sock.dump(encodeLinkDump())) yield decodeLink(msg);
+  }
+
+  /** One link by name or index; NetlinkError ENODEV when there is none. */
+  async get(ref: LinkRef): Promise<Link> {
+    const replies = await this.sock.request(encodeLinkGet(ref));
+    const msg = replies.find((m) => m.readUInt16LE(4) === RTM_NEWLINK);
+    if (!msg) throw new DecodeError(`${messageName(RTM_GETLINK)} ${describeRef(ref)}: the kernel sent no link`);
+    return decodeLink(msg);
+  }
+
+  /** Like get(), but undefined when the link does not exist. */
+  async find(ref: LinkRef): Promise<Link | undefined> {
+    try {
+      return await this.get(ref);
+    } catch (e) {
+      if (e instanceof NetlinkError && e.errnoName === 'ENODEV') return undefined;
+      throw e;
+    }
+  }
+
+  /** Index of a link; numbers are returned as they are. */
+  async index(ref: LinkRef, field = 'dev'): Promise<number> {
+    if (typeof ref === 'number') return uint(ref, field, 0x7fffffff, 1);
+    validateLinkName(ref, field);
+    return (await this.get(ref)).index;
+  }
+
+  /**
+   * `ip link add`. A veth and its peer are created in one request, each
+   * directly in its namespace (`netns`, `peer.netns`), so no half-moved pair
+   * can be left behind.
+   */
+  async add(spec: LinkAddSpec): Promise<void> {
+    if (spec?.kind === 'tun') return this.addTun(spec);
+    // Validate everything before the first lookup reaches the kernel.
+    encodeLinkAdd(spec, { ...(spec.master !== undefined && { master: 0 }), ...(spec.link !== undefined && { link: 0 }) });
+    const refs: ResolvedRefs = {};
+    if (spec.master !== undefined) refs.master = await this.index(spec.master, 'master');
+    if (spec.link !== undefined) refs.link = await this.index(spec.link, 'link');
+    await this.sock.request(encodeLinkAdd(spec, refs));
+    if (spec.peer?.up) await this.peerUp(spec.peer);
+  }
+
+  /**
+   * The kernel configures a veth peer before its other end exists, so asking
+   * for it up in the create request fails with ENOTCONN. We bring it up next,
+   * from a socket in the peer's namespace when it has one of its own.
+   */
+  private async peerUp(peer: VethPeer): Promise<void> {
+    if (peer.netns === undefined) return this.set(peer.name, { up: true });
+    const sock = NetlinkSocket.open({ netns: peer.netns });
+    try {
+      await sock.request(encodeLinkSet(peer.name, { up: true }));
+    } finally {
+      sock.close();
+    }
+  }
+
+  private async addTun(spec: LinkAddSpec): Promise<void> {
+    const name = validateLinkName(spec.name, 'name');
+    if (spec.netns !== undefined) throw new ValidationError('tun links are created in the namespace of the socket; move them with set({ netns })', 'netns');
+    const tun: TunData = spec.tun ?? { mode: 'tun' };
+    if (tun.mode !== 'tun' && tun.mode !== 'tap') throw new ValidationError(`tun mode must be 'tun' or 'tap', got ${describe(tun.mode)}`, 'tun.mode');
+    createTun(this.sock, name, tun);
+    const { name: _n, kind: _k, tun: _t, peer: _p, link: _l, ...rest } = spec;
+    if (Object.values(rest).some((v) => v !== undefined)) await this.set(name, rest);
+  }
+
+  /** `ip link set`: up/down, mtu, address, name, alias, master/nomaster, netns, txqueuelen. */
+  async set(ref: LinkRef, spec: LinkSetSpec): Promise<void> {
+    encodeLinkSet(typeof ref === 'string' && spec.name !== undefined ? 1 : ref, spec, { master: 0 }); // validate first
+    const refs: ResolvedRefs = {};
+    if (spec.master !== undefined && spec.master !== null) refs.master = await this.index(spec.master, 'master');
+    const target = spec.name !== undefined && typeof ref === 'string' ? await this.index(ref) : ref;
+    await this.sock.request(encodeLinkSet(target, spec, refs));
+  }
+
+  /** `ip link del`. Deleting one end of a veth deletes both. */
+  async del(ref: LinkRef): Promise<void> {
+    await this.sock.request(encodeLinkDel(ref));
+  }
+}
