@@ -2,9 +2,11 @@
 import { constants as osConstants } from 'node:os';
 
 const errnoNames = new Map<number, string>();
+// Some numbers have two names (ENOTSUP/EOPNOTSUPP, EWOULDBLOCK/EAGAIN,
+// EDEADLOCK/EDEADLK): use the one the kernel and iproute2 print.
+const preferred = new Set(['EOPNOTSUPP', 'EAGAIN', 'EDEADLK']);
 for (const [name, value] of Object.entries(osConstants.errno)) {
-  // EWOULDBLOCK/EAGAIN and EDEADLOCK/EDEADLK share numbers; keep the common name.
-  if (!errnoNames.has(value)) errnoNames.set(value, name);
+  if (!errnoNames.has(value) || preferred.has(name)) errnoNames.set(value, name);
 }
 
 /** Name of a positive errno value, e.g. 17 -> "EEXIST". */

@@ -51,3 +51,12 @@ export function getsockoptInt(fd: number, level: number, option: number): number
   check('getsockopt', getsockopt(fd, level, option, out, [4]), `(level ${level}, option ${option})`);
   return out.readInt32LE(0);
 }
+
+/** getsockopt returning raw bytes (e.g. SO_MEMINFO's u32 array). */
+export function getsockoptBytes(fd: number, level: number, option: number, size: number): Buffer {
+  const getsockopt = libcFunction('int getsockopt(int, int, int, _Out_ void *, _Inout_ uint32_t *)');
+  const out = Buffer.alloc(size);
+  const len = [size];
+  check('getsockopt', getsockopt(fd, level, option, out, len), `(level ${level}, option ${option})`);
+  return out.subarray(0, len[0]);
+}

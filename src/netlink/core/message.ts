@@ -120,7 +120,7 @@ function readExtack(r: AttrReader, into: ErrorMessage): void {
 export function decodeError(buf: Buffer, off: number, end: number, flags: number): ErrorMessage {
   if (end - off < 4) throw new DecodeError('truncated NLMSG_ERROR', off);
   const error = buf.readInt32LE(off);
-  const out: ErrorMessage = { errno: -error, request: undefined };
+  const out: ErrorMessage = { errno: error === 0 ? 0 : -error, request: undefined };
   if (end - off < 4 + NLMSG_HDRLEN) return out; // old kernels may send only the error
   const req = decodeRequestHeader(buf, off + 4);
   out.request = req;
@@ -147,7 +147,7 @@ function decodeRequestHeader(buf: Buffer, at: number): NlMsgHeader {
 /** NLMSG_DONE carries an int error (0 normally) and, with ACK_TLVS, an extended ACK. */
 export function decodeDone(buf: Buffer, off: number, end: number, flags: number): ErrorMessage {
   const out: ErrorMessage = { errno: 0, request: undefined };
-  if (end - off >= 4) out.errno = -buf.readInt32LE(off);
+  if (end - off >= 4) out.errno = -buf.readInt32LE(off) || 0;
   if ((flags & NLM_F_ACK_TLVS) && end - off > 4) readExtack(new AttrReader(buf, off + 4, end), out);
   return out;
 }

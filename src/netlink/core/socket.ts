@@ -9,7 +9,7 @@
 import { closeSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import {
-  NETLINK_CAP_ACK, NETLINK_EXT_ACK, NETLINK_GET_STRICT_CHK, NETLINK_ROUTE, NLM_F_ACK, NLM_F_DUMP,
+  NETLINK_CAP_ACK, NETLINK_EXT_ACK, NETLINK_GET_STRICT_CHK, NETLINK_NO_ENOBUFS, NETLINK_ROUTE, NLM_F_ACK, NLM_F_DUMP,
   NLM_F_DUMP_INTR, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, SO_RCVBUF, SO_RCVBUFFORCE,
   SO_SNDBUF, SO_SNDBUFFORCE, SOL_NETLINK, SOL_SOCKET,
 } from './constants.js';
@@ -18,7 +18,7 @@ import {
   TimeoutError,
 } from './errors.js';
 import { findNetlinkFd } from './fd.js';
-import { check, getsockoptInt, libcFunction, setsockoptInt } from './libc.js';
+import { check, getsockoptBytes, getsockoptInt, libcFunction, setsockoptInt } from './libc.js';
 import { decodeDone, decodeError, MessageReader } from './message.js';
 import { fieldAt, type FieldMark } from './writer.js';
 
@@ -88,6 +88,8 @@ export interface SocketStats {
 
 type Waiter = {
   seq: number;
+  /** sendmsg has returned: the kernel has seen the request. */
+  sent?: boolean;
   req: Request;
   /** Data messages received for this seq (views into their datagrams). */
   replies: Buffer[];
@@ -97,6 +99,17 @@ type Waiter = {
   dump: DumpState | undefined;
 };
 
+/** Receives the replies for a contiguous range of sequence numbers (bulk operations). */
+export interface RangeSink {
+  /** First sequence number and how many follow it. */
+  base: number;
+  count: number;
+  /** One reply: NLMSG_ERROR (errno 0 = ACK) for the message with this seq. */
+  onReply(seq: number, r: MessageReader): void;
+  /** The socket overran or closed: outcomes of outstanding messages are unknown. */
+  onFailure(err: Error): void;
+}
+
 class DumpState {
   queue: Buffer[] = [];
   done = false;
@@ -104,6 +117,8 @@ class DumpState {
   error: Error | undefined;
   /** The consumer stopped early: drop what is left until NLMSG_DONE. */
   discard = false;
+  /** Synchronous consumer (list()): each message goes straight to it, no queue. */
+  sink: ((msg: Buffer) => void) | undefined;
   wake: (() => void) | undefined;
   notify(): void {
     const w = this.wake;
@@ -115,6 +130,17 @@ class DumpState {
 // Keep one sendmsg well below the default send buffer (the kernel refuses a
 // datagram larger than sk_sndbuf - 32 with EMSGSIZE).
 const MAX_BATCH_BYTES = 64 * 1024;
+// Each request is one iovec of the sendmsg; the kernel refuses more than
+// UIO_MAXIOV (1024) with EMSGSIZE.
+const MAX_BATCH_IOV = 1024;
+
+const SO_MEMINFO = 55;
+const SK_MEMINFO_RMEM_ALLOC = 0;
+const SK_MEMINFO_DROPS = 8;
+/** How long suspects wait for the receive queue to drain before they fail anyway. */
+const SUSPECT_WAIT_MS = 1000;
+/** How often drops are checked while requests are in flight. */
+const DROP_CHECK_MS = 20;
 
 export class NetlinkSocket {
   readonly protocol: number;
@@ -132,6 +158,7 @@ export class NetlinkSocket {
   private readonly queued: Waiter[] = [];
   private queuedHead = 0;
   private readonly dumpQueue: Waiter[] = [];
+  private readonly sinks = new Set<RangeSink>();
   private activeDump: Waiter | undefined;
   private inFlight = 0;
   private flushScheduled = false;
@@ -183,6 +210,10 @@ export class NetlinkSocket {
       setsockoptInt(fd, SOL_NETLINK, NETLINK_EXT_ACK, 1);
       setsockoptInt(fd, SOL_NETLINK, NETLINK_CAP_ACK, 1);
       setsockoptInt(fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, 1);
+      // An overrun must not reach the `netlink` package as a socket error: its
+      // poll handler aborts the process on POLLERR. With NO_ENOBUFS the kernel
+      // only counts the dropped replies, and we watch that count (SO_MEMINFO).
+      setsockoptInt(fd, SOL_NETLINK, NETLINK_NO_ENOBUFS, 1);
       forceBuffer(fd, SO_RCVBUFFORCE, SO_RCVBUF, opts.receiveBufferSize ?? 8 * 1024 * 1024);
       forceBuffer(fd, SO_SNDBUFFORCE, SO_SNDBUF, opts.sendBufferSize ?? 1024 * 1024);
       for (const g of opts.groups ?? []) raw.addMembership(g);
@@ -308,16 +339,26 @@ export class NetlinkSocket {
     const bytes = Buffer.from(req.bytes); // each attempt sends a fresh copy
     for (let attempt = 1; ; attempt++) {
       const out: T[] = [];
-      try {
-        for await (const msg of this.dump({ ...req, bytes: Buffer.from(bytes) })) {
-          const v = decode(msg);
-          if (v !== undefined) out.push(v);
-        }
-        return out;
-      } catch (e) {
-        if (!(e instanceof DumpInterruptedError)) throw e;
-        if (attempt > this.dumpRetries) throw new DumpInterruptedError(req.describe, attempt);
-      }
+      const state = new DumpState();
+      // Decode as datagrams arrive: no queue, no promise per message.
+      state.sink = (msg) => {
+        const v = decode(msg);
+        if (v !== undefined) out.push(v);
+      };
+      await new Promise<void>((resolve, reject) => {
+        const flags = bytes.readUInt16LE(6);
+        const attemptReq = { ...req, bytes: Buffer.from(bytes) };
+        attemptReq.bytes.writeUInt16LE(flags | NLM_F_REQUEST | NLM_F_DUMP, 6);
+        if (this.closed) return reject(new SocketClosedError(req.describe));
+        this.dumpQueue.push({
+          seq: 0, req: attemptReq, replies: [], timer: undefined, dump: state,
+          resolve: () => (state.error ? reject(state.error) : resolve()),
+          reject,
+        });
+        this.pump();
+      });
+      if (!state.interrupted) return out;
+      if (attempt > this.dumpRetries) throw new DumpInterruptedError(req.describe, attempt);
     }
   }
 
@@ -333,6 +374,10 @@ export class NetlinkSocket {
     this.activeDump = undefined;
     this.inFlight = 0;
     for (const w of waiters) this.settle(w, new SocketClosedError(w.req.describe));
+    for (const sink of [...this.sinks]) sink.onFailure(new SocketClosedError());
+    this.sinks.clear();
+    if (this.dropTimer) clearInterval(this.dropTimer);
+    this.dropTimer = undefined;
     this.raw.close();
   }
 
@@ -395,7 +440,7 @@ export class NetlinkSocket {
       const batch: Waiter[] = [];
       const bufs: Buffer[] = [];
       let bytes = 0;
-      while (i < all.length && (batch.length === 0 || bytes + all[i]!.req.bytes.length <= MAX_BATCH_BYTES)) {
+      while (i < all.length && batch.length < MAX_BATCH_IOV && (batch.length === 0 || bytes + all[i]!.req.bytes.length <= MAX_BATCH_BYTES)) {
         const w = all[i++]!;
         batch.push(w);
         bufs.push(w.req.bytes);
@@ -403,8 +448,11 @@ export class NetlinkSocket {
       }
       this.stats.sendCalls++;
       this.stats.sent += batch.length;
-      this.raw.send(bufs.length === 1 ? bufs[0]! : bufs, { port: 0 }, (err) => {
-        if (!err) return;
+      const onSent = (err?: Error): void => {
+        if (!err) {
+          for (const w of batch) w.sent = true;
+          return;
+        }
         const e = err as Error & { errno?: number };
         for (const w of batch) {
           if (this.waiting.get(w.seq) !== w) continue;
@@ -412,7 +460,12 @@ export class NetlinkSocket {
           this.settle(w, new SyscallError('sendmsg', Math.abs(e.errno ?? 5), w.req.describe));
         }
         this.pump();
-      });
+      };
+      try {
+        this.raw.send(bufs.length === 1 ? bufs[0]! : bufs, { port: 0 }, onSent);
+      } catch (e) {
+        onSent(e instanceof Error ? e : new Error(String(e)));
+      }
     }
   }
 
@@ -432,11 +485,75 @@ export class NetlinkSocket {
   }
 
   private updateRef(): void {
-    const want = this.holding || this.waiting.size > 0 || this.queued.length > this.queuedHead || this.dumpQueue.length > 0;
+    const want = this.holding || this.waiting.size > 0 || this.sinks.size > 0 || this.queued.length > this.queuedHead || this.dumpQueue.length > 0;
     if (want === this.referenced || this.closed) return;
     this.referenced = want;
-    if (want) this.raw.ref();
-    else this.raw.unref();
+    if (want) {
+      this.raw.ref();
+      if (this.fd !== undefined && !this.dropTimer) {
+        this.dropTimer = setInterval(() => this.checkOverrun(), DROP_CHECK_MS);
+        this.dropTimer.unref();
+      }
+    } else {
+      this.raw.unref();
+      if (this.dropTimer) clearInterval(this.dropTimer);
+      this.dropTimer = undefined;
+    }
+  }
+
+  private dropTimer: NodeJS.Timeout | undefined;
+  private drops = 0;
+  /** Requests in flight when the kernel last dropped replies: one of them lost its reply. */
+  private suspects: Set<Waiter> | undefined;
+  private suspectSinks: Set<RangeSink> | undefined;
+  private suspectSince = 0;
+
+  private meminfo(): Buffer | undefined {
+    if (this.fd === undefined || this.closed) return undefined;
+    return getsockoptBytes(this.fd, SOL_SOCKET, SO_MEMINFO, 4 * 9);
+  }
+
+  /** Replies the kernel dropped so far because the receive buffer was full (SO_MEMINFO). */
+  droppedCount(): number {
+    return this.meminfo()?.readUInt32LE(4 * SK_MEMINFO_DROPS) ?? this.drops;
+  }
+
+  /**
+   * Watches for replies the kernel dropped (the receive buffer was full).
+   * Requests in flight at that moment become suspects; once everything the
+   * kernel queued has been read, the suspects still without a reply fail
+   * with OverrunError: their reply was the one lost. Runs on a timer while
+   * requests are in flight; returns true when new drops were seen.
+   */
+  checkOverrun(): boolean {
+    const info = this.meminfo();
+    if (!info) return false;
+    const now = info.readUInt32LE(4 * SK_MEMINFO_DROPS);
+    const increased = now !== this.drops;
+    if (increased) {
+      this.drops = now;
+      this.stats.overruns++;
+      this.suspects ??= new Set();
+      this.suspectSinks ??= new Set();
+      for (const w of this.waiting.values()) if (w.sent) this.suspects.add(w);
+      for (const sink of this.sinks) this.suspectSinks.add(sink);
+      this.suspectSince = Date.now();
+      this.onOverrun?.(new OverrunError('receive buffer overrun: the kernel dropped messages'));
+    }
+    const drained = info.readUInt32LE(4 * SK_MEMINFO_RMEM_ALLOC) === 0;
+    if (this.suspects && (drained || Date.now() - this.suspectSince > SUSPECT_WAIT_MS)) {
+      const message = 'receive buffer overrun: the kernel dropped the reply; the outcome of this request is unknown';
+      for (const w of this.suspects) {
+        if (this.waiting.get(w.seq) !== w) continue;
+        this.forget(w);
+        this.settle(w, new OverrunError(message, w.req.describe));
+      }
+      for (const sink of this.suspectSinks!) if (this.sinks.has(sink)) sink.onFailure(new OverrunError(message));
+      this.suspects = undefined;
+      this.suspectSinks = undefined;
+      this.pump();
+    }
+    return increased;
   }
 
   private receive(buf: Buffer, fromPort: number): void {
@@ -449,7 +566,7 @@ export class NetlinkSocket {
         const w = r.seq === 0 ? undefined : this.waiting.get(r.seq);
         if (!w) {
           if (r.seq === 0 && r.type !== NLMSG_ERROR && r.type !== NLMSG_DONE) this.onNotification?.(r.message());
-          else this.stats.unmatched++;
+          else if (!this.toSink(r)) this.stats.unmatched++;
           continue;
         }
         touched = this.dispatch(w, r) || touched;
@@ -459,6 +576,56 @@ export class NetlinkSocket {
       return;
     }
     if (touched) this.pump();
+  }
+
+  private toSink(r: MessageReader): boolean {
+    for (const sink of this.sinks) {
+      if (((r.seq - sink.base) >>> 0) < sink.count) {
+        sink.onReply(r.seq, r);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Reserves `count` consecutive sequence numbers for a bulk operation and
+   * routes their replies to the sink (internal: used by bulk.ts).
+   */
+  attachSink(count: number, make: (base: number) => RangeSink): RangeSink {
+    if (this.closed) throw new SocketClosedError();
+    if (this.seq + count + 1 > 0xffffffff) this.seq = 0; // keep the range contiguous
+    const base = this.seq + 1;
+    this.seq += count;
+    const sink = make(base);
+    this.sinks.add(sink);
+    this.updateRef();
+    return sink;
+  }
+
+  detachSink(sink: RangeSink): void {
+    this.sinks.delete(sink);
+    this.updateRef();
+  }
+
+  /** Sends pre-encoded bytes (one or more messages) in one sendmsg (internal: bulk.ts). */
+  sendRaw(bytes: Buffer, count: number, cb: (err?: Error) => void): void {
+    if (this.closed) {
+      cb(new SocketClosedError());
+      return;
+    }
+    this.stats.sendCalls++;
+    this.stats.sent += count;
+    const onSent = (err?: Error): void => {
+      if (!err) return cb();
+      const e = err as Error & { errno?: number };
+      cb(e.errno ? new SyscallError('sendmsg', Math.abs(e.errno)) : e);
+    };
+    try {
+      this.raw.send(bytes, { port: 0 }, onSent);
+    } catch (e) {
+      onSent(e instanceof Error ? e : new Error(String(e)));
+    }
   }
 
   /** Handles one message for a waiter; true when the waiter finished. */
@@ -490,7 +657,16 @@ export class NetlinkSocket {
     }
     if (d) {
       if (r.flags & NLM_F_DUMP_INTR) d.interrupted = true;
-      if (!d.discard) {
+      if (d.discard) return false;
+      if (d.sink) {
+        try {
+          d.sink(r.message());
+        } catch (e) {
+          // A message the decoder refuses ends the list with that error (after the dump drains).
+          d.error = e instanceof Error ? e : new DecodeError(String(e));
+          d.discard = true;
+        }
+      } else {
         d.queue.push(r.message());
         d.notify();
       }
@@ -516,23 +692,27 @@ export class NetlinkSocket {
 
   private rawError(err: Error & { code?: string; errno?: number }): void {
     if (err.code === 'ENOBUFS' || Math.abs(err.errno ?? 0) === 105) {
-      // The receive buffer overflowed: some replies are gone and we cannot know which.
-      this.stats.overruns++;
-      const overrun = new OverrunError(
-        'receive buffer overrun (ENOBUFS): the kernel dropped replies; the outcome of this request is unknown');
-      const lost = [...this.waiting.values()];
-      for (const w of lost) {
-        this.forget(w);
-        this.settle(w, new OverrunError(overrun.message, w.req.describe));
-      }
-      this.onOverrun?.(overrun);
-      this.pump();
+      this.overrun('receive buffer overrun (ENOBUFS): the kernel dropped replies; the outcome of this request is unknown');
       return;
     }
     this.failAll(err.errno ? new SyscallError('recvmsg', Math.abs(err.errno)) : err);
   }
 
+  /** ENOBUFS reported by the socket (injected raw sockets): fail everything in flight. */
+  private overrun(message: string): void {
+    this.stats.overruns++;
+    const overrun = new OverrunError(message);
+    for (const w of [...this.waiting.values()]) {
+      this.forget(w);
+      this.settle(w, new OverrunError(message, w.req.describe));
+    }
+    for (const sink of [...this.sinks]) sink.onFailure(overrun);
+    this.onOverrun?.(overrun);
+    this.pump();
+  }
+
   private failAll(err: Error): void {
+    for (const sink of [...this.sinks]) sink.onFailure(err);
     for (const w of [...this.waiting.values()]) {
       this.forget(w);
       this.settle(w, err);

@@ -50,11 +50,13 @@ export class NetlinkWriter {
     this.marks = [];
     const at = this.reserve(NLMSG_HDRLEN);
     const b = this.buf;
-    b.writeUInt32LE(0, at);
-    b.writeUInt16LE(type, at + 4);
-    b.writeUInt16LE(flags, at + 6);
-    b.writeUInt32LE(seq >>> 0, at + 8);
-    b.writeUInt32LE(pid >>> 0, at + 12);
+    b.fill(0, at, at + NLMSG_HDRLEN);
+    b[at + 4] = type & 0xff;
+    b[at + 5] = type >>> 8;
+    b[at + 6] = flags & 0xff;
+    b[at + 7] = flags >>> 8;
+    if (seq !== 0) b.writeUInt32LE(seq >>> 0, at + 8);
+    if (pid !== 0) b.writeUInt32LE(pid >>> 0, at + 12);
   }
 
   /** Patches the length of the current message and pads it to 4 bytes. */
@@ -72,22 +74,40 @@ export class NetlinkWriter {
     const padded = nlmsgAlign(this.pos);
     if (padded !== this.pos) {
       const at = this.reserve(padded - this.pos);
-      this.buf.fill(0, at, padded);
+      for (let i = at; i < padded; i++) this.buf[i] = 0;
     }
   }
 
   // Fixed struct fields (ifinfomsg, ifaddrmsg...), host byte order.
-  u8(v: number): void { this.buf[this.reserve(1)] = v & 0xff; }
-  u16(v: number): void { this.buf.writeUInt16LE(v & 0xffff, this.reserve(2)); }
-  u32(v: number): void { this.buf.writeUInt32LE(v >>> 0, this.reserve(4)); }
-  s32(v: number): void { this.buf.writeInt32LE(v | 0, this.reserve(4)); }
+  // reserve() may replace this.buf: always take the position first, then the buffer.
+  u8(v: number): void { const at = this.reserve(1); this.buf[at] = v & 0xff; }
+  u16(v: number): void {
+    const at = this.reserve(2);
+    this.buf[at] = v & 0xff;
+    this.buf[at + 1] = (v >>> 8) & 0xff;
+  }
+  u32(v: number): void {
+    const at = this.reserve(4);
+    const b = this.buf;
+    b[at] = v & 0xff;
+    b[at + 1] = (v >>> 8) & 0xff;
+    b[at + 2] = (v >>> 16) & 0xff;
+    b[at + 3] = v >>> 24;
+  }
+  s32(v: number): void { const at = this.reserve(4); this.buf.writeInt32LE(v | 0, at); }
   zeros(n: number): void { const at = this.reserve(n); this.buf.fill(0, at, at + n); }
-  raw(data: Uint8Array): void { this.buf.set(data, this.reserve(data.length)); }
+  raw(data: Uint8Array): void { const at = this.reserve(data.length); this.buf.set(data, at); }
 
+  // Plain byte stores: this is the bulk-encoding hot path, and Buffer's
+  // write*LE methods cost a bounds check and a call each.
   private header(type: number, payload: number, field: string | undefined): number {
     const at = this.reserve(NLA_HDRLEN + payload);
-    this.buf.writeUInt16LE(NLA_HDRLEN + payload, at);
-    this.buf.writeUInt16LE(type, at + 2);
+    const b = this.buf;
+    const len = NLA_HDRLEN + payload;
+    b[at] = len & 0xff;
+    b[at + 1] = len >>> 8;
+    b[at + 2] = type & 0xff;
+    b[at + 3] = type >>> 8;
     if (field !== undefined) {
       this.marks.push({ start: at - this.msgStart, end: at + NLA_HDRLEN + payload - this.msgStart, field });
     }
@@ -97,25 +117,39 @@ export class NetlinkWriter {
   private done(): void { this.align(); }
 
   attrU8(type: number, v: number, field?: string): void {
-    this.buf[this.header(type, 1, field)] = v & 0xff; this.done();
+    const at = this.header(type, 1, field);
+    this.buf[at] = v & 0xff;
+    this.done();
   }
   attrU16(type: number, v: number, field?: string): void {
-    this.buf.writeUInt16LE(v & 0xffff, this.header(type, 2, field)); this.done();
+    const at = this.header(type, 2, field);
+    this.buf.writeUInt16LE(v & 0xffff, at);
+    this.done();
   }
   attrU16be(type: number, v: number, field?: string): void {
-    this.buf.writeUInt16BE(v & 0xffff, this.header(type, 2, field)); this.done();
+    const at = this.header(type, 2, field);
+    this.buf.writeUInt16BE(v & 0xffff, at);
+    this.done();
   }
   attrU32(type: number, v: number, field?: string): void {
-    this.buf.writeUInt32LE(v >>> 0, this.header(type, 4, field));
+    const at = this.header(type, 4, field);
+    const b = this.buf;
+    b[at] = v & 0xff;
+    b[at + 1] = (v >>> 8) & 0xff;
+    b[at + 2] = (v >>> 16) & 0xff;
+    b[at + 3] = v >>> 24;
   }
   attrS32(type: number, v: number, field?: string): void {
-    this.buf.writeInt32LE(v | 0, this.header(type, 4, field));
+    const at = this.header(type, 4, field);
+    this.buf.writeInt32LE(v | 0, at);
   }
   attrU32be(type: number, v: number, field?: string): void {
-    this.buf.writeUInt32BE(v >>> 0, this.header(type, 4, field));
+    const at = this.header(type, 4, field);
+    this.buf.writeUInt32BE(v >>> 0, at);
   }
   attrU64(type: number, v: bigint | number, field?: string): void {
-    this.buf.writeBigUInt64LE(BigInt(v), this.header(type, 8, field));
+    const at = this.header(type, 8, field);
+    this.buf.writeBigUInt64LE(BigInt(v), at);
   }
   /** NUL-terminated string, as the kernel expects for names and kinds. */
   attrString(type: number, s: string, field?: string): void {
@@ -125,8 +159,18 @@ export class NetlinkWriter {
     this.buf[at + n] = 0;
     this.done();
   }
+  /** A string without the NUL; iproute2 sends kinds and aliases this way (NLA_STRING takes both). */
+  attrStringNoNul(type: number, s: string, field?: string): void {
+    const n = Buffer.byteLength(s);
+    const at = this.header(type, n, field);
+    this.buf.write(s, at, n, 'utf8');
+    this.done();
+  }
   attrBytes(type: number, data: Uint8Array, field?: string): void {
-    this.buf.set(data, this.header(type, data.length, field));
+    const at = this.header(type, data.length, field);
+    const b = this.buf;
+    if (data.length <= 16) for (let i = 0; i < data.length; i++) b[at + i] = data[i]!;
+    else b.set(data, at);
     this.done();
   }
   attrFlag(type: number, field?: string): void {

@@ -25,9 +25,13 @@ export function parseAddress(input: unknown, field: string, opts: { prefix?: 'al
   if (lenText !== undefined && opts.prefix === 'forbidden') {
     throw new ValidationError(`'${input}' has a prefix length; a plain address is expected here`, field);
   }
+  // Canonical forms take the fast path (this is the bulk-encoding hot path);
+  // anything else goes through ip-address, which validates and explains.
+  let bytes = addr.includes(':') ? fastIPv6(addr) : fastIPv4(addr);
   let family: Family;
-  let bytes: Buffer;
-  if (addr.includes(':')) {
+  if (bytes) {
+    family = bytes.length === 4 ? 4 : 6;
+  } else if (addr.includes(':')) {
     if (!Address6.isValid(addr) || addr.includes('%')) throw new ValidationError(`'${input}' is not a valid IPv6 address`, field);
     family = 6;
     bytes = Buffer.from(new Address6(addr).toUnsignedByteArray());
@@ -44,9 +48,94 @@ export function parseAddress(input: unknown, field: string, opts: { prefix?: 'al
   return out;
 }
 
+/** A short string of decimal digits as a number; undefined otherwise. */
+function decimal(s: string): number | undefined {
+  if (s.length === 0 || s.length > 3) return undefined;
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return undefined;
+    n = n * 10 + c;
+  }
+  return n;
+}
+
+/** Dotted quad without leading zeros ("10.0.0.1"); undefined for anything else. */
+function fastIPv4(s: string): Buffer | undefined {
+  const out = Buffer.allocUnsafe(4);
+  let part = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (digits === 1 && value === 0) return undefined; // leading zero
+      value = value * 10 + (c - 48);
+      if (value > 255) return undefined;
+      digits++;
+    } else if (c === 46 && digits > 0 && part < 3) {
+      out[part++] = value;
+      value = 0;
+      digits = 0;
+    } else {
+      return undefined;
+    }
+  }
+  if (part !== 3 || digits === 0) return undefined;
+  out[3] = value;
+  return out;
+}
+
+/** Hex groups with at most one "::" ("2001:db8::1"); undefined for anything else (embedded IPv4, zones...). */
+function fastIPv6(s: string): Buffer | undefined {
+  const out = Buffer.alloc(16);
+  const words: number[] = [];
+  let gap = -1;
+  let i = 0;
+  const n = s.length;
+  if (n < 2) return undefined;
+  if (s.charCodeAt(0) === 58) {
+    if (s.charCodeAt(1) !== 58) return undefined;
+    gap = 0;
+    i = 2;
+    if (i === n) return out; // "::"
+  }
+  while (i < n) {
+    let v = 0;
+    let d = 0;
+    for (; i < n && d < 5; i++, d++) {
+      const c = s.charCodeAt(i);
+      const h = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+      if (h < 0) break;
+      v = v * 16 + h;
+    }
+    if (d === 0 || d > 4) return undefined;
+    words.push(v);
+    if (words.length > 8) return undefined;
+    if (i === n) break;
+    if (s.charCodeAt(i) !== 58) return undefined; // '.', '%' or junk: slow path
+    i++;
+    if (i < n && s.charCodeAt(i) === 58) {
+      if (gap !== -1) return undefined;
+      gap = words.length;
+      i++;
+      if (i === n) break;
+    } else if (i === n) {
+      return undefined; // trailing single ':'
+    }
+  }
+  if (gap === -1 ? words.length !== 8 : words.length > 7) return undefined;
+  const tail = gap === -1 ? 0 : words.length - gap;
+  for (let k = 0; k < words.length; k++) {
+    const pos = gap === -1 || k < gap ? k : 8 - tail + (k - gap);
+    out.writeUInt16BE(words[k]!, pos * 2);
+  }
+  return out;
+}
+
 export function parsePrefixLength(value: unknown, family: Family, field: string): number {
   const max = family === 4 ? 32 : 128;
-  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  const n = typeof value === 'string' ? decimal(value) : value;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > max) {
     throw new ValidationError(`prefix length ${describe(value)} is out of range for IPv${family} (0..${max})`, field);
   }

@@ -43,6 +43,14 @@ export const IFLA_MAX_MTU = 51;
 export const IFLA_ALT_IFNAME = 53;
 export const IFLA_PERM_ADDRESS = 54;
 
+// Plain u32 / u8 attributes decoded under the name `ip -j -d link` gives them.
+const u32Fields: Record<number, keyof Link> = {
+  35: 'carrier_changes', 40: 'gso_max_segs', 41: 'gso_max_size', 47: 'carrier_up_count', 48: 'carrier_down_count',
+  58: 'gro_max_size', 59: 'tso_max_size', 60: 'tso_max_segs', 61: 'allmulti', 63: 'gso_ipv4_max_size',
+  64: 'gro_ipv4_max_size',
+};
+const IFLA_PROTO_DOWN = 39;
+
 export const IFLA_INFO_KIND = 1;
 export const IFLA_INFO_DATA = 2;
 export const IFLA_INFO_SLAVE_KIND = 4;
@@ -104,6 +112,18 @@ export interface Link {
   carrier?: boolean;
   num_tx_queues?: number;
   num_rx_queues?: number;
+  proto_down?: boolean;
+  allmulti?: number;
+  carrier_changes?: number;
+  carrier_up_count?: number;
+  carrier_down_count?: number;
+  gso_max_size?: number;
+  gso_max_segs?: number;
+  gso_ipv4_max_size?: number;
+  gro_max_size?: number;
+  gro_ipv4_max_size?: number;
+  tso_max_size?: number;
+  tso_max_segs?: number;
   altnames?: string[];
   kind?: string;
   /** Kind-specific data (IFLA_INFO_DATA), decoded for the kinds netnest knows. */
@@ -226,7 +246,7 @@ function encodeAttributes(w: NetlinkWriter, a: LinkAttributes, f: string): void 
     if (typeof a.alias !== 'string' || Buffer.byteLength(a.alias) > 255) {
       throw new ValidationError('alias must be a string of at most 255 bytes', `${f}alias`);
     }
-    w.attrString(IFLA_IFALIAS, a.alias, `${f}alias`);
+    w.attrStringNoNul(IFLA_IFALIAS, a.alias, `${f}alias`);
   }
   if (a.txqueuelen !== undefined) w.attrU32(IFLA_TXQLEN, uint(a.txqueuelen, `${f}txqueuelen`), `${f}txqueuelen`);
   if (a.group !== undefined) w.attrU32(IFLA_GROUP, uint(a.group, `${f}group`), `${f}group`);
@@ -271,7 +291,7 @@ export function encodeLinkAdd(spec: LinkAddSpec, refs: ResolvedRefs = {}): Reque
   if (spec.netns !== undefined) w.attrU32(IFLA_NET_NS_FD, fdValue(spec.netns, 'netns'), 'netns');
   w.attrString(IFLA_IFNAME, name, 'name');
   const li = w.beginNested(IFLA_LINKINFO);
-  w.attrString(IFLA_INFO_KIND, spec.kind, 'kind');
+  w.attrStringNoNul(IFLA_INFO_KIND, spec.kind, 'kind');
   if (spec.kind === 'veth') {
     const peer = spec.peer!;
     const data = w.beginNested(IFLA_INFO_DATA);
@@ -297,9 +317,12 @@ export function encodeLinkAdd(spec: LinkAddSpec, refs: ResolvedRefs = {}): Reque
   };
 }
 
-/** EOPNOTSUPP "Unknown device type" for a create means the kernel lacks the kind. */
+/**
+ * EOPNOTSUPP "Unknown device type" for a create means the kernel lacks the
+ * kind; a plain EOPNOTSUPP is about an option (e.g. bridge vlan_filtering).
+ */
 function mapKindError(kind: string, err: NetlinkError): Error {
-  if (err.errnoName === 'EOPNOTSUPP' && (!err.extackMessage || /unknown device type/i.test(err.extackMessage))) {
+  if (err.errnoName === 'EOPNOTSUPP' && err.extackMessage !== undefined && /unknown device type/i.test(err.extackMessage)) {
     return new UnsupportedLinkKindError(kind, {
       errno: err.errno, request: err.request, extackMessage: err.extackMessage, extackOffset: err.extackOffset, field: 'kind',
     });
@@ -365,7 +388,7 @@ export function encodeLinkDump(filter: { master?: number; kind?: string } = {}):
   if (filter.master !== undefined) w.attrU32(IFLA_MASTER, filter.master, 'master');
   if (filter.kind !== undefined) {
     const li = w.beginNested(IFLA_LINKINFO);
-    w.attrString(IFLA_INFO_KIND, filter.kind, 'kind');
+    w.attrStringNoNul(IFLA_INFO_KIND, filter.kind, 'kind');
     w.endNested(li);
   }
   w.endMessage();
@@ -426,11 +449,16 @@ export function decodeLinkAt(buf: Buffer, off: number, end: number): Link {
         while (p.next()) if (p.type === IFLA_ALT_IFNAME) (link.altnames ??= []).push(p.string());
         break;
       }
+      case IFLA_PROTO_DOWN: link.proto_down = r.u8() !== 0; break;
       case IFLA_STATS: case IFLA_LINKMODE: break; // 32-bit stats superseded by STATS64; linkmode: not useful
-      default: (unknown ??= []).push(r.raw());
+      default: {
+        const field = u32Fields[r.type];
+        if (field && r.len === 4) (link as unknown as Record<string, number>)[field] = r.u32();
+        else (unknown ??= []).push(r.raw());
+      }
     }
   }
-  if (unknown) link.unknown = unknown;
+  if (unknown) link.unknown = link.unknown ? [...unknown, ...link.unknown] : unknown;
   return link;
 }
 
@@ -454,7 +482,8 @@ function decodeLinkInfo(r: AttrReader, link: Link): void {
       case IFLA_INFO_KIND: link.kind = r.string(); break;
       case IFLA_INFO_DATA: dataStart = r.off; dataEnd = r.off + r.len; break;
       case IFLA_INFO_SLAVE_KIND: link.slave_kind = r.string(); break;
-      default: (link.unknown ??= []).push({ type: IFLA_LINKINFO, nested: true, data: Buffer.from(r.bytes()) });
+      // e.g. IFLA_INFO_SLAVE_DATA: kept whole (header included) under IFLA_LINKINFO
+      default: (link.unknown ??= []).push({ type: IFLA_LINKINFO, nested: true, data: Buffer.from(r.buf.subarray(r.off - 4, r.off + r.len)) });
     }
   }
   if (dataStart >= 0) {
@@ -496,6 +525,14 @@ export class LinkApi {
       if (e instanceof NetlinkError && e.errnoName === 'ENODEV') return undefined;
       throw e;
     }
+  }
+
+  /**
+   * A name-to-index cache for encoders that must stay synchronous (bulk
+   * operations): `ensure(dev)` looks a name up once; `resolve` then answers.
+   */
+  devCache(): DevCache {
+    return new DevCache(this);
   }
 
   /** Index of a link; numbers are returned as they are. */
@@ -559,4 +596,40 @@ export class LinkApi {
   async del(ref: LinkRef): Promise<void> {
     await this.sock.request(encodeLinkDel(ref));
   }
+}
+
+/** Resolves device names once per operation; see LinkApi.devCache(). */
+export class DevCache {
+  private readonly known = new Map<string, number>();
+  private readonly pending = new Map<string, Promise<void>>();
+  constructor(private readonly links: LinkApi) {}
+
+  /** undefined when nothing needs to be looked up (the fast path). */
+  ensure(dev: LinkRef | undefined, field = 'dev'): Promise<void> | undefined {
+    if (dev === undefined || typeof dev === 'number' || this.known.has(dev)) return undefined;
+    let p = this.pending.get(dev);
+    if (!p) {
+      p = this.links.index(dev, field).then((i) => { this.known.set(dev, i); });
+      this.pending.set(dev, p);
+      p.catch(() => this.pending.delete(dev));
+    }
+    return p;
+  }
+
+  /** Like ensure() for several refs. */
+  ensureAll(devs: (LinkRef | undefined)[], field = 'dev'): Promise<void> | undefined {
+    let all: Promise<void>[] | undefined;
+    for (const d of devs) {
+      const p = this.ensure(d, field);
+      if (p) (all ??= []).push(p);
+    }
+    return all ? Promise.all(all).then(() => undefined) : undefined;
+  }
+
+  readonly resolve = (dev: LinkRef, field: string): number => {
+    if (typeof dev === 'number') return uint(dev, field, 0x7fffffff, 1);
+    const i = this.known.get(dev);
+    if (i === undefined) throw new ValidationError(`device '${dev}' was not looked up`, field);
+    return i;
+  };
 }

@@ -1,0 +1,219 @@
+// Bulk requests: many messages per sendmsg, a bounded number of batches in
+// flight, and every item accounted for.
+//
+// Two ways to learn each item's outcome:
+//  - 'each':    every message asks for an ACK;
+//  - 'barrier': only the last message of a batch asks for one. The kernel
+//    processes a batch in order inside sendmsg and always answers a failed
+//    message with an error, so when the last message's ACK arrives every
+//    earlier message without an error succeeded. A dropped reply would be
+//    reported as ENOBUFS; then the batches in flight fail with OverrunError
+//    ("outcome unknown") instead of being counted as done.
+import { NLM_F_ACK, NLM_F_REQUEST, NLMSG_ERROR } from './constants.js';
+import { NetlinkError, NetnestError, OverrunError, ValidationError } from './errors.js';
+import { decodeError, type MessageReader } from './message.js';
+import type { NetlinkSocket, RangeSink } from './socket.js';
+import { fieldAt, NetlinkWriter } from './writer.js';
+
+export interface BulkOptions {
+  /** How outcomes are learnt (see above). Default 'barrier'. */
+  ack?: 'barrier' | 'each';
+  /** Bytes per sendmsg (below the default 208 KiB send buffer). Default 128 KiB. */
+  batchBytes?: number;
+  /** Batches awaiting their replies at once. Default 4. */
+  window?: number;
+  /** Called after each batch settles, for progress bars. */
+  onProgress?: (done: number, failed: number) => void;
+}
+
+export interface BulkHooks<T> {
+  /** Asynchronous preparation of an item before it is encoded (e.g. resolving a device name); undefined when none is needed. */
+  prepare?: (item: T) => Promise<void> | undefined;
+}
+
+export interface BulkFailure<T> {
+  /** Position of the item in the input. */
+  index: number;
+  item: T;
+  /** ValidationError (never sent), NetlinkError (the kernel refused it), or OverrunError/SocketClosedError (outcome unknown). */
+  error: Error;
+}
+
+export interface BulkResult<T> {
+  /** Items read from the input. */
+  total: number;
+  /** Items the kernel confirmed. */
+  ok: number;
+  /** Every other item, in input order. */
+  failed: BulkFailure<T>[];
+}
+
+/** Encodes one item into the writer (beginMessage...endMessage); may throw ValidationError. */
+export type BulkEncoder<T> = (w: NetlinkWriter, item: T) => void;
+
+interface Batch<T> {
+  base: number;
+  items: T[];
+  indexes: number[];
+  /** Seq offsets that failed, with their errors. */
+  errors: Map<number, Error>;
+  acks: number;
+  /** 1 where the kernel's reply for the item arrived. */
+  answered: Uint8Array;
+  done: boolean;
+  sink: RangeSink | undefined;
+  resolve: () => void;
+}
+
+export async function runBulk<T>(
+  sock: NetlinkSocket,
+  items: Iterable<T> | AsyncIterable<T>,
+  encode: BulkEncoder<T>,
+  describe: (item: T) => string,
+  opts: BulkOptions = {},
+  hooks: BulkHooks<T> = {},
+): Promise<BulkResult<T>> {
+  const mode = opts.ack ?? 'barrier';
+  const batchBytes = opts.batchBytes ?? 128 * 1024;
+  const window = Math.max(1, opts.window ?? 4);
+  const result: BulkResult<T> = { total: 0, ok: 0, failed: [] };
+  const pendingFailures: BulkFailure<T>[] = [];
+  const inFlight = new Set<Promise<void>>();
+
+  const syncIt = (items as Iterable<T>)[Symbol.iterator]?.call(items);
+  const asyncIt = syncIt ? undefined : (items as AsyncIterable<T>)[Symbol.asyncIterator]();
+  let exhausted = false;
+  const next = async (): Promise<IteratorResult<T>> => (syncIt ? syncIt.next() : asyncIt!.next());
+
+  const fail = (index: number, item: T, error: Error): void => {
+    pendingFailures.push({ index, item, error });
+  };
+
+  const settle = (b: Batch<T>): void => {
+    for (let i = 0; i < b.items.length; i++) {
+      const e = b.errors.get(i);
+      if (e) fail(b.indexes[i]!, b.items[i]!, e);
+      else result.ok++;
+    }
+    opts.onProgress?.(result.ok, pendingFailures.length);
+  };
+
+  let w = new NetlinkWriter(batchBytes + 4096);
+  while (!exhausted) {
+    // Fill one batch.
+    w.reset();
+    const items: T[] = [];
+    const indexes: number[] = [];
+    const starts: number[] = [];
+    while (w.pos < batchBytes) {
+      const n = await next();
+      if (n.done) {
+        exhausted = true;
+        break;
+      }
+      const index = result.total++;
+      const start = w.pos;
+      try {
+        const ready = hooks.prepare?.(n.value);
+        if (ready) await ready;
+        encode(w, n.value);
+      } catch (e) {
+        w.pos = start;
+        if (e instanceof NetnestError) {
+          fail(index, n.value, e);
+          continue;
+        }
+        throw e;
+      }
+      items.push(n.value);
+      indexes.push(index);
+      starts.push(start);
+    }
+    if (items.length === 0) continue;
+    while (inFlight.size >= window) await Promise.race(inFlight);
+
+    const bytes = w.toBuffer();
+    w = new NetlinkWriter(batchBytes + 4096);
+    const batch: Batch<T> = {
+      base: 0, items, indexes, errors: new Map(), acks: 0, answered: new Uint8Array(items.length), done: false, sink: undefined, resolve: () => {},
+    };
+    const p = new Promise<void>((resolve) => { batch.resolve = resolve; });
+    const finish = (): void => {
+      if (batch.done) return;
+      batch.done = true;
+      if (batch.sink) sock.detachSink(batch.sink);
+      settle(batch);
+      batch.resolve();
+    };
+    const last = items.length - 1;
+    batch.sink = sock.attachSink(items.length, (base) => ({
+      base,
+      count: items.length,
+      onReply(seq: number, r: MessageReader): void {
+        if (r.type !== NLMSG_ERROR || batch.done) return;
+        const i = (seq - base) >>> 0;
+        const e = decodeError(r.buf, r.off, r.end, r.flags);
+        if (e.errno !== 0) {
+          const item = items[i]!;
+          batch.errors.set(i, itemError(e, item, encode, describe));
+        }
+        batch.answered[i] = 1;
+        batch.acks++;
+        if (mode === 'barrier' ? i === last : batch.acks === items.length) {
+          // In 'barrier' mode silence means success, so a drop since this batch
+          // was sent may have been one of its errors: its unanswered items are
+          // then reported as unknown, never as done.
+          if (mode === 'barrier' && sock.droppedCount() !== dropsAtSend) {
+            batch.sink!.onFailure(new OverrunError('receive buffer overrun: the kernel dropped replies; the outcome of this item is unknown'));
+          } else {
+            finish();
+          }
+        }
+      },
+      onFailure(err: Error): void {
+        if (batch.done) return;
+        // Items already answered keep their answers (in 'barrier' mode only
+        // errors are answers); the others' outcome is unknown.
+        for (let i = 0; i < items.length; i++) if (!batch.answered[i]) batch.errors.set(i, err);
+        finish();
+      },
+    }));
+    const base = batch.sink.base;
+    const dropsAtSend = mode === 'barrier' ? sock.droppedCount() : 0;
+    for (let i = 0; i < starts.length; i++) {
+      const at = starts[i]!;
+      bytes.writeUInt32LE((base + i) >>> 0, at + 8);
+      const flags = bytes.readUInt16LE(at + 6) | NLM_F_REQUEST | (mode === 'each' || i === last ? NLM_F_ACK : 0);
+      bytes.writeUInt16LE(flags, at + 6);
+    }
+    inFlight.add(p);
+    void p.then(() => inFlight.delete(p));
+    sock.sendRaw(bytes, items.length, (err) => {
+      if (err) batch.sink?.onFailure(err);
+    });
+  }
+  await Promise.all(inFlight);
+  pendingFailures.sort((a, b) => a.index - b.index);
+  result.failed = pendingFailures;
+  return result;
+}
+
+/** The kernel's error for one item, with the caller's field when the extended ACK points at one. */
+function itemError<T>(e: ReturnType<typeof decodeError>, item: T, encode: BulkEncoder<T>, describe: (item: T) => string): Error {
+  let field: string | undefined;
+  const offset = e.extackOffset ?? e.missingNestOffset;
+  if (offset !== undefined) {
+    // Failures are rare: re-encode the item alone to learn where its fields went.
+    const w = new NetlinkWriter(256);
+    try {
+      encode(w, item);
+      field = fieldAt(w.marks, offset);
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+    }
+  }
+  return new NetlinkError({
+    errno: e.errno, request: describe(item), extackMessage: e.extackMessage, extackOffset: e.extackOffset, field,
+    missingType: e.missingType,
+  });
+}
