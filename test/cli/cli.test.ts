@@ -1,0 +1,110 @@
+// The netnest command as a user runs it: a child process of the test run, so
+// it inherits the sandbox namespace and everything it sees or builds is there.
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Rtnl } from '../../src/index.js';
+
+// The compiled CLI beside this compiled test (dist/ or a private build folder).
+const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function netnest(...args: string[]): Promise<Result> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [cli, ...args], { encoding: 'utf8' }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('netnest command', () => {
+  let rtnl: Rtnl;
+
+  before(async () => {
+    rtnl = Rtnl.open();
+    await rtnl.link.add({ name: 'clibr0', kind: 'bridge', up: true });
+    await rtnl.addr.add({ dev: 'clibr0', local: '198.51.100.7/24', label: 'clibr0:web' });
+    await rtnl.addr.add({ dev: 'clibr0', local: '2001:db8:77::7/64', flags: ['nodad'], valid_lft: 600, preferred_lft: 300 });
+  });
+
+  after(async () => {
+    await rtnl.link.del('clibr0');
+    rtnl.close();
+  });
+
+  it('links --json prints the Link objects, lo included', async () => {
+    const r = await netnest('links', '--json');
+    expect(r.code, r.stderr).to.equal(0);
+    const links = JSON.parse(r.stdout) as { name: string; index: number; kind?: string; up: boolean }[];
+    expect(links.find((l) => l.name === 'lo')).to.include({ index: 1, up: true });
+    expect(links.find((l) => l.name === 'clibr0')).to.include({ kind: 'bridge', up: true });
+  });
+
+  it('addrs --json shows an address added through Rtnl, with its link name and options', async () => {
+    const r = await netnest('addrs', '--json', 'dev', 'clibr0');
+    expect(r.code, r.stderr).to.equal(0);
+    const addrs = JSON.parse(r.stdout) as Record<string, unknown>[];
+    expect(addrs.find((a) => a.local === '198.51.100.7')).to.include({ dev: 'clibr0', family: 4, prefixlen: 24, label: 'clibr0:web' });
+    const v6 = addrs.find((a) => a.local === '2001:db8:77::7');
+    expect(v6).to.include({ dev: 'clibr0', family: 6 });
+    // The kernel reports the time left, so a second may already have gone.
+    expect(v6!.valid_lft).to.be.within(590, 600);
+    expect(v6!.preferred_lft).to.be.within(290, 300);
+    expect(addrs.every((a) => a.dev === 'clibr0'), 'only clibr0 addresses').to.equal(true);
+  });
+
+  it('addrs -6 leaves out IPv4 addresses', async () => {
+    const r = await netnest('addrs', '-6', '--json', '--dev', 'clibr0');
+    expect(r.code, r.stderr).to.equal(0);
+    const families = (JSON.parse(r.stdout) as { family: number }[]).map((a) => a.family);
+    expect(families).to.include(6);
+    expect(families).to.not.include(4);
+  });
+
+  it('prints tables with the names and addresses', async () => {
+    const links = await netnest('links');
+    expect(links.code, links.stderr).to.equal(0);
+    expect(links.stdout).to.match(/^index\s+name\s+state\s+mtu\s+address\s+master\s+kind\s+link$/m);
+    expect(links.stdout).to.match(/^1\s+lo\s+UP\s+65536\s/m);
+    expect(links.stdout).to.match(/^\d+\s+clibr0\s+UP\s+1500\s+\S+\s+-\s+bridge\s/m);
+
+    const addrs = await netnest('addrs', 'clibr0');
+    expect(addrs.code, addrs.stderr).to.equal(0);
+    expect(addrs.stdout).to.match(/^clibr0\s+inet\s+198\.51\.100\.7\/24\s+global\s+permanent\s+clibr0:web\s+forever\s+forever$/m);
+    expect(addrs.stdout).to.match(/^clibr0\s+inet6\s+2001:db8:77::7\/64\s+global\s+nodad\s+-\s+(600|59\d)sec\s+(300|29\d)sec$/m);
+  });
+
+  it('demo builds, shows and removes its network, leaving this namespace as it was', async () => {
+    const before = await rtnl.link.list();
+    const r = await netnest('demo');
+    expect(r.code, r.stderr + r.stdout).to.equal(0);
+    expect(r.stdout).to.match(/^veth1@if\d+\s+\S+\s+192\.0\.2\.2\/24 2001:db8:1::2\/64/m); // ip's view of namespace B
+    expect(r.stdout.match(/^ip -j agrees with netnest: /gm)).to.have.length(2); // one per namespace
+    expect(r.stdout.trimEnd().split('\n').at(-1)).to.match(/^host unchanged: /);
+    expect((await rtnl.link.list()).map((l) => l.name)).to.deep.equal(before.map((l) => l.name));
+  });
+
+  it('reports kernel errors as "netnest: ..." with exit status 1', async () => {
+    const r = await netnest('addrs', 'dev', 'nosuch0');
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.match(/^netnest: RTM_GETLINK nosuch0: ENODEV/);
+  });
+
+  it('--help lists every command and exits 0', async () => {
+    const r = await netnest('--help');
+    expect(r.code).to.equal(0);
+    expect(r.stdout).to.match(/^\s+links\b/m).and.to.match(/^\s+addrs\b/m).and.to.match(/^\s+demo\b/m);
+  });
+
+  it('exits 2 on an unknown command', async () => {
+    const r = await netnest('frobnicate');
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.include("unknown command 'frobnicate'");
+  });
+});

@@ -1,0 +1,77 @@
+// Many requests in flight on one socket: every promise settles with its own
+// reply (or its own error), and a dump can run among them.
+import { expect } from 'chai';
+import { NetlinkError, type Link } from '../../src/index.js';
+import { FreshNetns } from './fresh-netns.js';
+
+describe('many requests in flight on one socket', () => {
+  let ns: FreshNetns;
+  let links: Link[];
+
+  // The links are only read by the tests, so they are made once.
+  before(async () => {
+    ns = new FreshNetns();
+    // 40 pairs, made concurrently too.
+    await Promise.all(Array.from({ length: 40 }, (_, i) => ns.rtnl.link.add({ name: `cc${i}a`, kind: 'veth', mtu: 1280 + i, peer: { name: `cc${i}b` } })));
+    links = await ns.rtnl.link.list();
+    expect(links).to.have.length(81);
+  });
+
+  after(() => {
+    ns.close();
+  });
+
+  it('1,000 gets by name and by index each resolve with their own link', async () => {
+    const refs = Array.from({ length: 1000 }, (_, i) => {
+      const l = links[(i * 7) % links.length]!;
+      return i % 2 ? l.name : l.index;
+    });
+    const pending = refs.map((ref) => ns.rtnl.link.get(ref));
+    expect(ns.rtnl.socket.pending).to.be.at.least(1000); // really all at once
+    const got = await Promise.all(pending);
+
+    got.forEach((l, i) => {
+      const want = links.find((x) => x.name === refs[i] || x.index === refs[i])!;
+      expect([l.index, l.name, l.mtu], `request ${i} (${refs[i]})`).to.deep.equal([want.index, want.name, want.mtu]);
+    });
+  });
+
+  it('errors go to their own requests only', async () => {
+    const names = Array.from({ length: 1000 }, (_, i) => (i % 10 === 3 ? `missing${i}` : links[i % links.length]!.name));
+    const settled = await Promise.allSettled(names.map((n) => ns.rtnl.link.get(n)));
+
+    settled.forEach((s, i) => {
+      if (names[i]!.startsWith('missing')) {
+        expect(s.status, names[i]).to.equal('rejected');
+        const err = (s as PromiseRejectedResult).reason as NetlinkError;
+        expect(err).to.be.instanceOf(NetlinkError);
+        expect([err.code, err.request]).to.deep.equal(['ENODEV', `RTM_GETLINK ${names[i]}`]);
+      } else {
+        expect(s.status, names[i]).to.equal('fulfilled');
+        expect((s as PromiseFulfilledResult<Link>).value.name).to.equal(names[i]);
+      }
+    });
+  });
+
+  it('1,000 address adds, then 1,000 deletes, all in flight at once', async () => {
+    const locals = Array.from({ length: 1000 }, (_, i) => `10.77.${i >> 8}.${i & 255}`);
+    await Promise.all(locals.map((local) => ns.rtnl.addr.add({ dev: 'cc0a', local: `${local}/32` })));
+
+    const added = await ns.rtnl.addr.list({ dev: 'cc0a', family: 4 });
+    expect(added.map((a) => a.local).sort()).to.deep.equal([...locals].sort());
+
+    await Promise.all(locals.map((local) => ns.rtnl.addr.del({ dev: 'cc0a', local: `${local}/32` })));
+    expect(await ns.rtnl.addr.list({ dev: 'cc0a', family: 4 })).to.deep.equal([]);
+  });
+
+  it('a dump runs while requests are in flight, and both finish with the right answers', async () => {
+    const gets = links.flatMap((l) => Array.from({ length: 6 }, () => ns.rtnl.link.get(l.name)));
+    const listed = ns.rtnl.link.list();
+    const more = links.map((l) => ns.rtnl.link.get(l.index));
+
+    const [dump, a, b] = await Promise.all([listed, Promise.all(gets), Promise.all(more)]);
+    expect(dump.map((l) => l.name).sort()).to.deep.equal(links.map((l) => l.name).sort());
+    expect(a.map((l) => l.name)).to.deep.equal(links.flatMap((l) => Array.from({ length: 6 }, () => l.name)));
+    expect(b.map((l) => l.index)).to.deep.equal(links.map((l) => l.index));
+  });
+});

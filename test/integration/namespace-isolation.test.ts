@@ -1,0 +1,83 @@
+// A client is bound to the namespace it was opened in, and the test run
+// itself is not in the host's namespace: this guards the sandbox that makes
+// every other test harmless.
+import { expect } from 'chai';
+import { statSync } from 'node:fs';
+import { Rtnl } from '../../src/index.js';
+import { currentNetnsId } from '../../src/netns/syscalls.js';
+import { sandbox } from '../setup/sandbox.js';
+import { ipLinks } from '../support/ip.js';
+import { FreshNetns } from './fresh-netns.js';
+
+function inode(path: string): number | undefined {
+  try {
+    return statSync(path).ino;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EACCES') return undefined;
+    throw e;
+  }
+}
+
+describe('namespace isolation', () => {
+  const spaces: FreshNetns[] = [];
+  const fresh = (): FreshNetns => {
+    const ns = new FreshNetns();
+    spaces.push(ns);
+    return ns;
+  };
+
+  afterEach(() => {
+    for (const ns of spaces.splice(0)) ns.close();
+  });
+
+  it('the test process runs outside the host network namespace', () => {
+    const self = statSync('/proc/self/ns/net').ino;
+    // init's namespace is the host's; where /proc/1 is off limits (no ptrace
+    // access to init), the process that started the run stands in for it.
+    const host = inode('/proc/1/ns/net') ?? inode(`/proc/${process.ppid}/ns/net`);
+    expect(host).to.be.a('number');
+    expect(self).not.to.equal(host);
+    expect(`net:[${self}]`).to.equal(sandbox.sandboxId).and.not.equal(sandbox.hostId);
+    // The host's own interfaces are not visible from here.
+    const hostOnly = ['eth0', 'ifb0', 'ifb1'];
+    expect(ipLinks().map((l) => l.ifname)).not.to.include.any.members(hostOnly);
+  });
+
+  it('a client opened with { netns } sees only that namespace links', async () => {
+    const a = fresh();
+    const b = fresh();
+    await a.rtnl.link.add({ name: 'only-in-a', kind: 'bridge' });
+    await b.rtnl.link.add({ name: 'only-in-b', kind: 'ifb' });
+
+    expect((await a.rtnl.link.list()).map((l) => l.name)).to.deep.equal(['lo', 'only-in-a']);
+    expect((await b.rtnl.link.list()).map((l) => l.name)).to.deep.equal(['lo', 'only-in-b']);
+    expect(await a.rtnl.link.find('only-in-b')).to.equal(undefined);
+    const here = Rtnl.open();
+    try {
+      const names = (await here.link.list()).map((l) => l.name);
+      expect(names).not.to.include.any.members(['only-in-a', 'only-in-b']);
+    } finally {
+      here.close();
+    }
+  });
+
+  it('opening a client in another namespace leaves the caller where it was', () => {
+    const before = currentNetnsId();
+    const ns = fresh();
+    const extra = Rtnl.open({ netns: ns.fd });
+    extra.close();
+    expect(currentNetnsId()).to.equal(before);
+  });
+
+  it('a client keeps its namespace alive and bound after the fd is closed', async () => {
+    const ns = fresh();
+    await ns.rtnl.link.add({ name: 'kept0', kind: 'bridge' });
+    const client = Rtnl.open({ netns: ns.fd });
+    try {
+      ns.close(); // the fd and the first client are gone; this client still holds the namespace
+      expect((await client.link.list()).map((l) => l.name)).to.deep.equal(['lo', 'kept0']);
+    } finally {
+      client.close();
+    }
+  });
+});

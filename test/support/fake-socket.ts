@@ -1,0 +1,235 @@
+// A fake of the `netlink` package's RawNetlinkSocket, to test the transport
+// without a kernel: it records every sendmsg, lets a test play the kernel
+// (datagrams from port 0, socket errors as the package emits them) and
+// tracks ref/unref/close. Below it, builders for kernel replies.
+import { EventEmitter } from 'node:events';
+import {
+  NLM_F_ACK_TLVS, NLM_F_CAPPED, NLM_F_MULTI, NLMSG_DONE, NLMSG_ERROR, NLMSGERR_ATTR_MISS_NEST, NLMSGERR_ATTR_MISS_TYPE,
+  NLMSGERR_ATTR_MSG, NLMSGERR_ATTR_OFFS,
+} from '../../src/netlink/core/constants.js';
+import { NetlinkSocket, type RawSocket, type Request, type SocketOptions } from '../../src/netlink/core/socket.js';
+import { NetlinkWriter } from '../../src/netlink/core/writer.js';
+import { splitMessages } from './golden.js';
+
+/** The error object the `netlink` package emits: binding.cc's ErrnoException (errno positive, code its name). */
+export interface ErrnoException extends Error {
+  errno: number;
+  code: string;
+  syscall: string;
+}
+
+export function errnoException(code: string, errno: number, syscall: string, message: string): ErrnoException {
+  const e = new Error(message) as ErrnoException;
+  e.name = 'ErrnoException';
+  e.errno = errno;
+  e.code = code;
+  e.syscall = syscall;
+  return e;
+}
+
+export class FakeRawSocket extends EventEmitter implements RawSocket {
+  /** One entry per sendmsg: copies of the messages of that call, as the kernel would see them. */
+  readonly sendCalls: Buffer[][] = [];
+  /** The package refs a new socket; NetlinkSocket is expected to unref it at once. */
+  referenced = true;
+  readonly refLog: ('ref' | 'unref')[] = [];
+  closeCalls = 0;
+  readonly groups = new Set<number>();
+  /** Fails the next sendmsg with this error (given to its callback, as the package does). */
+  nextSendError: Error | undefined;
+  /** Plays the kernel: called after each sendmsg with its messages. */
+  onSend: ((msgs: Buffer[]) => void) | undefined;
+
+  constructor(readonly port = 4321) {
+    super();
+  }
+
+  send(msg: Uint8Array | Uint8Array[], _options: { port?: number } | undefined, cb: (err?: Error) => void): void {
+    if (this.closeCalls > 0) throw new Error('send on a closed raw socket');
+    const parts = Array.isArray(msg) ? msg : [msg];
+    const copies = parts.flatMap((p) => splitMessages(Buffer.from(p)));
+    this.sendCalls.push(copies);
+    const err = this.nextSendError;
+    this.nextSendError = undefined;
+    queueMicrotask(() => cb(err));
+    // The kernel handles the request at once but the reply is read on a later turn of the loop.
+    if (this.onSend) setImmediate(() => this.onSend?.(copies));
+  }
+
+  address(): { port: number } {
+    return { port: this.port };
+  }
+
+  close(): void {
+    this.closeCalls++;
+  }
+
+  ref(): void {
+    this.referenced = true;
+    this.refLog.push('ref');
+  }
+
+  unref(): void {
+    this.referenced = false;
+    this.refLog.push('unref');
+  }
+
+  addMembership(group: number): void {
+    this.groups.add(group);
+  }
+
+  dropMembership(group: number): void {
+    this.groups.delete(group);
+  }
+
+  /** Every message sent so far, in order. */
+  get sent(): Buffer[] {
+    return this.sendCalls.flat();
+  }
+
+  /** The last message sent. */
+  get last(): Buffer {
+    const all = this.sent;
+    if (all.length === 0) throw new Error('nothing was sent');
+    return all[all.length - 1]!;
+  }
+
+  /** One datagram from the kernel holding these messages (each padded to 4 bytes). */
+  deliver(...messages: Buffer[]): void {
+    this.deliverFrom(0, datagram(...messages));
+  }
+
+  deliverFrom(port: number, data: Buffer): void {
+    this.emit('message', data, { port, groups: 0 });
+  }
+
+  /** The receive buffer overflowed: what the package emits when recvmsg fails with ENOBUFS. */
+  overrun(): void {
+    this.emit('error', errnoException('ENOBUFS', 105, 'recvmsg', 'Error when receiving Netlink message: No buffer space available'));
+  }
+}
+
+/** A NetlinkSocket over a fresh fake. */
+export function openFake(opts: Omit<SocketOptions, 'raw'> = {}): { sock: NetlinkSocket; raw: FakeRawSocket } {
+  const raw = new FakeRawSocket();
+  return { sock: NetlinkSocket.open({ ...opts, raw }), raw };
+}
+
+/** Lets queued microtasks (the socket's flush) and I/O callbacks run. */
+export function tick(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** The bytes netnest puts on the wire for a request (flags and seq as the socket sets them). */
+export async function wireBytes(req: Request, mode: 'request' | 'dump'): Promise<Buffer> {
+  const { sock, raw } = openFake();
+  const req2 = { ...req, bytes: Buffer.from(req.bytes) };
+  const pending = mode === 'request' ? sock.request(req2) : sock.dump(req2).next();
+  pending.catch(() => undefined);
+  await tick();
+  sock.close();
+  if (raw.sent.length !== 1) throw new Error(`expected one message on the wire, got ${raw.sent.length}`);
+  return raw.sent[0]!;
+}
+
+// ------------------------------------------------------- kernel-side builders
+
+export function datagram(...messages: Buffer[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const m of messages) {
+    parts.push(m);
+    const pad = ((m.length + 3) & ~3) - m.length;
+    if (pad) parts.push(Buffer.alloc(pad));
+  }
+  return Buffer.concat(parts);
+}
+
+/** One netlink message with this payload. */
+export function message(type: number, flags: number, seq: number, payload: Uint8Array = Buffer.alloc(0), pid = 0): Buffer {
+  const b = Buffer.alloc(16 + payload.length);
+  b.writeUInt32LE(b.length, 0);
+  b.writeUInt16LE(type, 4);
+  b.writeUInt16LE(flags, 6);
+  b.writeUInt32LE(seq >>> 0, 8);
+  b.writeUInt32LE(pid >>> 0, 12);
+  b.set(payload, 16);
+  return b;
+}
+
+export interface ErrorReplyOptions {
+  /** Extended-ACK message (NLMSGERR_ATTR_MSG). */
+  msg?: string;
+  /** Offset of the bad attribute from the start of the request (NLMSGERR_ATTR_OFFS). */
+  offset?: number;
+  missingType?: number;
+  missingNest?: number;
+  /** Echo only the request header (NETLINK_CAP_ACK, which netnest sets). Default true. */
+  capped?: boolean;
+}
+
+/** NLMSG_ERROR answering `request` (its seq is taken from it); errno 0 is an ACK. */
+export function errorReply(request: Buffer, errno: number, o: ErrorReplyOptions = {}): Buffer {
+  const capped = o.capped ?? true;
+  const reqLen = request.readUInt32LE(0);
+  const w = new NetlinkWriter();
+  let flags = capped ? NLM_F_CAPPED : 0;
+  const tlvs = o.msg !== undefined || o.offset !== undefined || o.missingType !== undefined || o.missingNest !== undefined;
+  if (tlvs) flags |= NLM_F_ACK_TLVS;
+  w.beginMessage(NLMSG_ERROR, flags, request.readUInt32LE(8), request.readUInt32LE(12));
+  w.s32(-errno);
+  w.raw(capped ? request.subarray(0, 16) : request.subarray(0, reqLen));
+  w.align();
+  if (o.msg !== undefined) w.attrString(NLMSGERR_ATTR_MSG, o.msg);
+  if (o.offset !== undefined) w.attrU32(NLMSGERR_ATTR_OFFS, o.offset);
+  if (o.missingType !== undefined) w.attrU32(NLMSGERR_ATTR_MISS_TYPE, o.missingType);
+  if (o.missingNest !== undefined) w.attrU32(NLMSGERR_ATTR_MISS_NEST, o.missingNest);
+  w.endMessage();
+  return w.toBuffer();
+}
+
+export function ack(request: Buffer): Buffer {
+  return errorReply(request, 0);
+}
+
+/** NLMSG_DONE ending a dump (an int 0 payload, as the kernel sends). */
+export function done(seq: number, flags = NLM_F_MULTI): Buffer {
+  return message(NLMSG_DONE, flags, seq, Buffer.alloc(4));
+}
+
+/** A minimal RTM_NEWLINK as the kernel sends it: ifinfomsg, IFLA_IFNAME, IFLA_MTU. */
+export function linkMessage(seq: number, index: number, name: string, flags = 0, opts: { mtu?: number } = {}): Buffer {
+  const w = new NetlinkWriter();
+  w.beginMessage(16 /* RTM_NEWLINK */, flags, seq);
+  w.u8(0); w.u8(0); w.u16(1); // family, pad, ARPHRD_ETHER
+  w.s32(index);
+  w.u32(0); w.u32(0);
+  w.attrString(3 /* IFLA_IFNAME */, name);
+  if (opts.mtu !== undefined) w.attrU32(4 /* IFLA_MTU */, opts.mtu);
+  w.endMessage();
+  return w.toBuffer();
+}
+
+/** Watches a promise so a test can ask whether it has settled yet, without awaiting it. */
+export interface Tracked<T> {
+  settled: boolean;
+  value: T | undefined;
+  error: unknown;
+  /** Resolves when the promise settles (never rejects). */
+  done: Promise<void>;
+}
+
+export function track<T>(p: Promise<T>): Tracked<T> {
+  const t: Tracked<T> = { settled: false, value: undefined, error: undefined, done: Promise.resolve() };
+  t.done = p.then(
+    (v) => { t.settled = true; t.value = v; },
+    (e: unknown) => { t.settled = true; t.error = e; },
+  );
+  return t;
+}
+
+/** Reads a whole dump; rejects as the iterator does. */
+export async function collect(it: AsyncIterable<Buffer>): Promise<Buffer[]> {
+  const out: Buffer[] = [];
+  for await (const m of it) out.push(m);
+  return out;
+}

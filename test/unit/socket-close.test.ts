@@ -1,0 +1,54 @@
+// close(): nothing is left hanging. Every pending request and dump fails with
+// SocketClosedError naming it, the raw socket is closed once, and the socket
+// refuses new work at once.
+import { expect } from 'chai';
+import { SocketClosedError } from '../../src/netlink/core/errors.js';
+import { encodeLinkDump, encodeLinkSet } from '../../src/netlink/rtnl/link.js';
+import { ack, collect, openFake, tick, track } from '../support/fake-socket.js';
+
+describe('socket: close', () => {
+  it('rejects in-flight, queued and dump requests with SocketClosedError and closes the raw socket', async () => {
+    const { sock, raw } = openFake({ maxInFlight: 1 });
+    const inFlight = track(sock.request(encodeLinkSet(1, { mtu: 1400 })));
+    const queued = track(sock.request(encodeLinkSet(2, { mtu: 1400 })));
+    const dump = track(collect(sock.dump(encodeLinkDump())));
+    await tick();
+    expect(raw.sent).to.have.length(1);
+
+    sock.close();
+    await Promise.all([inFlight.done, queued.done, dump.done]);
+    for (const [p, request] of [[inFlight, 'RTM_NEWLINK set index 1'], [queued, 'RTM_NEWLINK set index 2'], [dump, 'RTM_GETLINK dump']] as const) {
+      expect(p.error).to.be.instanceOf(SocketClosedError);
+      expect(p.error).to.include({ code: 'ERR_SOCKET_CLOSED', request });
+    }
+    expect(raw.closeCalls).to.equal(1);
+    expect(sock.isClosed).to.equal(true);
+    expect(sock.pending).to.equal(0);
+  });
+
+  it('is idempotent; later requests and dumps fail at once and send nothing', async () => {
+    const { sock, raw } = openFake();
+    sock.close();
+    sock.close();
+    expect(raw.closeCalls).to.equal(1);
+    const req = track(sock.request(encodeLinkSet(1, { mtu: 1400 })));
+    const dump = track(sock.dump(encodeLinkDump()).next());
+    await Promise.all([req.done, dump.done]);
+    expect(req.error).to.be.instanceOf(SocketClosedError);
+    expect(dump.error).to.be.instanceOf(SocketClosedError);
+    await tick();
+    expect(raw.sent).to.have.length(0);
+  });
+
+  it('a reply arriving after close is ignored', async () => {
+    const { sock, raw } = openFake();
+    const p = track(sock.request(encodeLinkSet(1, { mtu: 1400 })));
+    await tick();
+    const req = raw.last;
+    sock.close();
+    await p.done;
+    raw.deliver(ack(req));
+    expect(sock.stats.received).to.equal(0);
+    expect(p.error).to.be.instanceOf(SocketClosedError);
+  });
+});
