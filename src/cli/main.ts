@@ -1,0 +1,148 @@
+// The `netnest` command. Exit codes: 0 success, 1 a netnest (or kernel)
+// error, 2 a usage error. bin/netnest.js and `npm run demo` both land here.
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError, Option } from 'commander';
+import { NetnestError } from '../netlink/core/errors.js';
+import type { Family } from '../netlink/rtnl/inet.js';
+import { Rtnl } from '../netlink/rtnl/rtnl.js';
+import { demo } from './demo.js';
+import { addrsTable, linksTable, toJson, withDevNames } from './format.js';
+
+/** Thrown for bad command lines that commander itself cannot see (e.g. `addrs dev` without a name). */
+class UsageError extends Error {}
+
+const write = (s: string): void => { process.stdout.write(`${s}\n`); };
+
+async function withClient<T>(fn: (rtnl: Rtnl) => Promise<T>): Promise<T> {
+  const rtnl = Rtnl.open();
+  try {
+    return await fn(rtnl);
+  } finally {
+    rtnl.close();
+  }
+}
+
+async function links(opts: { json?: boolean; details?: boolean }): Promise<void> {
+  const list = await withClient((rtnl) => rtnl.link.list());
+  if (opts.json) {
+    // Raw attributes netnest does not interpret are noise unless asked for.
+    write(toJson(opts.details ? list : list.map(({ unknown: _u, ...l }) => l)));
+  } else {
+    write(linksTable(list, opts.details));
+  }
+}
+
+/** `addrs [dev] NAME`: `ip addr show dev NAME` takes the keyword, `ip addr show NAME` does not need it. */
+function devFromWords(words: string[], option: string | undefined): string | undefined {
+  const w = words[0] === 'dev' ? words.slice(1) : words;
+  if (words[0] === 'dev' && w.length === 0) throw new UsageError("'dev' needs a link name");
+  if (w.length > 1) throw new UsageError(`unexpected arguments: ${w.slice(1).join(' ')}`);
+  if (w.length === 1 && option !== undefined && option !== w[0]) throw new UsageError(`two links given: --dev ${option} and ${w[0]}`);
+  return w[0] ?? option;
+}
+
+async function addrs(words: string[], opts: { json?: boolean; dev?: string; family?: Family }): Promise<void> {
+  const dev = devFromWords(words, opts.dev);
+  const [list, all] = await withClient(async (rtnl) => {
+    const filter = { ...(opts.family !== undefined && { family: opts.family }), ...(dev !== undefined && { dev }) };
+    return [await rtnl.addr.list(filter), await rtnl.link.list()] as const;
+  });
+  const named = withDevNames(list, all);
+  write(opts.json ? toJson(named.map(({ unknown: _u, ...a }) => a)) : addrsTable(named));
+}
+
+/** The command tree; `status` receives the exit status of commands that decide their own (demo). */
+function program(status: { code: number }): Command {
+  const p = new Command('netnest')
+    .description('Inspect links and addresses through rtnetlink, and run the netnest demo.')
+    .exitOverride()
+    .showHelpAfterError('(run netnest --help for usage)')
+    .addHelpText('after', `
+Exit status: 0 on success, 1 when netnest or the kernel reports an error
+(printed as "netnest: <message>", naming the errno or the netnest error
+code, e.g. ENODEV or ERR_INVALID_ARGUMENT), 2 for a usage error.
+The commands act on the network namespace netnest runs in; "demo" never
+changes it.`);
+
+  p.command('links')
+    .description("list the links of the current namespace (like 'ip link show')")
+    .option('--json', 'print the Link objects as JSON (names as netnest\'s Link type: index, name, up, mtu, ...)')
+    .option('-d, --details', 'table: add operstate, flags, qdisc, txqueuelen, alias and kind data; JSON: keep undecoded attributes (hex)')
+    .addHelpText('after', `
+Table columns: index, name, state (UP/DOWN: administratively up), mtu,
+address, master (name), kind, link (the parent or veth peer; "ifN (netnsid M)"
+when it lives in another namespace).`)
+    .action(links);
+
+  p.command('addrs')
+    .description("list IPv4 and IPv6 addresses (like 'ip addr show [dev NAME]')")
+    .argument('[dev-name...]', 'only addresses of this link: "dev NAME" or just "NAME"')
+    .option('--json', 'print the Address objects as JSON, each with "dev" (the link name) added')
+    .addOption(new Option('-4', 'IPv4 addresses only').conflicts('6'))
+    .addOption(new Option('-6', 'IPv6 addresses only'))
+    .option('--dev <name>', 'only addresses of this link')
+    .addHelpText('after', `
+Table columns: dev, family (inet/inet6), address (local/prefixlen, or
+"local peer peer/prefixlen"), scope, flags, label, valid_lft and
+preferred_lft ("forever" or "Nsec").`)
+    .action(async (words: string[], o: { json?: boolean; dev?: string; 4?: boolean; 6?: boolean }) => {
+      const family: Family | undefined = o[4] ? 4 : o[6] ? 6 : undefined;
+      await addrs(words, { ...(o.json && { json: true }), ...(o.dev !== undefined && { dev: o.dev }), ...(family && { family }) });
+    });
+
+  p.command('demo')
+    .description('build a bridge and a veth pair across two throwaway namespaces, show them, remove them, and check the host is untouched')
+    .addHelpText('after', `
+Everything is created in anonymous network namespaces that only this process
+holds; closing them at the end makes the kernel destroy them. In each
+namespace the demo checks that 'ip -j' sees the links and addresses netnest
+lists. It compares 'ip -j link' and 'ip -j addr' of the current namespace
+before and after, and exits 1 if they differ or if ip disagreed.`)
+    .action(async () => {
+      status.code = await demo(write);
+    });
+  return p;
+}
+
+/** Runs the command line (argv as process.argv: node, script, args...) and returns the exit status. */
+export async function main(argv: readonly string[] = process.argv): Promise<number> {
+  const status = { code: 0 };
+  try {
+    await program(status).parseAsync([...argv]);
+    return status.code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // commander printed the message or the help; asking for help is not an error.
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    if (e instanceof UsageError) {
+      process.stderr.write(`netnest: ${e.message}\n(run netnest --help for usage)\n`);
+      return 2;
+    }
+    if (e instanceof NetnestError) {
+      // Kernel errors already name their errno; other codes are added so scripts can match them.
+      process.stderr.write(`netnest: ${e.message}${e.message.includes(e.code) ? '' : ` (${e.code})`}\n`);
+      return 1;
+    }
+    process.stderr.write(`netnest: unexpected error: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    return 1;
+  }
+}
+
+/** Entry point of bin/netnest.js and of `node dist/src/cli/main.js`. */
+export async function run(argv: readonly string[] = process.argv): Promise<void> {
+  // exitCode, not exit(): stdout is flushed and idle sockets do not hold the process.
+  process.exitCode = await main(argv);
+}
+
+/** True when node was started on this file (`node dist/src/cli/main.js`), not when it is imported. */
+function isEntryPoint(): boolean {
+  try {
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) void run();
