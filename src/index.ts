@@ -1,8 +1,8 @@
 // netnest's public API. Everything not exported here is internal.
 export { Rtnl, type RtnlOptions } from './netlink/rtnl/rtnl.js';
 export {
-  LinkApi, decodeLink, validateLinkName, type Link, type LinkAddSpec, type LinkSetSpec, type LinkRef, type LinkKind,
-  type LinkAttributes, type LinkListFilter, type LinkStats, type VethPeer, type OperState,
+  LinkApi, DevCache, decodeLink, validateLinkName, type Link, type LinkAddSpec, type LinkSetSpec, type LinkRef,
+  type LinkKind, type LinkAttributes, type LinkListFilter, type LinkStats, type VethPeer, type OperState,
 } from './netlink/rtnl/link.js';
 export type {
   BridgeData, MacvlanData, MacvlanMode, VxlanData, VlanData, VrfData, BondData, BondMode, TunData, KindData,
@@ -12,9 +12,28 @@ export {
   AddressApi, decodeAddress, ADDRESS_FLAGS, type Address, type AddressSpec, type AddressDelSpec, type AddressFlag,
   type AddressListFilter,
 } from './netlink/rtnl/address.js';
+export {
+  RouteApi, decodeRoute, routeToSpec, ROUTE_TYPES, METRICS, type Route, type RouteSpec, type RouteFilter,
+  type RouteGetSpec, type RouteType, type RouteFlag, type RouteMetrics, type NextHop, type NextHopSpec,
+  type RouteAddMode, type RouteBulkOptions,
+} from './netlink/rtnl/route.js';
+export {
+  RuleApi, decodeRule, RULE_ACTIONS, type Rule, type RuleSpec, type RuleAction, type PortRange,
+} from './netlink/rtnl/rule.js';
+export {
+  NeighApi, decodeNeigh, NEIGH_STATES, NEIGH_FLAGS, type Neigh, type NeighSpec, type NeighState, type NeighFlag,
+} from './netlink/rtnl/neigh.js';
+export {
+  NexthopApi, decodeNexthop, type Nexthop, type NexthopSpec, type NexthopGroupMember, type NexthopFilter,
+} from './netlink/rtnl/nexthop.js';
+export { decodeEvent, EVENT_GROUPS, type RtnlEvent, type EventGroup, type EventAction, type EventOptions } from './netlink/rtnl/events.js';
+export { nameTable, tableId, protocolId, protocolName } from './netlink/rtnl/names.js';
 export type { Family } from './netlink/rtnl/inet.js';
 export type { ScopeName } from './netlink/rtnl/constants.js';
-export { NetlinkSocket, type SocketOptions, type Request, type RawSocket, type DumpOptions, type SocketStats } from './netlink/core/socket.js';
+export {
+  NetlinkSocket, type SocketOptions, type Request, type RawSocket, type DumpOptions, type SocketStats,
+} from './netlink/core/socket.js';
+export { runBulk, type BulkOptions, type BulkResult, type BulkFailure } from './netlink/core/bulk.js';
 export { NetlinkWriter, type FieldMark } from './netlink/core/writer.js';
 export { AttrReader, type RawAttribute } from './netlink/core/attributes.js';
 export { MessageReader, decodeError, type ErrorMessage, type NlMsgHeader } from './netlink/core/message.js';
@@ -22,3 +41,6 @@ export {
   NetnestError, NetlinkError, ValidationError, DecodeError, UnsupportedLinkKindError, OverrunError,
   DumpInterruptedError, TimeoutError, SocketClosedError, SyscallError, errnoName, kernelOption,
 } from './netlink/core/errors.js';
+export {
+  createAnonymousNetns, runInNetns, openCurrentNetns, netnsId, currentNetnsId, setns, unshare, CLONE_NEWNET,
+} from './netns/syscalls.js';

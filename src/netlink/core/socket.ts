@@ -134,6 +134,7 @@ const MAX_BATCH_BYTES = 64 * 1024;
 // UIO_MAXIOV (1024) with EMSGSIZE.
 const MAX_BATCH_IOV = 1024;
 
+const SIOCGSKNS = 0x894c;
 const SO_MEMINFO = 55;
 const SK_MEMINFO_RMEM_ALLOC = 0;
 const SK_MEMINFO_DROPS = 8;
@@ -159,6 +160,8 @@ export class NetlinkSocket {
   private queuedHead = 0;
   private readonly dumpQueue: Waiter[] = [];
   private readonly sinks = new Set<RangeSink>();
+  /** Request buffers queued or in flight (their seq field is ours until answered). */
+  private readonly inUse = new WeakSet<Buffer>();
   private activeDump: Waiter | undefined;
   private inFlight = 0;
   private flushScheduled = false;
@@ -176,7 +179,7 @@ export class NetlinkSocket {
     this.maxInFlight = opts.maxInFlight ?? 1024;
     this.timeoutMs = opts.timeoutMs;
     this.dumpRetries = opts.dumpRetries ?? 5;
-    raw.on('message', (msg, rinfo) => this.receive(msg, rinfo.port));
+    raw.on('message', (msg, rinfo) => this.receive(msg, rinfo.port, (rinfo as { groups?: number }).groups ?? 0));
     raw.on('truncatedMessage', (msg, rinfo) => {
       if (rinfo.port === 0) this.failAll(new DecodeError(`received a truncated datagram (${msg.length} bytes kept)`));
     });
@@ -251,6 +254,15 @@ export class NetlinkSocket {
     this.raw.dropMembership(group);
   }
 
+  /**
+   * An fd of the network namespace this socket lives in (SIOCGSKNS); the
+   * caller closes it. Lets a second socket be opened beside this one.
+   */
+  namespaceFd(): number {
+    if (this.fd === undefined) throw new NetnestError('ERR_SOCKET_FD', 'socket has no known file descriptor');
+    return check('ioctl', libcFunction('int ioctl(int, unsigned long, unsigned long)')(this.fd, SIOCGSKNS, 0), '(SIOCGSKNS)');
+  }
+
   /** Keeps the process alive while this socket waits for notifications. */
   hold(on: boolean): void {
     this.holding = on;
@@ -264,6 +276,9 @@ export class NetlinkSocket {
    */
   request(req: Request): Promise<Buffer[]> {
     if (this.closed) return Promise.reject(new SocketClosedError(req.describe));
+    // The seq is written into the bytes: a Request sent again while in flight needs its own copy.
+    if (this.inUse.has(req.bytes)) req = { ...req, bytes: Buffer.from(req.bytes) };
+    this.inUse.add(req.bytes);
     const flags = req.bytes.readUInt16LE(6);
     req.bytes.writeUInt16LE(flags | NLM_F_REQUEST | NLM_F_ACK, 6);
     return new Promise<Buffer[]>((resolve, reject) => {
@@ -470,6 +485,7 @@ export class NetlinkSocket {
   }
 
   private forget(w: Waiter): void {
+    this.inUse.delete(w.req.bytes);
     if (this.waiting.get(w.seq) === w) {
       this.waiting.delete(w.seq);
       this.inFlight--;
@@ -556,16 +572,17 @@ export class NetlinkSocket {
     return increased;
   }
 
-  private receive(buf: Buffer, fromPort: number): void {
+  private receive(buf: Buffer, fromPort: number, groups = 0): void {
     if (fromPort !== 0 || this.closed) return; // only the kernel talks to us
     this.stats.received++;
     const r = new MessageReader(buf);
     let touched = false;
     try {
       while (r.next()) {
-        const w = r.seq === 0 ? undefined : this.waiting.get(r.seq);
+        const w = r.seq === 0 || groups !== 0 ? undefined : this.waiting.get(r.seq);
         if (!w) {
-          if (r.seq === 0 && r.type !== NLMSG_ERROR && r.type !== NLMSG_DONE) this.onNotification?.(r.message());
+          // Multicast (groups set) carries the seq of whoever caused it: never a reply of ours.
+          if ((groups !== 0 || r.seq === 0) && r.type !== NLMSG_ERROR && r.type !== NLMSG_DONE) this.onNotification?.(r.message());
           else if (!this.toSink(r)) this.stats.unmatched++;
           continue;
         }

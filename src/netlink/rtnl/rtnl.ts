@@ -3,6 +3,11 @@
 import { NetlinkSocket, type SocketOptions } from '../core/socket.js';
 import { AddressApi } from './address.js';
 import { LinkApi } from './link.js';
+import { RouteApi } from './route.js';
+import { RuleApi } from './rule.js';
+import { NeighApi } from './neigh.js';
+import { NexthopApi } from './nexthop.js';
+import { subscribe, type EventOptions, type RtnlEvent } from './events.js';
 
 /** Socket options; `netns` (an fd) opens the client in that namespace. */
 export type RtnlOptions = Omit<SocketOptions, 'protocol' | 'groups'>;
@@ -13,11 +18,23 @@ export class Rtnl {
   readonly link: LinkApi;
   /** `ip addr`: list, add, replace, del. */
   readonly addr: AddressApi;
+  /** `ip route` / `ip -6 route`: list, dump, get, add, replace, append, prepend, del, flush, addMany, delMany. */
+  readonly route: RouteApi;
+  /** `ip rule` / `ip -6 rule`: list, add, del, addMany, delMany. */
+  readonly rule: RuleApi;
+  /** `ip neigh`: list, add, replace, del. */
+  readonly neigh: NeighApi;
+  /** `ip nexthop`: list, get, add, replace, del. */
+  readonly nexthop: NexthopApi;
 
   private constructor(socket: NetlinkSocket) {
     this.socket = socket;
     this.link = new LinkApi(socket);
     this.addr = new AddressApi(socket, this.link);
+    this.route = new RouteApi(socket, this.link);
+    this.rule = new RuleApi(socket);
+    this.neigh = new NeighApi(socket, this.link);
+    this.nexthop = new NexthopApi(socket, this.link);
   }
 
   /**
@@ -32,6 +49,15 @@ export class Rtnl {
   /** Wraps an existing socket (tests use fake ones). */
   static fromSocket(socket: NetlinkSocket): Rtnl {
     return new Rtnl(socket);
+  }
+
+  /**
+   * Kernel events (`ip monitor`) from this client's namespace, on a socket
+   * of their own: `for await (const e of rtnl.events({ groups: ['route'] }))`.
+   * Breaking out of the loop (or `signal`) closes that socket.
+   */
+  events(opts: EventOptions = {}): AsyncIterableIterator<RtnlEvent> {
+    return subscribe(this.socket, opts);
   }
 
   /** Closes the socket; pending requests fail with SocketClosedError. Idempotent. */

@@ -13,7 +13,6 @@ const TUNSETIFF = 0x400454ca;
 const TUNSETPERSIST = 0x400454cb;
 const TUNSETOWNER = 0x400454cc;
 const TUNSETGROUP = 0x400454ce;
-const SIOCGSKNS = 0x894c;
 const IFF_TUN = 0x0001;
 const IFF_TAP = 0x0002;
 const IFF_MULTI_QUEUE = 0x0100;
@@ -28,7 +27,7 @@ export function createTun(sock: NetlinkSocket, name: string, tun: TunData): void
   let sockNs = -1;
   let here = -1;
   if (sock.fd !== undefined) {
-    sockNs = check('ioctl', ioctlInt(sock.fd, SIOCGSKNS, 0), '(SIOCGSKNS)');
+    sockNs = sock.namespaceFd();
     here = openSync('/proc/thread-self/ns/net', 'r');
   }
   let tunFd = -1;

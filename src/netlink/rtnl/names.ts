@@ -1,0 +1,85 @@
+// Names iproute2 accepts for numbers: routing tables (/etc/iproute2/rt_tables),
+// route protocols (rt_protos), realms. Read once, lazily, with the built-in
+// names as a fallback when the files are absent.
+import { readdirSync, readFileSync } from 'node:fs';
+import { ValidationError } from '../core/errors.js';
+import { describe } from './inet.js';
+
+export type NameTable = { byName: Map<string, number>; byNumber: Map<number, string> };
+
+const builtins: Record<string, [number, string][]> = {
+  rt_tables: [[0, 'unspec'], [253, 'default'], [254, 'main'], [255, 'local']],
+  rt_protos: [
+    [0, 'unspec'], [1, 'redirect'], [2, 'kernel'], [3, 'boot'], [4, 'static'], [8, 'gated'], [9, 'ra'], [10, 'mrt'],
+    [11, 'zebra'], [12, 'bird'], [13, 'dnrouted'], [14, 'xorp'], [15, 'ntk'], [16, 'dhcp'], [17, 'mrouted'],
+    [18, 'keepalived'], [42, 'babel'], [99, 'openr'], [186, 'bgp'], [187, 'isis'], [188, 'ospf'], [189, 'rip'],
+    [192, 'eigrp'],
+  ],
+};
+
+const cache = new Map<string, NameTable>();
+
+/** Where iproute2 looks: /etc/iproute2 first, then /usr/share/iproute2 (newer versions). */
+const roots = ['/etc/iproute2', '/usr/share/iproute2'];
+
+function parseInto(text: string, t: NameTable): void {
+  for (const line of text.split('\n')) {
+    const m = /^\s*(0x[0-9a-fA-F]+|\d+)\s+(\S+)/.exec(line);
+    if (!m) continue;
+    const n = Number(m[1]);
+    const name = m[2]!;
+    if (name.startsWith('#')) continue;
+    t.byName.set(name, n);
+    if (!t.byNumber.has(n)) t.byNumber.set(n, name);
+  }
+}
+
+export function nameTable(file: 'rt_tables' | 'rt_protos' | 'rt_realms'): NameTable {
+  let t = cache.get(file);
+  if (t) return t;
+  t = { byName: new Map(), byNumber: new Map() };
+  for (const [n, name] of builtins[file] ?? []) {
+    t.byName.set(name, n);
+    t.byNumber.set(n, name);
+  }
+  for (const root of roots) {
+    try {
+      parseInto(readFileSync(`${root}/${file}`, 'utf8'), t);
+    } catch { /* absent: keep the built-ins */ }
+    try {
+      for (const f of readdirSync(`${root}/${file}.d`)) {
+        if (f.endsWith('.conf')) parseInto(readFileSync(`${root}/${file}.d/${f}`, 'utf8'), t);
+      }
+    } catch { /* no drop-in directory */ }
+  }
+  cache.set(file, t);
+  return t;
+}
+
+/** A number, or a name from one of iproute2's tables; `max` bounds numbers. */
+export function lookupName(file: 'rt_tables' | 'rt_protos' | 'rt_realms', v: unknown, field: string, max: number): number {
+  if (typeof v === 'number') {
+    if (Number.isInteger(v) && v >= 0 && v <= max) return v;
+    throw new ValidationError(`${v} is out of range (0..${max})`, field);
+  }
+  if (typeof v === 'string') {
+    if (/^\d+$/.test(v)) return lookupName(file, Number(v), field, max);
+    const n = nameTable(file).byName.get(v);
+    if (n !== undefined) return n;
+    throw new ValidationError(`unknown name ${describe(v)} (not in /etc/iproute2/${file})`, field);
+  }
+  throw new ValidationError(`expected a number or a name from /etc/iproute2/${file}, got ${describe(v)}`, field);
+}
+
+export function tableId(v: unknown, field = 'table'): number {
+  return lookupName('rt_tables', v, field, 0xffffffff);
+}
+
+export function protocolId(v: unknown, field = 'protocol'): number {
+  return lookupName('rt_protos', v, field, 255);
+}
+
+/** A protocol number as its name when iproute2 has one, else the number. */
+export function protocolName(n: number): string | number {
+  return nameTable('rt_protos').byNumber.get(n) ?? n;
+}

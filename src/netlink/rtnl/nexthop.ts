@@ -1,0 +1,266 @@
+// Nexthop objects (`ip nexthop`): single nexthops, blackholes and groups
+// (weighted, resilient). Routes use them by id (`nhid`). The type, its
+// encoder and decoder, constants, and the operations bound to a socket.
+import { AttrReader, type RawAttribute } from '../core/attributes.js';
+import { DecodeError, ValidationError } from '../core/errors.js';
+import type { NetlinkSocket, Request } from '../core/socket.js';
+import { NetlinkWriter } from '../core/writer.js';
+import { scopeName, type ScopeName } from './constants.js';
+import { afOf, describe, familyOf, formatAddress, parseAddress, type Family } from './inet.js';
+import type { DevCache, LinkApi, LinkRef } from './link.js';
+import { protocolId, protocolName } from './names.js';
+
+export const RTM_NEWNEXTHOP = 104;
+export const RTM_DELNEXTHOP = 105;
+export const RTM_GETNEXTHOP = 106;
+
+export const NHA_ID = 1;
+export const NHA_GROUP = 2;
+export const NHA_GROUP_TYPE = 3;
+export const NHA_BLACKHOLE = 4;
+export const NHA_OIF = 5;
+export const NHA_GATEWAY = 6;
+export const NHA_GROUPS = 9;
+export const NHA_MASTER = 10;
+export const NHA_FDB = 11;
+export const NHA_RES_GROUP = 12;
+
+const NHA_RES_GROUP_BUCKETS = 1;
+const NHA_RES_GROUP_IDLE_TIMER = 2;
+const NHA_RES_GROUP_UNBALANCED_TIMER = 3;
+const NHA_RES_GROUP_UNBALANCED_TIME = 4;
+
+const NEXTHOP_GRP_TYPE_MPATH = 0;
+const NEXTHOP_GRP_TYPE_RES = 1;
+const RTNH_F_ONLINK = 4;
+const USER_HZ = 100;
+
+/** One member of a nexthop group. */
+export interface NexthopGroupMember {
+  id: number;
+  /** 1..256, default 1. */
+  weight?: number;
+}
+
+/** `ip nexthop add id ID (via GW dev DEV | dev DEV | blackhole | group ID[/W],...) ...` */
+export interface NexthopSpec {
+  /** 0 or absent: the kernel assigns one (rarely wanted: you need the id for routes). */
+  id?: number;
+  gateway?: string;
+  dev?: LinkRef;
+  /** 4 or 6; inferred from the gateway. Needed for a device-only nexthop (default 4). */
+  family?: Family;
+  blackhole?: boolean;
+  onlink?: boolean;
+  group?: NexthopGroupMember[];
+  /** Group type: 'mpath' (hash-threshold, default) or 'resilient'. */
+  type?: 'mpath' | 'resilient';
+  /** Resilient groups: number of buckets. */
+  buckets?: number;
+  /** Resilient groups: seconds. */
+  idle_timer?: number;
+  unbalanced_timer?: number;
+  /** A nexthop of a bridge FDB (vxlan). */
+  fdb?: boolean;
+  protocol?: number | string;
+}
+
+/** A nexthop object as the kernel reports it. Names follow `ip -j nexthop`. */
+export interface Nexthop {
+  id: number;
+  /** undefined for groups and blackholes (AF_UNSPEC). */
+  family?: Family;
+  gateway?: string;
+  oif?: number;
+  blackhole: boolean;
+  fdb: boolean;
+  group?: { id: number; weight: number }[];
+  type?: 'mpath' | 'resilient';
+  buckets?: number;
+  idle_timer?: number;
+  unbalanced_timer?: number;
+  unbalanced_time?: number;
+  scope: ScopeName | number;
+  protocol: string | number;
+  flags: string[];
+  unknown?: RawAttribute[];
+}
+
+function uint(v: unknown, field: string, max = 0xffffffff, min = 0): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new ValidationError(`expected an integer ${min}..${max}, got ${describe(v)}`, field);
+  }
+  return v;
+}
+
+/** Encodes `ip nexthop add|replace`; `dev` resolves device names. */
+export function encodeNexthop(type: number, flags: number, spec: NexthopSpec, dev: (d: LinkRef, f: string) => number): Request {
+  if (spec === null || typeof spec !== 'object') throw new ValidationError(`expected a nexthop object, got ${describe(spec)}`);
+  const kinds = [spec.gateway !== undefined || spec.dev !== undefined, !!spec.blackhole, spec.group !== undefined].filter(Boolean).length;
+  if (kinds !== 1) throw new ValidationError('a nexthop is one of: gateway and/or dev, blackhole, or group', 'group');
+  const gw = spec.gateway === undefined ? undefined : parseAddress(spec.gateway, 'gateway', { prefix: 'forbidden' });
+  if (gw && spec.family !== undefined && gw.family !== spec.family) throw new ValidationError(`'${spec.gateway}' is not IPv${spec.family}`, 'gateway');
+  const family: Family | 0 = gw?.family ?? (spec.dev !== undefined || spec.blackhole ? spec.family ?? 4 : 0);
+  const w = new NetlinkWriter(96);
+  w.beginMessage(type, flags);
+  w.u8(family === 0 ? 0 : afOf(family));
+  w.u8(0);
+  w.u8(spec.protocol === undefined ? 0 : protocolId(spec.protocol));
+  w.u8(0);
+  w.u32(spec.onlink ? RTNH_F_ONLINK : 0);
+  if (spec.id !== undefined && spec.id !== 0) w.attrU32(NHA_ID, uint(spec.id, 'id', 0xffffffff, 1), 'id');
+  if (spec.group !== undefined) {
+    if (!Array.isArray(spec.group) || spec.group.length === 0) throw new ValidationError('group must be a non-empty array', 'group');
+    const g = Buffer.alloc(8 * spec.group.length);
+    spec.group.forEach((m, i) => {
+      g.writeUInt32LE(uint(m?.id, `group[${i}].id`, 0xffffffff, 1), i * 8);
+      g[i * 8 + 4] = (m.weight === undefined ? 1 : uint(m.weight, `group[${i}].weight`, 256, 1)) - 1;
+    });
+    w.attrBytes(NHA_GROUP, g, 'group');
+    const t = spec.type ?? 'mpath';
+    if (t !== 'mpath' && t !== 'resilient') throw new ValidationError(`group type must be mpath or resilient, got ${describe(t)}`, 'type');
+    if (t === 'resilient') {
+      w.attrU16(NHA_GROUP_TYPE, NEXTHOP_GRP_TYPE_RES, 'type');
+      const res = w.beginNested(NHA_RES_GROUP, 'buckets', true);
+      if (spec.buckets !== undefined) w.attrU16(NHA_RES_GROUP_BUCKETS, uint(spec.buckets, 'buckets', 0xffff, 1), 'buckets');
+      if (spec.idle_timer !== undefined) w.attrU32(NHA_RES_GROUP_IDLE_TIMER, uint(spec.idle_timer, 'idle_timer', 0xffffffff / USER_HZ) * USER_HZ, 'idle_timer');
+      if (spec.unbalanced_timer !== undefined) {
+        w.attrU32(NHA_RES_GROUP_UNBALANCED_TIMER, uint(spec.unbalanced_timer, 'unbalanced_timer', 0xffffffff / USER_HZ) * USER_HZ, 'unbalanced_timer');
+      }
+      w.endNested(res);
+    } else if (spec.buckets !== undefined || spec.idle_timer !== undefined || spec.unbalanced_timer !== undefined) {
+      throw new ValidationError('buckets and timers are for resilient groups (type: resilient)', 'type');
+    }
+  }
+  if (spec.blackhole) w.attrFlag(NHA_BLACKHOLE, 'blackhole');
+  if (gw) w.attrBytes(NHA_GATEWAY, gw.bytes, 'gateway');
+  if (spec.dev !== undefined) w.attrU32(NHA_OIF, dev(spec.dev, 'dev'), 'dev');
+  if (spec.fdb) w.attrFlag(NHA_FDB, 'fdb');
+  w.endMessage();
+  const verb = type === RTM_DELNEXTHOP ? 'RTM_DELNEXTHOP' : 'RTM_NEWNEXTHOP';
+  return { bytes: w.toBuffer(), describe: `${verb} id ${spec.id ?? 'auto'}`, marks: w.marks };
+}
+
+function idRequest(type: number, id: number): Request {
+  const w = new NetlinkWriter(32);
+  w.beginMessage(type, 0);
+  w.zeros(8);
+  w.attrU32(NHA_ID, uint(id, 'id', 0xffffffff, 1), 'id');
+  w.endMessage();
+  return { bytes: w.toBuffer(), describe: `${type === RTM_DELNEXTHOP ? 'RTM_DELNEXTHOP' : 'RTM_GETNEXTHOP'} id ${id}`, marks: w.marks };
+}
+
+export interface NexthopFilter {
+  family?: Family;
+  /** Only nexthops using this device (kernel-side). */
+  dev?: LinkRef;
+  /** Only groups (kernel-side). */
+  groups?: boolean;
+  master?: LinkRef;
+  fdb?: boolean;
+}
+
+export function encodeNexthopDump(f: { family?: Family; oif?: number; groups?: boolean; master?: number; fdb?: boolean }): Request {
+  const w = new NetlinkWriter(48);
+  w.beginMessage(RTM_GETNEXTHOP, 0);
+  w.u8(f.family === undefined ? 0 : afOf(f.family));
+  w.zeros(7);
+  if (f.oif !== undefined) w.attrU32(NHA_OIF, f.oif, 'dev');
+  if (f.groups) w.attrFlag(NHA_GROUPS, 'groups');
+  if (f.master !== undefined) w.attrU32(NHA_MASTER, f.master, 'master');
+  if (f.fdb) w.attrFlag(NHA_FDB, 'fdb');
+  w.endMessage();
+  return { bytes: w.toBuffer(), describe: 'RTM_GETNEXTHOP dump', marks: w.marks };
+}
+
+/** Decodes one RTM_NEWNEXTHOP/RTM_DELNEXTHOP message (header included). */
+export function decodeNexthop(msg: Buffer): Nexthop {
+  if (msg.length < 24) throw new DecodeError(`nexthop message of ${msg.length} bytes is shorter than nlmsghdr + nhmsg`);
+  const len = msg.readUInt32LE(0);
+  if (len > msg.length || len < 24) throw new DecodeError(`nexthop message length ${len} does not fit ${msg.length} bytes`);
+  const off = 16;
+  const family = familyOf(msg[off]!);
+  const nhFlags = msg.readUInt32LE(off + 4);
+  const nh: Nexthop = {
+    id: 0, blackhole: false, fdb: false, scope: scopeName(msg[off + 1]!), protocol: protocolName(msg[off + 2]!), flags: [],
+  };
+  if (family) nh.family = family;
+  for (const [bit, name] of [[1, 'dead'], [4, 'onlink'], [8, 'offload'], [16, 'linkdown'], [64, 'trap']] as const) {
+    if (nhFlags & bit) nh.flags.push(name);
+  }
+  let unknown: RawAttribute[] | undefined;
+  const r = new AttrReader(msg, off + 8, len);
+  while (r.next()) {
+    switch (r.type) {
+      case NHA_ID: nh.id = r.u32(); break;
+      case NHA_GATEWAY:
+        if (r.len !== 4 && r.len !== 16) throw new DecodeError(`NHA_GATEWAY of ${r.len} bytes`, r.off);
+        nh.gateway = formatAddress(r.buf, r.off, r.len);
+        break;
+      case NHA_OIF: nh.oif = r.u32(); break;
+      case NHA_BLACKHOLE: nh.blackhole = true; break;
+      case NHA_FDB: nh.fdb = true; break;
+      case NHA_GROUP: {
+        if (r.len % 8 !== 0) throw new DecodeError(`NHA_GROUP of ${r.len} bytes is not a whole number of entries`, r.off);
+        nh.group = [];
+        for (let p = r.off; p < r.off + r.len; p += 8) nh.group.push({ id: r.buf.readUInt32LE(p), weight: r.buf[p + 4]! + 1 });
+        nh.type ??= 'mpath';
+        break;
+      }
+      case NHA_GROUP_TYPE: nh.type = r.u16() === NEXTHOP_GRP_TYPE_MPATH ? 'mpath' : 'resilient'; break;
+      case NHA_RES_GROUP: {
+        const g = r.nested();
+        while (g.next()) {
+          if (g.type === NHA_RES_GROUP_BUCKETS) nh.buckets = g.u16();
+          else if (g.type === NHA_RES_GROUP_IDLE_TIMER) nh.idle_timer = g.u32() / USER_HZ;
+          else if (g.type === NHA_RES_GROUP_UNBALANCED_TIMER) nh.unbalanced_timer = g.u32() / USER_HZ;
+          else if (g.type === NHA_RES_GROUP_UNBALANCED_TIME) nh.unbalanced_time = g.u64n() / USER_HZ;
+        }
+        break;
+      }
+      default: (unknown ??= []).push(r.raw());
+    }
+  }
+  if (unknown) nh.unknown = unknown;
+  return nh;
+}
+
+/** `ip nexthop` bound to one socket. */
+export class NexthopApi {
+  constructor(private readonly sock: NetlinkSocket, private readonly links: LinkApi) {}
+
+  /** `ip nexthop show`, with kernel-side filters. */
+  async list(filter: NexthopFilter = {}): Promise<Nexthop[]> {
+    const oif = filter.dev === undefined ? undefined : await this.links.index(filter.dev);
+    const master = filter.master === undefined ? undefined : await this.links.index(filter.master, 'master');
+    return this.sock.list(encodeNexthopDump({
+      ...(filter.family !== undefined && { family: filter.family }), ...(oif !== undefined && { oif }),
+      ...(filter.groups && { groups: true }), ...(master !== undefined && { master }), ...(filter.fdb && { fdb: true }),
+    }), decodeNexthop);
+  }
+
+  /** `ip nexthop get id ID`. */
+  async get(id: number): Promise<Nexthop> {
+    const replies = await this.sock.request(idRequest(RTM_GETNEXTHOP, id));
+    const msg = replies.find((m) => m.readUInt16LE(4) === RTM_NEWNEXTHOP);
+    if (!msg) throw new DecodeError(`RTM_GETNEXTHOP id ${id}: the kernel sent no nexthop`);
+    return decodeNexthop(msg);
+  }
+
+  private async change(flags: number, spec: NexthopSpec): Promise<void> {
+    encodeNexthop(RTM_NEWNEXTHOP, flags, spec, () => 1); // validate before any lookup
+    const cache: DevCache = this.links.devCache();
+    await cache.ensure(spec.dev);
+    await this.sock.request(encodeNexthop(RTM_NEWNEXTHOP, flags, spec, cache.resolve));
+  }
+
+  /** `ip nexthop add`: EEXIST when the id is taken. */
+  add(spec: NexthopSpec): Promise<void> { return this.change(0x400 | 0x200, spec); }
+  /** `ip nexthop replace`: routes using the id follow the change. */
+  replace(spec: NexthopSpec): Promise<void> { return this.change(0x400 | 0x100, spec); }
+
+  /** `ip nexthop del id ID`. */
+  async del(id: number): Promise<void> {
+    await this.sock.request(idRequest(RTM_DELNEXTHOP, id));
+  }
+}
