@@ -86,9 +86,12 @@ export class AttrReader {
   /** A reader over this attribute's payload. */
   nested(): AttrReader { return new AttrReader(this.buf, this.off, this.off + this.len); }
 
-  /** The attribute as kept for unknown types. */
+  /**
+   * The attribute as kept for unknown types: a view, not a copy (decoding
+   * must not copy payloads nobody asked for); copy it to keep it long.
+   */
   raw(): RawAttribute {
-    const a: RawAttribute = { type: this.type, data: this.copy() };
+    const a: RawAttribute = { type: this.type, data: this.bytes() };
     if (this.nestedFlag) a.nested = true;
     return a;
   }

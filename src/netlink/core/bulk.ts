@@ -83,7 +83,6 @@ export async function runBulk<T>(
   const syncIt = (items as Iterable<T>)[Symbol.iterator]?.call(items);
   const asyncIt = syncIt ? undefined : (items as AsyncIterable<T>)[Symbol.asyncIterator]();
   let exhausted = false;
-  const next = async (): Promise<IteratorResult<T>> => (syncIt ? syncIt.next() : asyncIt!.next());
 
   const fail = (index: number, item: T, error: Error): void => {
     pendingFailures.push({ index, item, error });
@@ -106,7 +105,8 @@ export async function runBulk<T>(
     const indexes: number[] = [];
     const starts: number[] = [];
     while (w.pos < batchBytes) {
-      const n = await next();
+      // A synchronous input is read without a promise per item (the hot path).
+      const n = syncIt ? syncIt.next() : await asyncIt!.next();
       if (n.done) {
         exhausted = true;
         break;

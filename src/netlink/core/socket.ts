@@ -21,6 +21,7 @@ import { findNetlinkFd } from './fd.js';
 import { check, getsockoptBytes, getsockoptInt, libcFunction, setsockoptInt } from './libc.js';
 import { decodeDone, decodeError, MessageReader } from './message.js';
 import { fieldAt, type FieldMark } from './writer.js';
+import { PullSocket } from './pull.js';
 
 const require = createRequire(import.meta.url);
 
@@ -289,6 +290,8 @@ export class NetlinkSocket {
 
   /** Streams the messages of a dump; memory holds only what the consumer has not read yet. */
   dump(req: Request, opts: DumpOptions = {}): AsyncIterableIterator<Buffer> {
+    const pull = this.puller();
+    if (pull) return pull.stream(req, opts);
     const flags = req.bytes.readUInt16LE(6);
     req.bytes.writeUInt16LE(flags | NLM_F_REQUEST | NLM_F_DUMP, 6);
     const state = new DumpState();
@@ -351,6 +354,18 @@ export class NetlinkSocket {
    * DumpInterruptedError: never a silently inconsistent list.
    */
   async list<T>(req: Request, decode: (msg: Buffer) => T | undefined): Promise<T[]> {
+    const pull = this.puller();
+    if (pull) {
+      for (let attempt = 1; ; attempt++) {
+        const out: T[] = [];
+        const { interrupted } = await pull.run(req, (msg) => {
+          const v = decode(msg);
+          if (v !== undefined) out.push(v);
+        });
+        if (!interrupted) return out;
+        if (attempt > this.dumpRetries) throw new DumpInterruptedError(req.describe, attempt);
+      }
+    }
     const bytes = Buffer.from(req.bytes); // each attempt sends a fresh copy
     for (let attempt = 1; ; attempt++) {
       const out: T[] = [];
@@ -377,10 +392,30 @@ export class NetlinkSocket {
     }
   }
 
+  private pull: PullSocket | undefined;
+
+  /**
+   * The socket dumps are pulled from (real sockets only; injected raw sockets
+   * dump through themselves). Opened beside this one, in its namespace.
+   */
+  private puller(): PullSocket | undefined {
+    if (this.fd === undefined || this.closed) return undefined;
+    if (!this.pull) {
+      const ns = this.namespaceFd();
+      try {
+        this.pull = PullSocket.open(this.protocol, ns);
+      } finally {
+        closeSync(ns);
+      }
+    }
+    return this.pull;
+  }
+
   /** Closes the socket; whatever is pending fails with SocketClosedError. Idempotent. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.pull?.close();
     const waiters = [...this.waiting.values(), ...this.queued.slice(this.queuedHead), ...this.dumpQueue];
     this.waiting.clear();
     this.queued.length = 0;

@@ -283,7 +283,7 @@ export function decodeAddressAt(buf: Buffer, off: number, end: number): Address 
   }
   out.local = local ?? address ?? '';
   if (local !== undefined && address !== undefined && address !== local) out.peer = address;
-  for (const [name, bit] of flagList) if (rawFlags & bit) out.flags.push(name);
+  for (let i = 0; i < flagList.length; i++) if (rawFlags & flagList[i]![1]) out.flags.push(flagList[i]![0]);
   if (unknown) out.unknown = unknown;
   return out;
 }

@@ -197,9 +197,12 @@ function formatIPv6(b: Buffer, off: number): string {
   return s;
 }
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 function formatHex(b: Buffer, off: number, len: number): string {
-  let s = '';
-  for (let i = 0; i < len; i++) s += (i ? ':' : '') + b[off + i]!.toString(16).padStart(2, '0');
+  if (len === 0) return '';
+  let s = HEX[b[off]!]!;
+  for (let i = 1; i < len; i++) s += ':' + HEX[b[off + i]!]!;
   return s;
 }
 

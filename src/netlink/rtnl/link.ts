@@ -415,7 +415,7 @@ export function decodeLinkAt(buf: Buffer, off: number, end: number): Link {
   const index = buf.readInt32LE(off + 4);
   const ifiFlags = buf.readUInt32LE(off + 8);
   const flags: string[] = [];
-  for (const [bit, name] of flagNames) if (ifiFlags & bit) flags.push(name);
+  for (let i = 0; i < flagNames.length; i++) if (ifiFlags & flagNames[i]![0]) flags.push(flagNames[i]![1]);
   const link: Link = {
     index, name: '', flags, up: (ifiFlags & IFF_UP) !== 0, link_type: linkTypes[type] ?? type,
   };
@@ -483,7 +483,7 @@ function decodeLinkInfo(r: AttrReader, link: Link): void {
       case IFLA_INFO_DATA: dataStart = r.off; dataEnd = r.off + r.len; break;
       case IFLA_INFO_SLAVE_KIND: link.slave_kind = r.string(); break;
       // e.g. IFLA_INFO_SLAVE_DATA: kept whole (header included) under IFLA_LINKINFO
-      default: (link.unknown ??= []).push({ type: IFLA_LINKINFO, nested: true, data: Buffer.from(r.buf.subarray(r.off - 4, r.off + r.len)) });
+      default: (link.unknown ??= []).push({ type: IFLA_LINKINFO, nested: true, data: r.buf.subarray(r.off - 4, r.off + r.len) });
     }
   }
   if (dataStart >= 0) {

@@ -468,7 +468,8 @@ export function encodeRouteGet(spec: RouteGetSpec, dev: DevResolver = directInde
 
 function flagsOf(bits: number, table: [number, string][]): string[] {
   const out: string[] = [];
-  for (const [bit, name] of table) if (bits & bit) out.push(name);
+  if (bits === 0) return out;
+  for (let i = 0; i < table.length; i++) if (bits & table[i]![0]) out.push(table[i]![1]);
   return out;
 }
 
