@@ -10,6 +10,7 @@ import {
 } from './constants.js';
 import { afOf, describe, expectFamily, familyOf, formatAddress, parseAddress, type Family, type ParsedAddress } from './inet.js';
 import type { LinkApi, LinkRef } from './link.js';
+import { observed, type Hooks } from './observer.js';
 
 // IFA_* (if_addr.h)
 export const IFA_ADDRESS = 1;
@@ -298,7 +299,7 @@ function ipOf(r: AttrReader, family: Family): string {
 
 /** `ip addr` bound to one socket: list, add, replace, del. */
 export class AddressApi {
-  constructor(private readonly sock: NetlinkSocket, private readonly links: LinkApi) {}
+  constructor(private readonly sock: NetlinkSocket, private readonly links: LinkApi, private readonly hooks: Hooks = {}) {}
 
   /** `ip addr show [dev DEV]`, IPv4 and IPv6 unless `family` says one. */
   async list(filter: AddressListFilter = {}): Promise<Address[]> {
@@ -314,13 +315,15 @@ export class AddressApi {
   /** `ip addr add`: EEXIST if the address is there already. */
   async add(spec: AddressSpec): Promise<void> {
     const req = encodeAddressAdd(spec, 0); // bad input fails here, before any lookup
-    await this.sock.request(withIndex(req, await this.links.index(spec.dev)));
+    const index = await this.links.index(spec.dev);
+    await observed(this.hooks, () => ({ object: 'address', spec, index, replace: false }), () => this.sock.request(withIndex(req, index)));
   }
 
   /** `ip addr replace`: adds, or updates lifetimes/flags of an existing address. */
   async replace(spec: AddressSpec): Promise<void> {
     const req = encodeAddressAdd(spec, 0, true);
-    await this.sock.request(withIndex(req, await this.links.index(spec.dev)));
+    const index = await this.links.index(spec.dev);
+    await observed(this.hooks, () => ({ object: 'address', spec, index, replace: true }), () => this.sock.request(withIndex(req, index)));
   }
 
   /** `ip addr del`. */

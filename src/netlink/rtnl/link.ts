@@ -12,6 +12,7 @@ import {
   type MacvlanData, type TunData, type VlanData, type VrfData, type VxlanData,
 } from './link-kinds.js';
 import { createTun } from './tun.js';
+import { observed, type Hooks } from './observer.js';
 
 export type { LinkKind } from './link-kinds.js';
 
@@ -496,7 +497,7 @@ function decodeLinkInfo(r: AttrReader, link: Link): void {
 
 /** `ip link` bound to one socket: list, get, add, set, del. */
 export class LinkApi {
-  constructor(private readonly sock: NetlinkSocket) {}
+  constructor(private readonly sock: NetlinkSocket, private readonly hooks: Hooks = {}) {}
 
   /** All links (`ip link show`), optionally filtered by the kernel. */
   async list(filter: LinkListFilter = {}): Promise<Link[]> {
@@ -554,7 +555,7 @@ export class LinkApi {
     const refs: ResolvedRefs = {};
     if (spec.master !== undefined) refs.master = await this.index(spec.master, 'master');
     if (spec.link !== undefined) refs.link = await this.index(spec.link, 'link');
-    await this.sock.request(encodeLinkAdd(spec, refs));
+    await observed(this.hooks, () => ({ object: 'link', spec }), () => this.sock.request(encodeLinkAdd(spec, refs)));
     if (spec.peer?.up) await this.peerUp(spec.peer);
   }
 
@@ -578,7 +579,7 @@ export class LinkApi {
     if (spec.netns !== undefined) throw new ValidationError('tun links are created in the namespace of the socket; move them with set({ netns })', 'netns');
     const tun: TunData = spec.tun ?? { mode: 'tun' };
     if (tun.mode !== 'tun' && tun.mode !== 'tap') throw new ValidationError(`tun mode must be 'tun' or 'tap', got ${describe(tun.mode)}`, 'tun.mode');
-    createTun(this.sock, name, tun);
+    await observed(this.hooks, () => ({ object: 'link', spec }), async () => createTun(this.sock, name, tun));
     const { name: _n, kind: _k, tun: _t, peer: _p, link: _l, ...rest } = spec;
     if (Object.values(rest).some((v) => v !== undefined)) await this.set(name, rest);
   }

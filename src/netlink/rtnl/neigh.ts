@@ -7,6 +7,7 @@ import { NetlinkWriter } from '../core/writer.js';
 import { afOf, describe, familyOf, formatAddress, formatLinkAddress, parseAddress, parseMac, type Family } from './inet.js';
 import type { LinkApi, LinkRef } from './link.js';
 import { protocolId, protocolName } from './names.js';
+import { observed, type Hooks } from './observer.js';
 
 export const RTM_NEWNEIGH = 28;
 export const RTM_DELNEIGH = 29;
@@ -178,7 +179,7 @@ export function decodeNeigh(msg: Buffer): Neigh {
 
 /** `ip neigh` bound to one socket. */
 export class NeighApi {
-  constructor(private readonly sock: NetlinkSocket, private readonly links: LinkApi) {}
+  constructor(private readonly sock: NetlinkSocket, private readonly links: LinkApi, private readonly hooks: Hooks = {}) {}
 
   /** `ip neigh show [dev DEV]` (or `ip neigh show proxy` with `proxy: true`). */
   async list(filter: { family?: Family; dev?: LinkRef; proxy?: boolean } = {}): Promise<Neigh[]> {
@@ -199,7 +200,13 @@ export class NeighApi {
 
   private async change(type: number, flags: number, spec: NeighSpec): Promise<void> {
     encodeNeigh(type, flags, spec, 0); // validate before any lookup
-    await this.sock.request(encodeNeigh(type, flags, spec, await this.links.index(spec.dev)));
+    const index = await this.links.index(spec.dev);
+    const req = encodeNeigh(type, flags, spec, index);
+    if (type === RTM_DELNEIGH) {
+      await this.sock.request(req);
+      return;
+    }
+    await observed(this.hooks, () => ({ object: 'neigh', spec, index, replace: (flags & 0x100) !== 0 }), () => this.sock.request(req));
   }
 
   /** `ip neigh add`: EEXIST when the entry exists. */

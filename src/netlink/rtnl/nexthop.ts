@@ -9,6 +9,7 @@ import { scopeName, type ScopeName } from './constants.js';
 import { afOf, describe, familyOf, formatAddress, parseAddress, type Family } from './inet.js';
 import type { DevCache, LinkApi, LinkRef } from './link.js';
 import { protocolId, protocolName } from './names.js';
+import { observed, type Hooks } from './observer.js';
 
 export const RTM_NEWNEXTHOP = 104;
 export const RTM_DELNEXTHOP = 105;
@@ -227,7 +228,7 @@ export function decodeNexthop(msg: Buffer): Nexthop {
 
 /** `ip nexthop` bound to one socket. */
 export class NexthopApi {
-  constructor(private readonly sock: NetlinkSocket, private readonly links: LinkApi) {}
+  constructor(private readonly sock: NetlinkSocket, private readonly links: LinkApi, private readonly hooks: Hooks = {}) {}
 
   /** `ip nexthop show`, with kernel-side filters. */
   async list(filter: NexthopFilter = {}): Promise<Nexthop[]> {
@@ -251,7 +252,8 @@ export class NexthopApi {
     encodeNexthop(RTM_NEWNEXTHOP, flags, spec, () => 1); // validate before any lookup
     const cache: DevCache = this.links.devCache();
     await cache.ensure(spec.dev);
-    await this.sock.request(encodeNexthop(RTM_NEWNEXTHOP, flags, spec, cache.resolve));
+    const req = encodeNexthop(RTM_NEWNEXTHOP, flags, spec, cache.resolve);
+    await observed(this.hooks, () => ({ object: 'nexthop', spec, replace: (flags & 0x100) !== 0 }), () => this.sock.request(req));
   }
 
   /** `ip nexthop add`: EEXIST when the id is taken. */

@@ -11,7 +11,8 @@ import {
 import { afOf, describe, expectFamily, familyOf, formatAddress, parseAddress, type Family, type ParsedAddress } from './inet.js';
 import { parseScope } from './address.js';
 import { protocolId, protocolName, tableId } from './names.js';
-import type { LinkApi } from './link.js';
+import type { DevCache, LinkApi } from './link.js';
+import { observed, type Hooks } from './observer.js';
 
 export const RTM_NEWROUTE = 24;
 export const RTM_DELROUTE = 25;
@@ -610,7 +611,7 @@ function routeDevs(spec: RouteSpec): (string | number | undefined)[] {
 
 /** `ip route` / `ip -6 route` bound to one socket. */
 export class RouteApi {
-  constructor(private readonly sock: NetlinkSocket, private readonly links: LinkApi) {}
+  constructor(private readonly sock: NetlinkSocket, private readonly links: LinkApi, private readonly hooks: Hooks = {}) {}
 
   /**
    * `ip route show`: routes of one table ('main' unless told; 'all' for every
@@ -665,7 +666,13 @@ export class RouteApi {
     encodeRoute(type, flags, spec, () => 1); // bad input fails here, before any lookup
     const cache = this.links.devCache();
     await cache.ensureAll(routeDevs(spec));
-    await this.sock.request(encodeRoute(type, flags, spec, cache.resolve));
+    const req = encodeRoute(type, flags, spec, cache.resolve);
+    if (type === RTM_DELROUTE) {
+      await this.sock.request(req);
+      return;
+    }
+    const resolved = withIndexes(spec, cache);
+    await observed(this.hooks, () => ({ object: 'route', spec: resolved, mode: modeOf(flags) }), () => this.sock.request(req));
   }
 
   /** `ip route add`: EEXIST when the route exists. */
@@ -695,10 +702,26 @@ export class RouteApi {
     return this.many(RTM_DELROUTE, 0, routes, opts);
   }
 
-  private many(type: number, flags: number, routes: Iterable<RouteSpec> | AsyncIterable<RouteSpec>, opts: BulkOptions): Promise<BulkResult<RouteSpec>> {
+  private async many(type: number, flags: number, routes: Iterable<RouteSpec> | AsyncIterable<RouteSpec>, opts: BulkOptions): Promise<BulkResult<RouteSpec>> {
     const cache = this.links.devCache();
-    return runBulk(this.sock, routes, (w, spec) => writeRoute(w, type, flags, spec, cache.resolve),
-      (spec) => describeRoute(type, spec), opts, { prepare: (spec) => cache.ensureAll(routeDevs(spec)) });
+    const observer = type === RTM_NEWROUTE ? this.hooks.observer : undefined;
+    const told: { item: RouteSpec; token: unknown }[] = [];
+    const prepare = (spec: RouteSpec): Promise<void> | undefined => {
+      const lookup = cache.ensureAll(routeDevs(spec));
+      if (!observer) return lookup;
+      // Tell the observer (write-ahead) once the devices are known; invalid items are never sent, so never told.
+      return (lookup ?? Promise.resolve()).then(async () => {
+        writeRoute(new NetlinkWriter(128), type, flags, spec, cache.resolve);
+        told.push({ item: spec, token: await observer.creating({ object: 'route', spec: withIndexes(spec, cache), mode: modeOf(flags) }) });
+      });
+    };
+    const result = await runBulk(this.sock, routes, (w, spec) => writeRoute(w, type, flags, spec, cache.resolve),
+      (spec) => describeRoute(type, spec), opts, { prepare });
+    if (observer) {
+      const failed = new Set(result.failed.map((f) => f.item));
+      for (const t of told) observer.settled(t.token, !failed.has(t.item));
+    }
+    return result;
   }
 
   /**
@@ -726,4 +749,19 @@ export function routeToSpec(r: Route): RouteSpec {
   if (typeof r.protocol === 'number' || r.protocol) spec.protocol = r.protocol;
   if (r.nhid !== undefined) spec.nhid = r.nhid;
   return spec;
+}
+
+function modeOf(flags: number): RouteAddMode {
+  if (flags === ROUTE_ADD_FLAGS.replace) return 'replace';
+  if (flags === ROUTE_ADD_FLAGS.append) return 'append';
+  if (flags === ROUTE_ADD_FLAGS.prepend) return 'prepend';
+  return 'add';
+}
+
+/** The spec with device names replaced by their indexes (what identifies the route later). */
+function withIndexes(spec: RouteSpec, cache: DevCache): RouteSpec {
+  const out: RouteSpec = { ...spec };
+  if (spec.dev !== undefined) out.dev = cache.resolve(spec.dev, 'dev');
+  if (spec.nexthops) out.nexthops = spec.nexthops.map((n, i) => (n.dev === undefined ? { ...n } : { ...n, dev: cache.resolve(n.dev, `nexthops[${i}].dev`) }));
+  return out;
 }

@@ -8,6 +8,7 @@ import { RuleApi } from './rule.js';
 import { NeighApi } from './neigh.js';
 import { NexthopApi } from './nexthop.js';
 import { subscribe, type EventOptions, type RtnlEvent } from './events.js';
+import type { Hooks } from './observer.js';
 
 /** Socket options; `netns` (an fd) opens the client in that namespace. */
 export type RtnlOptions = Omit<SocketOptions, 'protocol' | 'groups'>;
@@ -27,14 +28,17 @@ export class Rtnl {
   /** `ip nexthop`: list, get, add, replace, del. */
   readonly nexthop: NexthopApi;
 
+  /** Told about every object this client creates (set by the namespace manager). */
+  readonly hooks: Hooks = {};
+
   private constructor(socket: NetlinkSocket) {
     this.socket = socket;
-    this.link = new LinkApi(socket);
-    this.addr = new AddressApi(socket, this.link);
-    this.route = new RouteApi(socket, this.link);
-    this.rule = new RuleApi(socket);
-    this.neigh = new NeighApi(socket, this.link);
-    this.nexthop = new NexthopApi(socket, this.link);
+    this.link = new LinkApi(socket, this.hooks);
+    this.addr = new AddressApi(socket, this.link, this.hooks);
+    this.route = new RouteApi(socket, this.link, this.hooks);
+    this.rule = new RuleApi(socket, this.hooks);
+    this.neigh = new NeighApi(socket, this.link, this.hooks);
+    this.nexthop = new NexthopApi(socket, this.link, this.hooks);
   }
 
   /**

@@ -9,6 +9,7 @@ import { NetlinkWriter } from '../core/writer.js';
 import { afOf, describe, familyOf, formatAddress, parseAddress, type Family } from './inet.js';
 import { validateLinkName } from './link.js';
 import { protocolId, protocolName, tableId } from './names.js';
+import { observed, type Hooks } from './observer.js';
 
 export const RTM_NEWRULE = 32;
 export const RTM_DELRULE = 33;
@@ -386,7 +387,7 @@ export function decodeRule(msg: Buffer): Rule {
 
 /** `ip rule` / `ip -6 rule` bound to one socket. */
 export class RuleApi {
-  constructor(private readonly sock: NetlinkSocket) {}
+  constructor(private readonly sock: NetlinkSocket, private readonly hooks: Hooks = {}) {}
 
   /** `ip rule show`: IPv4 and IPv6 rules unless `family` says one. */
   async list(filter: { family?: Family } = {}): Promise<Rule[]> {
@@ -401,7 +402,8 @@ export class RuleApi {
 
   /** `ip rule add`: EEXIST when an identical rule exists. */
   async add(spec: RuleSpec): Promise<void> {
-    await this.sock.request(encodeRule(RTM_NEWRULE, spec));
+    const req = encodeRule(RTM_NEWRULE, spec);
+    await observed(this.hooks, () => ({ object: 'rule', spec }), () => this.sock.request(req));
   }
 
   /** `ip rule del`: by the full selector, or by priority alone (`{ priority: 100 }`). */
@@ -410,8 +412,20 @@ export class RuleApi {
   }
 
   /** Adds many rules pipelined; see RouteApi.addMany. */
-  addMany(rules: Iterable<RuleSpec> | AsyncIterable<RuleSpec>, opts: BulkOptions = {}): Promise<BulkResult<RuleSpec>> {
-    return runBulk(this.sock, rules, (w, r) => writeRule(w, RTM_NEWRULE, 0x400 | 0x200, r), (r) => describeRule(RTM_NEWRULE, r), opts);
+  async addMany(rules: Iterable<RuleSpec> | AsyncIterable<RuleSpec>, opts: BulkOptions = {}): Promise<BulkResult<RuleSpec>> {
+    const observer = this.hooks.observer;
+    const told: { item: RuleSpec; token: unknown }[] = [];
+    const prepare = observer && ((spec: RuleSpec): Promise<void> => (async () => {
+      writeRule(new NetlinkWriter(128), RTM_NEWRULE, 0, spec); // invalid items are never sent, so never told
+      told.push({ item: spec, token: await observer.creating({ object: 'rule', spec }) });
+    })());
+    const result = await runBulk(this.sock, rules, (w, r) => writeRule(w, RTM_NEWRULE, 0x400 | 0x200, r),
+      (r) => describeRule(RTM_NEWRULE, r), opts, prepare ? { prepare } : {});
+    if (observer) {
+      const failed = new Set(result.failed.map((f) => f.item));
+      for (const t of told) observer.settled(t.token, !failed.has(t.item));
+    }
+    return result;
   }
 
   /** Deletes many rules pipelined. */
