@@ -1,7 +1,7 @@
 // Namespace system calls through koffi. setns and unshare act on the calling
 // thread only: in Node that is the main thread, where all JavaScript runs.
 // Switch, do synchronous work, switch back; never await while switched.
-import { closeSync, fstatSync, openSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { check, libcFunction } from '../netlink/core/libc.js';
 import { NetnestError } from '../netlink/core/errors.js';
 
@@ -77,4 +77,44 @@ export function createAnonymousNetns(): number {
   } finally {
     closeSync(home);
   }
+}
+
+export const MS_BIND = 0x1000;
+export const MS_REC = 0x4000;
+export const MS_PRIVATE = 1 << 18;
+export const MS_SHARED = 1 << 20;
+export const MNT_DETACH = 2;
+
+/** mount(2). */
+export function mount(source: string, target: string, fstype: string, flags: number): void {
+  const fn = libcFunction('int mount(const char *, const char *, const char *, unsigned long, const void *)');
+  check('mount', fn(source, target, fstype, flags, null), `(${source} on ${target}, flags 0x${flags.toString(16)})`);
+}
+
+/** umount2(2). */
+export function umount2(target: string, flags = MNT_DETACH): void {
+  check('umount2', libcFunction('int umount2(const char *, int)')(target, flags), `(${target})`);
+}
+
+/**
+ * A process's start time in clock ticks since boot (/proc/PID/stat field 22):
+ * with the pid, it names a process for good — a reused pid has another one.
+ * undefined when the process does not exist.
+ */
+export function processStartTime(pid: number): number | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // The command name (field 2) may hold spaces and parentheses: skip past its last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const t = Number(fields[19]);
+  return Number.isFinite(t) ? t : undefined;
+}
+
+/** True when the process `pid` started at `startTime` is still running. */
+export function processAlive(pid: number, startTime: number): boolean {
+  return processStartTime(pid) === startTime;
 }

@@ -9,6 +9,7 @@ import { NeighApi } from './neigh.js';
 import { NexthopApi } from './nexthop.js';
 import { subscribe, type EventOptions, type RtnlEvent } from './events.js';
 import type { Hooks } from './observer.js';
+import { NsidApi } from './nsid.js';
 
 /** Socket options; `netns` (an fd) opens the client in that namespace. */
 export type RtnlOptions = Omit<SocketOptions, 'protocol' | 'groups'>;
@@ -28,6 +29,8 @@ export class Rtnl {
   /** `ip nexthop`: list, get, add, replace, del. */
   readonly nexthop: NexthopApi;
 
+  /** Namespace ids this namespace gives others (`ip netns list-id`). */
+  readonly nsid: NsidApi;
   /** Told about every object this client creates (set by the namespace manager). */
   readonly hooks: Hooks = {};
 
@@ -39,6 +42,7 @@ export class Rtnl {
     this.rule = new RuleApi(socket, this.hooks);
     this.neigh = new NeighApi(socket, this.link, this.hooks);
     this.nexthop = new NexthopApi(socket, this.link, this.hooks);
+    this.nsid = new NsidApi(socket);
   }
 
   /**

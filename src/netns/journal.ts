@@ -1,0 +1,152 @@
+// The crash journal: what a process is about to create that would outlive
+// it — named namespaces, objects in namespaces it does not own — written
+// before the fact, one JSON line per event, to /run/netnest/. A later
+// `sweep` replays the journals of dead processes and removes what they left.
+//
+// Lines are written with writeSync (no buffering in this process), so a
+// SIGKILL cannot lose them. They are not fsync'ed: what they describe
+// (mounts, links, routes) does not survive a reboot either.
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { processStartTime } from './syscalls.js';
+
+export const JOURNAL_DIR = '/run/netnest';
+
+/** Identifies a namespace across processes: nsfs inode and device, and paths that may reach it. */
+export interface NamespaceRef {
+  inode: number;
+  dev: number;
+  /** Paths to try when sweeping (/proc/1/ns/net, /run/netns/NAME). */
+  paths: string[];
+}
+
+export type JournalLine =
+  | { t: 'start'; pid: number; start: number; at: string }
+  /** A named namespace is about to be made (persistent: a bind mount; process-bound: a symlink). */
+  | { t: 'ns'; seq: number; name: string; mode: 'persistent' | 'process-bound'; target?: string }
+  | { t: 'ns-made'; seq: number; inode: number; dev: number }
+  /** Kept on purpose (NETNEST_KEEP): sweep leaves it unless asked. */
+  | { t: 'ns-kept'; seq: number }
+  /** An object is about to be created in a namespace this process does not own. */
+  | { t: 'obj'; seq: number; ns: NamespaceRef; obj: unknown }
+  /** It was created; `id` pins its identity (e.g. a link's ifindex). */
+  | { t: 'obj-made'; seq: number; id?: unknown }
+  | { t: 'gone'; seq: number };
+
+function replacer(_k: string, v: unknown): unknown {
+  return typeof v === 'bigint' ? { $bigint: v.toString() } : v;
+}
+
+export function reviver(_k: string, v: unknown): unknown {
+  if (v && typeof v === 'object' && '$bigint' in v && Object.keys(v).length === 1) return BigInt((v as { $bigint: string }).$bigint);
+  return v;
+}
+
+export class Journal {
+  readonly path: string;
+  private fd: number | undefined;
+  private seq = 0;
+  /** Entries not yet resolved ('gone'); the file is removed when none remain. */
+  private open = new Set<number>();
+
+  constructor(readonly dir: string = JOURNAL_DIR) {
+    const start = processStartTime(process.pid) ?? 0;
+    this.path = `${dir}/${process.pid}-${start}-${Math.random().toString(36).slice(2, 8)}.jsonl`;
+  }
+
+  private write(line: JournalLine): void {
+    if (this.fd === undefined) {
+      mkdirSync(this.dir, { recursive: true, mode: 0o755 });
+      this.fd = openSync(this.path, 'a', 0o644);
+      const start = processStartTime(process.pid) ?? 0;
+      writeSync(this.fd, JSON.stringify({ t: 'start', pid: process.pid, start, at: new Date().toISOString() }) + '\n');
+    }
+    writeSync(this.fd, JSON.stringify(line, replacer) + '\n');
+  }
+
+  namespace(name: string, mode: 'persistent' | 'process-bound', target?: string): number {
+    const seq = ++this.seq;
+    this.open.add(seq);
+    this.write({ t: 'ns', seq, name, mode, ...(target !== undefined && { target }) });
+    return seq;
+  }
+
+  namespaceMade(seq: number, inode: number, dev: number): void {
+    this.write({ t: 'ns-made', seq, inode, dev });
+  }
+
+  kept(seq: number): void {
+    this.open.delete(seq);
+    this.write({ t: 'ns-kept', seq });
+  }
+
+  object(ns: NamespaceRef, obj: unknown): number {
+    const seq = ++this.seq;
+    this.open.add(seq);
+    this.write({ t: 'obj', seq, ns, obj });
+    return seq;
+  }
+
+  objectMade(seq: number, id?: unknown): void {
+    this.write({ t: 'obj-made', seq, ...(id !== undefined && { id }) });
+  }
+
+  gone(seq: number): void {
+    if (!this.open.delete(seq)) return;
+    this.write({ t: 'gone', seq });
+  }
+
+  /** Everything resolved: the journal has nothing left to say. */
+  get empty(): boolean {
+    return this.open.size === 0;
+  }
+
+  /** Removes the file when nothing is left unresolved; keeps it otherwise. */
+  close(): void {
+    if (this.fd === undefined) return;
+    closeSync(this.fd);
+    this.fd = undefined;
+    if (this.open.size === 0) {
+      try {
+        unlinkSync(this.path);
+      } catch { /* already gone */ }
+    }
+  }
+}
+
+export interface ReadJournal {
+  path: string;
+  pid: number;
+  start: number;
+  lines: JournalLine[];
+}
+
+/** Reads every journal in dir; unreadable lines (a write cut by a crash) are skipped. */
+export function readJournals(dir: string = JOURNAL_DIR): ReadJournal[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith('.jsonl'));
+  } catch {
+    return [];
+  }
+  const out: ReadJournal[] = [];
+  for (const n of names) {
+    const path = `${dir}/${n}`;
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch {
+      continue;
+    }
+    const lines: JournalLine[] = [];
+    for (const l of text.split('\n')) {
+      if (!l.trim()) continue;
+      try {
+        lines.push(JSON.parse(l, reviver) as JournalLine);
+      } catch { /* a torn last line */ }
+    }
+    const head = lines[0];
+    if (!head || head.t !== 'start') continue;
+    out.push({ path, pid: head.pid, start: head.start, lines });
+  }
+  return out;
+}
