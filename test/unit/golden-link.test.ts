@@ -2,12 +2,14 @@
 // kernel's answers decode into the Link a user expects, and netnest puts the
 // same request bytes on the wire as `ip` for the same command.
 import { expect } from 'chai';
+import { AttrReader } from '../../src/netlink/core/attributes.js';
 import { NLM_F_ACK, NLMSG_ERROR } from '../../src/netlink/core/constants.js';
 import { decodeError } from '../../src/netlink/core/message.js';
 import type { Request } from '../../src/netlink/core/socket.js';
 import { RTM_GETLINK, RTM_NEWLINK } from '../../src/netlink/rtnl/constants.js';
 import {
-  decodeLink, encodeLinkAdd, encodeLinkDel, encodeLinkDump, encodeLinkGet, encodeLinkSet, IFLA_LINKINFO, type Link,
+  decodeLink, encodeLinkAdd, encodeLinkDel, encodeLinkDump, encodeLinkGet, encodeLinkSet, IFLA_INFO_SLAVE_DATA, IFLA_LINKINFO,
+  type Link,
 } from '../../src/netlink/rtnl/link.js';
 import { Rtnl } from '../../src/netlink/rtnl/rtnl.js';
 import { openFake, wireBytes } from '../support/fake-socket.js';
@@ -33,13 +35,6 @@ describe('golden: ip link', () => {
       expect(lo.stats).to.deep.equal({
         rx_packets: 0, tx_packets: 0, rx_bytes: 0, tx_bytes: 0, rx_errors: 0, tx_errors: 0, rx_dropped: 0, tx_dropped: 0,
       });
-    });
-
-    it('`ip link show lo`: both of ip\'s sockets got the same link', () => {
-      const [byName, onMain] = links(loadGolden('link-get-lo'));
-      const { unknown: _a, ...a } = byName!;
-      const { unknown: _b, ...b } = onMain!;
-      expect(a).to.deep.equal(b);
     });
 
     it('`ip link show` gives lo, the veth pair and the bridge with its port', () => {
@@ -73,9 +68,20 @@ describe('golden: ip link', () => {
     it('`ip link show`: the bridge port keeps the linkinfo it does not interpret (IFLA_INFO_SLAVE_DATA)', () => {
       // Lossless decoding: v0's IFLA_LINKINFO carries 332 bytes of bridge-port
       // data netnest does not decode; they must survive in `unknown`.
-      const v0 = links(loadGolden('link-dump'))[2]!;
+      const g = loadGolden('link-dump');
+      const raw = g.received.filter((m) => typeOf(m) === RTM_NEWLINK)[2]!;
+      const attrs = new AttrReader(raw, 32, raw.length);
+      while (attrs.next() && attrs.type !== IFLA_LINKINFO);
+      const info = attrs.nested();
+      while (info.next() && info.type !== IFLA_INFO_SLAVE_DATA);
+      const slaveData = info.copy();
+      expect(slaveData.length).to.equal(332);
+
+      const v0 = decodeLink(raw);
       expect(v0.slave_kind).to.equal('bridge');
-      expect((v0.unknown ?? []).filter((a) => a.type === IFLA_LINKINFO), 'linkinfo entries in unknown').to.have.length(1);
+      const kept = (v0.unknown ?? []).filter((a) => a.type === IFLA_LINKINFO);
+      expect(kept, 'linkinfo entries in unknown').to.have.length(1);
+      expect(kept[0]!.data.includes(slaveData)).to.equal(true);
     });
 
     it('rtnl.link.list() over the captured `ip link show` dump returns the four links', async () => {
@@ -127,8 +133,11 @@ describe('golden: ip link', () => {
           if (e.errno !== 0) continue;
           const req = g.sent.find((s) => s.readUInt32LE(8) === e.request!.seq && typeOf(s) === e.request!.type);
           expect(req, `${name}: the acked request`).to.not.equal(undefined);
-          expect(e.request).to.deep.equal({
-            len: req!.readUInt32LE(0), type: typeOf(req!), flags: flagsOf(req!), seq: req!.readUInt32LE(8), pid: req!.readUInt32LE(12),
+          // The echo is the request's header as the kernel last saw it: for an IPv6
+          // multipath route it has cleared NLM_F_EXCL by then (route-add-v6-multipath).
+          const flagsDiffer = (e.request!.flags ^ flagsOf(req!)) & ~0x200;
+          expect({ ...e.request, flags: flagsDiffer }).to.deep.equal({
+            len: req!.readUInt32LE(0), type: typeOf(req!), flags: 0, seq: req!.readUInt32LE(8), pid: req!.readUInt32LE(12),
           });
           expect(e.extackMessage).to.equal(undefined);
           n++;

@@ -50,6 +50,20 @@ describe('socket: replies are matched to requests', () => {
     sock.close();
   });
 
+  it('the same Request object sent twice at once gets two sequence numbers and two answers', async () => {
+    // The socket writes seq into req.bytes; two sends of one buffer must not end up sharing a seq.
+    const { sock, raw } = openFake();
+    const req = encodeLinkSet(1, { mtu: 1400 });
+    const a = track(sock.request(req));
+    const b = track(sock.request(req));
+    await tick();
+    expect(new Set(raw.sent.map(seqOf)).size, 'distinct seqs on the wire').to.equal(2);
+    for (const m of raw.sent) raw.deliver(ack(m));
+    await tick();
+    expect([a.settled, b.settled]).to.deep.equal([true, true]);
+    sock.close();
+  });
+
   it('ignores datagrams that do not come from the kernel (port 0)', async () => {
     const { sock, raw } = openFake();
     const a = track(sock.request(encodeLinkSet(1, { mtu: 1400 })));

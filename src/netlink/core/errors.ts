@@ -1,5 +1,6 @@
 // Every failure netnest raises is a NetnestError with a stable `code`.
 import { constants as osConstants } from 'node:os';
+import { getSystemErrorMap } from 'node:util';
 
 const errnoNames = new Map<number, string>();
 // Some numbers have two names (ENOTSUP/EOPNOTSUPP, EWOULDBLOCK/EAGAIN,
@@ -26,7 +27,18 @@ const errnoDescriptions: Record<string, string> = {
   EADDRINUSE: 'Address already in use', EADDRNOTAVAIL: 'Cannot assign requested address', ENETUNREACH: 'Network is unreachable',
   EHOSTUNREACH: 'No route to host', ENOTSUP: 'Operation not supported', EMSGSIZE: 'Message too long',
   EPROTONOSUPPORT: 'Protocol not supported', ENOTCONN: 'Transport endpoint is not connected',
+  ENETDOWN: 'Network is down', ENOTEMPTY: 'Directory not empty', ENOTTY: 'Inappropriate ioctl for device',
+  ENOSYS: 'Function not implemented', ETIMEDOUT: 'Connection timed out', ECONNREFUSED: 'Connection refused',
+  EDEADLK: 'Resource deadlock avoided', ELOOP: 'Too many levels of symbolic links', EPROTO: 'Protocol error',
 };
+
+/** strerror()'s text for an errno name, as iproute2 prints it. */
+function describeErrno(name: string, errno: number): string | undefined {
+  const known = errnoDescriptions[name];
+  if (known) return known;
+  const m = getSystemErrorMap().get(-errno)?.[1];
+  return m ? m.charAt(0).toUpperCase() + m.slice(1) : undefined;
+}
 
 /** Base class: every error netnest raises. `code` is stable and documented. */
 export class NetnestError extends Error {
@@ -96,7 +108,7 @@ export class NetlinkError extends NetnestError {
 
   static format(d: KernelErrorDetails): string {
     const name = errnoName(d.errno);
-    const desc = errnoDescriptions[name];
+    const desc = describeErrno(name, d.errno);
     let msg = `${d.request}: ${name}${desc ? ` (${desc})` : ''}`;
     if (d.extackMessage) msg += `: ${d.extackMessage}`;
     if (d.field) msg += ` [field: ${d.field}]`;
@@ -172,7 +184,7 @@ export class SyscallError extends NetnestError {
   readonly errno: number;
   constructor(syscall: string, errno: number, detail?: string) {
     const name = errnoName(errno);
-    const desc = errnoDescriptions[name];
+    const desc = describeErrno(name, errno);
     super(name, `${syscall}${detail ? ` ${detail}` : ''} failed: ${name}${desc ? ` (${desc})` : ''}`);
     this.syscall = syscall;
     this.errno = errno;

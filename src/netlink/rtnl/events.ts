@@ -113,7 +113,13 @@ export function subscribe(beside: NetlinkSocket, opts: EventOptions = {}): Async
 
   let queue: RtnlEvent[] = [];
   let head = 0;
-  let wake: (() => void) | undefined;
+  // Every pending next() waits here (callers may call next() again before the last one settled).
+  let waiters: (() => void)[] = [];
+  const wakeAll = (): void => {
+    const w = waiters;
+    waiters = [];
+    for (const f of w) f();
+  };
   let failure: Error | undefined;
   let done = false;
   const push = (e: RtnlEvent): void => {
@@ -124,9 +130,7 @@ export function subscribe(beside: NetlinkSocket, opts: EventOptions = {}): Async
       queue.push({ kind: 'overrun', error: new OverrunError('the event queue exceeded maxQueue; events were dropped') });
     }
     queue.push(e);
-    const w = wake;
-    wake = undefined;
-    w?.();
+    wakeAll();
   };
   sock.onNotification = (msg) => {
     try {
@@ -134,9 +138,7 @@ export function subscribe(beside: NetlinkSocket, opts: EventOptions = {}): Async
       if (e) push(e);
     } catch (err) {
       failure = err instanceof Error ? err : new Error(String(err));
-      const w = wake;
-      wake = undefined;
-      w?.();
+      wakeAll();
     }
   };
   sock.onOverrun = (error) => push({ kind: 'overrun', error });
@@ -145,9 +147,7 @@ export function subscribe(beside: NetlinkSocket, opts: EventOptions = {}): Async
     if (done) return;
     done = true;
     sock.close();
-    const w = wake;
-    wake = undefined;
-    w?.();
+    wakeAll();
   };
   opts.signal?.addEventListener('abort', stop, { once: true });
   if (opts.signal?.aborted) stop();
@@ -172,7 +172,7 @@ export function subscribe(beside: NetlinkSocket, opts: EventOptions = {}): Async
           throw f;
         }
         if (done) return { value: undefined, done: true };
-        await new Promise<void>((r) => { wake = r; });
+        await new Promise<void>((r) => { waiters.push(r); });
       }
     },
     async return(): Promise<IteratorResult<RtnlEvent>> {

@@ -540,7 +540,15 @@ export class LinkApi {
   async index(ref: LinkRef, field = 'dev'): Promise<number> {
     if (typeof ref === 'number') return uint(ref, field, 0x7fffffff, 1);
     validateLinkName(ref, field);
-    return (await this.get(ref)).index;
+    try {
+      return (await this.get(ref)).index;
+    } catch (e) {
+      // Name the caller's field: "dev: no link named 'nope0'" says more than a bare RTM_GETLINK error.
+      if (e instanceof NetlinkError && e.errnoName === 'ENODEV') {
+        throw new NetlinkError({ errno: e.errno, request: e.request, extackMessage: `no link named '${ref}'`, field });
+      }
+      throw e;
+    }
   }
 
   /**

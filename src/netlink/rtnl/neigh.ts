@@ -102,7 +102,8 @@ export function encodeNeigh(type: number, flags: number, spec: NeighSpec, ifinde
     const s = NEIGH_STATES[name];
     if (s === undefined) throw new ValidationError(`unknown neighbour state ${describe(name)} (${Object.keys(NEIGH_STATES).join(', ')})`, 'state');
     state = s;
-    if (spec.lladdr === undefined && (s & (NEIGH_STATES.permanent | NEIGH_STATES.reachable | NEIGH_STATES.stale)) !== 0) {
+    const needsLladdr = NEIGH_STATES.permanent | NEIGH_STATES.noarp | NEIGH_STATES.reachable | NEIGH_STATES.stale | NEIGH_STATES.delay | NEIGH_STATES.probe;
+    if (spec.lladdr === undefined && (s & needsLladdr) !== 0) {
       throw new ValidationError(`a ${name} entry needs an lladdr`, 'lladdr');
     }
   } else if (spec.state !== undefined && spec.proxy) {

@@ -25,6 +25,8 @@ export const NHA_GROUPS = 9;
 export const NHA_MASTER = 10;
 export const NHA_FDB = 11;
 export const NHA_RES_GROUP = 12;
+/** Newer kernels (6.12+) answer with NHA_OP_FLAGS saying they understand 16-bit group weights. */
+export const NHA_OP_FLAGS = 14;
 
 const NHA_RES_GROUP_BUCKETS = 1;
 const NHA_RES_GROUP_IDLE_TIMER = 2;
@@ -39,7 +41,7 @@ const USER_HZ = 100;
 /** One member of a nexthop group. */
 export interface NexthopGroupMember {
   id: number;
-  /** 1..256, default 1. */
+  /** 1..256 (1..65535 on kernels from 6.12), default 1. */
   weight?: number;
 }
 
@@ -81,6 +83,8 @@ export interface Nexthop {
   idle_timer?: number;
   unbalanced_timer?: number;
   unbalanced_time?: number;
+  /** NHA_OP_FLAGS as the kernel reported them (bit 31: it understands 16-bit weights). */
+  op_flags?: number;
   scope: ScopeName | number;
   protocol: string | number;
   flags: string[];
@@ -115,12 +119,16 @@ export function encodeNexthop(type: number, flags: number, spec: NexthopSpec, de
     const g = Buffer.alloc(8 * spec.group.length);
     spec.group.forEach((m, i) => {
       g.writeUInt32LE(uint(m?.id, `group[${i}].id`, 0xffffffff, 1), i * 8);
-      g[i * 8 + 4] = (m.weight === undefined ? 1 : uint(m.weight, `group[${i}].weight`, 256, 1)) - 1;
+      // weight - 1 in 16 bits: the low byte, then (kernel 6.12+) the high byte in what was resvd1.
+      const w1 = (m.weight === undefined ? 1 : uint(m.weight, `group[${i}].weight`, 65535, 1)) - 1;
+      g[i * 8 + 4] = w1 & 0xff;
+      g[i * 8 + 5] = w1 >> 8;
     });
     w.attrBytes(NHA_GROUP, g, 'group');
     const t = spec.type ?? 'mpath';
     if (t !== 'mpath' && t !== 'resilient') throw new ValidationError(`group type must be mpath or resilient, got ${describe(t)}`, 'type');
     if (t === 'resilient') {
+      if (spec.buckets === undefined) throw new ValidationError('a resilient group needs `buckets` (the kernel has no default)', 'buckets');
       w.attrU16(NHA_GROUP_TYPE, NEXTHOP_GRP_TYPE_RES, 'type');
       const res = w.beginNested(NHA_RES_GROUP, 'buckets', true);
       if (spec.buckets !== undefined) w.attrU16(NHA_RES_GROUP_BUCKETS, uint(spec.buckets, 'buckets', 0xffff, 1), 'buckets');
@@ -204,10 +212,11 @@ export function decodeNexthop(msg: Buffer): Nexthop {
       case NHA_GROUP: {
         if (r.len % 8 !== 0) throw new DecodeError(`NHA_GROUP of ${r.len} bytes is not a whole number of entries`, r.off);
         nh.group = [];
-        for (let p = r.off; p < r.off + r.len; p += 8) nh.group.push({ id: r.buf.readUInt32LE(p), weight: r.buf[p + 4]! + 1 });
+        for (let p = r.off; p < r.off + r.len; p += 8) nh.group.push({ id: r.buf.readUInt32LE(p), weight: (r.buf[p + 4]! | (r.buf[p + 5]! << 8)) + 1 });
         nh.type ??= 'mpath';
         break;
       }
+      case NHA_OP_FLAGS: nh.op_flags = r.u32(); break;
       case NHA_GROUP_TYPE: nh.type = r.u16() === NEXTHOP_GRP_TYPE_MPATH ? 'mpath' : 'resilient'; break;
       case NHA_RES_GROUP: {
         const g = r.nested();

@@ -1,7 +1,7 @@
 // Routes (`ip route`, `ip -6 route`): the Route type, its encoder and
 // decoder, constants, and the operations bound to a socket.
 import { AttrReader, type RawAttribute } from '../core/attributes.js';
-import { DecodeError, ValidationError } from '../core/errors.js';
+import { DecodeError, NetlinkError, ValidationError } from '../core/errors.js';
 import { runBulk, type BulkOptions, type BulkResult } from '../core/bulk.js';
 import type { NetlinkSocket, Request } from '../core/socket.js';
 import { NetlinkWriter } from '../core/writer.js';
@@ -428,8 +428,6 @@ export interface RouteGetSpec {
   /** Return the matching FIB entry rather than the resolved route (`fibmatch`). */
   fibmatch?: boolean;
   tos?: number;
-  /** Table to look up in (`table`), for VRF-less setups. */
-  table?: number | string;
   ipproto?: number;
   sport?: number;
   dport?: number;
@@ -450,13 +448,14 @@ export function encodeRouteGet(spec: RouteGetSpec, dev: DevResolver = directInde
   w.u8(src ? (dst.family === 4 ? 32 : 128) : 0);
   w.u8(spec.tos === undefined ? 0 : uint(spec.tos, 'tos', 255));
   w.u8(0); w.u8(0); w.u8(0); w.u8(0);
-  w.u32(spec.fibmatch ? RTM_F_FIB_MATCH : 0);
+  // LOOKUP_TABLE: report the table the route was found in, as `ip route get` does
+  // (IPv4 only: IPv6 always reports it, and refuses the flag under strict checking).
+  w.u32((dst.family === 4 ? RTM_F_LOOKUP_TABLE : 0) | (spec.fibmatch ? RTM_F_FIB_MATCH : 0));
   w.attrBytes(RTA_DST, dst.bytes, 'dst');
   if (src) w.attrBytes(RTA_SRC, src.bytes, 'src');
   if (spec.iif !== undefined) w.attrU32(RTA_IIF, dev(spec.iif, 'iif'), 'iif');
   if (spec.oif !== undefined) w.attrU32(RTA_OIF, dev(spec.oif, 'oif'), 'oif');
   if (spec.mark !== undefined) w.attrU32(RTA_MARK, uint(spec.mark, 'mark'), 'mark');
-  if (spec.table !== undefined) w.attrU32(RTA_TABLE, tableId(spec.table), 'table');
   if (spec.uid !== undefined) w.attrU32(RTA_UID, uint(spec.uid, 'uid'), 'uid');
   if (spec.ipproto !== undefined) w.attrU8(RTA_IP_PROTO, uint(spec.ipproto, 'ipproto', 255), 'ipproto');
   if (spec.sport !== undefined) w.attrU16be(RTA_SPORT, uint(spec.sport, 'sport', 0xffff), 'sport');
@@ -632,7 +631,7 @@ export class RouteApi {
         ...(type !== undefined && { type }), ...(oif !== undefined && { oif }),
       });
       // The kernel filters the header's table only for ids < 256; check again for the rest.
-      for (const r of await this.sock.list(req, decodeRoute)) {
+      for (const r of await this.listOrEmpty(req)) {
         if (r.flags.includes('cloned')) continue;
         if (table !== undefined && r.table !== table) continue;
         out.push(r);
@@ -641,13 +640,28 @@ export class RouteApi {
     return out;
   }
 
+  /** A table the kernel has never had answers ENOENT ("FIB table does not exist"): an empty list. */
+  private async listOrEmpty(req: Request): Promise<Route[]> {
+    try {
+      return await this.sock.list(req, decodeRoute);
+    } catch (e) {
+      if (e instanceof NetlinkError && e.errnoName === 'ENOENT' && /table does not exist/i.test(e.extackMessage ?? '')) return [];
+      throw e;
+    }
+  }
+
   /** Streams routes (one family, one table or 'all') without holding them all. */
   async *dump(filter: RouteFilter & { family: Family }): AsyncGenerator<Route> {
     const table = filter.table === 'all' ? undefined : filter.table === undefined ? RT_TABLE_MAIN : tableId(filter.table);
     const req = encodeRouteDump(filter.family, { ...(table !== undefined && { table }) });
-    for await (const msg of this.sock.dump(req)) {
-      const r = decodeRoute(msg);
-      if (table === undefined || r.table === table) yield r;
+    try {
+      for await (const msg of this.sock.dump(req)) {
+        const r = decodeRoute(msg);
+        if (table === undefined || r.table === table) yield r;
+      }
+    } catch (e) {
+      if (e instanceof NetlinkError && e.errnoName === 'ENOENT' && /table does not exist/i.test(e.extackMessage ?? '')) return;
+      throw e;
     }
   }
 
@@ -691,7 +705,7 @@ export class RouteApi {
    * flight, every route accounted for. Memory stays bounded for inputs of
    * any length (a generator of a million routes is fine).
    */
-  addMany(routes: Iterable<RouteSpec> | AsyncIterable<RouteSpec>, opts: RouteBulkOptions = {}): Promise<BulkResult<RouteSpec>> {
+  async addMany(routes: Iterable<RouteSpec> | AsyncIterable<RouteSpec>, opts: RouteBulkOptions = {}): Promise<BulkResult<RouteSpec>> {
     const flags = ROUTE_ADD_FLAGS[opts.mode ?? 'add'];
     if (flags === undefined) throw new ValidationError(`mode must be add, replace, append or prepend, got ${describe(opts.mode)}`, 'mode');
     return this.many(RTM_NEWROUTE, flags, routes, opts);

@@ -107,7 +107,7 @@ export interface RuleSpec {
 /** A rule as the kernel reports it. Names follow `ip -j rule`. */
 export interface Rule {
   family: Family;
-  priority?: number;
+  priority: number;
   /** "all" or a prefix. */
   src: string;
   src_len: number;
@@ -220,7 +220,8 @@ export function writeRule(w: NetlinkWriter, type: number, flags: number, spec: R
   }
   if (action === 2 && spec.goto === undefined) throw new ValidationError("a 'goto' rule needs `goto: PRIORITY`", 'goto');
   if (spec.goto !== undefined && action !== 2) throw new ValidationError(`\`goto\` given with action '${spec.action}'`, 'goto');
-  const table = spec.table !== undefined ? tableId(spec.table) : action === 1 && !del ? 254 : 0;
+  // l3mdev rules take their table from the device: no table of their own (the kernel refuses both).
+  const table = spec.table !== undefined ? tableId(spec.table) : action === 1 && !del && !spec.l3mdev ? 254 : 0;
   if (action === 1 && table === 0 && !del && !spec.l3mdev) throw new ValidationError('table 0 is not a table', 'table');
   if (spec.tos !== undefined && spec.dscp !== undefined) throw new ValidationError('give tos or dscp, not both', 'dscp');
 
@@ -267,8 +268,13 @@ export function writeRule(w: NetlinkWriter, type: number, flags: number, spec: R
   if (spec.dport_mask !== undefined) w.attrU16(FRA_DPORT_MASK, uint(spec.dport_mask, 'dport_mask', 0xffff), 'dport_mask');
   if (spec.dscp !== undefined) w.attrU8(FRA_DSCP, uint(spec.dscp, 'dscp', 63), 'dscp');
   if (spec.dscp_mask !== undefined) w.attrU8(FRA_DSCP_MASK, uint(spec.dscp_mask, 'dscp_mask', 63), 'dscp_mask');
-  if (spec.flowlabel !== undefined) w.attrU32be(FRA_FLOWLABEL, uint(spec.flowlabel, 'flowlabel', 0xfffff), 'flowlabel');
-  if (spec.flowlabel_mask !== undefined) w.attrU32be(FRA_FLOWLABEL_MASK, uint(spec.flowlabel_mask, 'flowlabel_mask', 0xfffff), 'flowlabel_mask');
+  if (spec.flowlabel !== undefined) {
+    // The kernel wants both; without a mask the label is matched exactly.
+    w.attrU32be(FRA_FLOWLABEL, uint(spec.flowlabel, 'flowlabel', 0xfffff), 'flowlabel');
+    w.attrU32be(FRA_FLOWLABEL_MASK, uint(spec.flowlabel_mask ?? 0xfffff, 'flowlabel_mask', 0xfffff), 'flowlabel_mask');
+  } else if (spec.flowlabel_mask !== undefined) {
+    throw new ValidationError('flowlabel_mask without flowlabel', 'flowlabel_mask');
+  }
   if (table >= 256) w.attrU32(FRA_TABLE, table, 'table');
   if (spec.suppress_prefixlength !== undefined) {
     w.attrU32(FRA_SUPPRESS_PREFIXLEN, uint(spec.suppress_prefixlength, 'suppress_prefixlength', 128), 'suppress_prefixlength');
@@ -329,7 +335,8 @@ export function decodeRule(msg: Buffer): Rule {
   const actionNum = msg[off + 7]!;
   const hdrFlags = msg.readUInt32LE(off + 8);
   const rule: Rule = {
-    family, src: 'all', src_len: msg[off + 2]!, dst: 'all', dst_len: msg[off + 1]!, tos: msg[off + 3]!,
+    // The kernel leaves FRA_PRIORITY out for priority 0.
+    family, priority: 0, src: 'all', src_len: msg[off + 2]!, dst: 'all', dst_len: msg[off + 1]!, tos: msg[off + 3]!,
     table: msg[off + 4]!, action: (RULE_ACTIONS[actionNum] as RuleAction | undefined) ?? actionNum,
     not: (hdrFlags & FIB_RULE_INVERT) !== 0, protocol: 0, flags: [],
   };
