@@ -3,7 +3,7 @@
 //
 // Usage: node scripts/capture-golden.mjs --name NAME --command CMD \
 //          [--setup CMD]... --kernel UNAME_R --iproute2 VERSION \
-//          --trace STRACE.log --out OUT.json
+//          --trace STRACE.log --out OUT.json [--events --trigger CMD]
 //
 // STRACE.log must come from
 //   strace -o LOG -f -e trace=socket,close,sendto,sendmsg,recvmsg,recvfrom \
@@ -17,6 +17,12 @@
 // MSG_PEEK (iproute2's buffer-sizing reads) and failed calls (-1 EAGAIN, ...)
 // are skipped. Every datagram is checked: its netlink messages' nlmsg_len must
 // tile the datagram exactly; anything unexpected aborts with a non-zero exit.
+//
+// --events (for a backgrounded `ip monitor ...`): keep only the datagrams the
+// monitor received from a multicast group (recvmsg's msg_name has
+// nl_groups != 0), i.e. the notifications, not the replies to its own start-up
+// dump. Each exchange then also records that nl_groups value, and --trigger
+// (the untraced command that caused the notifications) is stored as "trigger".
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -35,6 +41,8 @@ const { values: opts } = parseArgs({
     iproute2: { type: 'string' },
     trace: { type: 'string' },
     out: { type: 'string' },
+    events: { type: 'boolean', default: false },
+    trigger: { type: 'string' },
   },
   strict: true,
 });
@@ -85,6 +93,8 @@ for (const raw of lines) {
 
 function retval(ev) {
   // "... ) = 32" or "... ) = -1 EAGAIN (Resource temporarily unavailable)"
+  // With --events the monitor is killed inside recvmsg: "... ) = ? ERESTARTSYS (...)".
+  if (opts.events && /\)\s+=\s+\?\s+(ERESTART[A-Z_]*)/.test(ev.text)) return { ret: -1, err: 'ERESTART' };
   const m = /\)\s+=\s+(-?\d+)(?:\s+(E[A-Z0-9]+).*)?$/.exec(ev.text);
   if (!m) die(`cannot find return value: ${ev.name}(${ev.text}`);
   return { ret: Number(m[1]), err: m[2] };
@@ -202,6 +212,20 @@ for (const ev of events) {
     skipped++;
     continue;
   }
+  let nlGroups;
+  if (opts.events) {
+    if (dir !== 'recv') {
+      skipped++;
+      continue;
+    }
+    const g = /msg_name=\{sa_family=AF_NETLINK, nl_pid=\d+, nl_groups=(0x[0-9a-f]+|0+)\}/.exec(ev.text);
+    if (!g) die(`${ev.name} without a netlink msg_name: ${ev.text.slice(0, 200)}`);
+    nlGroups = Number(g[1]);
+    if (nlGroups === 0) {
+      skipped++;
+      continue;
+    }
+  }
   const hex = dumpBytes(ev);
   if (hex.length / 2 !== ret) {
     die(`${ev.name} returned ${ret} but the dump holds ${hex.length / 2} bytes (err=${err})`);
@@ -209,7 +233,7 @@ for (const ev of events) {
   const where = `${meta.name} exchange #${exchanges.length} (${ev.name})`;
   const pad = checkDatagram(hex, where, dir);
   if (pad) notes.push(`${where}: ${hex.length / 2}-byte datagram ends with ${pad} zero bytes after the last message`);
-  exchanges.push({ dir, hex });
+  exchanges.push(opts.events ? { dir, hex, nl_groups: nlGroups } : { dir, hex });
 }
 
 if (exchanges.length === 0) die(`${meta.name}: no NETLINK_ROUTE traffic captured`);
@@ -218,6 +242,7 @@ const out = {
   name: meta.name,
   setup: meta.setup,
   command: meta.command,
+  ...(opts.trigger !== undefined ? { trigger: opts.trigger } : {}),
   kernel: meta.kernel,
   iproute2: meta.iproute2,
   exchanges,

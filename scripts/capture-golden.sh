@@ -165,6 +165,217 @@ scenario link-set-mtu-too-big-extack fail 'ip link set dev v0 mtu 100000' "$VETH
 scenario addr-add-v6-multicast-extack fail 'ip -6 addr add ff02::5/64 dev v0' "$VETH" "$V0UP"
 scenario addr-del-v4-missing-extack fail 'ip addr del 10.9.9.9/24 dev v0' "$VETH" "$V0UP"
 
+# ---- routes -----------------------------------------------------------------
+# A veth pair, both ends up, v0 with 10.0.0.1/24 and 2001:db8::1/64 (nodad, so
+# usable at once): gateways 10.0.0.2/10.0.0.3 and 2001:db8::2/::3 are on-link.
+# addrgenmode none: no link-local addresses, so no DAD completes (and adds
+# routes) in the background while a command is captured; dumps are repeatable.
+NET=("$VETH" 'ip link set dev v0 addrgenmode none' 'ip link set dev v1 addrgenmode none'
+  'ip link set dev lo up' "$V0UP" 'ip link set dev v1 up'
+  'ip addr add 10.0.0.1/24 dev v0' 'ip -6 addr add 2001:db8::1/64 dev v0 nodad')
+scenario route-add-v4-gw ok 'ip route add 20.0.0.0/24 via 10.0.0.2' "${NET[@]}"
+scenario route-add-v4-dev-table ok 'ip route add 20.0.1.0/24 dev v0 table 100 metric 5 proto static' "${NET[@]}"
+scenario route-add-v4-table-big ok 'ip route add 20.0.2.0/24 via 10.0.0.2 table 1000' "${NET[@]}"
+scenario route-add-v4-multipath ok \
+  'ip route add 20.0.3.0/24 nexthop via 10.0.0.2 weight 1 nexthop via 10.0.0.3 weight 3' "${NET[@]}"
+scenario route-add-v4-metrics ok \
+  'ip route add 20.0.4.0/24 via 10.0.0.2 mtu 1400 advmss 1360 window 65535 rtt 100ms hoplimit 32 initcwnd 10 initrwnd 20 quickack 1 congctl cubic' \
+  "${NET[@]}"
+scenario route-add-v4-metrics-lock ok 'ip route add 20.0.4.0/24 via 10.0.0.2 mtu lock 1400' "${NET[@]}"
+scenario route-add-v4-blackhole ok 'ip route add blackhole 20.0.5.0/24' "${NET[@]}"
+scenario route-add-v4-unreachable ok 'ip route add unreachable 20.0.6.0/24' "${NET[@]}"
+scenario route-add-v4-prohibit ok 'ip route add prohibit 20.0.7.0/24' "${NET[@]}"
+scenario route-add-v4-throw ok 'ip route add throw 20.0.8.0/24 table 100' "${NET[@]}"
+scenario route-add-v4-onlink ok 'ip route add 20.0.9.0/24 via 192.0.2.1 dev v0 onlink' "${NET[@]}"
+scenario route-add-v4-via-v6 ok 'ip route add 20.0.10.0/24 via inet6 2001:db8::2 dev v0' "${NET[@]}"
+scenario route-add-v4-prefsrc-tos ok 'ip route add 20.0.11.0/24 via 10.0.0.2 src 10.0.0.1 tos 0x10' "${NET[@]}"
+scenario route-add-v6 ok 'ip -6 route add 2001:db8:1::/64 via 2001:db8::2' "${NET[@]}"
+scenario route-add-v6-expires-pref ok \
+  'ip -6 route add 2001:db8:2::/64 via 2001:db8::2 expires 300 pref high' "${NET[@]}"
+scenario route-add-v6-multipath ok \
+  'ip -6 route add 2001:db8:3::/64 nexthop via 2001:db8::2 nexthop via 2001:db8::3' "${NET[@]}"
+# replace/append/prepend against an existing route to the same prefix and metric.
+R12='ip route add 20.0.12.0/24 via 10.0.0.3 metric 10'
+scenario route-replace ok 'ip route replace 20.0.12.0/24 via 10.0.0.2 metric 10' "${NET[@]}" "$R12"
+scenario route-append ok 'ip route append 20.0.12.0/24 via 10.0.0.2 metric 10' "${NET[@]}" "$R12"
+scenario route-prepend ok 'ip route prepend 20.0.12.0/24 via 10.0.0.2 metric 10' "${NET[@]}" "$R12"
+R0='ip route add 20.0.0.0/24 via 10.0.0.2'
+scenario route-del ok 'ip route del 20.0.0.0/24 via 10.0.0.2' "${NET[@]}" "$R0"
+scenario route-get ok 'ip route get 20.0.0.5' "${NET[@]}" "$R0"
+scenario route-get-fibmatch ok 'ip route get fibmatch 20.0.0.5' "${NET[@]}" "$R0"
+ROUTES=("${NET[@]}" "$R0"
+  'ip route add 20.0.1.0/24 dev v0 table 100 metric 5 proto static'
+  'ip route add throw 20.0.8.0/24 table 100'
+  'ip route add 20.0.2.0/24 via 10.0.0.2 table 1000'
+  'ip route add 20.0.3.0/24 nexthop via 10.0.0.2 weight 1 nexthop via 10.0.0.3 weight 3'
+  'ip route add 20.0.4.0/24 via 10.0.0.2 mtu lock 1400 advmss 1360 initcwnd 10 congctl cubic'
+  'ip route add blackhole 20.0.5.0/24'
+  'ip route add 20.0.10.0/24 via inet6 2001:db8::2 dev v0'
+  'ip -6 route add 2001:db8:1::/64 via 2001:db8::2'
+  'ip -6 route add 2001:db8:2::/64 via 2001:db8::2 expires 300 pref high'
+  'ip -6 route add 2001:db8:3::/64 nexthop via 2001:db8::2 nexthop via 2001:db8::3')
+scenario route-dump-all ok 'ip route show table all' "${ROUTES[@]}"
+scenario route-dump-v6 ok 'ip -6 route show' "${ROUTES[@]}"
+scenario route-dump-table ok 'ip route show table 100' "${ROUTES[@]}"
+# Errors.
+scenario route-add-exists-eexist fail 'ip route add 20.0.0.0/24 via 10.0.0.2' "${NET[@]}" "$R0"
+scenario route-add-gw-unreachable-extack fail 'ip route add 20.0.20.0/24 via 192.0.2.77' "${NET[@]}"
+scenario route-del-missing-esrch fail 'ip route del 20.0.99.0/24' "${NET[@]}"
+scenario route-add-bad-prefix-extack fail 'ip route add 20.0.51.1/24 via 10.0.0.2' "${NET[@]}"
+scenario route-add-encap-mpls-extack fail 'ip route add 20.0.52.0/24 encap mpls 100 via 10.0.0.2' "${NET[@]}"
+scenario route-add-nhid-missing-extack fail 'ip route add 20.0.54.0/24 nhid 99' "${NET[@]}"
+scenario route-add-host-scope-gw-extack fail 'ip route add 20.0.57.0/24 dev v0 scope host via 10.0.0.2' "${NET[@]}"
+scenario route-add-tos-ecn-extack fail 'ip route add 20.0.70.0/24 via 10.0.0.2 tos 0x03' "${NET[@]}"
+
+# ---- rules ------------------------------------------------------------------
+scenario rule-add-full ok \
+  'ip rule add priority 100 not from 10.0.0.0/8 to 20.0.0.0/8 tos 0x10 fwmark 0x5/0xff iif v0 oif v1 uidrange 1000-2000 ipproto tcp sport 1000-2000 dport 80 protocol static lookup 100' \
+  "${NET[@]}"
+scenario rule-add-l3mdev ok 'ip rule add l3mdev pref 150'
+scenario rule-add-tun-id ok 'ip rule add tun_id 7 lookup 100 pref 160'
+scenario rule-add-suppress-prefixlength ok 'ip rule add lookup main suppress_prefixlength 0 pref 170'
+scenario rule-add-suppress-ifgroup ok 'ip rule add lookup main suppress_ifgroup 5 pref 180'
+scenario rule-add-goto ok 'ip rule add goto 200 pref 190' 'ip rule add nop pref 200'
+scenario rule-add-nop ok 'ip rule add nop pref 200'
+scenario rule-add-blackhole ok 'ip rule add blackhole pref 210'
+scenario rule-add-unreachable ok 'ip rule add unreachable pref 220'
+scenario rule-add-prohibit ok 'ip rule add prohibit pref 230'
+scenario rule-add-realms ok 'ip rule add from 10.1.0.0/16 realms 3 lookup 100 pref 240'
+scenario rule-add-v6 ok 'ip -6 rule add from 2001:db8::/32 table 1000'
+scenario rule-del-priority ok 'ip rule del priority 100' 'ip rule add priority 100 from 10.0.0.0/8 lookup 100'
+scenario rule-del-selector ok 'ip rule del from 10.0.0.0/8 lookup 100' 'ip rule add from 10.0.0.0/8 lookup 100'
+RULES=("${NET[@]}"
+  'ip rule add priority 100 not from 10.0.0.0/8 to 20.0.0.0/8 tos 0x10 fwmark 0x5/0xff iif v0 oif v1 uidrange 1000-2000 ipproto tcp sport 1000-2000 dport 80 protocol static lookup 100'
+  'ip rule add l3mdev pref 150'
+  'ip rule add tun_id 7 lookup 100 pref 160'
+  'ip rule add lookup main suppress_prefixlength 0 suppress_ifgroup 5 pref 170'
+  'ip rule add goto 200 pref 190'
+  'ip rule add nop pref 200'
+  'ip rule add blackhole pref 210'
+  'ip rule add from 10.1.0.0/16 realms 3 lookup 100 pref 240'
+  'ip -6 rule add from 2001:db8::/32 table 1000'
+  'ip -6 rule add to 2001:db8:1::/48 iif v0 prohibit pref 300')
+scenario rule-dump ok 'ip rule show' "${RULES[@]}"
+scenario rule-dump-v6 ok 'ip -6 rule show' "${RULES[@]}"
+# Errors.
+R100='ip rule add priority 100 from 10.0.0.0/8 lookup 100'
+scenario rule-add-exists-eexist fail 'ip rule add priority 100 from 10.0.0.0/8 lookup 100' "$R100"
+scenario rule-del-missing-enoent fail 'ip rule del priority 999'
+scenario rule-add-goto-backward-extack fail 'ip rule add goto 50 pref 100'
+scenario rule-add-tos-ecn-extack fail 'ip rule add tos 0x03 lookup 100'
+
+# ---- neighbours -------------------------------------------------------------
+scenario neigh-add-permanent ok 'ip neigh add 10.0.0.2 lladdr 02:00:00:00:00:02 dev v0 nud permanent' "${NET[@]}"
+scenario neigh-add-v6-stale ok 'ip -6 neigh add 2001:db8::2 lladdr 02:00:00:00:00:02 dev v0 nud stale' "${NET[@]}"
+scenario neigh-replace-reachable ok \
+  'ip neigh replace 10.0.0.3 lladdr 02:00:00:00:00:03 dev v0 nud reachable' "${NET[@]}"
+scenario neigh-add-noarp ok 'ip neigh add 10.0.0.4 lladdr 02:00:00:00:00:04 dev v0 nud noarp' "${NET[@]}"
+scenario neigh-add-proxy ok 'ip neigh add proxy 10.0.0.50 dev v0' "${NET[@]}"
+N2='ip neigh add 10.0.0.2 lladdr 02:00:00:00:00:02 dev v0 nud permanent'
+scenario neigh-del ok 'ip neigh del 10.0.0.2 dev v0' "${NET[@]}" "$N2"
+NEIGHS=("${NET[@]}" "$N2"
+  'ip -6 neigh add 2001:db8::2 lladdr 02:00:00:00:00:02 dev v0 nud stale'
+  'ip neigh replace 10.0.0.3 lladdr 02:00:00:00:00:03 dev v0 nud reachable'
+  'ip neigh add 10.0.0.4 lladdr 02:00:00:00:00:04 dev v0 nud noarp'
+  'ip neigh add proxy 10.0.0.50 dev v0'
+  'ip -6 neigh add proxy 2001:db8::50 dev v0')
+scenario neigh-dump ok 'ip neigh show' "${NEIGHS[@]}"
+scenario neigh-dump-proxy ok 'ip neigh show proxy' "${NEIGHS[@]}"
+# Errors.
+scenario neigh-add-exists-eexist fail 'ip neigh add 10.0.0.2 lladdr 02:00:00:00:00:02 dev v0 nud permanent' \
+  "${NET[@]}" "$N2"
+scenario neigh-del-missing-enoent fail 'ip neigh del 10.0.0.99 dev v0' "${NET[@]}"
+
+# ---- nexthops ---------------------------------------------------------------
+NH1='ip nexthop add id 1 via 10.0.0.2 dev v0'
+NH2='ip nexthop add id 2 via 2001:db8::2 dev v0'
+NH4='ip nexthop add id 4 via 10.0.0.4 dev v0'
+NH5='ip nexthop add id 5 via 10.0.0.3 dev v0'
+# iproute2's group syntax is ID[,WEIGHT][/ID[,WEIGHT]...]: `group 1,2/4,5` is
+# id 1 with weight 2 and id 4 with weight 5, so ids 1 and 4 must exist.
+NH10='ip nexthop add id 10 group 1,2/4,5'
+scenario nexthop-add ok "$NH1" "${NET[@]}"
+scenario nexthop-add-v6 ok "$NH2" "${NET[@]}"
+scenario nexthop-add-blackhole ok 'ip nexthop add id 3 blackhole' "${NET[@]}"
+scenario nexthop-add-group ok "$NH10" "${NET[@]}" "$NH1" "$NH2" "$NH4" "$NH5"
+scenario nexthop-add-resilient ok 'ip nexthop add id 11 group 1/5 type resilient buckets 8 idle_timer 60' \
+  "${NET[@]}" "$NH1" "$NH5"
+scenario route-add-nhid ok 'ip route add 20.0.30.0/24 nhid 10' "${NET[@]}" "$NH1" "$NH4" "$NH10"
+scenario nexthop-del ok 'ip nexthop del id 3' "${NET[@]}" 'ip nexthop add id 3 blackhole'
+NEXTHOPS=("${NET[@]}" "$NH1" "$NH2" 'ip nexthop add id 3 blackhole' "$NH4" "$NH5" "$NH10"
+  'ip nexthop add id 11 group 1/5 type resilient buckets 8 idle_timer 60')
+scenario nexthop-dump ok 'ip nexthop show' "${NEXTHOPS[@]}"
+scenario nexthop-get ok 'ip nexthop get id 1' "${NEXTHOPS[@]}"
+# Errors. The group command as first written (only ids 1, 2 and 5 exist: id 4 is missing).
+scenario nexthop-add-group-missing-extack fail "$NH10" "${NET[@]}" "$NH1" "$NH2" "$NH5"
+scenario nexthop-add-group-dup-extack fail 'ip nexthop add id 12 group 1/1' "${NET[@]}" "$NH1"
+scenario nexthop-add-exists-eexist fail "$NH1" "${NET[@]}" "$NH1"
+scenario nexthop-del-missing-enoent fail 'ip nexthop del id 99' "${NET[@]}"
+
+# ---- events -----------------------------------------------------------------
+# event_scenario NAME MONITOR_COMMAND TRIGGER [SETUP...]
+#   In one throwaway namespace: run SETUP, start `ip ... monitor ...` under
+#   strace in the background, wait until its multicast bind() has returned (so
+#   it is subscribed), run TRIGGER (not traced), give the kernel a moment,
+#   then end the monitor with SIGTERM, by its pid. The fixture keeps only what
+#   the monitor received on its multicast groups (msg_name nl_groups != 0), not
+#   the GETLINK dump ip does at start-up, and records TRIGGER as "trigger".
+EVENT_STRACE_OPTS=(-f -e trace=socket,close,bind,setsockopt,sendto,sendmsg,recvmsg,recvfrom
+  -e write=all -e read=all -xx -s 65536)
+event_scenario() {
+  local name=$1 command=$2 trigger=$3
+  shift 3
+  local -a setup=("$@")
+  selected "$name" || return 0
+
+  [[ $command == "ip "* ]] || { echo "$name: command must start with 'ip '" >&2; exit 1; }
+  local runner="$tmp/$name.sh" trace="$tmp/$name.strace" outfile="$tmp/$name.out"
+  {
+    echo 'set -euo pipefail'
+    echo 'export PATH=/usr/sbin:/usr/bin:/sbin:/bin'
+    printf '[[ $(readlink /proc/self/ns/net) != %q ]] || { echo "still in host netns, aborting" >&2; exit 99; }\n' "$host_netns"
+    local s
+    for s in "${setup[@]}"; do echo "$s"; done
+    printf '%q' "$STRACE"
+    printf ' %q' -o "$trace" "${EVENT_STRACE_OPTS[@]}" "$IP"
+    printf ' %s' "${command#ip }"
+    printf ' >%q 2>&1 &\n' "$outfile"
+    echo 'spid=$! mpid='
+    # On an early exit, end the monitor (strace's child) and strace: by pid only.
+    # strace is this shell's child and not yet waited for, so its pid is still ours.
+    echo 'stop() { [[ -z $spid ]] && return 0; [[ -n $mpid ]] || mpid=$(cat /proc/$spid/task/$spid/children 2>/dev/null || true); local p; for p in $mpid; do kill -TERM "$p" 2>/dev/null || true; done; wait "$spid" 2>/dev/null || true; }'
+    echo 'trap stop EXIT'
+    # The monitor's pid is the one that made the multicast bind() (strace itself
+    # forks short-lived test children first); it must be a child of strace.
+    printf 'for _ in $(seq 100); do mpid=$(grep -m1 -o "^[0-9]\\+ \\+bind([0-9]\\+, {sa_family=AF_NETLINK, nl_pid=0, nl_groups=0x" %q 2>/dev/null | cut -d" " -f1 || true); [[ -n $mpid ]] && break; sleep 0.05; done\n' "$trace"
+    echo '[[ -n $mpid ]] || { echo "monitor did not bind" >&2; exit 1; }'
+    echo '[[ $(awk "{print \$4}" /proc/$mpid/stat) == "$spid" ]] || { echo "monitor $mpid is not a child of strace $spid" >&2; mpid=; exit 1; }'
+    echo 'sleep 0.5'
+    echo "$trigger"
+    echo 'sleep 1'
+    echo 'kill -TERM "$mpid"; wait "$spid" || true; mpid= spid='
+  } >"$runner"
+
+  echo "== $name: $command  (trigger: $trigger)"
+  if ! unshare -n bash "$runner"; then
+    echo "$name: runner failed" >&2
+    failures=$((failures + 1))
+    return 0
+  fi
+  sed 's/^/   ip> /' "$outfile" | head -n 5
+  grep -E '^[0-9]+ +(bind|setsockopt)\(' "$trace" | sed 's/^/   strace> /' || true
+  local -a setup_args=()
+  for s in "${setup[@]}"; do setup_args+=(--setup "$s"); done
+  if ! "$NODE" "$parser" --name "$name" --command "$command" "${setup_args[@]}" --trigger "$trigger" --events \
+    --kernel "$kernel" --iproute2 "$iproute2" --trace "$trace" --out "$outdir/$name.json"; then
+    cp "$trace" "/tmp/capture-golden-$name.strace" 2>/dev/null || true
+    echo "$name: parse failed (strace log kept at /tmp/capture-golden-$name.strace)" >&2
+    failures=$((failures + 1))
+  fi
+}
+event_scenario event-route-add 'ip -o monitor route' 'ip route add 20.0.0.0/24 via 10.0.0.2' "${NET[@]}"
+event_scenario event-link-add 'ip -o monitor link' 'ip link add v0 type veth peer name v1'
+
 if [[ $failures -ne 0 ]]; then
   echo "$failures scenario(s) FAILED" >&2
   exit 1

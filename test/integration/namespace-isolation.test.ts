@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { statSync } from 'node:fs';
 import { Rtnl } from '../../src/index.js';
 import { currentNetnsId } from '../../src/netns/syscalls.js';
-import { sandbox } from '../setup/sandbox.js';
+import { sandbox } from '../../src/testing/mocha.js';
 import { ipLinks } from '../support/ip.js';
 import { FreshNetns } from './fresh-netns.js';
 
@@ -37,7 +37,7 @@ describe('namespace isolation', () => {
     const host = inode('/proc/1/ns/net') ?? inode(`/proc/${process.ppid}/ns/net`);
     expect(host).to.be.a('number');
     expect(self).not.to.equal(host);
-    expect(`net:[${self}]`).to.equal(sandbox.sandboxId).and.not.equal(sandbox.hostId);
+    expect(`net:[${self}]`).to.equal(sandbox().world.id).and.not.equal(sandbox().host.id);
     // The host's own interfaces are not visible from here.
     const hostOnly = ['eth0', 'ifb0', 'ifb1'];
     expect(ipLinks().map((l) => l.ifname)).not.to.include.any.members(hostOnly);

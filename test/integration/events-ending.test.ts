@@ -1,0 +1,156 @@
+// Ending an event subscription: breaking out of the for-await loop or
+// aborting its signal ends the iteration and closes the event socket. The
+// proof that the socket is closed is that a process holding nothing else
+// exits on its own; a socket left open would keep it alive (the child is
+// then killed by spawnSync's timeout and the test fails).
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import type { RtnlEvent } from '../../src/index.js';
+import { FreshNetns } from './fresh-netns.js';
+
+const library = new URL('../../src/index.js', import.meta.url).href;
+
+/** Runs an ES module in a node child in a namespace of its own (unshare -n); its exit and output. */
+function runChild(code: string): { status: number | null; signal: string | null; stdout: string; stderr: string } {
+  const prelude = `import { Rtnl } from ${JSON.stringify(library)};\nimport { execFileSync } from 'node:child_process';\n`;
+  const r = spawnSync('unshare', ['-n', process.execPath, '--input-type=module', '-e', prelude + code], { encoding: 'utf8', timeout: 10_000 });
+  return { status: r.status, signal: r.signal, stdout: r.stdout.trim(), stderr: r.stderr.trim() };
+}
+
+/** `p`, or a failure after `ms` instead of a hang. */
+async function within<T>(p: Promise<T>, what: string, ms = 5000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`waited ${ms} ms for ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([p, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const done = { value: undefined, done: true };
+
+describe('events: ending the iteration', () => {
+  let ns: FreshNetns;
+  const subscriptions: AsyncIterableIterator<RtnlEvent>[] = [];
+  const subscribe = (opts: Parameters<FreshNetns['rtnl']['events']>[0]): AsyncIterableIterator<RtnlEvent> => {
+    const it = ns.rtnl.events(opts);
+    subscriptions.push(it);
+    return it;
+  };
+
+  beforeEach(() => {
+    ns = new FreshNetns();
+  });
+
+  afterEach(async () => {
+    // A test that failed half-way must not leave a socket keeping mocha alive.
+    for (const it of subscriptions.splice(0)) await it.return?.();
+    ns.close();
+  });
+
+  it('break ends the loop; the iterator is done afterwards', async () => {
+    const it = subscribe({ groups: ['route'] });
+    ns.ip(['route', 'add', 'blackhole', '10.1.0.0/16']);
+    let got: string | undefined;
+    for await (const e of it) {
+      if (e.kind === 'route') got = e.route.dst;
+      break;
+    }
+    expect(got).to.equal('10.1.0.0/16');
+    // Later changes are not delivered: the subscription is gone.
+    ns.ip(['route', 'add', 'blackhole', '10.2.0.0/16']);
+    expect(await within(it.next(), 'next() after break')).to.deep.equal(done);
+  });
+
+  it('aborting the signal ends a loop that is waiting for events, without an error', async () => {
+    const ac = new AbortController();
+    const it = subscribe({ groups: ['route'], signal: ac.signal });
+    const seen: string[] = [];
+    const loop = (async () => {
+      for await (const e of it) {
+        if (e.kind === 'route') seen.push(e.route.dst);
+        setImmediate(() => ac.abort()); // once the loop waits again
+      }
+    })();
+    ns.ip(['route', 'add', 'blackhole', '10.1.0.0/16']);
+    await within(loop, 'the loop to end after abort');
+    expect(seen).to.deep.equal(['10.1.0.0/16']);
+    expect(await within(it.next(), 'next() after abort')).to.deep.equal(done);
+  });
+
+  it('an already aborted signal gives an iteration that ends at once', async () => {
+    const it = subscribe({ groups: ['route'], signal: AbortSignal.abort() });
+    ns.ip(['route', 'add', 'blackhole', '10.1.0.0/16']);
+    expect(await within(it.next(), 'next() with an aborted signal')).to.deep.equal(done);
+  });
+
+  it('next() calls made without waiting are served in order', async () => {
+    // As with async generators: each pending next() gets its own event.
+    const it = subscribe({ groups: ['route'] });
+    const first = it.next();
+    const second = it.next();
+    ns.ipBatch(['route add blackhole 10.1.0.0/16', 'route add blackhole 10.2.0.0/16']);
+    const got = await within(Promise.all([first, second]), 'two pending next() calls to settle', 2000);
+    expect(got.map((r) => (r.value?.kind === 'route' ? r.value.route.dst : r))).to.deep.equal(['10.1.0.0/16', '10.2.0.0/16']);
+  });
+
+  it('every pending next() settles when the signal aborts', async () => {
+    const ac = new AbortController();
+    const it = subscribe({ groups: ['route'], signal: ac.signal });
+    const pending = [it.next(), it.next()];
+    ac.abort();
+    expect(await within(Promise.all(pending), 'both pending next() calls to settle', 2000)).to.deep.equal([done, done]);
+  });
+
+  it('after break, a process with nothing else to do exits on its own', () => {
+    const r = runChild(`
+      const rtnl = Rtnl.open();
+      const events = rtnl.events({ groups: ['route'] });
+      execFileSync('ip', ['route', 'add', 'blackhole', '10.1.0.0/16']);
+      for await (const e of events) {
+        console.log(e.kind, e.route.dst);
+        break;
+      }
+      rtnl.close();
+    `);
+    expect({ status: r.status, signal: r.signal }, `child: ${r.stderr}`).to.deep.equal({ status: 0, signal: null });
+    expect(r.stdout).to.equal('route 10.1.0.0/16');
+  });
+
+  it('after abort, a process with nothing else to do exits on its own', () => {
+    const r = runChild(`
+      const rtnl = Rtnl.open();
+      const ac = new AbortController();
+      const events = rtnl.events({ groups: ['route'], signal: ac.signal });
+      execFileSync('ip', ['route', 'add', 'blackhole', '10.1.0.0/16']);
+      for await (const e of events) {
+        console.log(e.kind, e.route.dst);
+        setImmediate(() => ac.abort());
+      }
+      console.log('loop ended');
+      rtnl.close();
+    `);
+    expect({ status: r.status, signal: r.signal }, `child: ${r.stderr}`).to.deep.equal({ status: 0, signal: null });
+    expect(r.stdout.split('\n')).to.deep.equal(['route 10.1.0.0/16', 'loop ended']);
+  });
+
+  it('until then, the waiting loop keeps the process alive', () => {
+    // The counterpart of the two tests above: the only thing left is an
+    // unref'd timer, yet the child stays to receive the event it causes.
+    const r = runChild(`
+      const rtnl = Rtnl.open();
+      const events = rtnl.events({ groups: ['route'] });
+      setTimeout(() => execFileSync('ip', ['route', 'add', 'blackhole', '10.1.0.0/16']), 50).unref();
+      for await (const e of events) {
+        console.log(e.kind, e.route.dst);
+        break;
+      }
+      rtnl.close();
+    `);
+    expect({ status: r.status, signal: r.signal }, `child: ${r.stderr}`).to.deep.equal({ status: 0, signal: null });
+    expect(r.stdout).to.equal('route 10.1.0.0/16');
+  });
+});
