@@ -1,7 +1,14 @@
 // Output of the netnest command: aligned text tables and JSON. Column names
 // follow `ip` (DESIGN.md), so a reader who knows `ip -br link` reads these.
+import { readFileSync } from 'node:fs';
 import type { Address } from '../netlink/rtnl/address.js';
+import type { Family } from '../netlink/rtnl/inet.js';
 import type { Link } from '../netlink/rtnl/link.js';
+import { nameTable } from '../netlink/rtnl/names.js';
+import type { Neigh } from '../netlink/rtnl/neigh.js';
+import type { Nexthop } from '../netlink/rtnl/nexthop.js';
+import type { NextHop, Route } from '../netlink/rtnl/route.js';
+import type { Rule } from '../netlink/rtnl/rule.js';
 
 /** A table column: its header and how to print one row's cell. */
 export interface Column<T> {
@@ -103,5 +110,252 @@ export function addrsTable(addrs: readonly NamedAddress[]): string {
     { header: 'label', cell: (a) => a.label ?? dash },
     { header: 'valid_lft', cell: (a) => lifetime(a.valid_lft) },
     { header: 'preferred_lft', cell: (a) => lifetime(a.preferred_lft) },
+  ]);
+}
+
+// ------------------------------------------------ routes, rules, neighbours, nexthops
+
+/** Link names by index, from one link list. */
+export type LinkNames = ReadonlyMap<number, string>;
+
+export function linkNames(links: readonly Link[]): Map<number, string> {
+  return new Map(links.map((l) => [l.index, l.name]));
+}
+
+function devName(index: number | undefined, names: LinkNames): string | undefined {
+  if (index === undefined || index === 0) return undefined;
+  return names.get(index) ?? `if${index}`;
+}
+
+/** A table id as `ip` prints it: its name from rt_tables (main, local...) or the number. */
+export function tableName(id: number): string {
+  return nameTable('rt_tables').byNumber.get(id) ?? String(id);
+}
+
+/** A route with link names beside the indexes, as the CLI prints and emits it. */
+export type NamedRoute = Omit<Route, 'unknown' | 'nexthops'> & {
+  dev?: string;
+  iif_name?: string;
+  nexthops?: (NextHop & { dev?: string })[];
+};
+
+export function namedRoutes(routes: readonly Route[], names: LinkNames): NamedRoute[] {
+  return routes.map(({ unknown: _u, nexthops, ...r }) => {
+    const out: NamedRoute = { ...r };
+    const dev = devName(r.oif, names);
+    if (dev !== undefined) out.dev = dev;
+    const iif = devName(r.iif, names);
+    if (iif !== undefined) out.iif_name = iif;
+    if (nexthops) {
+      out.nexthops = nexthops.map((nh) => {
+        const d = devName(nh.oif, names);
+        return d === undefined ? { ...nh } : { ...nh, dev: d };
+      });
+    }
+    return out;
+  });
+}
+
+/** A prefix as ip prints it: without the length when it covers a single host. */
+function prefixText(addr: string, len: number | undefined, family: Family): string {
+  if (len === undefined || len === (family === 4 ? 32 : 128)) return addr;
+  return `${addr}/${len}`;
+}
+
+/** The gateway: same family as the route, or another one (RTA_VIA, printed "inet6 ADDR" as ip does). */
+function viaText(gateway: string | undefined, via: { family: Family; host: string } | undefined): string | undefined {
+  if (gateway !== undefined) return gateway;
+  if (via !== undefined) return `${via.family === 4 ? 'inet' : 'inet6'} ${via.host}`;
+  return undefined;
+}
+
+/** One line per path of a multipath route, as `ip route` prints them under the route. */
+function nexthopLines(r: NamedRoute): string[] {
+  return (r.nexthops ?? []).map((nh) => {
+    const parts = ['  nexthop'];
+    const via = viaText(nh.gateway, nh.via);
+    if (via !== undefined) parts.push(`via ${via}`);
+    if (nh.dev !== undefined) parts.push(`dev ${nh.dev}`);
+    parts.push(`weight ${nh.weight}`);
+    if (nh.flags.length) parts.push(nh.flags.join(' '));
+    return parts.join(' ');
+  });
+}
+
+/** Table rows with extra lines under some rows (the nexthops of multipath routes). */
+function tableWithExtras<T>(rows: readonly T[], columns: readonly Column<T>[], extras: (row: T) => string[]): string {
+  const lines = table(rows, columns).split('\n');
+  const out = [lines[0]!];
+  rows.forEach((r, i) => out.push(lines[i + 1]!, ...extras(r)));
+  return out.join('\n');
+}
+
+export function routesTable(routes: readonly NamedRoute[]): string {
+  return tableWithExtras(routes, [
+    {
+      header: 'dst',
+      // Source-specific routes (IPv6 subtrees) also match on the source: "dst from SRC", as ip writes them.
+      cell: (r) => (r.src === undefined ? r.dst : `${r.dst} from ${prefixText(r.src, r.src_len, r.family)}`),
+    },
+    { header: 'via', cell: (r) => viaText(r.gateway, r.via) ?? dash },
+    { header: 'dev', cell: (r) => r.dev ?? dash },
+    { header: 'proto', cell: (r) => String(r.protocol) },
+    { header: 'scope', cell: (r) => String(r.scope) },
+    { header: 'metric', cell: (r) => (r.metric === undefined ? dash : String(r.metric)) },
+    { header: 'table', cell: (r) => tableName(r.table) },
+    { header: 'type', cell: (r) => String(r.type) },
+    { header: 'prefsrc', cell: (r) => r.prefsrc ?? dash },
+    { header: 'nhid', cell: (r) => (r.nhid === undefined ? dash : String(r.nhid)) },
+    { header: 'flags', cell: (r) => (r.flags.length ? r.flags.join(',') : dash) },
+  ], nexthopLines);
+}
+
+let ipProtocolNames: Map<number, string> | undefined;
+
+/** An IP protocol number by its /etc/protocols name (tcp, udp...), as ip prints `ipproto`. */
+export function ipProtocolName(n: number): string {
+  if (!ipProtocolNames) {
+    ipProtocolNames = new Map([[1, 'icmp'], [6, 'tcp'], [17, 'udp'], [47, 'gre'], [50, 'esp'], [58, 'ipv6-icmp'], [132, 'sctp']]);
+    try {
+      for (const line of readFileSync('/etc/protocols', 'utf8').split('\n')) {
+        const m = /^([a-zA-Z][\w.+-]*)\s+(\d+)/.exec(line);
+        if (m) ipProtocolNames.set(Number(m[2]), m[1]!);
+      }
+    } catch { /* no /etc/protocols: the built-in names remain */ }
+  }
+  return ipProtocolNames.get(n) ?? String(n);
+}
+
+const hex = (n: number): string => `0x${n.toString(16)}`;
+
+let dsfieldNames: Map<number, string> | undefined;
+
+/** A tos value as ip prints it: its /etc/iproute2/rt_dsfield name (AF11, EF...) or hex. */
+export function dsfieldName(n: number): string {
+  if (!dsfieldNames) {
+    dsfieldNames = new Map();
+    try {
+      for (const line of readFileSync('/etc/iproute2/rt_dsfield', 'utf8').split('\n')) {
+        const m = /^\s*(0x[0-9a-fA-F]+|\d+)\s+([^\s#]+)/.exec(line);
+        if (m && !dsfieldNames.has(Number(m[1]))) dsfieldNames.set(Number(m[1]), m[2]!);
+      }
+    } catch { /* no rt_dsfield: numbers only */ }
+  }
+  return dsfieldNames.get(n) ?? hex(n);
+}
+
+/** "VALUE/MASK", or VALUE alone when the mask is absent or full: kernels report a full mask for plain selectors. */
+function masked(value: string, mask: number | undefined, full: number): string {
+  return mask === undefined || mask === full ? value : `${value}/${hex(mask)}`;
+}
+
+function portText(p: [number, number], mask: number | undefined): string {
+  return masked(p[0] === p[1] ? String(p[0]) : `${p[0]}-${p[1]}`, mask, 0xffff);
+}
+
+/** The selector of a rule in `ip rule`'s words and order: "not from 10.0.0.0/8 fwmark 0x5/0xff iif eth0 ...". */
+export function ruleSelector(r: Rule): string {
+  const p: string[] = [];
+  if (r.not) p.push('not');
+  p.push('from', r.src);
+  if (r.dst_len > 0) p.push('to', r.dst);
+  if (r.tos) p.push('tos', dsfieldName(r.tos));
+  if (r.dscp !== undefined) p.push('dscp', masked(String(r.dscp), r.dscp_mask, 0x3f));
+  if (r.fwmark !== undefined || r.fwmask !== undefined) p.push('fwmark', masked(hex(r.fwmark ?? 0), r.fwmask, 0xffffffff));
+  if (r.flowlabel !== undefined) p.push('flowlabel', masked(hex(r.flowlabel), r.flowlabel_mask, 0xfffff));
+  if (r.iif !== undefined) p.push('iif', r.iif, ...(r.flags.includes('iif_detached') ? ['[detached]'] : []));
+  if (r.oif !== undefined) p.push('oif', r.oif, ...(r.flags.includes('oif_detached') ? ['[detached]'] : []));
+  if (r.l3mdev) p.push('lookup', '[l3mdev-table]');
+  if (r.uidrange !== undefined) p.push('uidrange', `${r.uidrange[0]}-${r.uidrange[1]}`);
+  if (r.ipproto !== undefined) p.push('ipproto', ipProtocolName(r.ipproto));
+  if (r.sport !== undefined) p.push('sport', portText(r.sport, r.sport_mask));
+  if (r.dport !== undefined) p.push('dport', portText(r.dport, r.dport_mask));
+  if (r.tun_id !== undefined) p.push('tun_id', String(r.tun_id));
+  return p.join(' ');
+}
+
+/** What a matching rule does: "lookup main", "goto 32766", "blackhole"..., with its suppressors and realms. */
+export function ruleAction(r: Rule): string {
+  const p: string[] = [];
+  if (r.action === 'lookup') {
+    if (!r.l3mdev || r.table !== 0) p.push('lookup', tableName(r.table));
+  } else if (r.action === 'goto') {
+    p.push('goto', r.goto === undefined ? '?' : String(r.goto));
+    if (r.flags.includes('unresolved')) p.push('[unresolved]');
+  } else {
+    p.push(String(r.action));
+  }
+  if (r.suppress_prefixlength !== undefined) p.push('suppress_prefixlength', String(r.suppress_prefixlength));
+  if (r.suppress_ifgroup !== undefined) p.push('suppress_ifgroup', String(r.suppress_ifgroup));
+  if (r.realms !== undefined) p.push('realms', String(r.realms));
+  return p.join(' ');
+}
+
+export function rulesTable(rules: readonly Rule[]): string {
+  return table(rules, [
+    { header: 'priority', cell: (r) => String(r.priority ?? 0) },
+    { header: 'family', cell: (r) => (r.family === 4 ? 'inet' : 'inet6') },
+    { header: 'selector', cell: ruleSelector },
+    { header: 'action', cell: ruleAction },
+    { header: 'proto', cell: (r) => String(r.protocol) },
+  ]);
+}
+
+/** A neighbour entry with the name of its link, as the CLI prints and emits it. */
+export type NamedNeigh = { dev: string } & Omit<Neigh, 'unknown'>;
+
+export function namedNeighs(neighs: readonly Neigh[], names: LinkNames): NamedNeigh[] {
+  return neighs.map(({ unknown: _u, ...n }) => ({ dev: devName(n.ifindex, names) ?? dash, ...n }));
+}
+
+/**
+ * What `ip neigh show` leaves out unless asked for (`nud all`): entries in no
+ * state but NOARP or NONE (multicast mappings, deleted entries), proxies and
+ * externally learnt entries aside.
+ */
+export function hiddenByIp(n: Neigh): boolean {
+  if (n.proxy || n.flags.includes('extern_learn')) return false;
+  return n.state.every((s) => s === 'NOARP' || s === 'NONE');
+}
+
+export function neighTable(neighs: readonly NamedNeigh[]): string {
+  return table(neighs, [
+    { header: 'dst', cell: (n) => n.dst },
+    { header: 'dev', cell: (n) => n.dev },
+    { header: 'lladdr', cell: (n) => n.lladdr ?? dash },
+    { header: 'state', cell: (n) => (n.proxy && n.state.join() === 'NONE' ? dash : n.state.join(',')) },
+    { header: 'flags', cell: (n) => (n.flags.length ? n.flags.join(',') : dash) },
+  ]);
+}
+
+/** A nexthop object with the name of its link, as the CLI prints and emits it. */
+export type NamedNexthop = Omit<Nexthop, 'unknown'> & { dev?: string };
+
+export function namedNexthops(nexthops: readonly Nexthop[], names: LinkNames): NamedNexthop[] {
+  return nexthops.map(({ unknown: _u, ...nh }) => {
+    const dev = devName(nh.oif, names);
+    return dev === undefined ? nh : { ...nh, dev };
+  });
+}
+
+/** Group members as `ip nexthop` writes them: ID[,WEIGHT] joined by "/" (weight 1 left out). */
+export function groupText(group: readonly { id: number; weight: number }[]): string {
+  return group.map((m) => (m.weight === 1 ? String(m.id) : `${m.id},${m.weight}`)).join('/');
+}
+
+export function nexthopsTable(nexthops: readonly NamedNexthop[]): string {
+  return table(nexthops, [
+    { header: 'id', cell: (n) => String(n.id) },
+    { header: 'via', cell: (n) => n.gateway ?? dash },
+    { header: 'dev', cell: (n) => n.dev ?? dash },
+    { header: 'group', cell: (n) => (n.group ? groupText(n.group) : dash) },
+    {
+      header: 'type',
+      cell: (n) => (n.type === undefined ? dash : n.type === 'resilient' && n.buckets !== undefined ? `resilient buckets ${n.buckets}` : n.type),
+    },
+    { header: 'blackhole', cell: (n) => (n.blackhole ? 'blackhole' : dash) },
+    { header: 'scope', cell: (n) => String(n.scope) },
+    { header: 'proto', cell: (n) => String(n.protocol) },
+    { header: 'flags', cell: (n) => ([...n.flags, ...(n.fdb ? ['fdb'] : [])].join(',') || dash) },
   ]);
 }

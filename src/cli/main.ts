@@ -7,7 +7,10 @@ import { NetnestError } from '../netlink/core/errors.js';
 import type { Family } from '../netlink/rtnl/inet.js';
 import { Rtnl } from '../netlink/rtnl/rtnl.js';
 import { demo } from './demo.js';
-import { addrsTable, linksTable, toJson, withDevNames } from './format.js';
+import {
+  addrsTable, hiddenByIp, linkNames, linksTable, namedNeighs, namedNexthops, namedRoutes, neighTable, nexthopsTable,
+  routesTable, rulesTable, toJson, withDevNames,
+} from './format.js';
 
 /** Thrown for bad command lines that commander itself cannot see (e.g. `addrs dev` without a name). */
 class UsageError extends Error {}
@@ -52,10 +55,60 @@ async function addrs(words: string[], opts: { json?: boolean; dev?: string; fami
   write(opts.json ? toJson(named.map(({ unknown: _u, ...a }) => a)) : addrsTable(named));
 }
 
+type FamilyFlags = { 4?: boolean; 6?: boolean };
+
+function familyOf(o: FamilyFlags): Family | undefined {
+  return o[4] ? 4 : o[6] ? 6 : undefined;
+}
+
+async function routes(opts: FamilyFlags & { json?: boolean; table?: string; protocol?: string; dev?: string }): Promise<void> {
+  const family = familyOf(opts);
+  const [list, links] = await withClient(async (rtnl) => [
+    await rtnl.route.list({
+      ...(family !== undefined && { family }), ...(opts.table !== undefined && { table: opts.table }),
+      ...(opts.protocol !== undefined && { protocol: opts.protocol }), ...(opts.dev !== undefined && { dev: opts.dev }),
+    }),
+    await rtnl.link.list(),
+  ] as const);
+  const named = namedRoutes(list, linkNames(links));
+  write(opts.json ? toJson(named) : routesTable(named));
+}
+
+async function rules(opts: FamilyFlags & { json?: boolean }): Promise<void> {
+  const family = familyOf(opts);
+  const list = await withClient((rtnl) => rtnl.rule.list(family === undefined ? {} : { family }));
+  write(opts.json ? toJson(list.map(({ unknown: _u, ...r }) => r)) : rulesTable(list));
+}
+
+async function neigh(opts: FamilyFlags & { json?: boolean; dev?: string; proxy?: boolean; all?: boolean }): Promise<void> {
+  const family = familyOf(opts);
+  const [list, links] = await withClient(async (rtnl) => [
+    await rtnl.neigh.list({
+      ...(family !== undefined && { family }), ...(opts.dev !== undefined && { dev: opts.dev }), ...(opts.proxy && { proxy: true }),
+    }),
+    await rtnl.link.list(),
+  ] as const);
+  const named = namedNeighs(opts.all ? list : list.filter((n) => !hiddenByIp(n)), linkNames(links));
+  write(opts.json ? toJson(named) : neighTable(named));
+}
+
+async function nexthops(opts: { json?: boolean }): Promise<void> {
+  const [list, links] = await withClient(async (rtnl) => [await rtnl.nexthop.list(), await rtnl.link.list()] as const);
+  const named = namedNexthops(list, linkNames(links));
+  write(opts.json ? toJson(named) : nexthopsTable(named));
+}
+
+/** -4 / -6, mutually exclusive, as ip takes them. */
+function familyOptions(cmd: Command, what: string): Command {
+  return cmd
+    .addOption(new Option('-4', `IPv4 ${what} only`).conflicts('6'))
+    .addOption(new Option('-6', `IPv6 ${what} only`));
+}
+
 /** The command tree; `status` receives the exit status of commands that decide their own (demo). */
 function program(status: { code: number }): Command {
   const p = new Command('netnest')
-    .description('Inspect links and addresses through rtnetlink, and run the netnest demo.')
+    .description('Inspect links, addresses, routes, rules, neighbours and nexthops through rtnetlink, and run the netnest demo.')
     .exitOverride()
     .showHelpAfterError('(run netnest --help for usage)')
     .addHelpText('after', `
@@ -90,6 +143,50 @@ preferred_lft ("forever" or "Nsec").`)
       const family: Family | undefined = o[4] ? 4 : o[6] ? 6 : undefined;
       await addrs(words, { ...(o.json && { json: true }), ...(o.dev !== undefined && { dev: o.dev }), ...(family && { family }) });
     });
+
+  familyOptions(p.command('routes'), 'routes')
+    .description("list routes (like 'ip route show [table T]'; both families unless -4 or -6)")
+    .option('--table <id|name|all>', "routing table: a number, a name from /etc/iproute2/rt_tables, or 'all'", 'main')
+    .option('--protocol <p>', 'only routes installed by this protocol (number or rt_protos name: kernel, boot, static, bird...)')
+    .option('--dev <name>', 'only routes through this link (its output device, or one of its paths)')
+    .option('--json', 'print the Route objects as JSON, with "dev" (the name of oif) added, also in each nexthop')
+    .addHelpText('after', `
+Table columns: dst ("from SRC" added for source-specific routes), via (the
+gateway; "inet6 ADDR" for an IPv6 gateway of an IPv4 route), dev, proto,
+scope, metric, table (name or id), type, prefsrc (ip's "src"), nhid (the
+nexthop object used) and flags. Each path of a multipath route follows on a
+line of its own: "  nexthop via GW dev DEV weight W".`)
+    .action(routes);
+
+  familyOptions(p.command('rules'), 'rules')
+    .description("list policy routing rules (like 'ip rule show'; both families unless -4 or -6)")
+    .option('--json', 'print the Rule objects as JSON')
+    .addHelpText('after', `
+Table columns: priority, family (inet/inet6), selector (as ip prints it: not,
+from, to, tos, fwmark/mask, iif, oif, uidrange, ipproto, sport, dport,
+tun_id), action (lookup TABLE, goto PRIORITY, nop, blackhole, unreachable,
+prohibit; then suppress_prefixlength, suppress_ifgroup, realms) and proto.`)
+    .action(rules);
+
+  familyOptions(p.command('neigh'), 'entries')
+    .description("list ARP and NDP neighbour entries (like 'ip neigh show')")
+    .option('--dev <name>', 'only entries of this link')
+    .option('--proxy', "only proxy entries (like 'ip neigh show proxy')")
+    .option('--all', "also entries 'ip neigh' hides: NOARP and NONE ones such as IPv6 multicast mappings (like 'nud all')")
+    .option('--json', 'print the Neigh objects as JSON, each with "dev" (the link name) added')
+    .addHelpText('after', `
+Table columns: dst, dev, lladdr, state (NUD states: PERMANENT, REACHABLE,
+STALE...) and flags (router, proxy, extern_learn...).`)
+    .action(neigh);
+
+  p.command('nexthops')
+    .description("list nexthop objects (like 'ip nexthop show')")
+    .option('--json', 'print the Nexthop objects as JSON, with "dev" (the name of oif) added')
+    .addHelpText('after', `
+Table columns: id, via (gateway), dev, group (members as ip writes them:
+ID[,WEIGHT] joined by "/"), type (mpath, or resilient with its buckets),
+blackhole, scope, proto and flags (onlink, dead, linkdown, fdb...).`)
+    .action(nexthops);
 
   p.command('demo')
     .description('build a bridge and a veth pair across two throwaway namespaces, show them, remove them, and check the host is untouched')

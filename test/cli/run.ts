@@ -1,0 +1,34 @@
+// Runs the compiled netnest command as a user does: a child process, which
+// inherits the sandbox namespace of the test run.
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+// The compiled CLI beside this compiled test (dist/ or a private build folder).
+const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+export interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function netnest(...args: string[]): Promise<Result> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [cli, ...args], { encoding: 'utf8' }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Runs `netnest ARGS --json` and parses what it prints; fails with its stderr when it exits non-zero. */
+export async function netnestJson<T>(...args: string[]): Promise<T> {
+  const r = await netnest(...args, '--json');
+  if (r.code !== 0) throw new Error(`netnest ${args.join(' ')} --json exited ${r.code}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as T;
+}
+
+/** The lines of a table whose first cell is `first` (and the lines indented under each). */
+export function rowsStartingWith(table: string, first: string): string[] {
+  return table.split('\n').filter((l) => l.split(/\s+/)[0] === first);
+}
