@@ -44,3 +44,14 @@ export {
 export {
   createAnonymousNetns, runInNetns, openCurrentNetns, netnsId, currentNetnsId, setns, unshare, CLONE_NEWNET,
 } from './netns/syscalls.js';
+export { Namespace, isNetns, NETNS_RUN_DIR, type NamespaceKind } from './netns/namespace.js';
+export {
+  NamespaceManager, namedNamespaces, validateNamespaceName, type ManagerOptions, type CreateOptions, type CleanupReport,
+} from './netns/manager.js';
+export { Sandbox, type SandboxOptions, type SandboxReport } from './netns/sandbox.js';
+export { snapshot, diff, type Snapshot, type SnapshotItem, type SnapshotChange, type SnapshotKind } from './netns/snapshot.js';
+export { sweep, type SweepOptions, type SweepReport } from './netns/sweep.js';
+export { JOURNAL_DIR, type NamespaceRef } from './netns/journal.js';
+export { processStartTime, processAlive, mount, umount2 } from './netns/syscalls.js';
+export type { CreatedObject, CreateObserver, Hooks } from './netlink/rtnl/observer.js';
+export { NsidApi } from './netlink/rtnl/nsid.js';

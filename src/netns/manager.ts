@@ -328,6 +328,40 @@ export class NamespaceManager {
     }
   }
 
+  /**
+   * Keeps the namespaces this manager created for inspection (NETNEST_KEEP):
+   * each gets a persistent name (a bind mount, like `ip netns add`) that
+   * outlives the process, and cleanup() leaves it alone. Returns the names;
+   * enter one with `ip netns exec NAME bash` or `nsenter --net=/run/netns/NAME`.
+   * `netnest sweep --kept` removes them once their process is gone.
+   */
+  keep(prefix = `netnest-keep-${process.pid}`): string[] {
+    const names: string[] = [];
+    for (const o of this.owned) {
+      let name = o.ns.name;
+      if (o.ns.kind !== 'persistent') {
+        for (let i = names.length; ; i++) {
+          name = `${prefix}-${i}`;
+          if (!existsOrDangling(`${NETNS_RUN_DIR}/${name}`)) break;
+        }
+        mkdirSync(NETNS_RUN_DIR, { recursive: true, mode: 0o755 });
+        makeSharedMount();
+        const seq = this.journal.namespace(name, 'persistent');
+        closeSync(openSync(`${NETNS_RUN_DIR}/${name}`, 'wx', 0o444));
+        mount(`/proc/self/fd/${o.ns.fd}`, `${NETNS_RUN_DIR}/${name}`, 'none', MS_BIND);
+        this.journal.namespaceMade(seq, o.ns.inode, o.ns.dev);
+        this.journal.kept(seq);
+        if (o.ns.kind === 'process-bound') removeName(o.ns); // the old name would dangle
+      } else if (o.seq !== undefined) {
+        this.journal.kept(o.seq);
+      }
+      names.push(name!);
+      o.ns.close(); // the name keeps the namespace alive now
+    }
+    this.owned = [];
+    return names;
+  }
+
   // ------------------------------------------------------------ cleanup
 
   /**

@@ -1,5 +1,5 @@
-// What "the host is unchanged" means for this suite until the library's own
-// snapshot/diff exists: iproute2's view of links, addresses, routes, rules and
+// iproute2's view of a namespace, the independent oracle for "the host is
+// unchanged" beside the library's own snapshot/diff: links, addresses, routes, rules and
 // named namespaces, with counters and timers removed.
 import { execFileSync } from 'node:child_process';
 
@@ -26,10 +26,13 @@ function strip(v: unknown): unknown {
   return v;
 }
 
-export function hostState(): Record<string, unknown> {
+/** iproute2's view of a namespace; `netnsPath` (e.g. /proc/PID/fd/FD) selects it, default: the current one. */
+export function hostState(netnsPath?: string): Record<string, unknown> {
   const state: Record<string, unknown> = {};
+  const run = (args: string[]): string =>
+    netnsPath === undefined ? execFileSync('ip', args, { encoding: 'utf8' }) : execFileSync('nsenter', [`--net=${netnsPath}`, 'ip', ...args], { encoding: 'utf8' });
   for (const args of commands) {
-    const out = execFileSync('ip', args, { encoding: 'utf8' });
+    const out = run(args);
     state[args.join(' ')] = strip(out.trim() ? JSON.parse(out) : []);
   }
   state['netns list'] = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).sort();

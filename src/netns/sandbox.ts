@@ -1,0 +1,160 @@
+// The Sandbox: the whole process moves into a fresh network namespace, so
+// code that knows nothing about netnest (a daemon under test, `ip` run as a
+// child) works inside a throwaway world. What the switch moves: the main
+// thread, hence every socket it opens and every child process it spawns
+// afterwards. What it does not move: libuv's thread pool, where DNS lookups
+// (dns.lookup), fs work and zlib run — those threads stay in the original
+// namespace; so do sockets opened before enter().
+import { lstatSync, readlinkSync, unlinkSync } from 'node:fs';
+import { NetnestError } from '../netlink/core/errors.js';
+import { NamespaceManager, namedNamespaces, type CleanupReport, type ManagerOptions } from './manager.js';
+import { Namespace, NETNS_RUN_DIR } from './namespace.js';
+import { CLONE_NEWNET, MNT_DETACH, setns, umount2, unshare } from './syscalls.js';
+
+export interface SandboxOptions extends Omit<ManagerOptions, 'root' | 'ephemeralRoot'> {
+  /** Bring lo up in the new world (default true). */
+  lo?: boolean;
+}
+
+export interface SandboxReport {
+  /** What the sandbox's own manager cleaned up. */
+  cleanup: CleanupReport;
+  /** Named namespaces that appeared while inside and belonged to the sandbox world: removed. */
+  removedNames: string[];
+  /** Named namespaces that appeared while inside but are not tied to the world: reported, left alone. */
+  foreignNames: string[];
+}
+
+export class Sandbox {
+  private active = true;
+
+  private constructor(
+    /** The namespace the process was in (pinned), where exit() returns. */
+    readonly host: Namespace,
+    /** The throwaway namespace the process now lives in. */
+    readonly world: Namespace,
+    /** A manager rooted in the world: namespaces made through it are removed by exit(). */
+    readonly manager: NamespaceManager,
+    private readonly namesBefore: Set<string>,
+  ) {}
+
+  /**
+   * Pins the current namespace, creates a fresh one and moves the process's
+   * main thread into it. From here on, sockets and child processes the
+   * process creates live in the new world.
+   */
+  static async enter(opts: SandboxOptions = {}): Promise<Sandbox> {
+    const host = Namespace.current('foreign');
+    const namesBefore = new Set(namedNamespaces());
+    try {
+      unshare(CLONE_NEWNET);
+    } catch (e) {
+      host.close();
+      throw e;
+    }
+    const world = Namespace.current('foreign');
+    if (world.equals(host)) {
+      throw new NetnestError('ERR_SANDBOX', 'unshare(CLONE_NEWNET) left the process in the host namespace');
+    }
+    const manager = new NamespaceManager({ ...opts, root: world, ephemeralRoot: true });
+    const sb = new Sandbox(host, world, manager, namesBefore);
+    if (opts.lo ?? true) {
+      const r = world.rtnl();
+      try {
+        await r.link.set('lo', { up: true });
+      } finally {
+        r.close();
+      }
+    }
+    return sb;
+  }
+
+  get isActive(): boolean {
+    return this.active;
+  }
+
+  /**
+   * Cleans up the world's manager, switches the process back to the pinned
+   * namespace, removes named namespaces other code mounted while inside if
+   * they belong to the sandbox world, and lets the world go. Idempotent.
+   */
+  async exit(): Promise<SandboxReport> {
+    if (!this.active) return { cleanup: emptyCleanup(), removedNames: [], foreignNames: [] };
+    this.active = false;
+    const cleanup = await this.manager.cleanup();
+    const removedNames: string[] = [];
+    const foreignNames: string[] = [];
+    const appeared = namedNamespaces().filter((n) => !this.namesBefore.has(n));
+    if (appeared.length > 0) {
+      const r = this.world.rtnl();
+      try {
+        for (const name of appeared) {
+          let ns: Namespace;
+          try {
+            ns = Namespace.openPath(name);
+          } catch {
+            // A dangling name: a symlink to a process that is gone, left by code inside.
+            if (isDanglingLink(name)) {
+              unlinkSync(`${NETNS_RUN_DIR}/${name}`);
+              removedNames.push(name);
+            } else {
+              foreignNames.push(name);
+            }
+            continue;
+          }
+          try {
+            // Tied to the world: it is the world, or the world gave it an id (a veth crossed between them).
+            const tied = ns.equals(this.world) || (await r.nsid.get(ns.fd)) !== undefined;
+            if (tied) {
+              removeNamed(name);
+              removedNames.push(name);
+            } else {
+              foreignNames.push(name);
+            }
+          } finally {
+            ns.close();
+          }
+        }
+      } finally {
+        r.close();
+      }
+    }
+    setns(this.host.fd);
+    this.world.close();
+    this.manager.root.close();
+    this.host.close();
+    return { cleanup, removedNames, foreignNames };
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.exit();
+  }
+}
+
+function isDanglingLink(name: string): boolean {
+  const path = `${NETNS_RUN_DIR}/${name}`;
+  try {
+    if (!lstatSync(path).isSymbolicLink()) return false;
+    readlinkSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Removes a named namespace as `ip netns del` does: unmount (if mounted) and unlink. */
+function removeNamed(name: string): void {
+  const path = `${NETNS_RUN_DIR}/${name}`;
+  if (lstatSync(path).isSymbolicLink()) {
+    unlinkSync(path);
+    return;
+  }
+  try {
+    umount2(path, MNT_DETACH);
+  } catch { /* not mounted */ }
+  unlinkSync(path);
+}
+
+function emptyCleanup(): CleanupReport {
+  return { removed: [], alreadyGone: [], skipped: [], namespaces: [], failed: [], lingering: [], notes: [] };
+}

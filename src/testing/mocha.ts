@@ -1,0 +1,120 @@
+// netnest/mocha: a mocha root-hook plugin that runs the whole test run in a
+// Sandbox, and a helper that gives each test its own NamespaceManager.
+//
+//   mocha --require netnest/mocha
+//
+// Loading this module moves the process into a fresh network namespace
+// before any test file is loaded; after the run it switches back, removes
+// the sandbox world, and fails the run if the host's network state changed.
+//
+// What the switch does not move: libuv's thread pool (dns.lookup, fs, zlib)
+// stays in the original namespace, and so do sockets opened before this
+// module is loaded. Child processes started by tests inherit the sandbox.
+import { NamespaceManager, type CleanupReport, type CreateOptions, type ManagerOptions } from '../netns/manager.js';
+import { Namespace } from '../netns/namespace.js';
+import { Sandbox } from '../netns/sandbox.js';
+import { diff, snapshot, type Snapshot } from '../netns/snapshot.js';
+
+let hostBefore: Snapshot | undefined;
+let current: Sandbox | undefined;
+
+/** Enters the run's sandbox (done on import when used as `--require netnest/mocha`). */
+export async function enterSandbox(): Promise<Sandbox> {
+  if (current) return current;
+  const host = Namespace.current();
+  try {
+    hostBefore = await snapshot(host);
+  } finally {
+    host.close();
+  }
+  current = await Sandbox.enter();
+  return current;
+}
+
+/** The run's sandbox: `sandbox().world`, `sandbox().host`, `sandbox().manager`. */
+export function sandbox(): Sandbox {
+  if (!current) throw new Error('netnest/mocha: the sandbox is not active (load the plugin with --require netnest/mocha)');
+  return current;
+}
+
+/** Leaves the sandbox and checks the host; throws with one line per change if it changed. */
+export async function exitSandbox(): Promise<void> {
+  const sb = current;
+  if (!sb) return;
+  current = undefined;
+  const report = await sb.exit();
+  const host = Namespace.current();
+  let after: Snapshot;
+  try {
+    after = await snapshot(host);
+  } finally {
+    host.close();
+  }
+  const problems: string[] = [];
+  if (hostBefore) for (const c of diff(hostBefore, after)) problems.push(c.line);
+  for (const f of report.cleanup.failed) problems.push(`cleanup failed: ${f.what}: ${f.error.message}`);
+  if (report.foreignNames.length) {
+    console.warn(`netnest/mocha: named namespaces appeared during the run and were left alone: ${report.foreignNames.join(', ')}`);
+  }
+  if (problems.length) throw new Error(`netnest/mocha: the host's network state changed during the run:\n  ${problems.join('\n  ')}`);
+}
+
+export const mochaHooks = {
+  async afterAll(): Promise<void> {
+    await exitSandbox();
+  },
+};
+
+export interface UseNamespacesOptions extends Omit<ManagerOptions, 'root' | 'ephemeralRoot'> {
+  /** Keep a failing test's namespaces named for inspection (default: NETNEST_KEEP=1 in the environment). */
+  keep?: boolean;
+}
+
+interface MochaThis {
+  currentTest?: { state?: string; title: string; fullTitle(): string };
+}
+
+declare const beforeEach: (fn: (this: MochaThis) => void | Promise<void>) => void;
+declare const afterEach: (fn: (this: MochaThis) => void | Promise<void>) => void;
+
+/**
+ * Call inside describe(): each test gets a fresh NamespaceManager rooted in
+ * the namespace the test runs in (the sandbox world under this plugin), and
+ * everything it made is cleaned up after the test, even when the test throws.
+ *
+ *   const nn = useNamespaces();
+ *   it('...', async () => { const ns = nn().create(); const r = nn().rtnl(ns); ... });
+ */
+export function useNamespaces(opts: UseNamespacesOptions = {}): () => NamespaceManager {
+  let manager: NamespaceManager | undefined;
+  const keep = opts.keep ?? process.env.NETNEST_KEEP === '1';
+  beforeEach(function () {
+    const inSandbox = current !== undefined;
+    manager = new NamespaceManager({ ...opts, ...(inSandbox && { root: Namespace.current(), ephemeralRoot: true }) });
+  });
+  afterEach(async function () {
+    const m = manager;
+    manager = undefined;
+    if (!m) return;
+    if (keep && this.currentTest?.state === 'failed') {
+      const names = m.keep();
+      if (names.length) {
+        console.error(`\nnetnest: kept the namespaces of "${this.currentTest.fullTitle()}" for inspection:`);
+        for (const n of names) console.error(`  ip netns exec ${n} bash     # or: nsenter --net=/run/netns/${n}`);
+        console.error('  remove them with: netnest sweep --kept   (after this process has exited)\n');
+      }
+    }
+    const report: CleanupReport = await m.dispose();
+    const problems = [...report.failed.map((f) => `${f.what}: ${f.error.message}`), ...report.lingering.map((l) => `still present: ${l}`)];
+    if (problems.length) throw new Error(`netnest: cleanup after "${this.currentTest?.title}" was incomplete:\n  ${problems.join('\n  ')}`);
+  });
+  return () => {
+    if (!manager) throw new Error('useNamespaces(): the manager exists only while a test runs');
+    return manager;
+  };
+}
+
+export type { CreateOptions };
+
+// Used as a root-hook plugin (--require), enter the sandbox before any test file loads.
+await enterSandbox();
