@@ -10,10 +10,11 @@
 //    reported as ENOBUFS; then the batches in flight fail with OverrunError
 //    ("outcome unknown") instead of being counted as done.
 import { NLM_F_ACK, NLM_F_REQUEST, NLMSG_ERROR } from './constants.js';
-import { NetlinkError, NetnestError, OverrunError, ValidationError } from './errors.js';
+import { NetnestError, OverrunError, ValidationError } from './errors.js';
+import { requestError } from './request.js';
 import { decodeError, type MessageReader } from './message.js';
 import type { NetlinkSocket, RangeSink } from './socket.js';
-import { fieldAt, NetlinkWriter } from './writer.js';
+import { NetlinkWriter } from './writer.js';
 
 export interface BulkOptions {
   /** How outcomes are learnt (see above). Default 'barrier'. */
@@ -200,20 +201,14 @@ export async function runBulk<T>(
 
 /** The kernel's error for one item, with the caller's field when the extended ACK points at one. */
 function itemError<T>(e: ReturnType<typeof decodeError>, item: T, encode: BulkEncoder<T>, describe: (item: T) => string): Error {
-  let field: string | undefined;
-  const offset = e.extackOffset ?? e.missingNestOffset;
-  if (offset !== undefined) {
+  const w = new NetlinkWriter(256);
+  if (e.extackOffset !== undefined || e.missingNestOffset !== undefined) {
     // Failures are rare: re-encode the item alone to learn where its fields went.
-    const w = new NetlinkWriter(256);
     try {
       encode(w, item);
-      field = fieldAt(w.marks, offset);
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
     }
   }
-  return new NetlinkError({
-    errno: e.errno, request: describe(item), extackMessage: e.extackMessage, extackOffset: e.extackOffset, field,
-    missingType: e.missingType,
-  });
+  return requestError({ bytes: w.bytes(), describe: describe(item), marks: w.marks }, e);
 }

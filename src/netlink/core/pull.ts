@@ -6,11 +6,10 @@
 // events, where replies must be taken as they come.)
 import { closeSync, openSync } from 'node:fs';
 import { NETLINK_CAP_ACK, NETLINK_EXT_ACK, NETLINK_GET_STRICT_CHK, NLM_F_DUMP, NLM_F_DUMP_INTR, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, SOL_NETLINK } from './constants.js';
-import { DumpInterruptedError, NetlinkError, SocketClosedError, SyscallError, TimeoutError } from './errors.js';
+import { DumpInterruptedError, SocketClosedError, SyscallError, TimeoutError } from './errors.js';
 import { check, lastErrno, libcFunction, setsockoptInt } from './libc.js';
-import { decodeDone, decodeError, MessageReader, type ErrorMessage } from './message.js';
-import { fieldAt } from './writer.js';
-import type { Request } from './socket.js';
+import { decodeDone, decodeError, MessageReader } from './message.js';
+import { requestError, type Request } from './request.js';
 
 const AF_NETLINK = 16;
 const SOCK_RAW = 3;
@@ -100,13 +99,13 @@ export class PullSocket {
           if (r.type === NLMSG_DONE) {
             const e = decodeDone(r.buf, r.off, r.end, r.flags);
             finished = true;
-            if (e.errno !== 0) throw kernelError(req, e);
+            if (e.errno !== 0) throw requestError(req, e);
             return { interrupted };
           }
           if (r.type === NLMSG_ERROR) {
             const e = decodeError(r.buf, r.off, r.end, r.flags);
             finished = true;
-            if (e.errno !== 0) throw kernelError(req, e);
+            if (e.errno !== 0) throw requestError(req, e);
             return { interrupted };
           }
           if (r.type === NLMSG_NOOP) continue;
@@ -195,7 +194,7 @@ export class PullSocket {
               release = undefined;
               if (e.errno !== 0) {
                 queue.length = 0;
-                throw kernelError(req, e);
+                throw requestError(req, e);
               }
               break;
             }
@@ -276,13 +275,5 @@ export class PullSocket {
   }
 }
 
-function kernelError(req: Request, e: ErrorMessage): Error {
-  const offset = e.extackOffset ?? e.missingNestOffset;
-  const err = new NetlinkError({
-    errno: e.errno, request: req.describe, extackMessage: e.extackMessage, extackOffset: e.extackOffset,
-    field: offset !== undefined && req.marks ? fieldAt(req.marks, offset) : undefined, missingType: e.missingType,
-  });
-  return req.mapError ? req.mapError(err) : err;
-}
 
 export { NLM_F_DUMP };

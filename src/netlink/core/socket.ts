@@ -22,6 +22,7 @@ import { check, getsockoptBytes, getsockoptInt, libcFunction, setsockoptInt } fr
 import { decodeDone, decodeError, MessageReader } from './message.js';
 import { fieldAt, type FieldMark } from './writer.js';
 import { PullSocket } from './pull.js';
+import { requestError, type Request } from './request.js';
 
 const require = createRequire(import.meta.url);
 
@@ -39,16 +40,7 @@ export interface RawSocket {
   dropMembership(group: number): void;
 }
 
-/** One encoded request: a single netlink message whose seq the socket fills in. */
-export interface Request {
-  bytes: Buffer;
-  /** Human description for errors: "RTM_NEWLINK veth v0". */
-  describe: string;
-  /** Where the encoder put each caller field, to name the one the kernel rejects. */
-  marks?: readonly FieldMark[];
-  /** Maps kernel errors to richer ones (e.g. an unsupported link kind). */
-  mapError?: (err: NetlinkError) => Error;
-}
+export type { Request } from './request.js';
 
 export interface SocketOptions {
   protocol?: number;
@@ -690,7 +682,7 @@ export class NetlinkSocket {
         if (d) d.done = true;
         this.settle(w, undefined);
       } else {
-        this.settle(w, this.kernelError(w.req, e));
+        this.settle(w, requestError(w.req, e));
       }
       return true;
     }
@@ -698,7 +690,7 @@ export class NetlinkSocket {
       const e = decodeDone(r.buf, r.off, r.end, r.flags);
       if (r.flags & NLM_F_DUMP_INTR && d) d.interrupted = true;
       this.forget(w);
-      this.settle(w, e.errno !== 0 ? this.kernelError(w.req, e) : undefined);
+      this.settle(w, e.errno !== 0 ? requestError(w.req, e) : undefined);
       return true;
     }
     if (r.type === NLMSG_NOOP) return false;
@@ -728,19 +720,6 @@ export class NetlinkSocket {
     return false;
   }
 
-  private kernelError(req: Request, e: ReturnType<typeof decodeError>): Error {
-    const field = e.extackOffset !== undefined && req.marks ? fieldAt(req.marks, e.extackOffset) : undefined;
-    const missingField = e.missingNestOffset !== undefined && req.marks ? fieldAt(req.marks, e.missingNestOffset) : undefined;
-    const err = new NetlinkError({
-      errno: e.errno,
-      request: req.describe,
-      extackMessage: e.extackMessage,
-      extackOffset: e.extackOffset,
-      field: field ?? missingField,
-      missingType: e.missingType,
-    });
-    return req.mapError ? req.mapError(err) : err;
-  }
 
   private rawError(err: Error & { code?: string; errno?: number }): void {
     if (err.code === 'ENOBUFS' || Math.abs(err.errno ?? 0) === 105) {

@@ -4,6 +4,9 @@
 import { Address4, Address6 } from 'ip-address';
 import { ValidationError } from '../core/errors.js';
 import { AF_INET, AF_INET6 } from './constants.js';
+import { describe } from './validate.js';
+
+export { describe };
 
 export type Family = 4 | 6;
 
@@ -219,10 +222,4 @@ export function parseMac(input: unknown, field: string): Buffer {
 /** Formats link-layer addresses as iproute2 does (lowercase hex bytes joined by ':'). */
 export function formatLinkAddress(buf: Buffer, off = 0, len = buf.length - off): string {
   return formatHex(buf, off, len);
-}
-
-export function describe(v: unknown): string {
-  if (typeof v === 'string') return `'${v}'`;
-  if (v === undefined) return 'nothing';
-  try { return JSON.stringify(v) ?? String(v); } catch { return String(v); }
 }

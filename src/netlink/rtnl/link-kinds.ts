@@ -5,6 +5,7 @@ import { AttrReader, type RawAttribute } from '../core/attributes.js';
 import { DecodeError, ValidationError } from '../core/errors.js';
 import type { NetlinkWriter } from '../core/writer.js';
 import { formatAddress, formatLinkAddress, parseAddress } from './inet.js';
+import { uint } from './validate.js';
 
 // Kinds netnest knows how to create; the last four are absent from some kernels.
 export const LINK_KINDS = ['veth', 'bridge', 'macvlan', 'vxlan', 'ifb', 'tun', 'dummy', 'vlan', 'vrf', 'bond'] as const;
@@ -124,12 +125,7 @@ export interface TunData {
 
 export type KindData = BridgeData | MacvlanData | VxlanData | VlanData | VrfData | BondData | TunData;
 
-function u(n: unknown, field: string, max: number): number {
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > max) {
-    throw new ValidationError(`expected an integer 0..${max}, got ${JSON.stringify(n)}`, field);
-  }
-  return n;
-}
+const u = (n: unknown, field: string, max: number): number => uint(n, field, max);
 
 /** Writes IFLA_INFO_DATA for kinds other than veth; `f` is the caller's field prefix ("bridge"). */
 export function encodeKindData(w: NetlinkWriter, kind: LinkKind, data: object | undefined, f: string, infoData: number): void {

@@ -7,6 +7,7 @@ import { NetlinkSocket, type Request } from '../core/socket.js';
 import { NetlinkWriter } from '../core/writer.js';
 import { AF_UNSPEC, RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK, messageName } from './constants.js';
 import { formatLinkAddress, parseMac, describe } from './inet.js';
+import { uint } from './validate.js';
 import {
   decodeKindData, encodeKindData, LINK_KINDS, type BondData, type BridgeData, type KindData, type LinkKind,
   type MacvlanData, type TunData, type VlanData, type VrfData, type VxlanData,
@@ -214,13 +215,6 @@ export function validateLinkName(name: unknown, field: string): string {
   if (name === '.' || name === '..') throw new ValidationError(`'${name}' is not a valid link name`, field);
   if (/[/:\s]/.test(name)) throw new ValidationError(`link name '${name}' contains '/', ':' or whitespace`, field);
   return name;
-}
-
-function uint(v: unknown, field: string, max = 0xffffffff, min = 0): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw new ValidationError(`expected an integer ${min}..${max}, got ${describe(v)}`, field);
-  }
-  return v;
 }
 
 function fdValue(v: unknown, field: string): number {

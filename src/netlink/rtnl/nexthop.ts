@@ -7,6 +7,7 @@ import type { NetlinkSocket, Request } from '../core/socket.js';
 import { NetlinkWriter } from '../core/writer.js';
 import { scopeName, type ScopeName } from './constants.js';
 import { afOf, describe, familyOf, formatAddress, parseAddress, type Family } from './inet.js';
+import { uint } from './validate.js';
 import type { DevCache, LinkApi, LinkRef } from './link.js';
 import { protocolId, protocolName } from './names.js';
 import { observed, type Hooks } from './observer.js';
@@ -89,13 +90,6 @@ export interface Nexthop {
   protocol: string | number;
   flags: string[];
   unknown?: RawAttribute[];
-}
-
-function uint(v: unknown, field: string, max = 0xffffffff, min = 0): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw new ValidationError(`expected an integer ${min}..${max}, got ${describe(v)}`, field);
-  }
-  return v;
 }
 
 /** Encodes `ip nexthop add|replace`; `dev` resolves device names. */

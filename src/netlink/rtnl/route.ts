@@ -9,6 +9,7 @@ import {
   AF_INET, AF_INET6, RT_SCOPE_HOST, RT_SCOPE_LINK, RT_SCOPE_NOWHERE, RT_SCOPE_UNIVERSE, scopeName, type ScopeName,
 } from './constants.js';
 import { afOf, describe, expectFamily, familyOf, formatAddress, parseAddress, type Family, type ParsedAddress } from './inet.js';
+import { uint } from './validate.js';
 import { parseScope } from './address.js';
 import { protocolId, protocolName, tableId } from './names.js';
 import type { DevCache, LinkApi } from './link.js';
@@ -199,13 +200,6 @@ const directIndex: DevResolver = (dev, field) => {
   if (typeof dev === 'number' && Number.isInteger(dev) && dev > 0) return dev;
   throw new ValidationError(`device ${describe(dev)} must be resolved to an index first`, field);
 };
-
-function uint(v: unknown, field: string, max = 0xffffffff, min = 0): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw new ValidationError(`expected an integer ${min}..${max}, got ${describe(v)}`, field);
-  }
-  return v;
-}
 
 interface Prefix {
   family: Family | undefined;

@@ -7,6 +7,7 @@ import { DecodeError, ValidationError } from '../core/errors.js';
 import type { NetlinkSocket, Request } from '../core/socket.js';
 import { NetlinkWriter } from '../core/writer.js';
 import { afOf, describe, familyOf, formatAddress, parseAddress, type Family } from './inet.js';
+import { uint } from './validate.js';
 import { validateLinkName } from './link.js';
 import { protocolId, protocolName, tableId } from './names.js';
 import { observed, type Hooks } from './observer.js';
@@ -141,13 +142,6 @@ export interface Rule {
   /** Other fib_rule_hdr flags (detached, unresolved...). */
   flags: string[];
   unknown?: RawAttribute[];
-}
-
-function uint(v: unknown, field: string, max = 0xffffffff, min = 0): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw new ValidationError(`expected an integer ${min}..${max}, got ${describe(v)}`, field);
-  }
-  return v;
 }
 
 let protocols: Map<string, number> | undefined;
