@@ -60,7 +60,8 @@ const AF_INET6 = 10;
 
 /**
  * Decodes one notification; undefined for what is not covered here (other
- * message types, bridge FDB entries and other non-IP neighbours).
+ * message types, bridge FDB entries and other non-IP neighbours, multicast
+ * routing rules).
  */
 export function decodeEvent(msg: Buffer): RtnlEvent | undefined {
   if (msg.length < 17) return undefined;
@@ -74,6 +75,8 @@ export function decodeEvent(msg: Buffer): RtnlEvent | undefined {
     case RTM_NEWROUTE: case RTM_DELROUTE:
       return { kind: 'route', action: type === RTM_NEWROUTE ? 'new' : 'del', route: decodeRoute(msg) };
     case RTM_NEWRULE: case RTM_DELRULE:
+      // Multicast routing rules (ip mrule: families 128/129) share these groups.
+      if (family !== AF_INET && family !== AF_INET6) return undefined;
       return { kind: 'rule', action: type === RTM_NEWRULE ? 'new' : 'del', rule: decodeRule(msg) };
     case RTM_NEWNEIGH: case RTM_DELNEIGH:
       if (family !== AF_INET && family !== AF_INET6) return undefined;
