@@ -47,6 +47,8 @@ export class Journal {
   private seq = 0;
   /** Entries not yet resolved ('gone'); the file is removed when none remain. */
   private open = new Set<number>();
+  /** Namespaces kept on purpose: only `sweep --kept` resolves them, so the file must stay. */
+  private keptCount = 0;
 
   constructor(readonly dir: string = JOURNAL_DIR) {
     const start = processStartTime(process.pid) ?? 0;
@@ -76,6 +78,7 @@ export class Journal {
 
   kept(seq: number): void {
     this.open.delete(seq);
+    this.keptCount++;
     this.write({ t: 'ns-kept', seq });
   }
 
@@ -97,15 +100,15 @@ export class Journal {
 
   /** Everything resolved: the journal has nothing left to say. */
   get empty(): boolean {
-    return this.open.size === 0;
+    return this.open.size === 0 && this.keptCount === 0;
   }
 
-  /** Removes the file when nothing is left unresolved; keeps it otherwise. */
+  /** Removes the file when nothing is left unresolved or kept; keeps it otherwise. */
   close(): void {
     if (this.fd === undefined) return;
     closeSync(this.fd);
     this.fd = undefined;
-    if (this.open.size === 0) {
+    if (this.open.size === 0 && this.keptCount === 0) {
       try {
         unlinkSync(this.path);
       } catch { /* already gone */ }

@@ -71,6 +71,14 @@ interface Entry {
 
 const NAME_RE = /^[A-Za-z0-9_.][A-Za-z0-9_.@+=:-]*$/;
 
+/** Names keep() gave in this process: a Sandbox leaving must not remove them with its world. */
+const keptNames = new Set<string>();
+
+/** True when `name` was kept on purpose by a manager of this process (NETNEST_KEEP). */
+export function keptInThisProcess(name: string): boolean {
+  return keptNames.has(name);
+}
+
 export class NamespaceManager {
   /** The namespace this manager started in (pinned by an fd). It is never removed. */
   readonly root: Namespace;
@@ -273,11 +281,13 @@ export class NamespaceManager {
     return entries;
   }
 
-  private settled(entries: Entry[], ok: boolean): void {
+  private settled(entries: Entry[], ok: boolean): Promise<void> | void {
+    const journaling: Promise<void>[] = [];
     for (const e of entries) {
       if (!ok) {
         if (e.seq !== undefined) this.journal.gone(e.seq);
-        this.ledger.splice(this.ledger.indexOf(e), 1);
+        const i = this.ledger.indexOf(e);
+        if (i >= 0) this.ledger.splice(i, 1);
         continue;
       }
       e.made = true;
@@ -288,10 +298,13 @@ export class NamespaceManager {
           if (l) e.id = { index: l.index };
           if (e.seq !== undefined) this.journal.objectMade(e.seq, e.id);
         }, () => undefined);
+        // A journaled link's identity is on disk before link.add() returns.
+        if (e.seq !== undefined) journaling.push(e.pending);
       } else if (e.seq !== undefined) {
         this.journal.objectMade(e.seq);
       }
     }
+    if (journaling.length) return Promise.all(journaling).then(() => undefined);
   }
 
   private ownClient(ns: Namespace): Rtnl {
@@ -351,11 +364,15 @@ export class NamespaceManager {
         mount(`/proc/self/fd/${o.ns.fd}`, `${NETNS_RUN_DIR}/${name}`, 'none', MS_BIND);
         this.journal.namespaceMade(seq, o.ns.inode, o.ns.dev);
         this.journal.kept(seq);
-        if (o.ns.kind === 'process-bound') removeName(o.ns); // the old name would dangle
+        if (o.ns.kind === 'process-bound') {
+          removeName(o.ns); // the old name would dangle
+          if (o.seq !== undefined) this.journal.gone(o.seq);
+        }
       } else if (o.seq !== undefined) {
         this.journal.kept(o.seq);
       }
       names.push(name!);
+      keptNames.add(name!);
       o.ns.close(); // the name keeps the namespace alive now
     }
     this.owned = [];

@@ -1,10 +1,11 @@
 // A handle on one network namespace: an open fd (which keeps it alive), its
 // identity, and a path other tools can use.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { closeSync, fstatSync, openSync, readlinkSync } from 'node:fs';
+import { closeSync, fstatSync, openSync } from 'node:fs';
 import { NetnestError } from '../netlink/core/errors.js';
 import { Rtnl, type RtnlOptions } from '../netlink/rtnl/rtnl.js';
-import { openCurrentNetns, runInNetns } from './syscalls.js';
+import { libcFunction } from '../netlink/core/libc.js';
+import { CLONE_NEWNET, openCurrentNetns, runInNetns } from './syscalls.js';
 
 export const NETNS_RUN_DIR = '/run/netns';
 
@@ -130,17 +131,14 @@ export class Namespace {
   }
 }
 
-/** True when fd refers to a network namespace (nsfs, and setns would accept it). */
-export function isNetns(fd: number): boolean {
-  try {
-    // nsfs files have no major device; /proc/self/fd/N of a netns reads as "net:[...]".
-    const link = readlinkFd(fd);
-    return link.startsWith('net:[');
-  } catch {
-    return false;
-  }
-}
+/** ioctl(NS_GET_NSTYPE): the CLONE_NEW* type of an nsfs file (Linux 4.11+). */
+const NS_GET_NSTYPE = 0xb703;
 
-function readlinkFd(fd: number): string {
-  return readlinkSync(`/proc/self/fd/${fd}`);
+/**
+ * True when fd refers to a network namespace (nsfs, and setns would accept
+ * it). Asked of the kernel: the fd's /proc link reads "net:[...]" only when it
+ * was opened through /proc, not through a bind mount such as /run/netns/NAME.
+ */
+export function isNetns(fd: number): boolean {
+  return libcFunction('int ioctl(int, unsigned long, unsigned long)')(fd, NS_GET_NSTYPE, 0) === CLONE_NEWNET;
 }

@@ -7,7 +7,7 @@
 // namespace; so do sockets opened before enter().
 import { lstatSync, readlinkSync, unlinkSync } from 'node:fs';
 import { NetnestError } from '../netlink/core/errors.js';
-import { NamespaceManager, namedNamespaces, type CleanupReport, type ManagerOptions } from './manager.js';
+import { keptInThisProcess, NamespaceManager, namedNamespaces, type CleanupReport, type ManagerOptions } from './manager.js';
 import { Namespace, NETNS_RUN_DIR } from './namespace.js';
 import { CLONE_NEWNET, MNT_DETACH, setns, umount2, unshare } from './syscalls.js';
 
@@ -23,6 +23,8 @@ export interface SandboxReport {
   removedNames: string[];
   /** Named namespaces that appeared while inside but are not tied to the world: reported, left alone. */
   foreignNames: string[];
+  /** Named namespaces kept on purpose inside (NamespaceManager.keep(), NETNEST_KEEP): left for inspection. */
+  keptNames: string[];
 }
 
 export class Sandbox {
@@ -79,16 +81,21 @@ export class Sandbox {
    * they belong to the sandbox world, and lets the world go. Idempotent.
    */
   async exit(): Promise<SandboxReport> {
-    if (!this.active) return { cleanup: emptyCleanup(), removedNames: [], foreignNames: [] };
+    if (!this.active) return { cleanup: emptyCleanup(), removedNames: [], foreignNames: [], keptNames: [] };
     this.active = false;
     const cleanup = await this.manager.cleanup();
     const removedNames: string[] = [];
     const foreignNames: string[] = [];
+    const keptNames: string[] = [];
     const appeared = namedNamespaces().filter((n) => !this.namesBefore.has(n));
     if (appeared.length > 0) {
       const r = this.world.rtnl();
       try {
         for (const name of appeared) {
+          if (keptInThisProcess(name)) {
+            keptNames.push(name);
+            continue;
+          }
           let ns: Namespace;
           try {
             ns = Namespace.openPath(name);
@@ -123,7 +130,7 @@ export class Sandbox {
     this.world.close();
     this.manager.root.close();
     this.host.close();
-    return { cleanup, removedNames, foreignNames };
+    return { cleanup, removedNames, foreignNames, keptNames };
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -4,7 +4,7 @@
 // object is checked before deletion: a name that now means another namespace,
 // a link whose ifindex changed, a nexthop that is no longer the one created —
 // all are left alone and reported.
-import { closeSync, fstatSync, lstatSync, openSync, readlinkSync, unlinkSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, unlinkSync } from 'node:fs';
 import { NetlinkError } from '../netlink/core/errors.js';
 import type { CreatedObject } from '../netlink/rtnl/observer.js';
 import { Rtnl } from '../netlink/rtnl/rtnl.js';
@@ -115,10 +115,14 @@ function describe(o: CreatedObject): string {
   }
 }
 
-/** Opens the namespace a journal entry names, if it still exists (checked by identity). */
+/**
+ * Opens the namespace a journal entry names, if it still exists (checked by
+ * identity). Besides the journaled paths and the named namespaces, it may be
+ * held only by live processes — the sweeper itself, or a test runner whose
+ * sandbox world the dead process worked in — so /proc is searched last.
+ */
 function openNamespace(ref: NamespaceRef): number | undefined {
-  const candidates = [...ref.paths, ...namedNamespaces().map((n) => `${NETNS_RUN_DIR}/${n}`)];
-  for (const path of candidates) {
+  for (const path of candidatePaths(ref)) {
     let fd: number;
     try {
       fd = openSync(path, 'r');
@@ -130,6 +134,20 @@ function openNamespace(ref: NamespaceRef): number | undefined {
     closeSync(fd);
   }
   return undefined;
+}
+
+/** Paths that may reach a namespace, cheapest first; /proc is listed only if those fail. */
+function* candidatePaths(ref: NamespaceRef): Generator<string> {
+  yield* ref.paths;
+  for (const n of namedNamespaces()) yield `${NETNS_RUN_DIR}/${n}`;
+  yield '/proc/thread-self/ns/net';
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((n) => /^\d+$/.test(n));
+  } catch {
+    return;
+  }
+  for (const pid of pids) yield `/proc/${pid}/ns/net`;
 }
 
 async function removeObject(ref: NamespaceRef, obj: CreatedObject, id: unknown, dryRun: boolean): Promise<'removed' | string> {

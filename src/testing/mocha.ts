@@ -51,7 +51,9 @@ export async function exitSandbox(): Promise<void> {
     host.close();
   }
   const problems: string[] = [];
-  if (hostBefore) for (const c of diff(hostBefore, after)) problems.push(c.line);
+  // Namespaces kept for inspection (NETNEST_KEEP) are meant to be there.
+  const kept = new Set(report.keptNames.map((n) => `netns ${n}`));
+  if (hostBefore) for (const c of diff(hostBefore, after)) if (!kept.has(c.key)) problems.push(c.line);
   for (const f of report.cleanup.failed) problems.push(`cleanup failed: ${f.what}: ${f.error.message}`);
   if (report.foreignNames.length) {
     console.warn(`netnest/mocha: named namespaces appeared during the run and were left alone: ${report.foreignNames.join(', ')}`);

@@ -21,8 +21,12 @@ export type CreatedObject =
 export interface CreateObserver {
   /** Before the request is sent; may be async (e.g. a flushed journal write). Returns a token for settled(). */
   creating(obj: CreatedObject): unknown;
-  /** After the kernel answered; ok is false when the object was not created. */
-  settled(token: unknown, ok: boolean): void;
+  /**
+   * After the kernel answered; ok is false when the object was not created.
+   * A returned promise delays the create call's own result (e.g. until the
+   * object's identity is journaled), so a crash right after it cannot lose it.
+   */
+  settled(token: unknown, ok: boolean): void | Promise<void>;
 }
 
 /** Shared by a client's object APIs; `observer` may be set after the client is opened. */
@@ -36,11 +40,13 @@ export async function observed<T>(hooks: Hooks, obj: () => CreatedObject, send: 
   if (!o) return send();
   const token = await o.creating(obj());
   let ok = false;
+  let r: T;
   try {
-    const r = await send();
+    r = await send();
     ok = true;
-    return r;
   } finally {
-    o.settled(token, ok);
+    if (!ok) await o.settled(token, false);
   }
+  await o.settled(token, true);
+  return r;
 }
