@@ -6,7 +6,9 @@ import { Command, CommanderError, Option } from 'commander';
 import { NetnestError } from '../netlink/core/errors.js';
 import type { Family } from '../netlink/rtnl/inet.js';
 import { Rtnl } from '../netlink/rtnl/rtnl.js';
+import { JOURNAL_DIR } from '../netns/journal.js';
 import { demo } from './demo.js';
+import { sweepCommand } from './sweep.js';
 import {
   addrsTable, hiddenByIp, linkNames, linksTable, namedNeighs, namedNexthops, namedRoutes, neighTable, nexthopsTable,
   routesTable, rulesTable, toJson, withDevNames,
@@ -105,10 +107,10 @@ function familyOptions(cmd: Command, what: string): Command {
     .addOption(new Option('-6', `IPv6 ${what} only`));
 }
 
-/** The command tree; `status` receives the exit status of commands that decide their own (demo). */
+/** The command tree; `status` receives the exit status of commands that decide their own (demo, sweep). */
 function program(status: { code: number }): Command {
   const p = new Command('netnest')
-    .description('Inspect links, addresses, routes, rules, neighbours and nexthops through rtnetlink, and run the netnest demo.')
+    .description('Inspect links, addresses, routes, rules, neighbours and nexthops through rtnetlink, sweep what crashed netnest processes left behind, and run the netnest demo.')
     .exitOverride()
     .showHelpAfterError('(run netnest --help for usage)')
     .addHelpText('after', `
@@ -116,7 +118,8 @@ Exit status: 0 on success, 1 when netnest or the kernel reports an error
 (printed as "netnest: <message>", naming the errno or the netnest error
 code, e.g. ENODEV or ERR_INVALID_ARGUMENT), 2 for a usage error.
 The commands act on the network namespace netnest runs in; "demo" never
-changes it.`);
+changes it. "sweep" removes only what the journals of dead netnest
+processes list (/run/netns names, objects they created).`);
 
   p.command('links')
     .description("list the links of the current namespace (like 'ip link show')")
@@ -198,6 +201,30 @@ lists. It compares 'ip -j link' and 'ip -j addr' of the current namespace
 before and after, and exits 1 if they differ or if ip disagreed.`)
     .action(async () => {
       status.code = await demo(write);
+    });
+
+  p.command('sweep')
+    .description('remove what dead netnest processes left behind (named namespaces, objects in namespaces they did not own), as their crash journals list it')
+    .option('--dry-run', 'only print what would be removed; change nothing, delete no journal')
+    .option('--kept', 'also remove namespaces kept on purpose for inspection (NETNEST_KEEP=1)')
+    .option('--journal-dir <dir>', 'where the crash journals are', JOURNAL_DIR)
+    .option('--json', 'print the report as JSON: journalDir, dryRun, removed, skipped, live, failed, journals')
+    .addHelpText('after', `
+A netnest process writes what would outlive it (a name in /run/netns, a
+link or route in a namespace it does not own) to a journal before making
+it. A journal names its process by pid and start time: the journals of
+processes still running are never touched (a reused pid does not count as
+alive). Each thing is checked before it is removed: a name that now points
+elsewhere or means another namespace, or a link whose index changed, is
+left alone and reported as skipped. A journal whose every entry is settled
+is deleted.
+
+Output lines: "removed" (or "would remove" with --dry-run), "skipped" with
+the reason, "live" for processes left alone, "failed" with the error, "done"
+for each journal deleted, then a summary. Exit status 1 when anything
+failed.`)
+    .action(async (o: { dryRun?: boolean; kept?: boolean; journalDir: string; json?: boolean }) => {
+      status.code = await sweepCommand(o, write);
     });
   return p;
 }
