@@ -89,7 +89,7 @@ async function routes(what: string, n: number, family: 4 | 6): Promise<void> {
   w.close();
   // ip -batch, in another fresh world
   w = world();
-  const cmd = family === 4 ? 'route add' : '-6 route add';
+  const cmd = 'route add'; // ip -batch takes no -6: the address says the family
   function* lines(): Generator<string> {
     for (let i = 0; i < n; i++) yield `${cmd} ${prefix(i)} via ${gw} table ${table}`;
   }
