@@ -1,6 +1,7 @@
 // The namespace manager: pins the namespace it starts in (its root), makes
 // namespaces, hands out clients, records what those clients create in
 // namespaces it does not own, and puts everything back in one call.
+import { randomBytes } from 'node:crypto';
 import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, symlinkSync, unlinkSync } from 'node:fs';
 import { NetlinkError, NetnestError, ValidationError } from '../netlink/core/errors.js';
 import type { CreatedObject, CreateObserver } from '../netlink/rtnl/observer.js';
@@ -22,6 +23,23 @@ export interface ManagerOptions {
   journalDir?: string;
   /** How long cleanup() waits for objects that vanish with deleted namespaces. Default 5000 ms. */
   settleTimeoutMs?: number;
+  /** Default for CleanupOptions.settle. */
+  settle?: 'wait' | 'defer';
+}
+
+export interface CleanupOptions {
+  /**
+   * Links in surviving namespaces that vanish with the deleted ones (the
+   * root's end of a veth into an owned namespace). The kernel removes a link
+   * only after an RCU grace period (20-30 ms on small VMs), so:
+   * - 'wait' (default): cleanup returns once they are gone;
+   * - 'defer': they are set down and renamed to a throwaway name at once —
+   *   their names are free and nothing is routed through them — and the
+   *   kernel removes them with their namespaces in the background, many per
+   *   grace period. `settle()` waits for them. For fixtures running many
+   *   short tests.
+   */
+  settle?: 'wait' | 'defer';
 }
 
 export interface CreateOptions {
@@ -53,6 +71,8 @@ export interface CleanupReport {
   failed: { what: string; error: Error }[];
   /** Objects still present in surviving namespaces after the settle timeout. */
   lingering: string[];
+  /** Links left to vanish in the background (settle: 'defer'), under their throwaway names. */
+  deferred: string[];
   /** Replacements of objects that existed before: not recorded, so not removed. */
   notes: string[];
 }
@@ -85,6 +105,9 @@ export class NamespaceManager {
   private readonly ephemeralRoot: boolean;
   private readonly journal: Journal;
   private readonly settleTimeoutMs: number;
+  private readonly settleMode: 'wait' | 'defer';
+  /** Links renamed by a deferred cleanup, still to vanish (in the root). */
+  private deferred: { index: number; name: string }[] = [];
   /** Namespaces this manager created, in creation order. */
   private owned: { ns: Namespace; seq: number | undefined }[] = [];
   private adopted: Namespace[] = [];
@@ -101,6 +124,7 @@ export class NamespaceManager {
     this.ephemeralRoot = opts.ephemeralRoot ?? false;
     this.journal = new Journal(opts.journalDir ?? JOURNAL_DIR);
     this.settleTimeoutMs = opts.settleTimeoutMs ?? 5000;
+    this.settleMode = opts.settle ?? 'wait';
   }
 
   /** Namespaces this manager created and has not deleted yet. */
@@ -388,32 +412,21 @@ export class NamespaceManager {
    * peer left in the root) is gone. Never touches anything it did not create.
    * Idempotent; the manager can be used again afterwards.
    */
-  async cleanup(): Promise<CleanupReport> {
-    const report: CleanupReport = { removed: [], alreadyGone: [], skipped: [], namespaces: [], failed: [], lingering: [], notes: this.notes };
+  async cleanup(opts: CleanupOptions = {}): Promise<CleanupReport> {
+    const mode = opts.settle ?? this.settleMode;
+    const report: CleanupReport = {
+      removed: [], alreadyGone: [], skipped: [], namespaces: [], failed: [], lingering: [], deferred: [], notes: this.notes,
+    };
     this.notes = [];
     await Promise.allSettled(this.ready);
     this.ready = [];
     await Promise.allSettled(this.ledger.map((e) => e.pending));
 
-    // 1. Objects in namespaces we do not own, newest first.
-    const ledger = this.ledger;
-    this.ledger = [];
-    for (let i = ledger.length - 1; i >= 0; i--) {
-      const e = ledger[i]!;
-      try {
-        const outcome = await this.remove(e);
-        report[outcome].push(e.what);
-        if (e.seq !== undefined) this.journal.gone(e.seq);
-      } catch (err) {
-        report.failed.push({ what: e.what, error: err instanceof Error ? err : new Error(String(err)) });
-      }
-    }
-
-    // 2. What will vanish with the namespaces we delete: links elsewhere whose peer lives in one.
+    // 1. What will vanish with the namespaces we delete: links elsewhere whose peer lives in one.
     const survivors = this.survivors();
     const owned = this.owned;
     this.owned = [];
-    const waitFor: { ns: Namespace; index: number; name: string }[] = [];
+    const dependents: { ns: Namespace; index: number; name: string }[] = [];
     for (const s of survivors) {
       let links: Awaited<ReturnType<Rtnl['link']['list']>> | undefined;
       for (const o of owned) {
@@ -426,11 +439,51 @@ export class NamespaceManager {
         }
         if (nsid === undefined) continue;
         links ??= await this.ownClient(s).link.list().catch(() => []);
-        for (const l of links) if (l.link_netnsid === nsid) waitFor.push({ ns: s, index: l.index, name: l.name });
+        for (const l of links) if (l.link_netnsid === nsid) dependents.push({ ns: s, index: l.index, name: l.name });
+      }
+    }
+    const isDependent = (e: Entry): boolean =>
+      e.obj.object === 'link' && e.id !== undefined && dependents.some((d) => d.ns === e.ns && d.index === e.id!.index);
+
+    // 2. Objects in namespaces we do not own, newest first. A link that goes
+    // with a deleted namespace is left to it: deleting it here would cost a
+    // grace period of its own instead of sharing the namespace's.
+    const ledger = this.ledger;
+    this.ledger = [];
+    for (let i = ledger.length - 1; i >= 0; i--) {
+      const e = ledger[i]!;
+      try {
+        const outcome = isDependent(e) ? 'removed' : await this.remove(e);
+        report[outcome].push(e.what);
+        if (e.seq !== undefined) this.journal.gone(e.seq);
+      } catch (err) {
+        report.failed.push({ what: e.what, error: err instanceof Error ? err : new Error(String(err)) });
       }
     }
 
-    // 3. Close every client handed out, then delete our namespaces, newest first.
+    // 3. Deferred: take the dependents out of the way now (down, throwaway name).
+    let waitFor = dependents;
+    if (mode === 'defer') {
+      waitFor = [];
+      for (const d of dependents) {
+        if (!d.ns.equals(this.root)) {
+          waitFor.push(d); // only the root is watched later; others are waited for now
+          continue;
+        }
+        const name = `nnx${randomBytes(6).toString('hex')}`;
+        try {
+          const r = this.ownClient(d.ns);
+          await r.link.set(d.index, { up: false });
+          await r.link.set(d.index, { name });
+          this.deferred.push({ index: d.index, name });
+          report.deferred.push(`link ${d.name} (index ${d.index}) as ${name}`);
+        } catch (err) {
+          if (!(err instanceof NetlinkError && err.errnoName === 'ENODEV')) waitFor.push(d);
+        }
+      }
+    }
+
+    // 4. Close every client handed out, then delete our namespaces, newest first.
     for (const c of this.clients) c.close();
     this.clients = [];
     for (const [key, c] of this.own) {
@@ -451,24 +504,18 @@ export class NamespaceManager {
       }
     }
 
-    // 4. Wait (bounded) until the kernel has really destroyed them.
-    const deadline = Date.now() + this.settleTimeoutMs;
-    let left = waitFor;
-    while (left.length > 0) {
-      const still: typeof left = [];
-      for (const w of left) {
-        const l = await this.ownClient(w.ns).link.find(w.index).catch(() => undefined);
-        if (l && l.name === w.name) still.push(w);
-      }
-      left = still;
-      if (left.length === 0 || Date.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, 5));
+    // 5. Wait (bounded) until the kernel has really destroyed them.
+    for (const w of await this.waitGone(waitFor)) {
+      report.lingering.push(`link ${w.name} (index ${w.index}) in ${w.ns.equals(this.root) ? 'root' : w.ns.toString()}`);
     }
-    for (const w of left) report.lingering.push(`link ${w.name} (index ${w.index}) in ${w.ns.equals(this.root) ? 'root' : w.ns.toString()}`);
 
-    // 5. Let go of everything but the pinned root.
-    for (const c of this.own.values()) c.close();
-    this.own.clear();
+    // 6. Let go of everything but the pinned root and the client in it (reused by the next
+    // cleanup: opening a socket costs more than all the rest of a small cleanup).
+    for (const [key, c] of this.own) {
+      if (key === `${this.root.dev}:${this.root.inode}`) continue;
+      c.close();
+      this.own.delete(key);
+    }
     for (const a of this.adopted) a.close();
     this.adopted = [];
     for (const f of this.foreign.values()) f.close();
@@ -477,9 +524,40 @@ export class NamespaceManager {
     return report;
   }
 
+  /**
+   * Waits (bounded by settleTimeoutMs) until the links a deferred cleanup
+   * left to the kernel are gone; returns the names of any still there.
+   */
+  async settle(): Promise<string[]> {
+    const left = await this.waitGone(this.deferred.map((d) => ({ ns: this.root, ...d })));
+    this.deferred = [];
+    return left.map((w) => `link ${w.name} (index ${w.index})`);
+  }
+
+  private async waitGone<T extends { ns: Namespace; index: number; name: string }>(links: T[]): Promise<T[]> {
+    const deadline = Date.now() + this.settleTimeoutMs;
+    let left = links;
+    while (left.length > 0) {
+      const still: T[] = [];
+      for (const w of left) {
+        if (!w.ns.isOpen) continue;
+        const l = await this.ownClient(w.ns).link.find(w.index).catch(() => undefined);
+        if (l && l.name === w.name) still.push(w);
+      }
+      left = still;
+      if (left.length === 0 || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    return left;
+  }
+
   /** Closes the pinned root as well: the manager cannot be used afterwards. */
-  async dispose(): Promise<CleanupReport> {
-    const r = await this.cleanup();
+  async dispose(opts: CleanupOptions = {}): Promise<CleanupReport> {
+    const r = await this.cleanup(opts);
+    // Links of a deferred cleanup vanish with their namespaces on their own; nobody watches them now.
+    this.deferred = [];
+    for (const c of this.own.values()) c.close();
+    this.own.clear();
     this.root.close();
     return r;
   }

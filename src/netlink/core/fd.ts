@@ -18,7 +18,9 @@ export function findNetlinkFd(protocol: number, port: number): number {
     throw new NetnestError('ERR_SOCKET_FD', `netlink socket with port id ${port} not found in /proc/thread-self/net/netlink`);
   }
   const target = `socket:[${inode}]`;
-  for (const entry of readdirSync('/proc/self/fd')) {
+  // Newest fds first: the socket was just opened, so it is usually the highest number.
+  const entries = readdirSync('/proc/self/fd').map(Number).sort((x, y) => y - x);
+  for (const entry of entries) {
     try {
       if (readlinkSync(`/proc/self/fd/${entry}`) === target) return Number(entry);
     } catch {
