@@ -8,7 +8,10 @@ import type { CreatedObject, CreateObserver } from '../netlink/rtnl/observer.js'
 import type { Route, RouteSpec } from '../netlink/rtnl/route.js';
 import type { Rtnl, RtnlOptions } from '../netlink/rtnl/rtnl.js';
 import { Journal, JOURNAL_DIR, type NamespaceRef } from './journal.js';
-import { Namespace, NETNS_RUN_DIR, type NamespaceKind } from './namespace.js';
+import { sweep, type SweepOptions, type SweepReport } from './sweep.js';
+import { Namespace, namedNamespaces, NETNS_RUN_DIR, type NamespaceKind } from './namespace.js';
+
+export { namedNamespaces };
 import { createAnonymousNetns, MNT_DETACH, mount, MS_BIND, MS_REC, MS_SHARED, umount2 } from './syscalls.js';
 
 export interface ManagerOptions {
@@ -551,6 +554,14 @@ export class NamespaceManager {
     return left;
   }
 
+  /**
+   * Removes what dead processes left behind, as their journals list it (see
+   * sweep.ts); the same as `netnest sweep`. Never touches a live process's.
+   */
+  static sweep(opts: SweepOptions = {}): Promise<SweepReport> {
+    return sweep(opts);
+  }
+
   /** Closes the pinned root as well: the manager cannot be used afterwards. */
   async dispose(opts: CleanupOptions = {}): Promise<CleanupReport> {
     const r = await this.cleanup(opts);
@@ -694,15 +705,6 @@ function removeName(ns: Namespace): void {
     try {
       if (readlinkSync(path) === `/proc/${process.pid}/fd/${ns.fd}`) unlinkSync(path);
     } catch { /* already gone */ }
-  }
-}
-
-/** The names in /run/netns (what `ip netns list` shows). */
-export function namedNamespaces(): string[] {
-  try {
-    return readdirSync(NETNS_RUN_DIR).sort();
-  } catch {
-    return [];
   }
 }
 

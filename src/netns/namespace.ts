@@ -1,7 +1,7 @@
 // A handle on one network namespace: an open fd (which keeps it alive), its
 // identity, and a path other tools can use.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { closeSync, fstatSync, openSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync } from 'node:fs';
 import { NetnestError } from '../netlink/core/errors.js';
 import { Rtnl, type RtnlOptions } from '../netlink/rtnl/rtnl.js';
 import { libcFunction } from '../netlink/core/libc.js';
@@ -141,4 +141,13 @@ const NS_GET_NSTYPE = 0xb703;
  */
 export function isNetns(fd: number): boolean {
   return libcFunction('int ioctl(int, unsigned long, unsigned long)')(fd, NS_GET_NSTYPE, 0) === CLONE_NEWNET;
+}
+
+/** The names in /run/netns (what `ip netns list` shows). */
+export function namedNamespaces(): string[] {
+  try {
+    return readdirSync(NETNS_RUN_DIR).sort();
+  } catch {
+    return [];
+  }
 }

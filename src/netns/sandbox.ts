@@ -7,8 +7,8 @@
 // namespace; so do sockets opened before enter().
 import { lstatSync, readlinkSync, unlinkSync } from 'node:fs';
 import { NetnestError } from '../netlink/core/errors.js';
-import { keptInThisProcess, NamespaceManager, namedNamespaces, type CleanupReport, type ManagerOptions } from './manager.js';
-import { Namespace, NETNS_RUN_DIR } from './namespace.js';
+import { keptInThisProcess, NamespaceManager, type CleanupReport, type ManagerOptions } from './manager.js';
+import { Namespace, namedNamespaces, NETNS_RUN_DIR } from './namespace.js';
 import { CLONE_NEWNET, MNT_DETACH, setns, umount2, unshare } from './syscalls.js';
 
 export interface SandboxOptions extends Omit<ManagerOptions, 'root' | 'ephemeralRoot'> {
@@ -100,8 +100,9 @@ export class Sandbox {
           try {
             ns = Namespace.openPath(name);
           } catch {
-            // A dangling name: a symlink to a process that is gone, left by code inside.
-            if (isDanglingLink(name)) {
+            // A dangling name pointing into this process (a process-bound name whose fd code
+            // inside closed) is the world's; anyone else's dangling name is only reported.
+            if (isOwnDanglingLink(name)) {
               unlinkSync(`${NETNS_RUN_DIR}/${name}`);
               removedNames.push(name);
             } else {
@@ -138,12 +139,11 @@ export class Sandbox {
   }
 }
 
-function isDanglingLink(name: string): boolean {
+function isOwnDanglingLink(name: string): boolean {
   const path = `${NETNS_RUN_DIR}/${name}`;
   try {
     if (!lstatSync(path).isSymbolicLink()) return false;
-    readlinkSync(path);
-    return true;
+    return readlinkSync(path).startsWith(`/proc/${process.pid}/`);
   } catch {
     return false;
   }

@@ -3,8 +3,7 @@
 // operational state, lifetimes, cached routes) are left out so that two
 // snapshots of an untouched namespace compare equal.
 import type { Rtnl } from '../netlink/rtnl/rtnl.js';
-import { namedNamespaces } from './manager.js';
-import type { Namespace } from './namespace.js';
+import { namedNamespaces, type Namespace } from './namespace.js';
 
 export type SnapshotKind = 'link' | 'address' | 'route' | 'rule' | 'neigh' | 'nexthop' | 'netns';
 

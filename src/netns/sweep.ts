@@ -9,9 +9,8 @@ import { NetlinkError } from '../netlink/core/errors.js';
 import type { CreatedObject } from '../netlink/rtnl/observer.js';
 import { Rtnl } from '../netlink/rtnl/rtnl.js';
 import { JOURNAL_DIR, readJournals, type NamespaceRef, type ReadJournal } from './journal.js';
-import { NETNS_RUN_DIR } from './namespace.js';
+import { namedNamespaces, NETNS_RUN_DIR } from './namespace.js';
 import { MNT_DETACH, processAlive, umount2 } from './syscalls.js';
-import { namedNamespaces } from './manager.js';
 
 export interface SweepOptions {
   journalDir?: string;
