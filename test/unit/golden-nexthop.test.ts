@@ -126,10 +126,8 @@ describe('golden: ip nexthop', () => {
       // Weights go on the wire as weight - 1.
       { fixture: 'nexthop-add-group', build: () => add({ id: 10, group: [{ id: 1, weight: 2 }, { id: 4, weight: 5 }] }) },
       {
-        // ip writes NHA_RES_GROUP before NHA_GROUP_TYPE; netnest the type first.
         fixture: 'nexthop-add-resilient',
         build: () => add({ id: 11, group: [{ id: 1 }, { id: 5 }], type: 'resilient', buckets: 8, idle_timer: 60 }),
-        order: [NHA_ID, NHA_GROUP, NHA_GROUP_TYPE, NHA_RES_GROUP],
       },
       { fixture: 'nexthop-add-group-missing-extack', build: () => add({ id: 10, group: [{ id: 1, weight: 2 }, { id: 4, weight: 5 }] }) },
       // A member twice is the kernel's to refuse.

@@ -128,8 +128,8 @@ describe('golden: ip rule', () => {
       {
         // ip leaves the action of a delete at 0 (any) even with `lookup 100`; netnest says lookup
         // (FR_ACT_TO_TBL). The kernel then matches only lookup rules, which a rule with a table is.
+        // A delete sends action 0 (any), as ip does.
         fixture: 'rule-del-selector', build: () => del({ src: '10.0.0.0/8', table: 100 }),
-        adjust: (ip) => { const b = Buffer.from(ip); b[23] = 1; return b; },
       },
       { fixture: 'rule-add-exists-eexist', build: () => add({ priority: 100, src: '10.0.0.0/8', table: 100 }) },
       { fixture: 'rule-del-missing-enoent', build: () => del({ priority: 999 }) },

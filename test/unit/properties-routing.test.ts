@@ -287,7 +287,8 @@ function neighSpecOf(c: NeighCase): NeighSpec {
 }
 
 function expectedNeigh(c: NeighCase): Neigh {
-  const state = c.kind.proxy ? 'none' : c.kind.state ?? 'permanent';
+  // A proxy request carries NUD_PERMANENT, as iproute2 sends it (the kernel ignores it there).
+  const state = c.kind.proxy ? 'permanent' : c.kind.state ?? 'permanent';
   const n: Neigh = {
     family: c.dst.includes(':') ? 6 : 4, ifindex: c.ifindex, dst: c.dst, state: [state.toUpperCase()],
     flags: [...(c.kind.proxy ? ['proxy' as const] : []), ...(c.extern_learn ? ['extern_learn' as const] : []), ...(c.router ? ['router' as const] : [])],

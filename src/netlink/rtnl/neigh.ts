@@ -96,7 +96,8 @@ export function encodeNeigh(type: number, flags: number, spec: NeighSpec, ifinde
   if (spec === null || typeof spec !== 'object') throw new ValidationError(`expected a neighbour object, got ${describe(spec)}`);
   const dst = parseAddress(spec.dst, 'dst', { prefix: 'forbidden' });
   const del = type === RTM_DELNEIGH;
-  let state = 0;
+  // iproute2 sends PERMANENT for proxy entries and deletes, where the kernel ignores it.
+  let state = spec.proxy || del ? NEIGH_STATES.permanent : 0;
   if (!spec.proxy && !del) {
     const name = spec.state ?? 'permanent';
     const s = NEIGH_STATES[name];

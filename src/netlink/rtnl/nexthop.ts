@@ -123,14 +123,14 @@ export function encodeNexthop(type: number, flags: number, spec: NexthopSpec, de
     if (t !== 'mpath' && t !== 'resilient') throw new ValidationError(`group type must be mpath or resilient, got ${describe(t)}`, 'type');
     if (t === 'resilient') {
       if (spec.buckets === undefined) throw new ValidationError('a resilient group needs `buckets` (the kernel has no default)', 'buckets');
-      w.attrU16(NHA_GROUP_TYPE, NEXTHOP_GRP_TYPE_RES, 'type');
-      const res = w.beginNested(NHA_RES_GROUP, 'buckets', true);
+      const res = w.beginNested(NHA_RES_GROUP, 'buckets', true); // before the type, as iproute2
       if (spec.buckets !== undefined) w.attrU16(NHA_RES_GROUP_BUCKETS, uint(spec.buckets, 'buckets', 0xffff, 1), 'buckets');
       if (spec.idle_timer !== undefined) w.attrU32(NHA_RES_GROUP_IDLE_TIMER, uint(spec.idle_timer, 'idle_timer', 0xffffffff / USER_HZ) * USER_HZ, 'idle_timer');
       if (spec.unbalanced_timer !== undefined) {
         w.attrU32(NHA_RES_GROUP_UNBALANCED_TIMER, uint(spec.unbalanced_timer, 'unbalanced_timer', 0xffffffff / USER_HZ) * USER_HZ, 'unbalanced_timer');
       }
       w.endNested(res);
+      w.attrU16(NHA_GROUP_TYPE, NEXTHOP_GRP_TYPE_RES, 'type');
     } else if (spec.buckets !== undefined || spec.idle_timer !== undefined || spec.unbalanced_timer !== undefined) {
       throw new ValidationError('buckets and timers are for resilient groups (type: resilient)', 'type');
     }

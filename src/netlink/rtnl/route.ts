@@ -261,18 +261,19 @@ function writeMetrics(w: NetlinkWriter, m: RouteMetrics): void {
     if (i <= RTAX_LOCK || (name as string) === 'congctl') throw new ValidationError(`cannot lock ${describe(name)}`, 'metrics.lock');
     lock |= 1 << i;
   }
-  if (lock) w.attrU32(RTAX_LOCK, lock, 'metrics.lock');
   for (let i = 2; i < METRICS.length; i++) {
     const name = METRICS[i]!;
     const v = (m as Record<string, unknown>)[name];
     if (v === undefined) continue;
     if (i === RTAX_CC_ALGO) {
       if (typeof v !== 'string' || v.length === 0 || v.length > 15) throw new ValidationError('congctl must be an algorithm name', 'metrics.congctl');
-      w.attrString(i, v, 'metrics.congctl');
+      w.attrStringNoNul(i, v, 'metrics.congctl'); // as iproute2 sends it
     } else {
       w.attrU32(i, uint(v, `metrics.${name}`), `metrics.${name}`);
     }
   }
+  // iproute2 adds the lock after the metrics it locks.
+  if (lock) w.attrU32(RTAX_LOCK, lock, 'metrics.lock');
   for (const k of Object.keys(m)) {
     if (!(METRICS as readonly string[]).includes(k) || k === '') throw new ValidationError(`unknown route metric '${k}'`, `metrics.${k}`);
   }
@@ -400,12 +401,12 @@ export function encodeRouteDump(family: Family | 0, f: { table?: number; protoco
   w.beginMessage(RTM_GETROUTE, 0);
   w.u8(family === 0 ? 0 : afOf(family));
   w.u8(0); w.u8(0); w.u8(0);
-  w.u8(f.table !== undefined && f.table < 256 ? f.table : 0);
+  w.u8(0); // the table goes in RTA_TABLE, any id, as iproute2 asks
   w.u8(f.protocol ?? 0);
   w.u8(0);
   w.u8(f.type ?? 0);
   w.u32(0);
-  if (f.table !== undefined && f.table >= 256) w.attrU32(RTA_TABLE, f.table, 'table');
+  if (f.table !== undefined) w.attrU32(RTA_TABLE, f.table, 'table');
   if (f.oif !== undefined) w.attrU32(RTA_OIF, f.oif, 'dev');
   w.endMessage();
   return { bytes: w.toBuffer(), describe: `RTM_GETROUTE dump${family ? ` IPv${family}` : ''}`, marks: w.marks };

@@ -207,8 +207,8 @@ export function writeRule(w: NetlinkWriter, type: number, flags: number, spec: R
     }
   } else if (spec.goto !== undefined) {
     action = 2;
-  } else if (del && spec.table === undefined) {
-    action = 0; // delete by selector (e.g. priority alone) matches any action
+  } else if (del) {
+    action = 0; // a delete without an action matches any action, as `ip rule del` sends it
   } else {
     action = 1;
   }
