@@ -24,6 +24,25 @@ export class FreshNetns {
     }
   }
 
+  /**
+   * A namespace with a veth pair v0/v1 up and 10.0.0.1/24 and 2001:db8::1/64
+   * (nodad) on v0, so gateways 10.0.0.x and 2001:db8::x resolve through v0;
+   * `lo: true` brings lo up first (blackhole nexthops sit on it).
+   */
+  static async withVeth(opts: { lo?: boolean } = {}): Promise<FreshNetns> {
+    const ns = new FreshNetns();
+    try {
+      if (opts.lo) await ns.rtnl.link.set('lo', { up: true });
+      await ns.rtnl.link.add({ name: 'v0', kind: 'veth', up: true, peer: { name: 'v1', up: true } });
+      await ns.rtnl.addr.add({ dev: 'v0', local: '10.0.0.1/24' });
+      await ns.rtnl.addr.add({ dev: 'v0', local: '2001:db8::1/64', flags: ['nodad'] });
+      return ns;
+    } catch (e) {
+      ns.close();
+      throw e;
+    }
+  }
+
   ip(args: readonly string[]): string {
     return ip(args, this.fd);
   }

@@ -7,28 +7,10 @@ import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { NetlinkError, ValidationError, type NeighSpec } from '../../src/index.js';
 import { FreshNetns } from './fresh-netns.js';
+import { rejection } from '../support/rejection.js';
 
-async function vethNetns(): Promise<FreshNetns> {
-  const ns = new FreshNetns();
-  try {
-    await ns.rtnl.link.add({ name: 'v0', kind: 'veth', up: true, peer: { name: 'v1', up: true } });
-    await ns.rtnl.addr.add({ dev: 'v0', local: '10.0.0.1/24' });
-    await ns.rtnl.addr.add({ dev: 'v0', local: '2001:db8::1/64', flags: ['nodad'] });
-    return ns;
-  } catch (e) {
-    ns.close();
-    throw e;
-  }
-}
+const vethNetns = (): Promise<FreshNetns> => FreshNetns.withVeth();
 
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a rejection, but the operation succeeded');
-}
 
 describe('neighbours: errors and validation', () => {
   let ns: FreshNetns;

@@ -5,18 +5,7 @@ import { expect } from 'chai';
 import { ValidationError, type Family } from '../../src/index.js';
 import { FreshNetns } from './fresh-netns.js';
 
-async function vethNetns(): Promise<FreshNetns> {
-  const ns = new FreshNetns();
-  try {
-    await ns.rtnl.link.add({ name: 'v0', kind: 'veth', up: true, peer: { name: 'v1', up: true } });
-    await ns.rtnl.addr.add({ dev: 'v0', local: '10.0.0.1/24' });
-    await ns.rtnl.addr.add({ dev: 'v0', local: '2001:db8::1/64', flags: ['nodad'] });
-    return ns;
-  } catch (e) {
-    ns.close();
-    throw e;
-  }
-}
+const vethNetns = (): Promise<FreshNetns> => FreshNetns.withVeth();
 
 describe('neighbours: list filtered by device and family', () => {
   let ns: FreshNetns;

@@ -47,18 +47,7 @@ const mine = (c: Compared): boolean => !c.dst.startsWith('ff');
 const byKey = (a: Compared, b: Compared): number => `${a.ifindex} ${a.dst}`.localeCompare(`${b.ifindex} ${b.dst}`);
 
 /** A namespace with veth v0/v1 up, 10.0.0.1/24 and 2001:db8::1/64 on v0. */
-async function vethNetns(): Promise<FreshNetns> {
-  const ns = new FreshNetns();
-  try {
-    await ns.rtnl.link.add({ name: 'v0', kind: 'veth', up: true, peer: { name: 'v1', up: true } });
-    await ns.rtnl.addr.add({ dev: 'v0', local: '10.0.0.1/24' });
-    await ns.rtnl.addr.add({ dev: 'v0', local: '2001:db8::1/64', flags: ['nodad'] });
-    return ns;
-  } catch (e) {
-    ns.close();
-    throw e;
-  }
-}
+const vethNetns = (): Promise<FreshNetns> => FreshNetns.withVeth();
 
 describe('neighbours: interop with ip neigh', () => {
   let ns: FreshNetns;

@@ -5,29 +5,10 @@
 import { expect } from 'chai';
 import { NetlinkError, ValidationError, type NexthopSpec } from '../../src/index.js';
 import { FreshNetns } from './fresh-netns.js';
+import { rejection } from '../support/rejection.js';
 
-async function vethNetns(): Promise<FreshNetns> {
-  const ns = new FreshNetns();
-  try {
-    await ns.rtnl.link.set('lo', { up: true }); // blackhole nexthops sit on lo
-    await ns.rtnl.link.add({ name: 'v0', kind: 'veth', up: true, peer: { name: 'v1', up: true } });
-    await ns.rtnl.addr.add({ dev: 'v0', local: '10.0.0.1/24' });
-    await ns.rtnl.addr.add({ dev: 'v0', local: '2001:db8::1/64', flags: ['nodad'] });
-    return ns;
-  } catch (e) {
-    ns.close();
-    throw e;
-  }
-}
+const vethNetns = (): Promise<FreshNetns> => FreshNetns.withVeth({ lo: true });
 
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a rejection, but the operation succeeded');
-}
 
 describe('nexthops: errors and validation', () => {
   let ns: FreshNetns;

@@ -59,20 +59,8 @@ function fromNetnest(n: Nexthop): Compared {
   });
 }
 
-async function vethNetns(): Promise<FreshNetns> {
-  const ns = new FreshNetns();
-  try {
-    // Blackhole nexthops sit on lo: the kernel refuses them while it is down.
-    await ns.rtnl.link.set('lo', { up: true });
-    await ns.rtnl.link.add({ name: 'v0', kind: 'veth', up: true, peer: { name: 'v1', up: true } });
-    await ns.rtnl.addr.add({ dev: 'v0', local: '10.0.0.1/24' });
-    await ns.rtnl.addr.add({ dev: 'v0', local: '2001:db8::1/64', flags: ['nodad'] });
-    return ns;
-  } catch (e) {
-    ns.close();
-    throw e;
-  }
-}
+// Blackhole nexthops sit on lo: the kernel refuses them while it is down.
+const vethNetns = (): Promise<FreshNetns> => FreshNetns.withVeth({ lo: true });
 
 describe('nexthops: interop with ip nexthop', () => {
   let ns: FreshNetns;

@@ -52,19 +52,7 @@ function fromNetnest(r: Route): Record<string, unknown> {
   });
 }
 
-async function vethNetns(): Promise<FreshNetns> {
-  const ns = new FreshNetns();
-  try {
-    await ns.rtnl.link.set('lo', { up: true }); // blackhole nexthops sit on lo
-    await ns.rtnl.link.add({ name: 'v0', kind: 'veth', up: true, peer: { name: 'v1', up: true } });
-    await ns.rtnl.addr.add({ dev: 'v0', local: '10.0.0.1/24' });
-    await ns.rtnl.addr.add({ dev: 'v0', local: '2001:db8::1/64', flags: ['nodad'] });
-    return ns;
-  } catch (e) {
-    ns.close();
-    throw e;
-  }
-}
+const vethNetns = (): Promise<FreshNetns> => FreshNetns.withVeth({ lo: true });
 
 describe('nexthops: routes using them by nhid', () => {
   let ns: FreshNetns;
