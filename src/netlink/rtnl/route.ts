@@ -84,7 +84,9 @@ export type MetricName = Exclude<(typeof METRICS)[number], '' | 'lock' | 'congct
 export interface RouteMetrics {
   mtu?: number;
   window?: number;
+  /** In the kernel's unit, 1/8 ms (`ip route ... rtt 100ms` is 800); `ip` prints it in ms. */
   rtt?: number;
+  /** In the kernel's unit, 1/4 ms (`rttvar 100ms` is 400). */
   rttvar?: number;
   ssthresh?: number;
   cwnd?: number;
