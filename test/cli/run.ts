@@ -13,8 +13,17 @@ export interface Result {
 }
 
 export function netnest(...args: string[]): Promise<Result> {
+  return run(process.execPath, [cli, ...args]);
+}
+
+/** The command run inside the namespace behind `fd` (an fd of this process). */
+export function netnestIn(fd: number, ...args: string[]): Promise<Result> {
+  return run('nsenter', [`--net=/proc/${process.pid}/fd/${fd}`, process.execPath, cli, ...args]);
+}
+
+function run(file: string, args: string[]): Promise<Result> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [cli, ...args], { encoding: 'utf8' }, (err, stdout, stderr) => {
+    execFile(file, args, { encoding: 'utf8' }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
       resolve({ code, stdout, stderr });
     });
