@@ -134,6 +134,19 @@ describe('the crash journal and sweep()', () => {
     expect(linkNames()).not.to.include('js0');
   });
 
+  it('a dry run looks before it reports: what someone else removed meanwhile is "already gone"', async () => {
+    const { pid } = await deadChild();
+    // The dead process's rule goes away by another hand before the sweep.
+    execFileSync('ip', ['rule', 'del', 'priority', '7200']);
+
+    const dry = await sweep({ journalDir, dryRun: true });
+    expect(dry.removed).not.to.include(`rule priority 7200 (pid ${pid})`);
+    expect(dry.skipped).to.include(`rule priority 7200 (pid ${pid}): already gone`);
+
+    const real = await sweep({ journalDir });
+    expect(real.skipped).to.include(`rule priority 7200 (pid ${pid}): already gone`);
+  });
+
   it('kept namespaces are left by sweep() unless it is asked with kept: true', async () => {
     const persistent = uniqueName('js-kp');
     const bound = uniqueName('js-kpb');
