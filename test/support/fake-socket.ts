@@ -9,7 +9,9 @@ import {
 } from '../../src/netlink/core/constants.js';
 import { NetlinkSocket, type RawSocket, type Request, type SocketOptions } from '../../src/netlink/core/socket.js';
 import { NetlinkWriter } from '../../src/netlink/core/writer.js';
-import { splitMessages } from './golden.js';
+import { expect } from 'chai';
+import { NetlinkError } from '../../src/netlink/core/errors.js';
+import { seqOf, splitMessages, withSeq } from './golden.js';
 
 /** The error object the `netlink` package emits: binding.cc's ErrnoException (errno positive, code its name). */
 export interface ErrnoException extends Error {
@@ -232,4 +234,22 @@ export async function collect(it: AsyncIterable<Buffer>): Promise<Buffer[]> {
   const out: Buffer[] = [];
   for await (const m of it) out.push(m);
   return out;
+}
+
+/** Sends req through a socket over a fake, answers it with the captured reply, returns the rejection. */
+export async function refusal(req: Request, reply: Buffer): Promise<NetlinkError> {
+  const { sock, raw } = openFake();
+  const pending = sock.request(req);
+  pending.catch(() => undefined);
+  await tick();
+  raw.deliver(withSeq(reply, seqOf(raw.last)));
+  try {
+    await pending;
+  } catch (err) {
+    expect(err).to.be.instanceOf(NetlinkError);
+    return err as NetlinkError;
+  } finally {
+    sock.close();
+  }
+  throw new Error('the kernel refused, but the request resolved');
 }

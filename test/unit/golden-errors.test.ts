@@ -3,36 +3,17 @@
 // same bytes answering a netnest request give the error a user should see.
 import { expect } from 'chai';
 import { NLM_F_ACK_TLVS, NLM_F_CAPPED, NLMSG_ERROR } from '../../src/netlink/core/constants.js';
-import { NetlinkError, UnsupportedLinkKindError } from '../../src/netlink/core/errors.js';
+import { UnsupportedLinkKindError } from '../../src/netlink/core/errors.js';
 import { decodeError, type ErrorMessage } from '../../src/netlink/core/message.js';
-import type { Request } from '../../src/netlink/core/socket.js';
 import { encodeAddressAdd, encodeAddressDel } from '../../src/netlink/rtnl/address.js';
 import { encodeLinkAdd, encodeLinkSet } from '../../src/netlink/rtnl/link.js';
-import { openFake, tick } from '../support/fake-socket.js';
-import { flagsOf, loadGolden, seqOf, typeOf, withSeq, type Golden } from '../support/golden.js';
+import { flagsOf, loadGolden, seqOf, typeOf, type Golden } from '../support/golden.js';
+import { refusal } from '../support/fake-socket.js';
 
 function lastError(g: Golden): { reply: Buffer; e: ErrorMessage } {
   const reply = g.received.at(-1)!;
   expect(typeOf(reply)).to.equal(NLMSG_ERROR);
   return { reply, e: decodeError(reply, 16, reply.length, flagsOf(reply)) };
-}
-
-/** Sends req through a socket over a fake, answers it with the captured reply, returns the rejection. */
-async function refusal(req: Request, reply: Buffer): Promise<NetlinkError> {
-  const { sock, raw } = openFake();
-  const pending = sock.request(req);
-  pending.catch(() => undefined);
-  await tick();
-  raw.deliver(withSeq(reply, seqOf(raw.last)));
-  try {
-    await pending;
-  } catch (err) {
-    expect(err).to.be.instanceOf(NetlinkError);
-    return err as NetlinkError;
-  } finally {
-    sock.close();
-  }
-  throw new Error('the kernel refused, but the request resolved');
 }
 
 /** Attribute type at an offset of a request (the kernel's extack offsets point at attribute headers). */

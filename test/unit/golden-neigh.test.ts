@@ -4,7 +4,6 @@
 // and the kernel's refusals become the errors a caller should see.
 import { expect } from 'chai';
 import { NLM_F_ACK_TLVS, NLM_F_CAPPED, NLMSG_ERROR } from '../../src/netlink/core/constants.js';
-import { NetlinkError } from '../../src/netlink/core/errors.js';
 import { decodeError } from '../../src/netlink/core/message.js';
 import type { Request } from '../../src/netlink/core/request.js';
 import { decodeLink } from '../../src/netlink/rtnl/link.js';
@@ -13,8 +12,9 @@ import {
   decodeNeigh, encodeNeigh, encodeNeighDump, RTM_DELNEIGH, RTM_GETNEIGH, RTM_NEWNEIGH, type Neigh, type NeighSpec,
 } from '../../src/netlink/rtnl/neigh.js';
 import { Rtnl } from '../../src/netlink/rtnl/rtnl.js';
-import { ack, datagram, done, openFake, tick, wireBytes, type FakeRawSocket } from '../support/fake-socket.js';
-import { datagramWithSeq, flagsOf, loadGolden, seqOf, typeOf, withoutSeqPid, withSeq, type Golden } from '../support/golden.js';
+import { ack, datagram, done, openFake, wireBytes, type FakeRawSocket } from '../support/fake-socket.js';
+import { datagramWithSeq, flagsOf, loadGolden, seqOf, typeOf, withoutSeqPid, type Golden } from '../support/golden.js';
+import { refusal } from '../support/fake-socket.js';
 
 const hex = (b: Buffer): string => withoutSeqPid(b).toString('hex');
 const neighs = (g: Golden): Buffer[] => g.received.filter((m) => typeOf(m) === RTM_NEWNEIGH);
@@ -49,13 +49,6 @@ const PROXIES: Neigh[] = [
 function withFamily(msg: Buffer, family: number): Buffer {
   const b = Buffer.from(msg);
   b[16] = family;
-  return b;
-}
-
-/** ip's message with another ndm_state. */
-function withState(msg: Buffer, state: number): Buffer {
-  const b = Buffer.from(msg);
-  b.writeUInt16LE(state, 24);
   return b;
 }
 
@@ -196,20 +189,3 @@ describe('golden: ip neigh', () => {
   });
 });
 
-/** Sends req through a socket over a fake, answers it with the captured reply, returns the rejection. */
-async function refusal(req: Request, reply: Buffer): Promise<NetlinkError> {
-  const { sock, raw } = openFake();
-  const pending = sock.request(req);
-  pending.catch(() => undefined);
-  await tick();
-  raw.deliver(withSeq(reply, seqOf(raw.last)));
-  try {
-    await pending;
-  } catch (err) {
-    expect(err).to.be.instanceOf(NetlinkError);
-    return err as NetlinkError;
-  } finally {
-    sock.close();
-  }
-  throw new Error('the kernel refused, but the request resolved');
-}

@@ -10,7 +10,7 @@ import { decodeError } from '../../src/netlink/core/message.js';
 import type { Request } from '../../src/netlink/core/request.js';
 import { RTM_GETLINK, RTM_NEWLINK } from '../../src/netlink/rtnl/constants.js';
 import {
-  decodeNexthop, encodeNexthop, encodeNexthopDump, NHA_GROUP, NHA_GROUP_TYPE, NHA_ID, NHA_RES_GROUP, RTM_DELNEXTHOP, RTM_NEWNEXTHOP,
+  decodeNexthop, encodeNexthop, encodeNexthopDump, RTM_DELNEXTHOP, RTM_NEWNEXTHOP,
   type Nexthop, type NexthopSpec,
 } from '../../src/netlink/rtnl/nexthop.js';
 import { Rtnl } from '../../src/netlink/rtnl/rtnl.js';

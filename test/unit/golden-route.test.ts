@@ -5,17 +5,17 @@
 import { expect } from 'chai';
 import { AttrReader } from '../../src/netlink/core/attributes.js';
 import { NLM_F_ACK, NLM_F_ACK_TLVS, NLM_F_CAPPED, NLMSG_ERROR } from '../../src/netlink/core/constants.js';
-import { NetlinkError } from '../../src/netlink/core/errors.js';
 import { decodeError } from '../../src/netlink/core/message.js';
 import type { Request } from '../../src/netlink/core/request.js';
 import { RTM_GETLINK, RTM_NEWLINK } from '../../src/netlink/rtnl/constants.js';
 import {
-  decodeRoute, encodeRoute, encodeRouteDump, encodeRouteGet, ROUTE_ADD_FLAGS, RTA_METRICS, RTA_OIF, RTA_TABLE, RTM_DELROUTE,
+  decodeRoute, encodeRoute, encodeRouteDump, encodeRouteGet, ROUTE_ADD_FLAGS, RTA_OIF, RTA_TABLE, RTM_DELROUTE,
   RTM_NEWROUTE, type DevResolver, type Route, type RouteSpec,
 } from '../../src/netlink/rtnl/route.js';
 import { Rtnl } from '../../src/netlink/rtnl/rtnl.js';
-import { ack, datagram, done, openFake, tick, wireBytes, type FakeRawSocket } from '../support/fake-socket.js';
-import { datagramWithSeq, flagsOf, loadGolden, seqOf, typeOf, withFlags, withoutSeqPid, withSeq, type Golden } from '../support/golden.js';
+import { ack, datagram, done, openFake, wireBytes, type FakeRawSocket } from '../support/fake-socket.js';
+import { datagramWithSeq, flagsOf, loadGolden, seqOf, typeOf, withFlags, withoutSeqPid, type Golden } from '../support/golden.js';
+import { refusal } from '../support/fake-socket.js';
 
 const hex = (b: Buffer): string => withoutSeqPid(b).toString('hex');
 const routes = (g: Golden): Route[] => g.received.filter((m) => typeOf(m) === RTM_NEWROUTE).map(decodeRoute);
@@ -398,51 +398,8 @@ describe('golden: ip route', () => {
   });
 });
 
-/** Sends req through a socket over a fake, answers it with the captured reply, returns the rejection. */
-async function refusal(req: Request, reply: Buffer): Promise<NetlinkError> {
-  const { sock, raw } = openFake();
-  const pending = sock.request(req);
-  pending.catch(() => undefined);
-  await tick();
-  raw.deliver(withSeq(reply, seqOf(raw.last)));
-  try {
-    await pending;
-  } catch (err) {
-    expect(err).to.be.instanceOf(NetlinkError);
-    return err as NetlinkError;
-  } finally {
-    sock.close();
-  }
-  throw new Error('the kernel refused, but the request resolved');
-}
-
 /** A request's header fields (all but the length): what a semantic comparison keeps exact. */
 function headerOf(msg: Buffer): string {
   return Buffer.concat([msg.subarray(4, 8), msg.subarray(16, 28)]).toString('hex');
 }
 
-/** The top-level attributes of a message (or a nest's children) between start and end. */
-function attrsIn(b: Buffer, start: number, end: number): { type: number; at: number; bytes: Buffer }[] {
-  const out: { type: number; at: number; bytes: Buffer }[] = [];
-  for (let p = start; p + 4 <= end;) {
-    const span = Math.min((b.readUInt16LE(p) + 3) & ~3, end - p);
-    out.push({ type: b.readUInt16LE(p + 2) & 0x3fff, at: p, bytes: b.subarray(p, p + span) });
-    p += span;
-  }
-  return out;
-}
-
-/** ip's bytes with the children of one nested attribute in netnest's order; fails unless that is a reordering. */
-function nestedInOrder(msg: Buffer, hdr: number, nestType: number, order: number[]): Buffer {
-  const nest = attrsIn(msg, hdr, msg.length).find((a) => a.type === nestType)!;
-  const kids = attrsIn(msg, nest.at + 4, nest.at + nest.bytes.length);
-  expect(kids.map((k) => k.type).sort((a, b) => a - b)).to.deep.equal([...order].sort((a, b) => a - b));
-  const out = Buffer.from(msg);
-  let p = nest.at + 4;
-  for (const t of order) {
-    const k = kids.find((x) => x.type === t)!;
-    k.bytes.copy(out, p);
-    p += k.bytes.length;
-  }
-  return out;
-}

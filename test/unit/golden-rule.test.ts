@@ -4,7 +4,6 @@
 // command, and the kernel's refusals become the errors a caller should see.
 import { expect } from 'chai';
 import { NLM_F_ACK_TLVS, NLM_F_CAPPED, NLMSG_ERROR } from '../../src/netlink/core/constants.js';
-import { NetlinkError } from '../../src/netlink/core/errors.js';
 import { decodeError } from '../../src/netlink/core/message.js';
 import type { Request } from '../../src/netlink/core/request.js';
 import { Rtnl } from '../../src/netlink/rtnl/rtnl.js';
@@ -12,8 +11,9 @@ import {
   decodeRule, encodeRule, encodeRuleDump, FRA_FLOW, FRA_GOTO, FRA_L3MDEV, FRA_PRIORITY, FRA_SRC, FRA_SUPPRESS_IFGROUP,
   FRA_SUPPRESS_PREFIXLEN, FRA_TUN_ID, RTM_DELRULE, RTM_GETRULE, RTM_NEWRULE, type Rule, type RuleSpec,
 } from '../../src/netlink/rtnl/rule.js';
-import { openFake, tick, wireBytes } from '../support/fake-socket.js';
-import { answersTo, datagramWithSeq, flagsOf, loadGolden, seqOf, typeOf, withoutSeqPid, withSeq, type Golden } from '../support/golden.js';
+import { openFake, wireBytes } from '../support/fake-socket.js';
+import { answersTo, datagramWithSeq, flagsOf, loadGolden, seqOf, typeOf, withoutSeqPid, type Golden } from '../support/golden.js';
+import { refusal } from '../support/fake-socket.js';
 
 const hex = (b: Buffer): string => withoutSeqPid(b).toString('hex');
 const rules = (g: Golden): Rule[] => g.received.filter((m) => typeOf(m) === RTM_NEWRULE).map(decodeRule);
@@ -195,24 +195,6 @@ describe('golden: ip rule', () => {
     }
   });
 });
-
-/** Sends req through a socket over a fake, answers it with the captured reply, returns the rejection. */
-async function refusal(req: Request, reply: Buffer): Promise<NetlinkError> {
-  const { sock, raw } = openFake();
-  const pending = sock.request(req);
-  pending.catch(() => undefined);
-  await tick();
-  raw.deliver(withSeq(reply, seqOf(raw.last)));
-  try {
-    await pending;
-  } catch (err) {
-    expect(err).to.be.instanceOf(NetlinkError);
-    return err as NetlinkError;
-  } finally {
-    sock.close();
-  }
-  throw new Error('the kernel refused, but the request resolved');
-}
 
 /** ip's message with its top-level attributes (after `hdr` bytes) in `order`; fails unless that is a reordering. */
 function inOrder(msg: Buffer, hdr: number, order: number[]): Buffer {
