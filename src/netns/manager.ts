@@ -2,7 +2,7 @@
 // namespaces, hands out clients, records what those clients create in
 // namespaces it does not own, and puts everything back in one call.
 import { randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, symlinkSync, unlinkSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readlinkSync, symlinkSync, unlinkSync } from 'node:fs';
 import { NetlinkError, NetnestError, ValidationError } from '../netlink/core/errors.js';
 import type { CreatedObject, CreateObserver } from '../netlink/rtnl/observer.js';
 import type { Route, RouteSpec } from '../netlink/rtnl/route.js';

@@ -14,13 +14,12 @@ import {
   SO_SNDBUF, SO_SNDBUFFORCE, SOL_NETLINK, SOL_SOCKET,
 } from './constants.js';
 import {
-  DecodeError, DumpInterruptedError, NetlinkError, NetnestError, OverrunError, SocketClosedError, SyscallError,
+  DecodeError, DumpInterruptedError, NetnestError, OverrunError, SocketClosedError, SyscallError,
   TimeoutError,
 } from './errors.js';
 import { findNetlinkFd } from './fd.js';
 import { check, getsockoptBytes, getsockoptInt, libcFunction, setsockoptInt } from './libc.js';
 import { decodeDone, decodeError, MessageReader } from './message.js';
-import { fieldAt, type FieldMark } from './writer.js';
 import { PullSocket } from './pull.js';
 import { requestError, type Request } from './request.js';
 

@@ -2,7 +2,6 @@
 // the operations (list, get, add, set, del) bound to a socket.
 import { AttrReader, type RawAttribute } from '../core/attributes.js';
 import { DecodeError, NetlinkError, UnsupportedLinkKindError, ValidationError } from '../core/errors.js';
-import { MessageReader } from '../core/message.js';
 import { NetlinkSocket, type Request } from '../core/socket.js';
 import { NetlinkWriter } from '../core/writer.js';
 import { AF_UNSPEC, RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK, messageName } from './constants.js';
