@@ -11,7 +11,8 @@ import { NetlinkSocket, type RawSocket, type Request, type SocketOptions } from 
 import { NetlinkWriter } from '../../src/netlink/core/writer.js';
 import { expect } from 'chai';
 import { NetlinkError } from '../../src/netlink/core/errors.js';
-import { seqOf, splitMessages, withSeq } from './golden.js';
+import { decodeError } from '../../src/netlink/core/message.js';
+import { flagsOf, seqOf, splitMessages, typeOf, withSeq, type Golden } from './golden.js';
 
 /** The error object the `netlink` package emits: binding.cc's ErrnoException (errno positive, code its name). */
 export interface ErrnoException extends Error {
@@ -252,4 +253,38 @@ export async function refusal(req: Request, reply: Buffer): Promise<NetlinkError
     sock.close();
   }
   throw new Error('the kernel refused, but the request resolved');
+}
+
+/** A kernel refusal captured from ip, and what a caller must get for it. */
+export interface CapturedRefusal {
+  code: string;
+  errno: number;
+  /** The extended-ACK message, when the kernel sent one. */
+  msg?: string;
+  /** The whole error message a caller sees. */
+  text: string;
+}
+
+/**
+ * The refusal that ends a capture (its last reply): it decodes as the errno
+ * and message, echoes ip's whole request (ip does not set NETLINK_CAP_ACK),
+ * and carries no offset. Returns the reply.
+ */
+export function capturedRefusal(g: Golden, c: CapturedRefusal): Buffer {
+  const reply = g.received.at(-1)!;
+  const req = g.sent.at(-1)!;
+  expect(typeOf(reply)).to.equal(NLMSG_ERROR);
+  expect(decodeError(reply, 16, reply.length, flagsOf(reply))).to.deep.equal({
+    errno: c.errno, request: { len: req.length, type: typeOf(req), flags: flagsOf(req), seq: seqOf(req), pid: 0 },
+    ...(c.msg !== undefined && { extackMessage: c.msg }),
+  });
+  expect(flagsOf(reply) & (NLM_F_CAPPED | NLM_F_ACK_TLVS)).to.equal(c.msg ? NLM_F_ACK_TLVS : 0);
+  return reply;
+}
+
+/** The NetlinkError a caller got for a captured refusal. */
+export function expectRefusalError(err: unknown, c: CapturedRefusal): void {
+  expect(err).to.be.instanceOf(NetlinkError);
+  expect(err).to.include({ code: c.code, errno: c.errno, errnoName: c.code, extackMessage: c.msg, extackOffset: undefined, field: undefined });
+  expect((err as Error).message).to.equal(c.text);
 }

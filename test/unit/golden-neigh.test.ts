@@ -3,8 +3,6 @@
 // proxy entries), netnest sends the same request as `ip` for the same command,
 // and the kernel's refusals become the errors a caller should see.
 import { expect } from 'chai';
-import { NLM_F_ACK_TLVS, NLM_F_CAPPED, NLMSG_ERROR } from '../../src/netlink/core/constants.js';
-import { decodeError } from '../../src/netlink/core/message.js';
 import type { Request } from '../../src/netlink/core/request.js';
 import { decodeLink } from '../../src/netlink/rtnl/link.js';
 import { RTM_GETLINK, RTM_NEWLINK } from '../../src/netlink/rtnl/constants.js';
@@ -12,9 +10,8 @@ import {
   decodeNeigh, encodeNeigh, encodeNeighDump, RTM_DELNEIGH, RTM_GETNEIGH, RTM_NEWNEIGH, type Neigh, type NeighSpec,
 } from '../../src/netlink/rtnl/neigh.js';
 import { Rtnl } from '../../src/netlink/rtnl/rtnl.js';
-import { ack, datagram, done, openFake, wireBytes, type FakeRawSocket } from '../support/fake-socket.js';
-import { datagramWithSeq, flagsOf, loadGolden, seqOf, typeOf, withoutSeqPid, type Golden } from '../support/golden.js';
-import { refusal } from '../support/fake-socket.js';
+import { ack, capturedRefusal, type CapturedRefusal, datagram, done, expectRefusalError, type FakeRawSocket, openFake, refusal, wireBytes } from '../support/fake-socket.js';
+import { datagramWithSeq, loadGolden, seqOf, typeOf, withoutSeqPid, type Golden } from '../support/golden.js';
 
 const hex = (b: Buffer): string => withoutSeqPid(b).toString('hex');
 const neighs = (g: Golden): Buffer[] => g.received.filter((m) => typeOf(m) === RTM_NEWNEIGH);
@@ -157,7 +154,7 @@ describe('golden: ip neigh', () => {
   });
 
   describe('the kernel\'s refusals', () => {
-    interface Refusal { fixture: string; build: () => Request; code: string; errno: number; text: string }
+    interface Refusal extends CapturedRefusal { fixture: string; build: () => Request }
     const refusals: Refusal[] = [
       {
         fixture: 'neigh-add-exists-eexist', build: () => add({ dst: '10.0.0.2', lladdr: '02:00:00:00:00:02', dev: 'v0' }),
@@ -171,19 +168,8 @@ describe('golden: ip neigh', () => {
 
     for (const c of refusals) {
       const g = loadGolden(c.fixture);
-      it(`\`${g.command}\`: ${c.code}`, async () => {
-        const reply = g.received.at(-1)!;
-        const req = g.sent.at(-1)!;
-        expect(typeOf(reply)).to.equal(NLMSG_ERROR);
-        // No extended ACK for these, and the whole request echoed (ip does not set NETLINK_CAP_ACK).
-        expect(decodeError(reply, 16, reply.length, flagsOf(reply))).to.deep.equal({
-          errno: c.errno, request: { len: req.length, type: typeOf(req), flags: flagsOf(req), seq: seqOf(req), pid: 0 },
-        });
-        expect(flagsOf(reply) & (NLM_F_CAPPED | NLM_F_ACK_TLVS)).to.equal(0);
-
-        const err = await refusal(c.build(), reply);
-        expect(err).to.include({ code: c.code, errno: c.errno, errnoName: c.code, extackMessage: undefined, field: undefined });
-        expect(err.message).to.equal(c.text);
+      it(`\`${g.command}\`: ${c.code}${c.msg ? ` "${c.msg}"` : ''}`, async () => {
+        expectRefusalError(await refusal(c.build(), capturedRefusal(g, c)), c);
       });
     }
   });

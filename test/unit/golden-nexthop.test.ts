@@ -4,9 +4,7 @@
 // as `ip` for the same command, and the kernel's refusals become the errors a
 // caller should see.
 import { expect } from 'chai';
-import { NLM_F_ACK, NLM_F_ACK_TLVS, NLM_F_CAPPED, NLMSG_ERROR } from '../../src/netlink/core/constants.js';
-import { NetlinkError } from '../../src/netlink/core/errors.js';
-import { decodeError } from '../../src/netlink/core/message.js';
+import { NLM_F_ACK } from '../../src/netlink/core/constants.js';
 import type { Request } from '../../src/netlink/core/request.js';
 import { RTM_GETLINK, RTM_NEWLINK } from '../../src/netlink/rtnl/constants.js';
 import {
@@ -14,7 +12,7 @@ import {
   type Nexthop, type NexthopSpec,
 } from '../../src/netlink/rtnl/nexthop.js';
 import { Rtnl } from '../../src/netlink/rtnl/rtnl.js';
-import { ack, datagram, openFake, wireBytes, type FakeRawSocket } from '../support/fake-socket.js';
+import { ack, datagram, openFake, wireBytes, type FakeRawSocket, capturedRefusal, expectRefusalError, type CapturedRefusal } from '../support/fake-socket.js';
 import { answersTo, datagramWithSeq, flagsOf, loadGolden, seqOf, typeOf, withFlags, withoutSeqPid, type Golden } from '../support/golden.js';
 
 const hex = (b: Buffer): string => withoutSeqPid(b).toString('hex');
@@ -163,7 +161,7 @@ describe('golden: ip nexthop', () => {
   });
 
   describe('the kernel\'s refusals', () => {
-    interface Refusal { fixture: string; op: (rtnl: Rtnl) => Promise<unknown>; code: string; errno: number; msg?: string; text: string }
+    interface Refusal extends CapturedRefusal { fixture: string; op: (rtnl: Rtnl) => Promise<unknown> }
     const refusals: Refusal[] = [
       {
         fixture: 'nexthop-add-exists-eexist', op: (rtnl) => rtnl.nexthop.add({ id: 1, gateway: '10.0.0.2', dev: 'v0' }),
@@ -187,15 +185,7 @@ describe('golden: ip nexthop', () => {
     for (const c of refusals) {
       const g = loadGolden(c.fixture);
       it(`\`${g.command}\`: ${c.code}${c.msg ? ` "${c.msg}"` : ''}`, async () => {
-        const reply = g.received.at(-1)!;
-        const req = g.sent.at(-1)!;
-        expect(typeOf(reply)).to.equal(NLMSG_ERROR);
-        // The whole request is echoed (ip does not set NETLINK_CAP_ACK); no offset for nexthops.
-        expect(decodeError(reply, 16, reply.length, flagsOf(reply))).to.deep.equal({
-          errno: c.errno, request: { len: req.length, type: typeOf(req), flags: flagsOf(req), seq: seqOf(req), pid: 0 },
-          ...(c.msg !== undefined && { extackMessage: c.msg }),
-        });
-        expect(flagsOf(reply) & (NLM_F_CAPPED | NLM_F_ACK_TLVS)).to.equal(c.msg ? NLM_F_ACK_TLVS : 0);
+        const reply = capturedRefusal(g, c);
 
         // The same reply answering the client's request (after it looked v0 up, where it has to).
         const { sock, raw } = openFake();
@@ -209,9 +199,7 @@ describe('golden: ip nexthop', () => {
         } finally {
           rtnl.close();
         }
-        expect(err).to.be.instanceOf(NetlinkError);
-        expect(err).to.include({ code: c.code, errno: c.errno, errnoName: c.code, extackMessage: c.msg, extackOffset: undefined, field: undefined });
-        expect((err as Error).message).to.equal(c.text);
+        expectRefusalError(err, c);
         expect(raw.last.readUInt16LE(4)).to.be.oneOf([RTM_NEWNEXTHOP, RTM_DELNEXTHOP]);
       });
     }

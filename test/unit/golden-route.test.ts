@@ -4,8 +4,7 @@
 // refusals of those requests become the errors a caller should see.
 import { expect } from 'chai';
 import { AttrReader } from '../../src/netlink/core/attributes.js';
-import { NLM_F_ACK, NLM_F_ACK_TLVS, NLM_F_CAPPED, NLMSG_ERROR } from '../../src/netlink/core/constants.js';
-import { decodeError } from '../../src/netlink/core/message.js';
+import { NLM_F_ACK } from '../../src/netlink/core/constants.js';
 import type { Request } from '../../src/netlink/core/request.js';
 import { RTM_GETLINK, RTM_NEWLINK } from '../../src/netlink/rtnl/constants.js';
 import {
@@ -13,9 +12,8 @@ import {
   RTM_NEWROUTE, type DevResolver, type Route, type RouteSpec,
 } from '../../src/netlink/rtnl/route.js';
 import { Rtnl } from '../../src/netlink/rtnl/rtnl.js';
-import { ack, datagram, done, openFake, wireBytes, type FakeRawSocket } from '../support/fake-socket.js';
+import { ack, capturedRefusal, type CapturedRefusal, datagram, done, expectRefusalError, type FakeRawSocket, openFake, refusal, wireBytes } from '../support/fake-socket.js';
 import { datagramWithSeq, flagsOf, loadGolden, seqOf, typeOf, withFlags, withoutSeqPid, type Golden } from '../support/golden.js';
-import { refusal } from '../support/fake-socket.js';
 
 const hex = (b: Buffer): string => withoutSeqPid(b).toString('hex');
 const routes = (g: Golden): Route[] => g.received.filter((m) => typeOf(m) === RTM_NEWROUTE).map(decodeRoute);
@@ -330,7 +328,7 @@ describe('golden: ip route', () => {
   });
 
   describe('the kernel\'s refusals', () => {
-    interface Refusal { fixture: string; build: () => Request; code: string; errno: number; msg?: string; text: string }
+    interface Refusal extends CapturedRefusal { fixture: string; build: () => Request }
     const refusals: Refusal[] = [
       {
         fixture: 'route-add-exists-eexist', build: () => add({ dst: '20.0.0.0/24', gateway: '10.0.0.2' }), code: 'EEXIST', errno: 17,
@@ -377,22 +375,7 @@ describe('golden: ip route', () => {
     for (const c of refusals) {
       const g = loadGolden(c.fixture);
       it(`\`${g.command}\`: ${c.code}${c.msg ? ` "${c.msg}"` : ''}`, async () => {
-        const reply = g.received.at(-1)!;
-        const req = g.sent.at(-1)!;
-        expect(typeOf(reply)).to.equal(NLMSG_ERROR);
-        // ip does not set NETLINK_CAP_ACK: the whole request is echoed; none of these carries an offset.
-        const e = decodeError(reply, 16, reply.length, flagsOf(reply));
-        expect(e).to.deep.equal({
-          errno: c.errno, request: { len: req.length, type: typeOf(req), flags: flagsOf(req), seq: seqOf(req), pid: 0 },
-          ...(c.msg !== undefined && { extackMessage: c.msg }),
-        });
-        expect(flagsOf(reply) & (NLM_F_CAPPED | NLM_F_ACK_TLVS)).to.equal(c.msg ? NLM_F_ACK_TLVS : 0);
-
-        const err = await refusal(c.build(), reply);
-        expect(err).to.include({
-          code: c.code, errno: c.errno, errnoName: c.code, extackMessage: c.msg, extackOffset: undefined, field: undefined,
-        });
-        expect(err.message).to.equal(c.text);
+        expectRefusalError(await refusal(c.build(), capturedRefusal(g, c)), c);
       });
     }
   });

@@ -3,17 +3,14 @@
 // table, protocol, flags), netnest sends the same request as `ip` for the same
 // command, and the kernel's refusals become the errors a caller should see.
 import { expect } from 'chai';
-import { NLM_F_ACK_TLVS, NLM_F_CAPPED, NLMSG_ERROR } from '../../src/netlink/core/constants.js';
-import { decodeError } from '../../src/netlink/core/message.js';
 import type { Request } from '../../src/netlink/core/request.js';
 import { Rtnl } from '../../src/netlink/rtnl/rtnl.js';
 import {
   decodeRule, encodeRule, encodeRuleDump, FRA_FLOW, FRA_GOTO, FRA_L3MDEV, FRA_PRIORITY, FRA_SRC, FRA_SUPPRESS_IFGROUP,
   FRA_SUPPRESS_PREFIXLEN, FRA_TUN_ID, RTM_DELRULE, RTM_GETRULE, RTM_NEWRULE, type Rule, type RuleSpec,
 } from '../../src/netlink/rtnl/rule.js';
-import { openFake, wireBytes } from '../support/fake-socket.js';
-import { answersTo, datagramWithSeq, flagsOf, loadGolden, seqOf, typeOf, withoutSeqPid, type Golden } from '../support/golden.js';
-import { refusal } from '../support/fake-socket.js';
+import { capturedRefusal, type CapturedRefusal, expectRefusalError, openFake, refusal, wireBytes } from '../support/fake-socket.js';
+import { answersTo, datagramWithSeq, loadGolden, seqOf, typeOf, withoutSeqPid, type Golden } from '../support/golden.js';
 
 const hex = (b: Buffer): string => withoutSeqPid(b).toString('hex');
 const rules = (g: Golden): Rule[] => g.received.filter((m) => typeOf(m) === RTM_NEWRULE).map(decodeRule);
@@ -152,7 +149,7 @@ describe('golden: ip rule', () => {
   });
 
   describe('the kernel\'s refusals', () => {
-    interface Refusal { fixture: string; build: () => Request; code: string; errno: number; msg?: string; text: string }
+    interface Refusal extends CapturedRefusal { fixture: string; build: () => Request }
     const refusals: Refusal[] = [
       {
         fixture: 'rule-add-exists-eexist', build: () => add({ priority: 100, src: '10.0.0.0/8', table: 100 }), code: 'EEXIST', errno: 17,
@@ -176,21 +173,7 @@ describe('golden: ip rule', () => {
     for (const c of refusals) {
       const g = loadGolden(c.fixture);
       it(`\`${g.command}\`: ${c.code}${c.msg ? ` "${c.msg}"` : ''}`, async () => {
-        const reply = g.received.at(-1)!;
-        const req = g.sent.at(-1)!;
-        expect(typeOf(reply)).to.equal(NLMSG_ERROR);
-        // The whole request is echoed (ip does not set NETLINK_CAP_ACK); no offset for rules.
-        expect(decodeError(reply, 16, reply.length, flagsOf(reply))).to.deep.equal({
-          errno: c.errno, request: { len: req.length, type: typeOf(req), flags: flagsOf(req), seq: seqOf(req), pid: 0 },
-          ...(c.msg !== undefined && { extackMessage: c.msg }),
-        });
-        expect(flagsOf(reply) & (NLM_F_CAPPED | NLM_F_ACK_TLVS)).to.equal(c.msg ? NLM_F_ACK_TLVS : 0);
-
-        const err = await refusal(c.build(), reply);
-        expect(err).to.include({
-          code: c.code, errno: c.errno, errnoName: c.code, extackMessage: c.msg, extackOffset: undefined, field: undefined,
-        });
-        expect(err.message).to.equal(c.text);
+        expectRefusalError(await refusal(c.build(), capturedRefusal(g, c)), c);
       });
     }
   });
