@@ -5,8 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readlinkSync, symlinkSync, unlinkSync } from 'node:fs';
 import { NetlinkError, NetnestError, ValidationError } from '../netlink/core/errors.js';
 import type { CreatedObject, CreateObserver } from '../netlink/rtnl/observer.js';
-import type { Route, RouteSpec } from '../netlink/rtnl/route.js';
 import type { Rtnl, RtnlOptions } from '../netlink/rtnl/rtnl.js';
+import { deletionSpec, objectExists } from './exists.js';
 import { Journal, JOURNAL_DIR, type NamespaceRef } from './journal.js';
 import { sweep, type SweepOptions, type SweepReport } from './sweep.js';
 import { Namespace, namedNamespaces, NETNS_RUN_DIR, type NamespaceKind } from './namespace.js';
@@ -273,14 +273,14 @@ export class NamespaceManager {
         break;
       }
       case 'address':
-        if (obj.replace && !this.owns(clientNs) && await this.addressExists(clientNs, obj)) {
+        if (obj.replace && !this.owns(clientNs) && await objectExists(this.ownClient(clientNs), obj)) {
           this.notes.push(`address ${obj.spec.local} on index ${obj.index} existed before and was replaced; it is not removed by cleanup`);
           break;
         }
         record(clientNs, obj, `address ${obj.spec.local} dev ${obj.spec.dev}`);
         break;
       case 'route':
-        if (obj.mode === 'replace' && !this.owns(clientNs) && await this.routeExists(clientNs, obj.spec)) {
+        if (obj.mode === 'replace' && !this.owns(clientNs) && await objectExists(this.ownClient(clientNs), obj)) {
           this.notes.push(`route ${obj.spec.dst} table ${obj.spec.table ?? 'main'} existed before and was replaced; it is not removed by cleanup`);
           break;
         }
@@ -290,14 +290,14 @@ export class NamespaceManager {
         record(clientNs, obj, `rule${obj.spec.priority !== undefined ? ` priority ${obj.spec.priority}` : ''}`);
         break;
       case 'neigh':
-        if (obj.replace && !this.owns(clientNs) && await this.neighExists(clientNs, obj)) {
+        if (obj.replace && !this.owns(clientNs) && await objectExists(this.ownClient(clientNs), obj)) {
           this.notes.push(`neighbour ${obj.spec.dst} existed before and was replaced; it is not removed by cleanup`);
           break;
         }
         record(clientNs, obj, `neighbour ${obj.spec.dst} dev ${obj.spec.dev}`);
         break;
       case 'nexthop':
-        if (obj.replace && !this.owns(clientNs) && obj.spec.id && await this.nexthopExists(clientNs, obj.spec.id)) {
+        if (obj.replace && !this.owns(clientNs) && await objectExists(this.ownClient(clientNs), obj)) {
           this.notes.push(`nexthop ${obj.spec.id} existed before and was replaced; it is not removed by cleanup`);
           break;
         }
@@ -342,30 +342,6 @@ export class NamespaceManager {
       this.own.set(key, r);
     }
     return r;
-  }
-
-  private async routeExists(ns: Namespace, spec: RouteSpec): Promise<boolean> {
-    const routes = await this.ownClient(ns).route.list({ table: spec.table ?? 'main', ...(spec.family !== undefined && { family: spec.family }) });
-    return routes.some((r) => sameRoute(r, spec));
-  }
-
-  private async addressExists(ns: Namespace, obj: Extract<CreatedObject, { object: 'address' }>): Promise<boolean> {
-    const local = obj.spec.local.split('/')[0];
-    return (await this.ownClient(ns).addr.list({ dev: obj.index })).some((a) => a.local === local);
-  }
-
-  private async neighExists(ns: Namespace, obj: Extract<CreatedObject, { object: 'neigh' }>): Promise<boolean> {
-    return (await this.ownClient(ns).neigh.list({ dev: obj.index, ...(obj.spec.proxy && { proxy: true }) })).some((n) => n.dst === obj.spec.dst);
-  }
-
-  private async nexthopExists(ns: Namespace, id: number): Promise<boolean> {
-    try {
-      await this.ownClient(ns).nexthop.get(id);
-      return true;
-    } catch (e) {
-      if (e instanceof NetlinkError && e.errnoName === 'ENOENT') return false;
-      throw e;
-    }
   }
 
   /**
@@ -609,7 +585,7 @@ export class NamespaceManager {
           return 'removed';
         }
         case 'route':
-          await r.route.del({ ...deletionSpec(e.obj.spec) });
+          await r.route.del(deletionSpec(e.obj.spec));
           return 'removed';
         case 'rule':
           await r.rule.del(e.obj.spec);
@@ -628,21 +604,6 @@ export class NamespaceManager {
     }
     return 'skipped';
   }
-}
-
-/** The fields that select exactly the route we added (`ip route del` matches on what is given). */
-function deletionSpec(spec: RouteSpec): RouteSpec {
-  const out: RouteSpec = { dst: spec.dst, table: spec.table ?? 'main' };
-  for (const k of ['family', 'tos', 'dscp', 'metric', 'gateway', 'dev', 'type', 'protocol', 'nhid'] as const) {
-    if (spec[k] !== undefined) (out as unknown as Record<string, unknown>)[k] = spec[k];
-  }
-  if (out.protocol === undefined) out.protocol = 'boot'; // what netnest adds with by default
-  return out;
-}
-
-function sameRoute(r: Route, spec: RouteSpec): boolean {
-  const dst = spec.dst === 'default' || spec.dst === 'all' || spec.dst === 'any' ? 'default' : spec.dst.replace(/\/(32|128)$/, '');
-  return r.dst === dst && (spec.metric === undefined || r.metric === spec.metric) && (r.tos ?? 0) === (spec.tos ?? 0);
 }
 
 function nsRef(ns: Namespace, root: Namespace): NamespaceRef {

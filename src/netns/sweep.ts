@@ -8,6 +8,7 @@ import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, u
 import { NetlinkError } from '../netlink/core/errors.js';
 import type { CreatedObject } from '../netlink/rtnl/observer.js';
 import { Rtnl } from '../netlink/rtnl/rtnl.js';
+import { deletionSpec, objectExists } from './exists.js';
 import { JOURNAL_DIR, readJournals, type NamespaceRef, type ReadJournal } from './journal.js';
 import { namedNamespaces, NETNS_RUN_DIR } from './namespace.js';
 import { MNT_DETACH, processAlive, umount2 } from './syscalls.js';
@@ -166,39 +167,20 @@ async function removeObject(ref: NamespaceRef, obj: CreatedObject, id: unknown, 
         return 'removed';
       }
       case 'address': {
-        if (dryRun) {
-          // A dry run says what the real one would: look before reporting.
-          const local = obj.spec.local.split('/')[0];
-          return (await r.addr.list({ dev: obj.index })).some((a) => a.local === local) ? 'removed' : 'already gone';
-        }
+        if (dryRun) return (await objectExists(r, obj)) ? 'removed' : 'already gone'; // look before reporting
         await r.addr.del({ dev: obj.index, local: obj.spec.local, ...(obj.spec.peer !== undefined && { peer: obj.spec.peer }) });
         return 'removed';
       }
       case 'route':
-        if (dryRun) {
-          const s = obj.spec;
-          const dst = s.dst === 'default' ? 'default' : s.dst.replace(/\/(32|128)$/, '');
-          const routes = await r.route.list({ table: s.table ?? 'main', ...(s.family !== undefined && { family: s.family }) });
-          return routes.some((x) => x.dst === dst && (s.metric === undefined || x.metric === s.metric)) ? 'removed' : 'already gone';
-        } else {
-          const s = obj.spec;
-          await r.route.del({ dst: s.dst, table: s.table ?? 'main', protocol: s.protocol ?? 'boot', ...(s.family !== undefined && { family: s.family }),
-            ...(s.metric !== undefined && { metric: s.metric }), ...(s.tos !== undefined && { tos: s.tos }), ...(s.gateway !== undefined && { gateway: s.gateway }),
-            ...(s.dev !== undefined && { dev: s.dev }), ...(s.type !== undefined && { type: s.type }) });
-        }
+        if (dryRun) return (await objectExists(r, obj)) ? 'removed' : 'already gone';
+        await r.route.del(deletionSpec(obj.spec));
         return 'removed';
       case 'rule':
-        if (dryRun) {
-          const p = obj.spec.priority;
-          return p === undefined || (await r.rule.list()).some((x) => x.priority === p) ? 'removed' : 'already gone';
-        }
+        if (dryRun) return (await objectExists(r, obj)) ? 'removed' : 'already gone';
         await r.rule.del(obj.spec);
         return 'removed';
       case 'neigh':
-        if (dryRun) {
-          const list = await r.neigh.list({ dev: obj.index, ...(obj.spec.proxy && { proxy: true }) });
-          return list.some((n) => n.dst === obj.spec.dst) ? 'removed' : 'already gone';
-        }
+        if (dryRun) return (await objectExists(r, obj)) ? 'removed' : 'already gone';
         await r.neigh.del({ dst: obj.spec.dst, dev: obj.index, ...(obj.spec.proxy && { proxy: true }) });
         return 'removed';
       case 'nexthop': {
