@@ -2,7 +2,7 @@
 // thread only: in Node that is the main thread, where all JavaScript runs.
 // Switch, do synchronous work, switch back; never await while switched.
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
-import { check, libcFunction } from '../netlink/core/libc.js';
+import { check, inNetns, libcFunction } from '../netlink/core/libc.js';
 import { NetnestError } from '../netlink/core/errors.js';
 
 export const CLONE_NEWNET = 0x40000000;
@@ -43,21 +43,13 @@ export function currentNetnsId(): string {
  * every callback that runs before it settles.
  */
 export function runInNetns<T>(fd: number, fn: () => T): T {
-  const home = openCurrentNetns();
-  try {
-    setns(fd);
-    try {
-      const result = fn();
-      if (result && typeof (result as { then?: unknown }).then === 'function') {
-        throw new NetnestError('ERR_ASYNC_IN_NETNS', 'runInNetns() takes a synchronous function; open a client inside and await outside');
-      }
-      return result;
-    } finally {
-      setns(home);
+  return inNetns(fd, () => {
+    const result = fn();
+    if (result && typeof (result as { then?: unknown }).then === 'function') {
+      throw new NetnestError('ERR_ASYNC_IN_NETNS', 'runInNetns() takes a synchronous function; open a client inside and await outside');
     }
-  } finally {
-    closeSync(home);
-  }
+    return result;
+  });
 }
 
 /**

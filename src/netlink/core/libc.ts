@@ -1,5 +1,6 @@
 // libc through koffi, loaded once on first use. Socket options that the
 // `netlink` package does not expose are set with these.
+import { closeSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { SyscallError } from './errors.js';
 
@@ -59,4 +60,27 @@ export function getsockoptBytes(fd: number, level: number, option: number, size:
   const len = [size];
   check('getsockopt', getsockopt(fd, level, option, out, len), `(level ${level}, option ${option})`);
   return out.subarray(0, len[0]);
+}
+
+const CLONE_NEWNET = 0x40000000;
+
+/**
+ * Runs a synchronous fn with the calling thread switched into the network
+ * namespace behind `fd`, and always switches back. setns moves only the
+ * calling thread, which in Node is where all JavaScript runs: nothing may be
+ * awaited in between.
+ */
+export function inNetns<T>(fd: number, fn: () => T): T {
+  const setns = libcFunction('int setns(int, int)');
+  const home = openSync('/proc/thread-self/ns/net', 'r');
+  try {
+    check('setns', setns(fd, CLONE_NEWNET), `(fd ${fd})`);
+    try {
+      return fn();
+    } finally {
+      check('setns', setns(home, CLONE_NEWNET), '(back to the original namespace)');
+    }
+  } finally {
+    closeSync(home);
+  }
 }

@@ -4,10 +4,9 @@
 // dump of a million routes never sits in memory unless the caller keeps it.
 // (The `netlink` package's socket reads eagerly; it stays for requests and
 // events, where replies must be taken as they come.)
-import { closeSync, openSync } from 'node:fs';
 import { NETLINK_CAP_ACK, NETLINK_EXT_ACK, NETLINK_GET_STRICT_CHK, NLM_F_DUMP, NLM_F_DUMP_INTR, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, SOL_NETLINK } from './constants.js';
 import { DumpInterruptedError, SocketClosedError, SyscallError, TimeoutError } from './errors.js';
-import { check, lastErrno, libcFunction, setsockoptInt } from './libc.js';
+import { check, inNetns, lastErrno, libcFunction, setsockoptInt } from './libc.js';
 import { decodeDone, decodeError, MessageReader } from './message.js';
 import { requestError, type Request } from './request.js';
 
@@ -18,7 +17,6 @@ const SOCK_CLOEXEC = 0x80000;
 const MSG_DONTWAIT = 0x40;
 const MSG_TRUNC = 0x20;
 const EAGAIN = 11;
-const CLONE_NEWNET = 0x40000000;
 /** The kernel sizes dump parts to at most 32 KiB unless one object needs more. */
 const CHUNK = 64 * 1024;
 /** Give the event loop a turn every this many parts of a long list(). */
@@ -41,23 +39,8 @@ export class PullSocket {
   /** Opens a socket in the calling thread's namespace, or in the one behind `netns`. */
   static open(protocol: number, netns?: number): PullSocket {
     const socket = libcFunction('int socket(int, int, int)');
-    let fd: number;
-    if (netns === undefined) {
-      fd = check('socket', socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol));
-    } else {
-      const setns = libcFunction('int setns(int, int)');
-      const home = openSync('/proc/thread-self/ns/net', 'r');
-      try {
-        check('setns', setns(netns, CLONE_NEWNET), `(fd ${netns})`);
-        try {
-          fd = check('socket', socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol));
-        } finally {
-          check('setns', setns(home, CLONE_NEWNET), '(back to the original namespace)');
-        }
-      } finally {
-        closeSync(home);
-      }
-    }
+    const open = (): number => check('socket', socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol));
+    const fd = netns === undefined ? open() : inNetns(netns, open);
     try {
       const addr = Buffer.alloc(12);
       addr.writeUInt16LE(AF_NETLINK, 0); // nl_pid 0: the kernel picks our port id

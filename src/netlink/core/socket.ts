@@ -6,7 +6,7 @@
 // `maxInFlight` requests wait for replies at once, so the kernel's ACKs always
 // fit in the receive buffer. Dumps run one at a time (the kernel allows one
 // per socket) and stream their messages as an async iterable.
-import { closeSync, openSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import {
   NETLINK_CAP_ACK, NETLINK_EXT_ACK, NETLINK_GET_STRICT_CHK, NETLINK_NO_ENOBUFS, NETLINK_ROUTE, NLM_F_ACK, NLM_F_DUMP,
@@ -18,7 +18,7 @@ import {
   TimeoutError,
 } from './errors.js';
 import { findNetlinkFd } from './fd.js';
-import { check, getsockoptBytes, getsockoptInt, libcFunction, setsockoptInt } from './libc.js';
+import { check, getsockoptBytes, getsockoptInt, inNetns, libcFunction, setsockoptInt } from './libc.js';
 import { decodeDone, decodeError, MessageReader } from './message.js';
 import { PullSocket } from './pull.js';
 import { requestError, type Request } from './request.js';
@@ -188,7 +188,7 @@ export class NetlinkSocket {
     if (opts.raw) return new NetlinkSocket(opts.raw, protocol, undefined, opts);
     if (opts.netns !== undefined) {
       const { netns, ...rest } = opts;
-      return inNamespace(netns, () => NetlinkSocket.open(rest));
+      return inNetns(netns, () => NetlinkSocket.open(rest));
     }
     const { RawNetlinkSocket } = require('netlink') as { RawNetlinkSocket: new (p: number, o?: object) => RawSocket };
     let raw: RawSocket;
@@ -748,24 +748,6 @@ export class NetlinkSocket {
       this.settle(w, err);
     }
     this.pump();
-  }
-}
-
-const CLONE_NEWNET = 0x40000000;
-
-/** Runs fn with the calling thread switched into the namespace behind fd; always switches back. */
-function inNamespace<T>(fd: number, fn: () => T): T {
-  const setns = libcFunction('int setns(int, int)');
-  const home = openSync('/proc/thread-self/ns/net', 'r');
-  try {
-    check('setns', setns(fd, CLONE_NEWNET), `(fd ${fd})`);
-    try {
-      return fn();
-    } finally {
-      check('setns', setns(home, CLONE_NEWNET), '(back to the original namespace)');
-    }
-  } finally {
-    closeSync(home);
   }
 }
 

@@ -4,8 +4,7 @@
 // that opens /dev/net/tun, so we switch to the socket's namespace (SIOCGSKNS)
 // for the duration of these synchronous calls.
 import { closeSync, openSync } from 'node:fs';
-import { SyscallError } from '../core/errors.js';
-import { check, libcFunction } from '../core/libc.js';
+import { check, inNetns, libcFunction } from '../core/libc.js';
 import type { NetlinkSocket } from '../core/socket.js';
 import type { TunData } from './link-kinds.js';
 
@@ -18,28 +17,15 @@ const IFF_TAP = 0x0002;
 const IFF_MULTI_QUEUE = 0x0100;
 const IFF_NO_PI = 0x1000;
 const IFF_VNET_HDR = 0x4000;
-const CLONE_NEWNET = 0x40000000;
 
 export function createTun(sock: NetlinkSocket, name: string, tun: TunData): void {
   const ioctlPtr = libcFunction('int ioctl(int, unsigned long, void *)');
   const ioctlInt = libcFunction('int ioctl(int, unsigned long, unsigned long)');
-  const setns = libcFunction('int setns(int, int)');
-  let sockNs = -1;
-  let here = -1;
-  if (sock.fd !== undefined) {
-    sockNs = sock.namespaceFd();
-    here = openSync('/proc/thread-self/ns/net', 'r');
-  }
+  // The device is born in the namespace of the thread that opens /dev/net/tun.
+  const sockNs = sock.fd !== undefined ? sock.namespaceFd() : -1;
   let tunFd = -1;
   try {
-    if (sockNs >= 0) check('setns', setns(sockNs, CLONE_NEWNET), '(into the socket namespace)');
-    try {
-      tunFd = openSync('/dev/net/tun', 'r+');
-    } finally {
-      if (sockNs >= 0 && setns(here, CLONE_NEWNET) === -1) {
-        throw new SyscallError('setns', 1, '(back to the original namespace)');
-      }
-    }
+    tunFd = sockNs >= 0 ? inNetns(sockNs, () => openSync('/dev/net/tun', 'r+')) : openSync('/dev/net/tun', 'r+');
     const ifr = Buffer.alloc(40);
     ifr.write(name, 0, 15, 'utf8');
     let flags = tun.mode === 'tap' ? IFF_TAP : IFF_TUN;
@@ -54,6 +40,5 @@ export function createTun(sock: NetlinkSocket, name: string, tun: TunData): void
   } finally {
     if (tunFd >= 0) closeSync(tunFd);
     if (sockNs >= 0) closeSync(sockNs);
-    if (here >= 0) closeSync(here);
   }
 }
