@@ -345,43 +345,41 @@ export class NetlinkSocket {
    * DumpInterruptedError: never a silently inconsistent list.
    */
   async list<T>(req: Request, decode: (msg: Buffer) => T | undefined): Promise<T[]> {
-    const pull = this.puller();
-    if (pull) {
-      for (let attempt = 1; ; attempt++) {
-        const out: T[] = [];
-        const { interrupted } = await pull.run(req, (msg) => {
-          const v = decode(msg);
-          if (v !== undefined) out.push(v);
-        });
-        if (!interrupted) return out;
-        if (attempt > this.dumpRetries) throw new DumpInterruptedError(req.describe, attempt);
-      }
-    }
-    const bytes = Buffer.from(req.bytes); // each attempt sends a fresh copy
     for (let attempt = 1; ; attempt++) {
       const out: T[] = [];
-      const state = new DumpState();
-      // Decode as datagrams arrive: no queue, no promise per message.
-      state.sink = (msg) => {
+      const interrupted = await this.runDump(req, (msg) => {
         const v = decode(msg);
         if (v !== undefined) out.push(v);
-      };
-      await new Promise<void>((resolve, reject) => {
-        const flags = bytes.readUInt16LE(6);
-        const attemptReq = { ...req, bytes: Buffer.from(bytes) };
-        attemptReq.bytes.writeUInt16LE(flags | NLM_F_REQUEST | NLM_F_DUMP, 6);
-        if (this.closed) return reject(new SocketClosedError(req.describe));
-        this.dumpQueue.push({
-          seq: 0, req: attemptReq, replies: [], timer: undefined, dump: state,
-          resolve: () => (state.error ? reject(state.error) : resolve()),
-          reject,
-        });
-        this.pump();
       });
-      if (!state.interrupted) return out;
+      if (!interrupted) return out;
       if (attempt > this.dumpRetries) throw new DumpInterruptedError(req.describe, attempt);
     }
   }
+
+  /**
+   * One run of a dump, each message handed to onMessage as it arrives (no
+   * queue, no promise per message); resolves with whether the kernel marked
+   * it inconsistent.
+   */
+  private async runDump(req: Request, onMessage: (msg: Buffer) => void): Promise<boolean> {
+    const pull = this.puller();
+    if (pull) return (await pull.run(req, onMessage)).interrupted;
+    const state = new DumpState();
+    state.sink = onMessage;
+    await new Promise<void>((resolve, reject) => {
+      if (this.closed) return reject(new SocketClosedError(req.describe));
+      const bytes = Buffer.from(req.bytes); // each run sends a copy of its own
+      bytes.writeUInt16LE(bytes.readUInt16LE(6) | NLM_F_REQUEST | NLM_F_DUMP, 6);
+      this.dumpQueue.push({
+        seq: 0, req: { ...req, bytes }, replies: [], timer: undefined, dump: state,
+        resolve: () => (state.error ? reject(state.error) : resolve()),
+        reject,
+      });
+      this.pump();
+    });
+    return state.interrupted;
+  }
+
 
   private pull: PullSocket | undefined;
 
