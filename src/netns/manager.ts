@@ -236,7 +236,7 @@ export class NamespaceManager {
   private observer(clientNs: Namespace): CreateObserver {
     return {
       creating: (obj) => this.creating(clientNs, obj),
-      settled: (token, ok) => this.settled(token as Entry[], ok),
+      settled: (token, outcome) => this.settled(token as Entry[], outcome === 'made'),
     };
   }
 

@@ -82,8 +82,8 @@ describe('the crash journal and sweep()', () => {
       const observer = here.hooks.observer!;
       // Look at the journal and the kernel at the last moment before the request goes out.
       here.hooks.observer = {
-        creating: async (obj: CreatedObject) => {
-          const token = await observer.creating(obj);
+        creating: async (obj: CreatedObject, scope: object) => {
+          const token = await observer.creating(obj, scope);
           const probe = Rtnl.open();
           try {
             const existed = obj.object === 'link' ? (await probe.link.find(obj.spec.name)) !== undefined
@@ -94,7 +94,7 @@ describe('the crash journal and sweep()', () => {
           }
           return token;
         },
-        settled: (token, ok) => observer.settled(token, ok),
+        settled: (token, outcome) => observer.settled(token, outcome),
       } satisfies CreateObserver;
 
       await here.link.add({ name: 'wa0', kind: 'bridge' });

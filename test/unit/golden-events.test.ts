@@ -89,7 +89,7 @@ describe('golden: events (ip monitor)', () => {
   });
 
   it('a socket hands the captured notifications to its consumer, even one whose seq matches a pending request', async () => {
-    const { sock, raw } = openFake();
+    const { sock, raw } = openFake({ groups: [7, 1] }); // it joined the groups, as event sockets do
     const seen: RtnlEvent[] = [];
     sock.onNotification = (m) => { const e = decodeEvent(m); if (e) seen.push(e); };
     try {

@@ -30,6 +30,19 @@ describe('socket: replies are matched to requests', () => {
     sock.close();
   });
 
+  it('an echo (NLM_F_ECHO) is a reply even though the kernel marks it with the group it also went to', async () => {
+    // The kernel multicasts the notification, then unicasts the same skb to the requester:
+    // the group stays marked. A socket that joined no group receives only unicast.
+    const { sock, raw } = openFake();
+    const p = sock.request(encodeLinkGet(1));
+    await tick();
+    const req = raw.last;
+    raw.emit('message', linkMessage(seqOf(req), 1, 'echoed'), { port: 0, groups: 1 });
+    raw.deliver(ack(req));
+    expect((await p).map((m) => decodeLink(m).name)).to.deep.equal(['echoed']);
+    sock.close();
+  });
+
   it('a reply for an unknown seq is counted in stats.unmatched and disturbs no one', async () => {
     const { sock, raw } = openFake();
     const a = track(sock.request(encodeLinkSet(1, { mtu: 1400 })));

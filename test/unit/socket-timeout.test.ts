@@ -24,7 +24,7 @@ describe('socket: request timeout', () => {
     await p.done;
     expect(p.error).to.be.instanceOf(TimeoutError);
     expect((p.error as TimeoutError).code).to.equal('ERR_NETLINK_TIMEOUT');
-    expect((p.error as TimeoutError).message).to.equal('RTM_NEWLINK set index 3: no reply from the kernel within 500 ms');
+    expect((p.error as TimeoutError).message).to.equal('RTM_NEWLINK set index 3: no reply from the kernel within 500 ms; the outcome is unknown');
 
     raw.deliver(ack(raw.last)); // the late ACK belongs to no one now
     expect(sock.stats.unmatched).to.equal(1);

@@ -10,7 +10,7 @@
 //    reported as ENOBUFS; then the batches in flight fail with OverrunError
 //    ("outcome unknown") instead of being counted as done.
 import { NLM_F_ACK, NLM_F_REQUEST, NLMSG_ERROR } from './constants.js';
-import { NetnestError, OverrunError, ValidationError } from './errors.js';
+import { describeValue, NetnestError, OverrunError, SocketClosedError, ValidationError } from './errors.js';
 import { requestError } from './request.js';
 import { decodeError, type MessageReader } from './message.js';
 import type { NetlinkSocket, RangeSink } from './socket.js';
@@ -29,7 +29,13 @@ export interface BulkOptions {
 
 export interface BulkHooks<T> {
   /** Asynchronous preparation of an item before it is encoded (e.g. resolving a device name); undefined when none is needed. */
-  prepare?: (item: T) => Promise<void> | undefined;
+  prepare?: (item: T, index: number) => Promise<void> | undefined;
+  /**
+   * Called exactly once for every item read from the input, when its outcome
+   * is known: no error (the kernel confirmed it) or the item's error. Also
+   * when runBulk ends with a throw: it first waits for what it sent.
+   */
+  settled?: (index: number, item: T, error: Error | undefined) => void;
 }
 
 export interface BulkFailure<T> {
@@ -74,40 +80,57 @@ export async function runBulk<T>(
   opts: BulkOptions = {},
   hooks: BulkHooks<T> = {},
 ): Promise<BulkResult<T>> {
-  const mode = opts.ack ?? 'barrier';
-  const batchBytes = opts.batchBytes ?? 128 * 1024;
-  const window = Math.max(1, opts.window ?? 4);
+  const { mode, batchBytes, window, onProgress } = bulkOptions(opts);
   const result: BulkResult<T> = { total: 0, ok: 0, failed: [] };
   const pendingFailures: BulkFailure<T>[] = [];
   const inFlight = new Set<Promise<void>>();
 
-  const syncIt = (items as Iterable<T>)[Symbol.iterator]?.call(items);
+  const syncIt = iteratorOf(items);
   const asyncIt = syncIt ? undefined : (items as AsyncIterable<T>)[Symbol.asyncIterator]();
   let exhausted = false;
+  /** What stopped the run early (the input threw, a callback threw): rethrown once everything sent is settled. */
+  let abort: { error: unknown } | undefined;
 
   const fail = (index: number, item: T, error: Error): void => {
     pendingFailures.push({ index, item, error });
+    hooks.settled?.(index, item, error);
   };
 
   const settle = (b: Batch<T>): void => {
     for (let i = 0; i < b.items.length; i++) {
       const e = b.errors.get(i);
       if (e) fail(b.indexes[i]!, b.items[i]!, e);
-      else result.ok++;
+      else {
+        result.ok++;
+        hooks.settled?.(b.indexes[i]!, b.items[i]!, undefined);
+      }
     }
-    opts.onProgress?.(result.ok, pendingFailures.length);
+    // A throwing progress callback ends the run, but never inside the socket's receive path.
+    if (onProgress && !abort) {
+      try {
+        onProgress(result.ok, pendingFailures.length);
+      } catch (e) {
+        abort = { error: e };
+      }
+    }
   };
 
   let w = new NetlinkWriter(batchBytes + 4096);
-  while (!exhausted) {
+  while (!exhausted && !abort) {
     // Fill one batch.
     w.reset();
     const items: T[] = [];
     const indexes: number[] = [];
     const starts: number[] = [];
-    while (w.pos < batchBytes) {
+    while (w.pos < batchBytes && !abort) {
       // A synchronous input is read without a promise per item (the hot path).
-      const n = syncIt ? syncIt.next() : await asyncIt!.next();
+      let n: IteratorResult<T>;
+      try {
+        n = syncIt ? syncIt.next() : await asyncIt!.next();
+      } catch (e) {
+        abort = { error: e };
+        break;
+      }
       if (n.done) {
         exhausted = true;
         break;
@@ -115,7 +138,7 @@ export async function runBulk<T>(
       const index = result.total++;
       const start = w.pos;
       try {
-        const ready = hooks.prepare?.(n.value);
+        const ready = hooks.prepare?.(n.value, index);
         if (ready) await ready;
         encode(w, n.value);
       } catch (e) {
@@ -124,7 +147,10 @@ export async function runBulk<T>(
           fail(index, n.value, e);
           continue;
         }
-        throw e;
+        // Not a refusal of the item: a bug or a failing hook. Nothing more is read.
+        fail(index, n.value, e instanceof Error ? e : new Error(String(e)));
+        abort = { error: e };
+        break;
       }
       items.push(n.value);
       indexes.push(index);
@@ -175,7 +201,9 @@ export async function runBulk<T>(
         if (batch.done) return;
         // Items already answered keep their answers (in 'barrier' mode only
         // errors are answers); the others' outcome is unknown.
-        for (let i = 0; i < items.length; i++) if (!batch.answered[i]) batch.errors.set(i, err);
+        for (let i = 0; i < items.length; i++) {
+          if (!batch.answered[i]) batch.errors.set(i, err instanceof SocketClosedError ? new SocketClosedError(describe(items[i]!), err.outcomeUnknown) : err);
+        }
         finish();
       },
     }));
@@ -194,10 +222,50 @@ export async function runBulk<T>(
     });
   }
   await Promise.all(inFlight);
+  if (abort) {
+    // The input is left where it stopped; its iterator is told so.
+    try {
+      if (syncIt) syncIt.return?.();
+      else await asyncIt!.return?.();
+    } catch { /* the input's own cleanup failed: the first error wins */ }
+    throw abort.error;
+  }
   pendingFailures.sort((a, b) => a.index - b.index);
   result.failed = pendingFailures;
   return result;
 }
+
+/** The synchronous iterator of `items`, undefined for an async iterable; ValidationError for anything else. */
+function iteratorOf<T>(items: Iterable<T> | AsyncIterable<T>): Iterator<T> | undefined {
+  const o = items as { [Symbol.iterator]?: unknown; [Symbol.asyncIterator]?: unknown } | null | undefined;
+  if (o !== null && o !== undefined && typeof o !== 'string') {
+    if (typeof o[Symbol.iterator] === 'function') return (items as Iterable<T>)[Symbol.iterator]();
+    if (typeof o[Symbol.asyncIterator] === 'function') return undefined;
+  }
+  throw new ValidationError(`expected an array, an iterable or an async iterable of items, got ${describeValue(items)}`, 'items');
+}
+
+/** Bulk options with their defaults, checked: a bad option would spin or hang the run. */
+function bulkOptions(opts: BulkOptions): { mode: 'barrier' | 'each'; batchBytes: number; window: number; onProgress: BulkOptions['onProgress'] } {
+  if (opts === null || typeof opts !== 'object') throw new ValidationError(`expected an options object, got ${describeValue(opts)}`, 'options');
+  const mode = opts.ack ?? 'barrier';
+  if (mode !== 'barrier' && mode !== 'each') throw new ValidationError(`expected 'barrier' or 'each', got ${describeValue(mode)}`, 'ack');
+  const batchBytes = opts.batchBytes ?? 128 * 1024;
+  if (!Number.isInteger(batchBytes) || batchBytes < MIN_BATCH_BYTES || batchBytes > MAX_BATCH_BYTES) {
+    throw new ValidationError(`expected an integer ${MIN_BATCH_BYTES}..${MAX_BATCH_BYTES}, got ${describeValue(batchBytes)}`, 'batchBytes');
+  }
+  const window = opts.window ?? 4;
+  if (!Number.isInteger(window) || window < 1 || window > 1024) throw new ValidationError(`expected an integer 1..1024, got ${describeValue(window)}`, 'window');
+  if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') {
+    throw new ValidationError(`expected a function (done, failed) => void, got ${describeValue(opts.onProgress)}`, 'onProgress');
+  }
+  return { mode, batchBytes, window, onProgress: opts.onProgress };
+}
+
+/** A batch holds at least one message whatever the size; it must fit the send buffer (the socket asks for 1 MiB). */
+const MIN_BATCH_BYTES = 1;
+const MAX_BATCH_BYTES = 1024 * 1024 - 64 * 1024;
+
 
 /** The kernel's error for one item, with the caller's field when the extended ACK points at one. */
 function itemError<T>(e: ReturnType<typeof decodeError>, item: T, encode: BulkEncoder<T>, describe: (item: T) => string): Error {
@@ -206,9 +274,7 @@ function itemError<T>(e: ReturnType<typeof decodeError>, item: T, encode: BulkEn
     // Failures are rare: re-encode the item alone to learn where its fields went.
     try {
       encode(w, item);
-    } catch (err) {
-      if (!(err instanceof ValidationError)) throw err;
-    }
+    } catch { /* it encoded when it was sent; the marks written so far are what we have */ }
   }
   return requestError({ bytes: w.bytes(), describe: describe(item), marks: w.marks }, e);
 }

@@ -40,6 +40,20 @@ function describeErrno(name: string, errno: number): string | undefined {
   return m ? m.charAt(0).toUpperCase() + m.slice(1) : undefined;
 }
 
+/** A short, readable rendering of a bad value for error messages. */
+export function describeValue(v: unknown): string {
+  if (typeof v === 'string') return `'${v}'`;
+  if (v === undefined) return 'nothing';
+  if (typeof v === 'bigint') return `${v}n`;
+  if (typeof v === 'function') return 'a function';
+  if (typeof v === 'symbol') return v.toString();
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return Object.prototype.toString.call(v);
+  }
+}
+
 /** Base class: every error netnest raises. `code` is stable and documented. */
 export class NetnestError extends Error {
   readonly code: string;
@@ -143,6 +157,8 @@ export function kernelOption(kind: string): string {
 /** The socket's receive buffer overflowed: replies or events were lost. */
 export class OverrunError extends NetnestError {
   readonly request: string | undefined;
+  /** A request's reply was lost: the kernel may or may not have done it. */
+  readonly outcomeUnknown = true;
   constructor(message: string, request?: string) {
     super('ERR_NETLINK_OVERRUN', request ? `${request}: ${message}` : message);
     this.request = request;
@@ -164,18 +180,42 @@ export class DumpInterruptedError extends NetnestError {
 
 export class TimeoutError extends NetnestError {
   readonly request: string;
+  /** The kernel may still have done it: only its answer is missing. */
+  readonly outcomeUnknown = true;
   constructor(request: string, ms: number) {
-    super('ERR_NETLINK_TIMEOUT', `${request}: no reply from the kernel within ${ms} ms`);
+    super('ERR_NETLINK_TIMEOUT', `${request}: no reply from the kernel within ${ms} ms; the outcome is unknown`);
     this.request = request;
   }
 }
 
 export class SocketClosedError extends NetnestError {
   readonly request: string | undefined;
-  constructor(request?: string) {
-    super('ERR_SOCKET_CLOSED', request ? `${request}: the netlink socket was closed` : 'the netlink socket is closed');
+  /**
+   * True when the request had been handed to the kernel before the socket
+   * closed: it may have been done (a route created) without anyone learning it.
+   * False when it was never sent.
+   */
+  readonly outcomeUnknown: boolean;
+  constructor(request?: string, sent = false) {
+    const what = sent
+      ? 'the netlink socket was closed before the kernel answered; the outcome is unknown (the kernel may have done it)'
+      : request ? 'the netlink socket was closed before the request was sent; nothing was done' : 'the netlink socket is closed';
+    super('ERR_SOCKET_CLOSED', request ? `${request}: ${what}` : what);
     this.request = request;
+    this.outcomeUnknown = sent;
   }
+}
+
+/**
+ * What an error says about a request's effect: 'failed' when the kernel
+ * refused it or it never reached the kernel, 'unknown' when its answer was
+ * lost (overrun, timeout, socket closed in flight) or the error is not one
+ * of netnest's own.
+ */
+export function outcomeOf(err: unknown): 'failed' | 'unknown' {
+  if (err instanceof NetlinkError || err instanceof ValidationError || err instanceof SyscallError) return 'failed';
+  if (err instanceof SocketClosedError) return err.outcomeUnknown ? 'unknown' : 'failed';
+  return 'unknown';
 }
 
 /** A system call (setns, unshare, setsockopt...) failed. `code` is the errno name. */

@@ -171,6 +171,7 @@ export class NetlinkSocket {
     this.maxInFlight = opts.maxInFlight ?? 1024;
     this.timeoutMs = opts.timeoutMs;
     this.dumpRetries = opts.dumpRetries ?? 5;
+    this.memberships = opts.groups?.length ?? 0;
     raw.on('message', (msg, rinfo) => this.receive(msg, rinfo.port, (rinfo as { groups?: number }).groups ?? 0));
     raw.on('truncatedMessage', (msg, rinfo) => {
       if (rinfo.port === 0) this.failAll(new DecodeError(`received a truncated datagram (${msg.length} bytes kept)`));
@@ -240,11 +241,16 @@ export class NetlinkSocket {
 
   addMembership(group: number): void {
     this.raw.addMembership(group);
+    this.memberships++;
   }
 
   dropMembership(group: number): void {
     this.raw.dropMembership(group);
+    this.memberships = Math.max(0, this.memberships - 1);
   }
+
+  /** Multicast groups joined: with none, every message is a reply. */
+  private memberships = 0;
 
   /**
    * An fd of the network namespace this socket lives in (SIOCGSKNS); the
@@ -405,15 +411,18 @@ export class NetlinkSocket {
     if (this.closed) return;
     this.closed = true;
     this.pull?.close();
-    const waiters = [...this.waiting.values(), ...this.queued.slice(this.queuedHead), ...this.dumpQueue];
+    // Launched requests may have reached the kernel (their outcome is unknown); queued ones never did.
+    const launched = [...this.waiting.values()];
+    const unsent = [...this.queued.slice(this.queuedHead), ...this.dumpQueue];
     this.waiting.clear();
     this.queued.length = 0;
     this.queuedHead = 0;
     this.dumpQueue.length = 0;
     this.activeDump = undefined;
     this.inFlight = 0;
-    for (const w of waiters) this.settle(w, new SocketClosedError(w.req.describe));
-    for (const sink of [...this.sinks]) sink.onFailure(new SocketClosedError());
+    for (const w of launched) this.settle(w, new SocketClosedError(w.req.describe, true));
+    for (const w of unsent) this.settle(w, new SocketClosedError(w.req.describe, false));
+    for (const sink of [...this.sinks]) sink.onFailure(new SocketClosedError(undefined, true));
     this.sinks.clear();
     if (this.dropTimer) clearInterval(this.dropTimer);
     this.dropTimer = undefined;
@@ -603,9 +612,12 @@ export class NetlinkSocket {
     let touched = false;
     try {
       while (r.next()) {
-        const w = r.seq === 0 || groups !== 0 ? undefined : this.waiting.get(r.seq);
+        // Multicast carries the seq of whoever caused it: never a reply of ours on a
+        // socket that joined groups. A socket that joined none gets only unicast,
+        // whatever `groups` says (an echo, NLM_F_ECHO, is the multicast skb sent
+        // to us as well, its group still marked).
+        const w = r.seq === 0 || (groups !== 0 && this.memberships > 0) ? undefined : this.waiting.get(r.seq);
         if (!w) {
-          // Multicast (groups set) carries the seq of whoever caused it: never a reply of ours.
           if ((groups !== 0 || r.seq === 0) && r.type !== NLMSG_ERROR && r.type !== NLMSG_DONE) this.onNotification?.(r.message());
           else if (!this.toSink(r)) this.stats.unmatched++;
           continue;

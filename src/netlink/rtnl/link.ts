@@ -270,7 +270,7 @@ export function encodeLinkAdd(spec: LinkAddSpec, refs: ResolvedRefs = {}): Reque
   if (spec.kind === 'vxlan' && !spec.vxlan) throw new ValidationError('a vxlan needs { vxlan: { id } }', 'vxlan');
   if (spec.kind === 'vlan' && !spec.vlan) throw new ValidationError('a vlan needs { vlan: { id } }', 'vlan');
   if (spec.kind === 'vrf' && !spec.vrf) throw new ValidationError('a vrf needs { vrf: { table } }', 'vrf');
-  for (const k of ['bridge', 'macvlan', 'vxlan', 'vlan', 'vrf', 'bond'] as const) {
+  for (const k of ['bridge', 'macvlan', 'vxlan', 'vlan', 'vrf', 'bond', 'tun'] as const) {
     if (spec[k] !== undefined && spec.kind !== k) throw new ValidationError(`'${k}' options given for a ${spec.kind} link`, k);
   }
   const peerName = spec.peer ? validateLinkName(spec.peer.name, 'peer.name') : undefined;
@@ -578,11 +578,21 @@ export class LinkApi {
   private async addTun(spec: LinkAddSpec): Promise<void> {
     const name = validateLinkName(spec.name, 'name');
     if (spec.netns !== undefined) throw new ValidationError('tun links are created in the namespace of the socket; move them with set({ netns })', 'netns');
+    // Options that mean nothing for a tun are refused, not ignored.
+    for (const k of ['peer', 'link', 'bridge', 'macvlan', 'vxlan', 'vlan', 'vrf', 'bond'] as const) {
+      if (spec[k] !== undefined) throw new ValidationError(`'${k}' does not apply to a tun link`, k);
+    }
     const tun: TunData = spec.tun ?? { mode: 'tun' };
+    if (tun === null || typeof tun !== 'object') throw new ValidationError(`expected tun options { mode: 'tun' | 'tap', ... }, got ${describe(tun)}`, 'tun');
     if (tun.mode !== 'tun' && tun.mode !== 'tap') throw new ValidationError(`tun mode must be 'tun' or 'tap', got ${describe(tun.mode)}`, 'tun.mode');
+    if (tun.owner !== undefined) uint(tun.owner, 'tun.owner');
+    if (tun.group !== undefined) uint(tun.group, 'tun.group');
+    const { name: _n, kind: _k, tun: _t, ...rest } = spec;
+    const settings = Object.values(rest).some((v) => v !== undefined);
+    // Everything is checked before the device exists: no half-made tun on bad input.
+    if (settings) encodeLinkSet(name, rest, { master: 0 });
     await observed(this.hooks, () => ({ object: 'link', spec }), async () => createTun(this.sock, name, tun));
-    const { name: _n, kind: _k, tun: _t, peer: _p, link: _l, ...rest } = spec;
-    if (Object.values(rest).some((v) => v !== undefined)) await this.set(name, rest);
+    if (settings) await this.set(name, rest);
   }
 
   /** `ip link set`: up/down, mtu, address, name, alias, master/nomaster, netns, txqueuelen. */

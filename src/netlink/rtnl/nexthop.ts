@@ -2,6 +2,7 @@
 // (weighted, resilient). Routes use them by id (`nhid`). The type, its
 // encoder and decoder, constants, and the operations bound to a socket.
 import { AttrReader, type RawAttribute } from '../core/attributes.js';
+import { NLM_F_CREATE, NLM_F_ECHO, NLM_F_EXCL, NLM_F_REPLACE } from '../core/constants.js';
 import { DecodeError, ValidationError } from '../core/errors.js';
 import type { NetlinkSocket, Request } from '../core/socket.js';
 import { NetlinkWriter } from '../core/writer.js';
@@ -229,6 +230,13 @@ export function decodeNexthop(msg: Buffer): Nexthop {
   return nh;
 }
 
+/** The id of the nexthop the kernel echoed back for a create (NLM_F_ECHO). */
+function echoedId(replies: Buffer[], request: string): number {
+  const msg = replies.find((m) => m.readUInt16LE(4) === RTM_NEWNEXTHOP);
+  if (!msg) throw new DecodeError(`${request}: the kernel did not echo the nexthop it created`);
+  return decodeNexthop(msg).id;
+}
+
 /** `ip nexthop` bound to one socket. */
 export class NexthopApi {
   constructor(private readonly sock: NetlinkSocket, private readonly links: LinkApi, private readonly hooks: Hooks = {}) {}
@@ -251,18 +259,23 @@ export class NexthopApi {
     return decodeNexthop(msg);
   }
 
-  private async change(flags: number, spec: NexthopSpec): Promise<void> {
+  private async change(flags: number, spec: NexthopSpec): Promise<number> {
     encodeNexthop(RTM_NEWNEXTHOP, flags, spec, () => 1); // validate before any lookup
     const cache: DevCache = this.links.devCache();
     await cache.ensure(spec.dev);
-    const req = encodeNexthop(RTM_NEWNEXTHOP, flags, spec, cache.resolve);
-    await observed(this.hooks, () => ({ object: 'nexthop', spec, replace: (flags & 0x100) !== 0 }), () => this.sock.request(req));
+    // Without an id the kernel picks one: ask for the created object back (NLM_F_ECHO) to learn it.
+    const auto = spec.id === undefined || spec.id === 0;
+    const req = encodeNexthop(RTM_NEWNEXTHOP, flags | (auto ? NLM_F_ECHO : 0), spec, cache.resolve);
+    const resolved: NexthopSpec = spec.dev === undefined ? { ...spec } : { ...spec, dev: cache.resolve(spec.dev, 'dev') };
+    const replies = await observed(this.hooks, () => ({ object: 'nexthop', spec: resolved, replace: (flags & NLM_F_REPLACE) !== 0 }),
+      () => this.sock.request(req), (r) => (auto ? { id: echoedId(r, req.describe) } : undefined));
+    return auto ? echoedId(replies, req.describe) : spec.id!;
   }
 
-  /** `ip nexthop add`: EEXIST when the id is taken. */
-  add(spec: NexthopSpec): Promise<void> { return this.change(0x400 | 0x200, spec); }
-  /** `ip nexthop replace`: routes using the id follow the change. */
-  replace(spec: NexthopSpec): Promise<void> { return this.change(0x400 | 0x100, spec); }
+  /** `ip nexthop add`: EEXIST when the id is taken. Resolves with the id (the kernel's choice when none was given). */
+  add(spec: NexthopSpec): Promise<number> { return this.change(NLM_F_CREATE | NLM_F_EXCL, spec); }
+  /** `ip nexthop replace`: routes using the id follow the change. Resolves with the id. */
+  replace(spec: NexthopSpec): Promise<number> { return this.change(NLM_F_CREATE | NLM_F_REPLACE, spec); }
 
   /** `ip nexthop del id ID`. */
   async del(id: number): Promise<void> {

@@ -1,7 +1,9 @@
 // A hook for whoever must know what a client creates (the namespace
 // manager's ledger and crash journal): told before each create request is
-// sent (write-ahead) and after the kernel answered. The rtnl layer only
-// reports; what to do with it is the caller's business.
+// sent (write-ahead) and after, with what the kernel's answer says. The rtnl
+// layer only reports; what to do with it is the caller's business.
+import type { BulkHooks } from '../core/bulk.js';
+import { outcomeOf } from '../core/errors.js';
 import type { AddressSpec } from './address.js';
 import type { LinkAddSpec } from './link.js';
 import type { NeighSpec } from './neigh.js';
@@ -9,7 +11,7 @@ import type { NexthopSpec } from './nexthop.js';
 import type { RouteSpec } from './route.js';
 import type { RuleSpec } from './rule.js';
 
-/** What a create request is about to make, in terms that identify it for deletion. */
+/** What a create request is about to make, in terms that identify it for deletion (device names resolved to indexes). */
 export type CreatedObject =
   | { object: 'link'; spec: LinkAddSpec }
   | { object: 'address'; spec: AddressSpec; index: number; replace: boolean }
@@ -18,15 +20,33 @@ export type CreatedObject =
   | { object: 'neigh'; spec: NeighSpec; index: number; replace: boolean }
   | { object: 'nexthop'; spec: NexthopSpec; replace: boolean };
 
+/**
+ * What became of a create: 'made' — the kernel confirmed it; 'failed' — the
+ * kernel refused it, or it was never sent; 'unknown' — its answer was lost
+ * (socket closed in flight, overrun, timeout): it may exist.
+ */
+export type CreateOutcome = 'made' | 'failed' | 'unknown';
+
+/** What the kernel's reply identified that the request did not say (a nexthop's id the kernel chose). */
+export interface CreatedIdentity {
+  id?: number;
+}
+
 export interface CreateObserver {
-  /** Before the request is sent; may be async (e.g. a flushed journal write). Returns a token for settled(). */
-  creating(obj: CreatedObject): unknown;
   /**
-   * After the kernel answered; ok is false when the object was not created.
-   * A returned promise delays the create call's own result (e.g. until the
-   * object's identity is journaled), so a crash right after it cannot lose it.
+   * Before the request is sent; may be async (a look at what exists, a
+   * journal write) and may throw to refuse the create (nothing is sent).
+   * `scope` is one object per API call — the items of one addMany share
+   * it — where an observer may keep what it looked up. Returns a token for
+   * settled().
    */
-  settled(token: unknown, ok: boolean): void | Promise<void>;
+  creating(obj: CreatedObject, scope: object): unknown;
+  /**
+   * After the kernel answered (or its answer was lost). A returned promise
+   * delays the create call's own result (e.g. until the object's identity is
+   * journaled), so a crash right after it cannot lose it.
+   */
+  settled(token: unknown, outcome: CreateOutcome, identity?: CreatedIdentity): void | Promise<void>;
 }
 
 /** Shared by a client's object APIs; `observer` may be set after the client is opened. */
@@ -35,18 +55,49 @@ export interface Hooks {
 }
 
 /** Runs one create request between the observer's two calls. */
-export async function observed<T>(hooks: Hooks, obj: () => CreatedObject, send: () => Promise<T>): Promise<T> {
+export async function observed<T>(
+  hooks: Hooks, obj: () => CreatedObject, send: () => Promise<T>, identify?: (result: T) => CreatedIdentity | undefined,
+): Promise<T> {
   const o = hooks.observer;
   if (!o) return send();
-  const token = await o.creating(obj());
-  let ok = false;
+  const token = await o.creating(obj(), {});
   let r: T;
   try {
     r = await send();
-    ok = true;
-  } finally {
-    if (!ok) await o.settled(token, false);
+  } catch (e) {
+    await o.settled(token, outcomeOf(e));
+    throw e;
   }
-  await o.settled(token, true);
+  await o.settled(token, 'made', identify?.(r));
   return r;
+}
+
+/**
+ * The bulk hooks that tell the observer about each item: before it is
+ * encoded (after `ready`, e.g. device lookups, and `check`, so invalid
+ * items are never told), and once runBulk knows its outcome.
+ */
+export function observedMany<T>(
+  hooks: Hooks,
+  obj: (item: T) => CreatedObject,
+  ready: (item: T) => Promise<void> | undefined = () => undefined,
+  check: (item: T) => void = () => undefined,
+): BulkHooks<T> {
+  const o = hooks.observer;
+  if (!o) return { prepare: ready };
+  const scope = {};
+  const tokens = new Map<number, unknown>();
+  return {
+    prepare: async (item, index) => {
+      await ready(item);
+      check(item);
+      tokens.set(index, await o.creating(obj(item), scope));
+    },
+    settled: (index, _item, error) => {
+      if (!tokens.has(index)) return;
+      const token = tokens.get(index);
+      tokens.delete(index);
+      void o.settled(token, error ? outcomeOf(error) : 'made');
+    },
+  };
 }

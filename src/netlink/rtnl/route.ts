@@ -13,7 +13,7 @@ import { uint } from './validate.js';
 import { parseScope } from './address.js';
 import { protocolId, protocolName, tableId } from './names.js';
 import type { DevCache, LinkApi } from './link.js';
-import { observed, type Hooks } from './observer.js';
+import { observed, observedMany, type Hooks } from './observer.js';
 
 export const RTM_NEWROUTE = 24;
 export const RTM_DELROUTE = 25;
@@ -715,24 +715,12 @@ export class RouteApi {
 
   private async many(type: number, flags: number, routes: Iterable<RouteSpec> | AsyncIterable<RouteSpec>, opts: BulkOptions): Promise<BulkResult<RouteSpec>> {
     const cache = this.links.devCache();
-    const observer = type === RTM_NEWROUTE ? this.hooks.observer : undefined;
-    const told: { item: RouteSpec; token: unknown }[] = [];
-    const prepare = (spec: RouteSpec): Promise<void> | undefined => {
-      const lookup = cache.ensureAll(routeDevs(spec));
-      if (!observer) return lookup;
-      // Tell the observer (write-ahead) once the devices are known; invalid items are never sent, so never told.
-      return (lookup ?? Promise.resolve()).then(async () => {
-        writeRoute(new NetlinkWriter(128), type, flags, spec, cache.resolve);
-        told.push({ item: spec, token: await observer.creating({ object: 'route', spec: withIndexes(spec, cache), mode: modeOf(flags) }) });
-      });
-    };
-    const result = await runBulk(this.sock, routes, (w, spec) => writeRoute(w, type, flags, spec, cache.resolve),
-      (spec) => describeRoute(type, spec), opts, { prepare });
-    if (observer) {
-      const failed = new Set(result.failed.map((f) => f.item));
-      for (const t of told) observer.settled(t.token, !failed.has(t.item));
-    }
-    return result;
+    const lookup = (spec: RouteSpec): Promise<void> | undefined => cache.ensureAll(routeDevs(spec));
+    const hooks = type === RTM_NEWROUTE
+      ? observedMany(this.hooks, (spec: RouteSpec) => ({ object: 'route', spec: withIndexes(spec, cache), mode: modeOf(flags) }), lookup,
+        (spec) => writeRoute(new NetlinkWriter(128), type, flags, spec, cache.resolve))
+      : { prepare: lookup };
+    return runBulk(this.sock, routes, (w, spec) => writeRoute(w, type, flags, spec, cache.resolve), (spec) => describeRoute(type, spec), opts, hooks);
   }
 
   /**

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { AttrReader, type RawAttribute } from '../core/attributes.js';
 import { runBulk, type BulkOptions, type BulkResult } from '../core/bulk.js';
+import { NLM_F_CREATE, NLM_F_EXCL } from '../core/constants.js';
 import { DecodeError, ValidationError } from '../core/errors.js';
 import type { NetlinkSocket, Request } from '../core/socket.js';
 import { NetlinkWriter } from '../core/writer.js';
@@ -10,7 +11,7 @@ import { afOf, describe, familyOf, formatAddress, parseAddress, type Family } fr
 import { uint } from './validate.js';
 import { validateLinkName } from './link.js';
 import { protocolId, protocolName, tableId } from './names.js';
-import { observed, type Hooks } from './observer.js';
+import { observed, observedMany, type Hooks } from './observer.js';
 
 export const RTM_NEWRULE = 32;
 export const RTM_DELRULE = 33;
@@ -292,7 +293,7 @@ export function describeRule(type: number, spec: RuleSpec): string {
 
 export function encodeRule(type: number, spec: RuleSpec): Request {
   const w = new NetlinkWriter(128);
-  writeRule(w, type, type === RTM_NEWRULE ? 0x400 | 0x200 : 0, spec);
+  writeRule(w, type, type === RTM_NEWRULE ? NLM_F_CREATE | NLM_F_EXCL : 0, spec);
   return { bytes: w.toBuffer(), describe: describeRule(type, spec), marks: w.marks };
 }
 
@@ -414,19 +415,9 @@ export class RuleApi {
 
   /** Adds many rules pipelined; see RouteApi.addMany. */
   async addMany(rules: Iterable<RuleSpec> | AsyncIterable<RuleSpec>, opts: BulkOptions = {}): Promise<BulkResult<RuleSpec>> {
-    const observer = this.hooks.observer;
-    const told: { item: RuleSpec; token: unknown }[] = [];
-    const prepare = observer && ((spec: RuleSpec): Promise<void> => (async () => {
-      writeRule(new NetlinkWriter(128), RTM_NEWRULE, 0, spec); // invalid items are never sent, so never told
-      told.push({ item: spec, token: await observer.creating({ object: 'rule', spec }) });
-    })());
-    const result = await runBulk(this.sock, rules, (w, r) => writeRule(w, RTM_NEWRULE, 0x400 | 0x200, r),
-      (r) => describeRule(RTM_NEWRULE, r), opts, prepare ? { prepare } : {});
-    if (observer) {
-      const failed = new Set(result.failed.map((f) => f.item));
-      for (const t of told) observer.settled(t.token, !failed.has(t.item));
-    }
-    return result;
+    const hooks = observedMany(this.hooks, (spec: RuleSpec) => ({ object: 'rule', spec }), undefined,
+      (spec) => writeRule(new NetlinkWriter(128), RTM_NEWRULE, 0, spec)); // invalid items are never sent, so never told
+    return runBulk(this.sock, rules, (w, r) => writeRule(w, RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, r), (r) => describeRule(RTM_NEWRULE, r), opts, hooks);
   }
 
   /** Deletes many rules pipelined. */

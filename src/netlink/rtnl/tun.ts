@@ -17,6 +17,8 @@ const IFF_TAP = 0x0002;
 const IFF_MULTI_QUEUE = 0x0100;
 const IFF_NO_PI = 0x1000;
 const IFF_VNET_HDR = 0x4000;
+// Fail with EBUSY instead of attaching to a tun device of that name that exists already.
+const IFF_TUN_EXCL = 0x8000;
 
 export function createTun(sock: NetlinkSocket, name: string, tun: TunData): void {
   const ioctlPtr = libcFunction('int ioctl(int, unsigned long, void *)');
@@ -28,7 +30,7 @@ export function createTun(sock: NetlinkSocket, name: string, tun: TunData): void
     tunFd = sockNs >= 0 ? inNetns(sockNs, () => openSync('/dev/net/tun', 'r+')) : openSync('/dev/net/tun', 'r+');
     const ifr = Buffer.alloc(40);
     ifr.write(name, 0, 15, 'utf8');
-    let flags = tun.mode === 'tap' ? IFF_TAP : IFF_TUN;
+    let flags = (tun.mode === 'tap' ? IFF_TAP : IFF_TUN) | IFF_TUN_EXCL;
     if (!tun.pi) flags |= IFF_NO_PI;
     if (tun.vnet_hdr) flags |= IFF_VNET_HDR;
     if (tun.multi_queue) flags |= IFF_MULTI_QUEUE;
