@@ -29,6 +29,7 @@ function sweepJson(r: SweepReport, journalDir: string, dryRun: boolean): string 
     dryRun,
     removed: r.removed,
     skipped: r.skipped,
+    unknown: r.unknown,
     live: r.live,
     failed: r.failed.map((f) => ({ what: f.what, error: f.error.message, ...(f.error instanceof NetnestError && { code: f.error.code }) })),
     journals: r.journals,
@@ -42,12 +43,14 @@ function sweepText(r: SweepReport, journalDir: string, dryRun: boolean): string 
   // In a dry run sweep() reports what it would remove as "removed"; say so.
   for (const s of r.removed) lines.push(`${dryRun ? 'would remove' : 'removed'}  ${s}`);
   for (const s of r.skipped) lines.push(`skipped  ${s}`);
+  for (const s of r.unknown) lines.push(`unknown  ${s}`);
   for (const l of r.live) lines.push(`live     pid ${l.pid} is running: its journal ${l.journal} is left alone`);
   for (const f of r.failed) lines.push(`failed   ${f.what}: ${f.error.message}`);
   for (const j of r.journals) lines.push(`done     journal ${j} deleted`);
   const counts = [
     `${r.removed.length} ${dryRun ? 'to remove' : 'removed'}`,
     `${r.skipped.length} skipped`,
+    `${r.unknown.length} unknown`,
     `${plural(r.live.length, 'live process', 'live processes')} left alone`,
     `${r.failed.length} failed`,
   ];

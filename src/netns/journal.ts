@@ -21,14 +21,24 @@ export interface NamespaceRef {
 
 export type JournalLine =
   | { t: 'start'; pid: number; start: number; at: string }
-  /** A named namespace is about to be made (persistent: a bind mount; process-bound: a symlink). */
-  | { t: 'ns'; seq: number; name: string; mode: 'persistent' | 'process-bound'; target?: string }
+  /**
+   * A named namespace is about to be made (persistent: a bind mount;
+   * process-bound: a symlink). `inode`/`dev`: the namespace that will be
+   * bound there, known before the name exists.
+   */
+  | { t: 'ns'; seq: number; name: string; mode: 'persistent' | 'process-bound'; target?: string; inode?: number; dev?: number }
+  /** Written by journals older than `ns` lines with inode and dev. */
   | { t: 'ns-made'; seq: number; inode: number; dev: number }
   /** Kept on purpose (NETNEST_KEEP): sweep leaves it unless asked. */
   | { t: 'ns-kept'; seq: number }
-  /** An object is about to be created in a namespace this process does not own. */
-  | { t: 'obj'; seq: number; ns: NamespaceRef; obj: unknown }
-  /** It was created; `id` pins its identity (e.g. a link's ifindex). */
+  /**
+   * An object is about to be created in a namespace this process does not
+   * own (an intent, not yet ours). `absent`: nothing it would collide with
+   * existed just before the request (checked), so if it exists while the
+   * answer was never read, it is ours. `before`: see Recorded.before.
+   */
+  | { t: 'obj'; seq: number; ns: NamespaceRef; obj: unknown; absent?: boolean; before?: number[] }
+  /** The kernel confirmed the create: it is ours. `id` pins its identity (a link's ifindex, a nexthop id the kernel chose). */
   | { t: 'obj-made'; seq: number; id?: unknown }
   | { t: 'gone'; seq: number };
 
@@ -56,19 +66,22 @@ export class Journal {
   }
 
   private write(line: JournalLine): void {
+    let text = JSON.stringify(line, replacer) + '\n';
     if (this.fd === undefined) {
       mkdirSync(this.dir, { recursive: true, mode: 0o755 });
       this.fd = openSync(this.path, 'a', 0o644);
+      // The head and the first entry in one write. A process killed before it
+      // leaves an empty file, which sweep attributes by its name (pid-start-*.jsonl).
       const start = processStartTime(process.pid) ?? 0;
-      writeSync(this.fd, JSON.stringify({ t: 'start', pid: process.pid, start, at: new Date().toISOString() }) + '\n');
+      text = JSON.stringify({ t: 'start', pid: process.pid, start, at: new Date().toISOString() }) + '\n' + text;
     }
-    writeSync(this.fd, JSON.stringify(line, replacer) + '\n');
+    writeSync(this.fd, text);
   }
 
-  namespace(name: string, mode: 'persistent' | 'process-bound', target?: string): number {
+  namespace(name: string, mode: 'persistent' | 'process-bound', ns: { inode: number; dev: number }, target?: string): number {
     const seq = ++this.seq;
     this.open.add(seq);
-    this.write({ t: 'ns', seq, name, mode, ...(target !== undefined && { target }) });
+    this.write({ t: 'ns', seq, name, mode, ...(target !== undefined && { target }), inode: ns.inode, dev: ns.dev });
     return seq;
   }
 
@@ -82,10 +95,10 @@ export class Journal {
     this.write({ t: 'ns-kept', seq });
   }
 
-  object(ns: NamespaceRef, obj: unknown): number {
+  object(ns: NamespaceRef, obj: unknown, absent: boolean, before?: number[]): number {
     const seq = ++this.seq;
     this.open.add(seq);
-    this.write({ t: 'obj', seq, ns, obj });
+    this.write({ t: 'obj', seq, ns, obj, absent, ...(before !== undefined && { before }) });
     return seq;
   }
 
@@ -123,7 +136,17 @@ export interface ReadJournal {
   lines: JournalLine[];
 }
 
-/** Reads every journal in dir; unreadable lines (a write cut by a crash) are skipped. */
+/** pid and start time from a journal's file name (`PID-START-RANDOM.jsonl`), for a file whose head was never written. */
+function ownerOf(name: string): { pid: number; start: number } | undefined {
+  const m = /^(\d+)-(\d+)-[a-z0-9]*\.jsonl$/.exec(name);
+  return m ? { pid: Number(m[1]), start: Number(m[2]) } : undefined;
+}
+
+/**
+ * Reads every journal in dir; unreadable lines (a write cut by a crash) are
+ * skipped. A file without its head (the process died as it created it) is
+ * listed with no lines, its process known by the file's name.
+ */
 export function readJournals(dir: string = JOURNAL_DIR): ReadJournal[] {
   let names: string[];
   try {
@@ -148,8 +171,12 @@ export function readJournals(dir: string = JOURNAL_DIR): ReadJournal[] {
       } catch { /* a torn last line */ }
     }
     const head = lines[0];
-    if (!head || head.t !== 'start') continue;
-    out.push({ path, pid: head.pid, start: head.start, lines });
+    if (head && head.t === 'start') {
+      out.push({ path, pid: head.pid, start: head.start, lines });
+    } else {
+      const owner = ownerOf(n);
+      if (owner) out.push({ path, ...owner, lines: [] });
+    }
   }
   return out;
 }

@@ -2,17 +2,17 @@
 // namespaces, hands out clients, records what those clients create in
 // namespaces it does not own, and puts everything back in one call.
 import { randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readlinkSync, symlinkSync, unlinkSync } from 'node:fs';
-import { NetlinkError, NetnestError, ValidationError } from '../netlink/core/errors.js';
-import type { CreatedObject, CreateObserver } from '../netlink/rtnl/observer.js';
+import { closeSync, fstatSync, mkdirSync, openSync } from 'node:fs';
+import { NetlinkError, ValidationError } from '../netlink/core/errors.js';
 import type { Rtnl, RtnlOptions } from '../netlink/rtnl/rtnl.js';
-import { deletionSpec, objectExists } from './exists.js';
 import { Journal, JOURNAL_DIR, type NamespaceRef } from './journal.js';
+import { Ledger, type LedgerEntry } from './ledger.js';
+import { claimName, existsOrDangling, releaseName, validateNamespaceName } from './names.js';
 import { sweep, type SweepOptions, type SweepReport } from './sweep.js';
 import { Namespace, namedNamespaces, NETNS_RUN_DIR, type NamespaceKind } from './namespace.js';
+import { createAnonymousNetns } from './syscalls.js';
 
-export { namedNamespaces };
-import { createAnonymousNetns, MNT_DETACH, mount, MS_BIND, MS_REC, MS_SHARED, umount2 } from './syscalls.js';
+export { namedNamespaces, validateNamespaceName };
 
 export interface ManagerOptions {
   /** The namespace to treat as root; default: the one the calling thread is in now (pinned). */
@@ -68,6 +68,12 @@ export interface CleanupReport {
   alreadyGone: string[];
   /** Objects left alone because they are no longer the ones we created. */
   skipped: string[];
+  /**
+   * Objects whose create was never answered (the client closed in flight, an
+   * overrun) while something identical existed before it: they cannot be
+   * proven ours, so they are left alone.
+   */
+  unknown: string[];
   /** Namespaces deleted. */
   namespaces: string[];
   /** What could not be done, with the error. */
@@ -76,23 +82,7 @@ export interface CleanupReport {
   lingering: string[];
   /** Links left to vanish in the background (settle: 'defer'), under their throwaway names. */
   deferred: string[];
-  /** Replacements of objects that existed before: not recorded, so not removed. */
-  notes: string[];
 }
-
-interface Entry {
-  seq: number | undefined;
-  ns: Namespace;
-  obj: CreatedObject;
-  /** The created object's identity, for links its ifindex. */
-  id?: { index: number };
-  made: boolean;
-  pending?: Promise<void>;
-  /** One line describing it. */
-  what: string;
-}
-
-const NAME_RE = /^[A-Za-z0-9_.][A-Za-z0-9_.@+=:-]*$/;
 
 /** Names keep() gave in this process: a Sandbox leaving must not remove them with its world. */
 const keptNames = new Set<string>();
@@ -119,8 +109,7 @@ export class NamespaceManager {
   private clients: Rtnl[] = [];
   /** One client per namespace for the manager's own work (cleanup, identity lookups). */
   private own = new Map<string, Rtnl>();
-  private ledger: Entry[] = [];
-  private notes: string[] = [];
+  private readonly ledger: Ledger;
 
   constructor(opts: ManagerOptions = {}) {
     this.root = opts.root ?? Namespace.current('foreign');
@@ -128,6 +117,14 @@ export class NamespaceManager {
     this.journal = new Journal(opts.journalDir ?? JOURNAL_DIR);
     this.settleTimeoutMs = opts.settleTimeoutMs ?? 5000;
     this.settleMode = opts.settle ?? 'wait';
+    this.ledger = new Ledger({
+      owns: (ns) => this.owns(ns),
+      nsOfFd: (fd) => this.nsOfFd(fd),
+      client: (ns) => this.ownClient(ns),
+      journaled: (ns) => !(this.ephemeralRoot && ns.equals(this.root)),
+      nsRef: (ns) => nsRef(ns, this.root),
+      label: (ns) => (ns.equals(this.root) ? 'root' : ns.toString()),
+    }, this.journal);
   }
 
   /** Namespaces this manager created and has not deleted yet. */
@@ -148,46 +145,14 @@ export class NamespaceManager {
       const name = validateNamespaceName(opts.name);
       const mode = opts.mode ?? 'process-bound';
       if (mode !== 'process-bound' && mode !== 'persistent') throw new ValidationError(`mode must be 'process-bound' or 'persistent'`, 'mode');
-      const path = `${NETNS_RUN_DIR}/${name}`;
-      if (existsOrDangling(path)) throw namespaceExists(name);
-      mkdirSync(NETNS_RUN_DIR, { recursive: true, mode: 0o755 });
       const fd = createAnonymousNetns();
       try {
-        if (mode === 'persistent') {
-          makeSharedMount();
-          seq = this.journal.namespace(name, 'persistent');
-          // Claim the name atomically (O_EXCL), then bind the namespace onto it, as `ip netns add` does.
-          try {
-            closeSync(openSync(path, 'wx', 0o444));
-          } catch (e) {
-            this.journal.gone(seq);
-            if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw namespaceExists(name);
-            throw e;
-          }
-          try {
-            mount(`/proc/self/fd/${fd}`, path, 'none', MS_BIND);
-          } catch (e) {
-            unlinkSync(path);
-            this.journal.gone(seq);
-            throw e;
-          }
-        } else {
-          const target = `/proc/${process.pid}/fd/${fd}`;
-          seq = this.journal.namespace(name, 'process-bound', target);
-          try {
-            symlinkSync(target, path);
-          } catch (e) {
-            this.journal.gone(seq);
-            if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw namespaceExists(name);
-            throw e;
-          }
-        }
+        seq = claimName(this.journal, name, mode, fd);
       } catch (e) {
         closeSync(fd);
         throw e;
       }
       ns = new Namespace(fd, mode, name);
-      this.journal.namespaceMade(seq, ns.inode, ns.dev);
     }
     this.owned.push({ ns, seq });
     if (opts.lo) {
@@ -221,7 +186,7 @@ export class NamespaceManager {
    */
   rtnl(ns: Namespace = this.root, opts: RtnlOptions = {}): Rtnl {
     const r = ns.rtnl(opts);
-    r.hooks.observer = this.observer(ns);
+    r.hooks.observer = this.ledger.observer(ns);
     this.clients.push(r);
     return r;
   }
@@ -232,13 +197,6 @@ export class NamespaceManager {
   }
 
   // ------------------------------------------------------------ recording
-
-  private observer(clientNs: Namespace): CreateObserver {
-    return {
-      creating: (obj) => this.creating(clientNs, obj),
-      settled: (token, outcome) => this.settled(token as Entry[], outcome === 'made'),
-    };
-  }
 
   /** The namespace an fd given in a spec refers to (kept open until cleanup). */
   private nsOfFd(fd: number): Namespace {
@@ -254,84 +212,6 @@ export class NamespaceManager {
       this.foreign.set(key, ns);
     }
     return ns;
-  }
-
-  private async creating(clientNs: Namespace, obj: CreatedObject): Promise<Entry[]> {
-    const entries: Entry[] = [];
-    const record = (ns: Namespace, o: CreatedObject, what: string): void => {
-      if (this.owns(ns)) return; // goes with its namespace
-      const journaled = !(this.ephemeralRoot && ns.equals(this.root));
-      const seq = journaled ? this.journal.object(nsRef(ns, this.root), o) : undefined;
-      entries.push({ seq, ns, obj: o, made: false, what: `${what} in ${ns.equals(this.root) ? 'root' : ns.toString()}` });
-    };
-    switch (obj.object) {
-      case 'link': {
-        const s = obj.spec;
-        record(s.netns !== undefined ? this.nsOfFd(s.netns) : clientNs, { object: 'link', spec: { name: s.name, kind: s.kind } }, `link ${s.name}`);
-        // A veth peer defaults to the creating socket's namespace.
-        if (s.peer) record(s.peer.netns !== undefined ? this.nsOfFd(s.peer.netns) : clientNs, { object: 'link', spec: { name: s.peer.name, kind: s.kind } }, `link ${s.peer.name}`);
-        break;
-      }
-      case 'address':
-        if (obj.replace && !this.owns(clientNs) && await objectExists(this.ownClient(clientNs), obj)) {
-          this.notes.push(`address ${obj.spec.local} on index ${obj.index} existed before and was replaced; it is not removed by cleanup`);
-          break;
-        }
-        record(clientNs, obj, `address ${obj.spec.local} dev ${obj.spec.dev}`);
-        break;
-      case 'route':
-        if (obj.mode === 'replace' && !this.owns(clientNs) && await objectExists(this.ownClient(clientNs), obj)) {
-          this.notes.push(`route ${obj.spec.dst} table ${obj.spec.table ?? 'main'} existed before and was replaced; it is not removed by cleanup`);
-          break;
-        }
-        record(clientNs, obj, `route ${obj.spec.dst}${obj.spec.table !== undefined ? ` table ${obj.spec.table}` : ''}`);
-        break;
-      case 'rule':
-        record(clientNs, obj, `rule${obj.spec.priority !== undefined ? ` priority ${obj.spec.priority}` : ''}`);
-        break;
-      case 'neigh':
-        if (obj.replace && !this.owns(clientNs) && await objectExists(this.ownClient(clientNs), obj)) {
-          this.notes.push(`neighbour ${obj.spec.dst} existed before and was replaced; it is not removed by cleanup`);
-          break;
-        }
-        record(clientNs, obj, `neighbour ${obj.spec.dst} dev ${obj.spec.dev}`);
-        break;
-      case 'nexthop':
-        if (obj.replace && !this.owns(clientNs) && await objectExists(this.ownClient(clientNs), obj)) {
-          this.notes.push(`nexthop ${obj.spec.id} existed before and was replaced; it is not removed by cleanup`);
-          break;
-        }
-        record(clientNs, obj, `nexthop ${obj.spec.id ?? '(auto id)'}`);
-        break;
-    }
-    this.ledger.push(...entries);
-    return entries;
-  }
-
-  private settled(entries: Entry[], ok: boolean): Promise<void> | void {
-    const journaling: Promise<void>[] = [];
-    for (const e of entries) {
-      if (!ok) {
-        if (e.seq !== undefined) this.journal.gone(e.seq);
-        const i = this.ledger.indexOf(e);
-        if (i >= 0) this.ledger.splice(i, 1);
-        continue;
-      }
-      e.made = true;
-      if (e.obj.object === 'link') {
-        // Pin the link's identity: cleanup and sweep delete it only if the name still means this ifindex.
-        const name = e.obj.spec.name;
-        e.pending = this.ownClient(e.ns).link.find(name).then((l) => {
-          if (l) e.id = { index: l.index };
-          if (e.seq !== undefined) this.journal.objectMade(e.seq, e.id);
-        }, () => undefined);
-        // A journaled link's identity is on disk before link.add() returns.
-        if (e.seq !== undefined) journaling.push(e.pending);
-      } else if (e.seq !== undefined) {
-        this.journal.objectMade(e.seq);
-      }
-    }
-    if (journaling.length) return Promise.all(journaling).then(() => undefined);
   }
 
   private ownClient(ns: Namespace): Rtnl {
@@ -360,15 +240,9 @@ export class NamespaceManager {
           name = `${prefix}-${i}`;
           if (!existsOrDangling(`${NETNS_RUN_DIR}/${name}`)) break;
         }
-        mkdirSync(NETNS_RUN_DIR, { recursive: true, mode: 0o755 });
-        makeSharedMount();
-        const seq = this.journal.namespace(name, 'persistent');
-        closeSync(openSync(`${NETNS_RUN_DIR}/${name}`, 'wx', 0o444));
-        mount(`/proc/self/fd/${o.ns.fd}`, `${NETNS_RUN_DIR}/${name}`, 'none', MS_BIND);
-        this.journal.namespaceMade(seq, o.ns.inode, o.ns.dev);
-        this.journal.kept(seq);
+        this.journal.kept(claimName(this.journal, name, 'persistent', o.ns.fd));
         if (o.ns.kind === 'process-bound') {
-          removeName(o.ns); // the old name would dangle
+          releaseName(o.ns); // the old name would dangle
           if (o.seq !== undefined) this.journal.gone(o.seq);
         }
       } else if (o.seq !== undefined) {
@@ -394,12 +268,15 @@ export class NamespaceManager {
   async cleanup(opts: CleanupOptions = {}): Promise<CleanupReport> {
     const mode = opts.settle ?? this.settleMode;
     const report: CleanupReport = {
-      removed: [], alreadyGone: [], skipped: [], namespaces: [], failed: [], lingering: [], deferred: [], notes: this.notes,
+      removed: [], alreadyGone: [], skipped: [], unknown: [], namespaces: [], failed: [], lingering: [], deferred: [],
     };
-    this.notes = [];
     await Promise.allSettled(this.ready);
     this.ready = [];
-    await Promise.allSettled(this.ledger.map((e) => e.pending));
+    // 0. Close every client handed out: a create still in flight settles now (its outcome
+    // unknown, recorded as such), and nothing new starts while we clean up.
+    for (const c of this.clients) c.close();
+    this.clients = [];
+    await this.ledger.idle();
 
     // 1. What will vanish with the namespaces we delete: links elsewhere whose peer lives in one.
     const survivors = this.survivors();
@@ -421,24 +298,15 @@ export class NamespaceManager {
         for (const l of links) if (l.link_netnsid === nsid) dependents.push({ ns: s, index: l.index, name: l.name });
       }
     }
-    const isDependent = (e: Entry): boolean =>
-      e.obj.object === 'link' && e.id !== undefined && dependents.some((d) => d.ns === e.ns && d.index === e.id!.index);
+    const isDependent = (e: LedgerEntry): boolean => {
+      const index = e.rec.id?.index;
+      return e.rec.obj.object === 'link' && index !== undefined && dependents.some((d) => d.ns === e.ns && d.index === index);
+    };
 
     // 2. Objects in namespaces we do not own, newest first. A link that goes
     // with a deleted namespace is left to it: deleting it here would cost a
     // grace period of its own instead of sharing the namespace's.
-    const ledger = this.ledger;
-    this.ledger = [];
-    for (let i = ledger.length - 1; i >= 0; i--) {
-      const e = ledger[i]!;
-      try {
-        const outcome = isDependent(e) ? 'removed' : await this.remove(e);
-        report[outcome].push(e.what);
-        if (e.seq !== undefined) this.journal.gone(e.seq);
-      } catch (err) {
-        report.failed.push({ what: e.what, error: err instanceof Error ? err : new Error(String(err)) });
-      }
-    }
+    await this.ledger.removeAll(report, isDependent);
 
     // 3. Deferred: take the dependents out of the way now (down, throwaway name).
     let waitFor = dependents;
@@ -462,9 +330,7 @@ export class NamespaceManager {
       }
     }
 
-    // 4. Close every client handed out, then delete our namespaces, newest first.
-    for (const c of this.clients) c.close();
-    this.clients = [];
+    // 4. Close our own clients in the namespaces we delete, then delete them, newest first.
     for (const [key, c] of this.own) {
       if (owned.some((o) => `${o.ns.dev}:${o.ns.inode}` === key)) {
         c.close();
@@ -474,7 +340,7 @@ export class NamespaceManager {
     for (let i = owned.length - 1; i >= 0; i--) {
       const { ns, seq } = owned[i]!;
       try {
-        removeName(ns);
+        releaseName(ns);
         ns.close();
         if (seq !== undefined) this.journal.gone(seq);
         report.namespaces.push(ns.toString());
@@ -563,47 +429,6 @@ export class NamespaceManager {
     for (const f of this.foreign.values()) add(f);
     return out;
   }
-
-  private async remove(e: Entry): Promise<'removed' | 'alreadyGone' | 'skipped'> {
-    if (!e.ns.isOpen) return 'alreadyGone';
-    const r = this.ownClient(e.ns);
-    const gone = (err: unknown): boolean =>
-      err instanceof NetlinkError && ['ENODEV', 'ESRCH', 'ENOENT', 'EADDRNOTAVAIL'].includes(err.errnoName);
-    try {
-      switch (e.obj.object) {
-        case 'link': {
-          const l = await r.link.find(e.obj.spec.name);
-          if (!l) return 'alreadyGone';
-          if (e.id && l.index !== e.id.index) return 'skipped';
-          if (!e.id && !e.made) return 'skipped';
-          await r.link.del(l.index);
-          return 'removed';
-        }
-        case 'address': {
-          const { spec, index } = e.obj;
-          await r.addr.del({ dev: index, local: spec.local, ...(spec.peer !== undefined && { peer: spec.peer }) });
-          return 'removed';
-        }
-        case 'route':
-          await r.route.del(deletionSpec(e.obj.spec));
-          return 'removed';
-        case 'rule':
-          await r.rule.del(e.obj.spec);
-          return 'removed';
-        case 'neigh':
-          await r.neigh.del({ dst: e.obj.spec.dst, dev: e.obj.index, ...(e.obj.spec.proxy && { proxy: true }) });
-          return 'removed';
-        case 'nexthop':
-          if (e.obj.spec.id === undefined) return 'skipped';
-          await r.nexthop.del(e.obj.spec.id);
-          return 'removed';
-      }
-    } catch (err) {
-      if (gone(err)) return 'alreadyGone';
-      throw err;
-    }
-    return 'skipped';
-  }
 }
 
 function nsRef(ns: Namespace, root: Namespace): NamespaceRef {
@@ -612,61 +437,6 @@ function nsRef(ns: Namespace, root: Namespace): NamespaceRef {
   paths.push('/proc/1/ns/net');
   if (ns.equals(root)) paths.push(`/proc/${process.pid}/ns/net`);
   return { inode: ns.inode, dev: ns.dev, paths };
-}
-
-/** Names `ip netns` accepts: no '/', not '.' or '..', not empty. */
-export function validateNamespaceName(name: unknown): string {
-  if (typeof name !== 'string' || name.length === 0 || name === '.' || name === '..' || name.includes('/') || Buffer.byteLength(name) > 255 || !NAME_RE.test(name)) {
-    throw new ValidationError(`'${String(name)}' is not a usable namespace name (letters, digits, _ . - @ + = :, no '/')`, 'name');
-  }
-  return name;
-}
-
-function namespaceExists(name: string): NetnestError {
-  return new NetnestError('ERR_NAMESPACE_EXISTS', `network namespace '${name}' exists already (${NETNS_RUN_DIR}/${name}); it is someone else's, netnest will not take it over`);
-}
-
-function existsOrDangling(path: string): boolean {
-  try {
-    lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** /run/netns must be a shared mount so bind mounts under it propagate, as `ip netns add` arranges. */
-function makeSharedMount(): void {
-  try {
-    mount('none', NETNS_RUN_DIR, 'none', MS_SHARED | MS_REC);
-  } catch (e) {
-    if ((e as NetnestError).code !== 'EINVAL') throw e;
-    // Not a mount point yet: bind it onto itself first.
-    mount(NETNS_RUN_DIR, NETNS_RUN_DIR, 'none', MS_BIND | MS_REC);
-    mount('none', NETNS_RUN_DIR, 'none', MS_SHARED | MS_REC);
-  }
-}
-
-/** Removes a namespace's name (bind mount or symlink), checking it is still ours. */
-function removeName(ns: Namespace): void {
-  if (ns.name === undefined) return;
-  const path = `${NETNS_RUN_DIR}/${ns.name}`;
-  if (ns.kind === 'persistent') {
-    try {
-      const st = fstatSync(ns.fd);
-      const fd = openSync(path, 'r');
-      const same = (() => { try { const t = fstatSync(fd); return t.ino === st.ino && t.dev === st.dev; } finally { closeSync(fd); } })();
-      if (!same) return; // someone replaced it: not ours any more
-    } catch {
-      return;
-    }
-    umount2(path, MNT_DETACH);
-    unlinkSync(path);
-  } else if (ns.kind === 'process-bound') {
-    try {
-      if (readlinkSync(path) === `/proc/${process.pid}/fd/${ns.fd}`) unlinkSync(path);
-    } catch { /* already gone */ }
-  }
 }
 
 export type { NamespaceKind };

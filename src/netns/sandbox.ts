@@ -163,5 +163,5 @@ function removeNamed(name: string): void {
 }
 
 function emptyCleanup(): CleanupReport {
-  return { removed: [], alreadyGone: [], skipped: [], namespaces: [], failed: [], lingering: [], deferred: [], notes: [] };
+  return { removed: [], alreadyGone: [], skipped: [], unknown: [], namespaces: [], failed: [], lingering: [], deferred: [] };
 }

@@ -1,16 +1,19 @@
 // Sweep: removes what dead processes left behind, as their journals list it.
 // A journal names its process by pid and start time, so a reused pid never
-// passes for the dead one; a live process's journal is never touched. Every
-// object is checked before deletion: a name that now means another namespace,
-// a link whose ifindex changed, a nexthop that is no longer the one created —
-// all are left alone and reported.
+// passes for the dead one; a live process's journal is never touched. An
+// object is removed when the kernel had confirmed its create, or when its
+// answer was never read but the journal had found nothing like it before the
+// request; otherwise it is left alone and reported as unknown. Every object
+// is checked before deletion: a name that now means another namespace, a link
+// whose ifindex changed, a nexthop that is no longer the one created — all are
+// left alone and reported.
 import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, unlinkSync } from 'node:fs';
-import { NetlinkError } from '../netlink/core/errors.js';
 import type { CreatedObject } from '../netlink/rtnl/observer.js';
 import { Rtnl } from '../netlink/rtnl/rtnl.js';
-import { deletionSpec, objectExists } from './exists.js';
 import { JOURNAL_DIR, readJournals, type NamespaceRef, type ReadJournal } from './journal.js';
 import { namedNamespaces, NETNS_RUN_DIR } from './namespace.js';
+import { isBarePlaceholder } from './names.js';
+import { describeRecorded, removeRecorded, type Identity, type LookupCache, type Recorded } from './objects.js';
 import { MNT_DETACH, processAlive, umount2 } from './syscalls.js';
 
 export interface SweepOptions {
@@ -27,6 +30,11 @@ export interface SweepReport {
   removed: string[];
   /** Things a journal lists that are not (or no longer) what it created: left alone. */
   skipped: string[];
+  /**
+   * Objects whose create the dead process never saw answered while something
+   * identical existed before it: they cannot be proven its own, so they are left alone.
+   */
+  unknown: string[];
   failed: { what: string; error: Error }[];
   /** Journals fully handled and deleted. */
   journals: string[];
@@ -35,8 +43,11 @@ export interface SweepReport {
 interface Pending {
   seq: number;
   line: Extract<ReturnType<typeof readJournals>[number]['lines'][number], { t: 'ns' } | { t: 'obj' }>;
+  /** The namespace a name was made for (an `ns` line's identity, or an older journal's `ns-made`). */
   made?: { inode: number; dev: number };
-  id?: unknown;
+  /** The kernel confirmed the create (`obj-made`). */
+  confirmed: boolean;
+  id?: Identity;
   kept: boolean;
 }
 
@@ -44,9 +55,19 @@ function pendingOf(j: ReadJournal): Pending[] {
   const by = new Map<number, Pending>();
   for (const l of j.lines) {
     switch (l.t) {
-      case 'ns': case 'obj': by.set(l.seq, { seq: l.seq, line: l, kept: false }); break;
+      case 'ns':
+        by.set(l.seq, { seq: l.seq, line: l, confirmed: false, kept: false, ...(l.inode !== undefined && { made: { inode: l.inode, dev: l.dev! } }) });
+        break;
+      case 'obj': by.set(l.seq, { seq: l.seq, line: l, confirmed: false, kept: false }); break;
       case 'ns-made': { const p = by.get(l.seq); if (p) p.made = { inode: l.inode, dev: l.dev }; break; }
-      case 'obj-made': { const p = by.get(l.seq); if (p) p.id = l.id ?? true; break; }
+      case 'obj-made': {
+        const p = by.get(l.seq);
+        if (p) {
+          p.confirmed = true;
+          if (l.id !== undefined) p.id = l.id as Identity;
+        }
+        break;
+      }
       case 'ns-kept': { const p = by.get(l.seq); if (p) p.kept = true; break; }
       case 'gone': by.delete(l.seq); break;
       default: break;
@@ -58,7 +79,7 @@ function pendingOf(j: ReadJournal): Pending[] {
 /** Removes what the journals of dead processes list. */
 export async function sweep(opts: SweepOptions = {}): Promise<SweepReport> {
   const dir = opts.journalDir ?? JOURNAL_DIR;
-  const report: SweepReport = { live: [], removed: [], skipped: [], failed: [], journals: [] };
+  const report: SweepReport = { live: [], removed: [], skipped: [], unknown: [], failed: [], journals: [] };
   for (const j of readJournals(dir)) {
     if (processAlive(j.pid, j.start)) {
       report.live.push({ pid: j.pid, journal: j.path });
@@ -67,11 +88,19 @@ export async function sweep(opts: SweepOptions = {}): Promise<SweepReport> {
     const pending = pendingOf(j);
     let leftover = false;
     // Objects first (newest first), then the names of namespaces.
+    const caches = new Map<string, LookupCache>();
     for (const p of [...pending].reverse()) {
       if (p.line.t !== 'obj') continue;
-      const what = `${describe(p.line.obj as CreatedObject)} (pid ${j.pid})`;
+      const rec: Recorded = { obj: p.line.obj as CreatedObject, id: p.id, before: p.line.before };
+      const what = `${describeRecorded(rec)} (pid ${j.pid})`;
+      if (!p.confirmed && p.line.absent !== true) {
+        report.unknown.push(`${what}: its create was never answered and an identical object existed before it (or the journal does not say), so it cannot be told apart; left alone`);
+        continue;
+      }
       try {
-        const outcome = await removeObject(p.line.ns, p.line.obj as CreatedObject, p.id, opts.dryRun ?? false);
+        const cacheKey = `${p.line.ns.dev}:${p.line.ns.inode}`;
+        if (!caches.has(cacheKey)) caches.set(cacheKey, new Map());
+        const outcome = await removeObject(p.line.ns, rec, caches.get(cacheKey)!, opts.dryRun ?? false);
         (outcome === 'removed' ? report.removed : report.skipped).push(`${what}${outcome === 'removed' ? '' : `: ${outcome}`}`);
       } catch (e) {
         leftover = true;
@@ -102,17 +131,6 @@ export async function sweep(opts: SweepOptions = {}): Promise<SweepReport> {
     }
   }
   return report;
-}
-
-function describe(o: CreatedObject): string {
-  switch (o.object) {
-    case 'link': return `link ${o.spec.name}`;
-    case 'address': return `address ${o.spec.local} (index ${o.index})`;
-    case 'route': return `route ${o.spec.dst}${o.spec.table !== undefined ? ` table ${o.spec.table}` : ''}`;
-    case 'rule': return `rule${o.spec.priority !== undefined ? ` priority ${o.spec.priority}` : ''}`;
-    case 'neigh': return `neighbour ${o.spec.dst} (index ${o.index})`;
-    case 'nexthop': return `nexthop ${o.spec.id}`;
-  }
 }
 
 /**
@@ -150,52 +168,14 @@ function* candidatePaths(ref: NamespaceRef): Generator<string> {
   for (const pid of pids) yield `/proc/${pid}/ns/net`;
 }
 
-async function removeObject(ref: NamespaceRef, obj: CreatedObject, id: unknown, dryRun: boolean): Promise<'removed' | string> {
+async function removeObject(ref: NamespaceRef, rec: Recorded, cache: LookupCache, dryRun: boolean): Promise<'removed' | string> {
   const fd = openNamespace(ref);
   if (fd === undefined) return 'its namespace is gone (and the object with it)';
   const r = Rtnl.open({ netns: fd });
-  const gone = (e: unknown): boolean => e instanceof NetlinkError && ['ENODEV', 'ESRCH', 'ENOENT', 'EADDRNOTAVAIL'].includes(e.errnoName);
   try {
-    switch (obj.object) {
-      case 'link': {
-        const l = await r.link.find(obj.spec.name);
-        if (!l) return 'already gone';
-        const index = (id as { index?: number } | undefined)?.index;
-        if (index === undefined) return 'its identity was never recorded (the process died while creating it); left alone';
-        if (l.index !== index) return `the name now belongs to another link (index ${l.index}, created ${index})`;
-        if (!dryRun) await r.link.del(l.index);
-        return 'removed';
-      }
-      case 'address': {
-        if (dryRun) return (await objectExists(r, obj)) ? 'removed' : 'already gone'; // look before reporting
-        await r.addr.del({ dev: obj.index, local: obj.spec.local, ...(obj.spec.peer !== undefined && { peer: obj.spec.peer }) });
-        return 'removed';
-      }
-      case 'route':
-        if (dryRun) return (await objectExists(r, obj)) ? 'removed' : 'already gone';
-        await r.route.del(deletionSpec(obj.spec));
-        return 'removed';
-      case 'rule':
-        if (dryRun) return (await objectExists(r, obj)) ? 'removed' : 'already gone';
-        await r.rule.del(obj.spec);
-        return 'removed';
-      case 'neigh':
-        if (dryRun) return (await objectExists(r, obj)) ? 'removed' : 'already gone';
-        await r.neigh.del({ dst: obj.spec.dst, dev: obj.index, ...(obj.spec.proxy && { proxy: true }) });
-        return 'removed';
-      case 'nexthop': {
-        if (obj.spec.id === undefined) return 'no id was recorded';
-        const nh = await r.nexthop.get(obj.spec.id);
-        const same = (obj.spec.gateway === undefined || nh.gateway === obj.spec.gateway)
-          && (!obj.spec.blackhole || nh.blackhole) && (obj.spec.group === undefined || (nh.group?.length ?? 0) === obj.spec.group.length);
-        if (!same) return `nexthop ${obj.spec.id} is no longer the one created`;
-        if (!dryRun) await r.nexthop.del(obj.spec.id);
-        return 'removed';
-      }
-    }
-  } catch (e) {
-    if (gone(e)) return 'already gone';
-    throw e;
+    const res = await removeRecorded(r, rec, cache, dryRun);
+    if (res.outcome === 'skipped') return res.reason;
+    return res.outcome === 'removed' ? 'removed' : 'already gone';
   } finally {
     r.close();
     closeSync(fd);
@@ -218,6 +198,12 @@ function removeNamespaceName(name: string, mode: 'persistent' | 'process-bound',
     return 'removed';
   }
   if (st.isSymbolicLink()) return 'the name is now a symbolic link, not our mount';
+  // The empty file we claimed the name with, nothing mounted on it: the process died
+  // between claiming and mounting, or between unmounting and unlinking. It is ours.
+  if (isBarePlaceholder(path)) {
+    if (!dryRun) unlinkSync(path);
+    return 'removed';
+  }
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -226,13 +212,9 @@ function removeNamespaceName(name: string, mode: 'persistent' | 'process-bound',
   }
   const now = fstatSync(fd);
   closeSync(fd);
-  if (made) {
-    // Our namespace is still bound there, or someone else's is: remove only ours.
-    if (now.ino !== made.inode || now.dev !== made.dev) return 'the name now means another namespace';
-  } else if (!(now.isFile() && now.size === 0 && now.dev === lstatSync(NETNS_RUN_DIR).dev)) {
-    // Died between claiming the name and recording what it bound there: only the bare placeholder is surely ours.
-    return 'the process died while mounting it; its identity is unknown, left alone';
-  }
+  // Our namespace is still bound there, or someone else's is: remove only ours.
+  if (!made) return 'the journal does not say which namespace it bound there; left alone';
+  if (now.ino !== made.inode || now.dev !== made.dev) return 'the name now means another namespace';
   if (!dryRun) {
     try {
       umount2(path, MNT_DETACH);

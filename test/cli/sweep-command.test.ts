@@ -90,7 +90,7 @@ describe('netnest sweep', () => {
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.match(new RegExp(`^removed\\s+netns ${name} \\(pid ${pid}\\)$`, 'm'));
     expect(r.stdout).to.include(`done     journal ${file} deleted`);
-    expect(r.stdout.trimEnd().split('\n').at(-1)).to.equal(`sweep of ${dir}: 1 removed, 0 skipped, 0 live processes left alone, 0 failed`);
+    expect(r.stdout.trimEnd().split('\n').at(-1)).to.equal(`sweep of ${dir}: 1 removed, 0 skipped, 0 unknown, 0 live processes left alone, 0 failed`);
     expect(exists(`${NETNS}/${name}`), 'the name is gone').to.equal(false);
     expect(readdirSync(dir)).to.deep.equal([]);
   });
@@ -160,6 +160,7 @@ describe('netnest sweep', () => {
         { t: 'obj-made', seq: 1 },
         // A line this sweep cannot act on (not a prefix): reported as a failure, the journal kept.
         { t: 'obj', seq: 2, ns, obj: { object: 'route', mode: 'add', spec: { dst: 'not-a-prefix', table: 4242 } } },
+        { t: 'obj-made', seq: 2 },
       ]);
 
       const r = await netnest('sweep', '--json', '--journal-dir', dir);

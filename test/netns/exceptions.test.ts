@@ -111,7 +111,7 @@ describe('cleanup after exceptions', () => {
     expect(first.namespaces).to.deep.equal([ns.toString()]);
 
     const second = await m.cleanup();
-    expect(second).to.deep.equal({ removed: [], alreadyGone: [], skipped: [], namespaces: [], failed: [], lingering: [], deferred: [], notes: [] });
+    expect(second).to.deep.equal({ removed: [], alreadyGone: [], skipped: [], unknown: [], namespaces: [], failed: [], lingering: [], deferred: [] });
     await unchanged();
   });
 

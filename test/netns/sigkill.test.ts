@@ -134,6 +134,6 @@ describe('a child process killed with SIGKILL mid-build', () => {
     expect(ownNetnsNames()).to.deep.equal(netnsBefore);
 
     const again = await sweep({ journalDir });
-    expect(again).to.deep.equal({ live: [], removed: [], skipped: [], failed: [], journals: [] });
+    expect(again).to.deep.equal({ live: [], removed: [], skipped: [], unknown: [], failed: [], journals: [] });
   });
 });

@@ -1,0 +1,205 @@
+// The ledger: what a manager's clients create in namespaces it does not own.
+// An entry is an intent until the kernel confirms the create; only then is the
+// object ours. Before each request the ledger looks whether something the
+// create would collide with exists already, and writes that down (journal
+// first), so that when an answer is lost — the socket closed in flight, the
+// process killed — the object can still be judged: ours if nothing like it
+// existed before, otherwise left alone and reported.
+import { NetnestError } from '../netlink/core/errors.js';
+import type { CreatedIdentity, CreatedObject, CreateObserver, CreateOutcome } from '../netlink/rtnl/observer.js';
+import type { Rtnl } from '../netlink/rtnl/rtnl.js';
+import type { Journal, NamespaceRef } from './journal.js';
+import type { Namespace } from './namespace.js';
+import { collisionKey, describeRecorded, existing, removeRecorded, type LookupCache, type Recorded } from './objects.js';
+
+export interface LedgerEntry {
+  /** Its line in the crash journal; undefined when not journaled (an ephemeral root). */
+  seq: number | undefined;
+  ns: Namespace;
+  rec: Recorded;
+  /** 'intent': asked, not answered yet; 'made': the kernel confirmed it; 'maybe': the answer was lost. */
+  state: 'intent' | 'made' | 'maybe';
+  /** Nothing it would collide with existed just before the request (looked up). */
+  absent: boolean;
+  /** Our own objects this one replaces once it is made (a `replace` of something we created). */
+  supersedes?: LedgerEntry[];
+  /** The identity lookup after a link is made. */
+  pending?: Promise<void>;
+  /** One line describing it. */
+  what: string;
+}
+
+/** What the ledger needs of its manager. */
+export interface LedgerContext {
+  owns(ns: Namespace): boolean;
+  /** The namespace an fd in a spec (`netns`, `peer.netns`) refers to. */
+  nsOfFd(fd: number): Namespace;
+  /** The manager's own client in a namespace (lookups, deletions). */
+  client(ns: Namespace): Rtnl;
+  /** Whether objects in this namespace go to the crash journal (not in an ephemeral root). */
+  journaled(ns: Namespace): boolean;
+  nsRef(ns: Namespace): NamespaceRef;
+  /** 'root' or the namespace's name, for report lines. */
+  label(ns: Namespace): string;
+}
+
+/** The parts of a cleanup report the ledger fills. */
+export interface LedgerReport {
+  removed: string[];
+  alreadyGone: string[];
+  skipped: string[];
+  unknown: string[];
+  failed: { what: string; error: Error }[];
+}
+
+const REPLACING = (o: CreatedObject): boolean =>
+  (o.object === 'route' && o.mode === 'replace') || ((o.object === 'address' || o.object === 'neigh' || o.object === 'nexthop') && o.replace);
+
+export class Ledger {
+  private entries: LedgerEntry[] = [];
+  /** Lookups of one API call, per namespace: the items of one addMany share one dump per table. */
+  private caches = new WeakMap<object, Map<Namespace, LookupCache>>();
+
+  constructor(private readonly ctx: LedgerContext, private readonly journal: Journal) {}
+
+  /** The create observer for a client bound to `clientNs`. */
+  observer(clientNs: Namespace): CreateObserver {
+    return {
+      creating: (obj, scope) => this.creating(clientNs, obj, scope),
+      settled: (token, outcome, identity) => this.settled(token as LedgerEntry[], outcome, identity),
+    };
+  }
+
+  private cache(scope: object, ns: Namespace): LookupCache {
+    let byNs = this.caches.get(scope);
+    if (!byNs) this.caches.set(scope, (byNs = new Map()));
+    let c = byNs.get(ns);
+    if (!c) byNs.set(ns, (c = new Map()));
+    return c;
+  }
+
+  /** Where each part of a create lands: a veth is two links, each in its namespace. */
+  private targets(clientNs: Namespace, obj: CreatedObject): { ns: Namespace; obj: CreatedObject }[] {
+    if (obj.object !== 'link') return [{ ns: clientNs, obj }];
+    const s = obj.spec;
+    const out = [{ ns: s.netns !== undefined ? this.ctx.nsOfFd(s.netns) : clientNs, obj: { object: 'link', spec: { name: s.name, kind: s.kind } } as CreatedObject }];
+    // A veth peer defaults to the creating socket's namespace; other kinds have no peer.
+    if (s.kind === 'veth' && s.peer) {
+      out.push({ ns: s.peer.netns !== undefined ? this.ctx.nsOfFd(s.peer.netns) : clientNs, obj: { object: 'link', spec: { name: s.peer.name, kind: s.kind } } });
+    }
+    return out;
+  }
+
+  private async creating(clientNs: Namespace, obj: CreatedObject, scope: object): Promise<LedgerEntry[]> {
+    const entries: LedgerEntry[] = [];
+    for (const t of this.targets(clientNs, obj)) {
+      if (this.ctx.owns(t.ns)) continue; // goes with its namespace
+      const { exists, before } = await existing(this.ctx.client(t.ns), t.obj, this.cache(scope, t.ns));
+      const rec: Recorded = { obj: t.obj, ...(before !== undefined && { before }) };
+      let supersedes: LedgerEntry[] | undefined;
+      if (exists && REPLACING(t.obj)) {
+        // Replacing our own object is ours to do; replacing someone else's would change the
+        // host in a way cleanup could not undo, so it is refused before anything is sent.
+        const key = collisionKey(t.obj);
+        supersedes = this.entries.filter((e) => e.state === 'made' && e.ns === t.ns && collisionKey(e.rec.obj) === key);
+        if (supersedes.length === 0) throw notOurs(rec, this.ctx.label(t.ns));
+      }
+      const seq = this.ctx.journaled(t.ns) ? this.journal.object(this.ctx.nsRef(t.ns), t.obj, !exists, before) : undefined;
+      entries.push({
+        seq, ns: t.ns, rec, state: 'intent', absent: !exists, ...(supersedes && { supersedes }),
+        what: `${describeRecorded(rec)} in ${this.ctx.label(t.ns)}`,
+      });
+    }
+    this.entries.push(...entries);
+    return entries;
+  }
+
+  private settled(entries: LedgerEntry[], outcome: CreateOutcome, identity?: CreatedIdentity): Promise<void> | void {
+    const journaling: Promise<void>[] = [];
+    for (const e of entries) {
+      if (outcome === 'failed') {
+        this.drop(e);
+        continue;
+      }
+      if (outcome === 'unknown') {
+        // The journal keeps the intent: sweep judges it as cleanup() does.
+        e.state = 'maybe';
+        continue;
+      }
+      e.state = 'made';
+      if (identity?.id !== undefined) e.rec.id = { id: identity.id };
+      for (const old of e.supersedes ?? []) this.drop(old);
+      delete e.supersedes;
+      if (e.rec.obj.object === 'link') {
+        // Pin the link's identity: cleanup and sweep delete it only if the name still means this ifindex.
+        const name = e.rec.obj.spec.name;
+        e.pending = this.ctx.client(e.ns).link.find(name).then((l) => {
+          if (l) e.rec.id = { index: l.index };
+          if (e.seq !== undefined) this.journal.objectMade(e.seq, e.rec.id);
+        }, () => undefined);
+        // A journaled link's identity is on disk before link.add() returns.
+        if (e.seq !== undefined) journaling.push(e.pending);
+      } else if (e.seq !== undefined) {
+        this.journal.objectMade(e.seq, e.rec.id);
+      }
+    }
+    if (journaling.length) return Promise.all(journaling).then(() => undefined);
+  }
+
+  /** Forgets an entry: it was never made, or it is removed. */
+  private drop(e: LedgerEntry): void {
+    if (e.seq !== undefined) this.journal.gone(e.seq);
+    const i = this.entries.indexOf(e);
+    if (i >= 0) this.entries.splice(i, 1);
+  }
+
+  /** Waits for identity lookups still running. */
+  async idle(): Promise<void> {
+    await Promise.allSettled(this.entries.map((e) => e.pending));
+  }
+
+  /** Links recorded in `ns` whose identity is known: their ifindexes. */
+  linkIndexes(ns: Namespace): Map<number, LedgerEntry> {
+    const out = new Map<number, LedgerEntry>();
+    for (const e of this.entries) if (e.ns === ns && e.rec.obj.object === 'link' && e.rec.id?.index !== undefined) out.set(e.rec.id.index, e);
+    return out;
+  }
+
+  /**
+   * Removes every entry's object, newest first: those the kernel confirmed,
+   * and those whose answer was lost when nothing like them existed before.
+   * `leftToNamespace(e)`: links that go with a namespace being deleted.
+   */
+  async removeAll(report: LedgerReport, leftToNamespace: (e: LedgerEntry) => boolean): Promise<void> {
+    const entries = this.entries;
+    this.entries = [];
+    const caches = new Map<Namespace, LookupCache>();
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const e = entries[i]!;
+      try {
+        if (e.state !== 'made' && !e.absent) {
+          report.unknown.push(`${e.what}: its create was never answered and an identical object existed before it, so it cannot be told apart; left alone`);
+        } else if (!e.ns.isOpen) {
+          report.alreadyGone.push(e.what);
+        } else if (leftToNamespace(e)) {
+          report.removed.push(e.what);
+        } else {
+          let cache = caches.get(e.ns);
+          if (!cache) caches.set(e.ns, (cache = new Map()));
+          const r = await removeRecorded(this.ctx.client(e.ns), e.rec, cache);
+          if (r.outcome === 'skipped') report.skipped.push(`${e.what}: ${r.reason}`);
+          else report[r.outcome].push(e.what);
+        }
+        if (e.seq !== undefined) this.journal.gone(e.seq);
+      } catch (err) {
+        report.failed.push({ what: e.what, error: err instanceof Error ? err : new Error(String(err)) });
+      }
+    }
+  }
+}
+
+function notOurs(rec: Recorded, where: string): NetnestError {
+  return new NetnestError('ERR_NOT_OURS',
+    `${describeRecorded(rec)} in ${where} exists and was not created by this manager: replacing it would change what cleanup() ` +
+    `cannot restore, so nothing was sent (change objects you do not own with a client from Rtnl.open(), which records nothing)`);
+}

@@ -1,0 +1,120 @@
+// Names of network namespaces in /run/netns, as `ip netns` keeps them: a bind
+// mount on an empty placeholder file (persistent), or — netnest's own — a
+// symbolic link to this process's fd (process-bound). Claiming a name never
+// takes over an existing one; releasing a name checks it is still ours.
+import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readlinkSync, symlinkSync, unlinkSync } from 'node:fs';
+import { NetnestError, ValidationError } from '../netlink/core/errors.js';
+import type { Journal } from './journal.js';
+import { NETNS_RUN_DIR, type Namespace } from './namespace.js';
+import { MNT_DETACH, mount, MS_BIND, MS_REC, MS_SHARED, umount2 } from './syscalls.js';
+
+const NAME_RE = /^[A-Za-z0-9_.][A-Za-z0-9_.@+=:-]*$/;
+
+/** Names `ip netns` accepts: no '/', not '.' or '..', not empty. */
+export function validateNamespaceName(name: unknown): string {
+  if (typeof name !== 'string' || name.length === 0 || name === '.' || name === '..' || name.includes('/') || Buffer.byteLength(name) > 255 || !NAME_RE.test(name)) {
+    const shown = typeof name === 'string' ? `'${name}'` : typeof name;
+    throw new ValidationError(`${shown} is not a usable namespace name (letters, digits, _ . - @ + = :, no '/')`, 'name');
+  }
+  return name;
+}
+
+export function namespaceExists(name: string): NetnestError {
+  return new NetnestError('ERR_NAMESPACE_EXISTS', `network namespace '${name}' exists already (${NETNS_RUN_DIR}/${name}); it is someone else's, netnest will not take it over`);
+}
+
+export function existsOrDangling(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** /run/netns must be a shared mount so bind mounts under it propagate, as `ip netns add` arranges. */
+function makeSharedMount(): void {
+  try {
+    mount('none', NETNS_RUN_DIR, 'none', MS_SHARED | MS_REC);
+  } catch (e) {
+    if ((e as NetnestError).code !== 'EINVAL') throw e;
+    // Not a mount point yet: bind it onto itself first.
+    mount(NETNS_RUN_DIR, NETNS_RUN_DIR, 'none', MS_BIND | MS_REC);
+    mount('none', NETNS_RUN_DIR, 'none', MS_SHARED | MS_REC);
+  }
+}
+
+/**
+ * Gives the namespace behind `fd` a name. The journal learns the name and
+ * the namespace it will mean before the name exists, so a crash at any point
+ * leaves nothing sweep cannot attribute. Returns the journal seq.
+ */
+export function claimName(journal: Journal, name: string, mode: 'persistent' | 'process-bound', fd: number): number {
+  const path = `${NETNS_RUN_DIR}/${name}`;
+  if (existsOrDangling(path)) throw namespaceExists(name);
+  mkdirSync(NETNS_RUN_DIR, { recursive: true, mode: 0o755 });
+  const st = fstatSync(fd);
+  const identity = { inode: st.ino, dev: st.dev };
+  if (mode === 'persistent') {
+    makeSharedMount();
+    const seq = journal.namespace(name, 'persistent', identity);
+    // Claim the name atomically (O_EXCL), then bind the namespace onto it, as `ip netns add` does.
+    try {
+      closeSync(openSync(path, 'wx', 0o444));
+    } catch (e) {
+      journal.gone(seq);
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw namespaceExists(name);
+      throw e;
+    }
+    try {
+      mount(`/proc/self/fd/${fd}`, path, 'none', MS_BIND);
+    } catch (e) {
+      unlinkSync(path);
+      journal.gone(seq);
+      throw e;
+    }
+    return seq;
+  }
+  const target = `/proc/${process.pid}/fd/${fd}`;
+  const seq = journal.namespace(name, 'process-bound', identity, target);
+  try {
+    symlinkSync(target, path);
+  } catch (e) {
+    journal.gone(seq);
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw namespaceExists(name);
+    throw e;
+  }
+  return seq;
+}
+
+/** Removes a namespace's name (bind mount or symlink), checking it is still ours. */
+export function releaseName(ns: Namespace): void {
+  if (ns.name === undefined) return;
+  const path = `${NETNS_RUN_DIR}/${ns.name}`;
+  if (ns.kind === 'persistent') {
+    try {
+      const st = fstatSync(ns.fd);
+      const fd = openSync(path, 'r');
+      const same = (() => { try { const t = fstatSync(fd); return t.ino === st.ino && t.dev === st.dev; } finally { closeSync(fd); } })();
+      if (!same) return; // someone replaced it: not ours any more
+    } catch {
+      return;
+    }
+    umount2(path, MNT_DETACH);
+    unlinkSync(path);
+  } else if (ns.kind === 'process-bound') {
+    try {
+      if (readlinkSync(path) === `/proc/${process.pid}/fd/${ns.fd}`) unlinkSync(path);
+    } catch { /* already gone */ }
+  }
+}
+
+/** The empty file a persistent name is mounted on, with nothing mounted: what a crash mid-mount or mid-unmount leaves. */
+export function isBarePlaceholder(path: string): boolean {
+  try {
+    const st = lstatSync(path);
+    return st.isFile() && st.size === 0 && st.dev === lstatSync(NETNS_RUN_DIR).dev;
+  } catch {
+    return false;
+  }
+}
