@@ -127,7 +127,10 @@ export class Ledger {
         continue;
       }
       e.state = 'made';
-      if (identity?.id !== undefined) e.rec.id = { id: identity.id };
+      if (identity?.id !== undefined) {
+        e.rec.id = { id: identity.id };
+        e.what = `${describeRecorded(e.rec)} in ${this.ctx.label(e.ns)}`;
+      }
       for (const old of e.supersedes ?? []) this.drop(old);
       delete e.supersedes;
       if (e.rec.obj.object === 'link') {
