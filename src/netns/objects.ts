@@ -25,8 +25,9 @@ export interface Recorded {
   obj: CreatedObject;
   id?: Identity | undefined;
   /**
-   * Rules without a priority (the kernel picks one): the priorities of
-   * identical rules that existed before the create. Ours is the one not among them.
+   * What the kernel numbers itself — a rule without a priority, a nexthop
+   * without an id: the priorities or ids of identical objects that existed
+   * before the create. Ours is the one not among them.
    */
   before?: number[] | undefined;
 }
@@ -325,9 +326,6 @@ const neigh: Kind<Extract<CreatedObject, { object: 'neigh' }>> = {
 
 // ---------------------------------------------------------------- nexthops
 
-const nexthopId = (rec: Recorded & { obj: Extract<CreatedObject, { object: 'nexthop' }> }): number | undefined =>
-  rec.obj.spec.id || rec.id?.id || undefined;
-
 /** The nexthop under an id still looks like the one created: same kind, gateway, device and members. */
 function sameNexthop(nh: Nexthop, spec: Extract<CreatedObject, { object: 'nexthop' }>['spec']): boolean {
   if (!!spec.blackhole !== nh.blackhole) return false;
@@ -340,19 +338,22 @@ function sameNexthop(nh: Nexthop, spec: Extract<CreatedObject, { object: 'nextho
 const nexthop: Kind<Extract<CreatedObject, { object: 'nexthop' }>> = {
   describe: (o) => `nexthop ${o.spec.id || '(id chosen by the kernel)'}`,
   key: (o) => `nexthop ${o.spec.id || 'auto'}`,
-  async exists(r, o) {
-    if (!o.spec.id) return { exists: false }; // the kernel picks a free id
-    try {
-      await r.nexthop.get(o.spec.id);
-      return { exists: true };
-    } catch (e) {
-      if (gone(e)) return { exists: false };
-      throw e;
-    }
+  async exists(r, o, cache) {
+    const list = await cached(cache, 'nexthop', () => r.nexthop.list());
+    // The kernel picks a free id: note the ids of look-alikes, so that ours is the new one.
+    if (!o.spec.id) return { exists: false, before: list.filter((nh) => sameNexthop(nh, o.spec)).map((nh) => nh.id) };
+    return { exists: list.some((nh) => nh.id === o.spec.id) };
   },
-  async remove(r, rec, _cache, dryRun) {
-    const id = nexthopId(rec);
-    if (id === undefined) return { outcome: 'skipped', reason: 'the id the kernel chose was never learnt' };
+  async remove(r, rec, cache, dryRun) {
+    let id = rec.obj.spec.id || rec.id?.id;
+    if (!id) {
+      // The answer with the id was never read: ours is the look-alike that was not there before.
+      const fresh = (await cached(cache, 'nexthop', () => r.nexthop.list()))
+        .filter((nh) => sameNexthop(nh, rec.obj.spec) && !(rec.before ?? []).includes(nh.id));
+      if (fresh.length === 0) return { outcome: 'alreadyGone' };
+      if (fresh.length > 1) return { outcome: 'skipped', reason: `${fresh.length} look-alike nexthops (ids ${fresh.map((n) => n.id).join(', ')}) appeared and the journal cannot tell which is ours` };
+      id = fresh[0]!.id;
+    }
     const nh = await r.nexthop.get(id);
     if (!sameNexthop(nh, rec.obj.spec)) return { outcome: 'skipped', reason: `nexthop ${id} is no longer the one created` };
     if (!dryRun) await r.nexthop.del(id);

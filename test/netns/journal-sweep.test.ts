@@ -232,4 +232,28 @@ describe('the crash journal and sweep()', () => {
     expect(netnsNames()).to.include.members([persistent, bound]);
     expect(linkNames()).to.include('js0');
   });
+
+  it('finishes what a process killed mid-step left: a journal without its head, a bare placeholder name', async () => {
+    // Killed between creating its journal file and writing to it: an empty file, named PID-START-*.jsonl.
+    const dead = 2147483646;
+    writeFileSync(`${journalDir}/${dead}-12345-abcdef.jsonl`, '');
+    // Killed between unmounting a persistent name and unlinking it: the empty placeholder file,
+    // which the journal claimed (with the namespace it bound there) and never released.
+    const name = uniqueName('js-placeholder');
+    names.push(name);
+    mkdirSync('/run/netns', { recursive: true });
+    writeFileSync(`/run/netns/${name}`, '', { mode: 0o444 });
+    writeFileSync(`${journalDir}/${dead}-12346-fedcba.jsonl`, [
+      { t: 'start', pid: dead, start: 12346, at: new Date().toISOString() },
+      { t: 'ns', seq: 1, name, mode: 'persistent', inode: 4026531999, dev: 4 },
+      { t: 'ns-made', seq: 1, inode: 4026531999, dev: 4 }, // as journals before inode-in-`ns` said it
+    ].map((l) => JSON.stringify(l)).join('\n') + '\n');
+
+    const report = await sweep({ journalDir });
+    expect(report.failed).to.deep.equal([]);
+    expect(report.removed).to.deep.equal([`netns ${name} (pid ${dead})`]);
+    expect(report.journals).to.have.members([`${journalDir}/${dead}-12345-abcdef.jsonl`, `${journalDir}/${dead}-12346-fedcba.jsonl`]);
+    expect(netnsNames()).to.not.include(name);
+    expect(readdirSync(journalDir)).to.deep.equal([]);
+  });
 });
