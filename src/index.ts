@@ -39,7 +39,7 @@ export { AttrReader, type RawAttribute } from './netlink/core/attributes.js';
 export { MessageReader, decodeError, type ErrorMessage, type NlMsgHeader } from './netlink/core/message.js';
 export {
   NetnestError, NetlinkError, ValidationError, DecodeError, UnsupportedLinkKindError, OverrunError,
-  DumpInterruptedError, TimeoutError, SocketClosedError, SyscallError, errnoName, kernelOption,
+  DumpInterruptedError, TimeoutError, SocketClosedError, SyscallError, errnoName, kernelOption, outcomeOf,
 } from './netlink/core/errors.js';
 export {
   createAnonymousNetns, runInNetns, openCurrentNetns, netnsId, currentNetnsId, setns, unshare, CLONE_NEWNET,
@@ -53,5 +53,5 @@ export { snapshot, diff, type Snapshot, type SnapshotItem, type SnapshotChange, 
 export { sweep, type SweepOptions, type SweepReport } from './netns/sweep.js';
 export { JOURNAL_DIR, type NamespaceRef } from './netns/journal.js';
 export { processStartTime, processAlive, mount, umount2 } from './netns/syscalls.js';
-export type { CreatedObject, CreateObserver, Hooks } from './netlink/rtnl/observer.js';
+export type { CreatedObject, CreateObserver, CreateOutcome, CreatedIdentity, Hooks } from './netlink/rtnl/observer.js';
 export { NsidApi } from './netlink/rtnl/nsid.js';

@@ -208,21 +208,24 @@ before and after, and exits 1 if they differ or if ip disagreed.`)
     .option('--dry-run', 'only print what would be removed; change nothing, delete no journal')
     .option('--kept', 'also remove namespaces kept on purpose for inspection (NETNEST_KEEP=1)')
     .option('--journal-dir <dir>', 'where the crash journals are', JOURNAL_DIR)
-    .option('--json', 'print the report as JSON: journalDir, dryRun, removed, skipped, live, failed, journals')
+    .option('--json', 'print the report as JSON: journalDir, dryRun, removed, skipped, unknown, live, failed, journals')
     .addHelpText('after', `
 A netnest process writes what would outlive it (a name in /run/netns, a
 link or route in a namespace it does not own) to a journal before making
 it. A journal names its process by pid and start time: the journals of
 processes still running are never touched (a reused pid does not count as
-alive). Each thing is checked before it is removed: a name that now points
+alive). An object is removed when the kernel had confirmed creating it, or
+when the process died before reading the answer and nothing like it existed
+before the request; otherwise it is left alone and reported as unknown.
+Each thing is checked before it is removed: a name that now points
 elsewhere or means another namespace, or a link whose index changed, is
 left alone and reported as skipped. A journal whose every entry is settled
 is deleted.
 
 Output lines: "removed" (or "would remove" with --dry-run), "skipped" with
-the reason, "live" for processes left alone, "failed" with the error, "done"
-for each journal deleted, then a summary. Exit status 1 when anything
-failed.`)
+the reason, "unknown", "live" for processes left alone, "failed" with the
+error, "done" for each journal deleted, then a summary. Exit status 1 when
+anything failed.`)
     .action(async (o: { dryRun?: boolean; kept?: boolean; journalDir: string; json?: boolean }) => {
       status.code = await sweepCommand(o, write);
     });
