@@ -1,10 +1,12 @@
 // The ledger: what a manager's clients create in namespaces it does not own.
 // An entry is an intent until the kernel confirms the create; only then is the
-// object ours. Before each request the ledger looks whether something the
-// create would collide with exists already, and writes that down (journal
-// first), so that when an answer is lost — the socket closed in flight, the
-// process killed — the object can still be judged: ours if nothing like it
-// existed before, otherwise left alone and reported.
+// object ours. Where an answer can be lost with the process — in journaled
+// namespaces — the ledger first looks whether something the create would
+// collide with exists already and journals that, so that sweep can still
+// judge: ours if nothing like it existed before, otherwise left alone and
+// reported. In-process the answers are not lost (a closing client reads the
+// answers of what it sent), so the look is spared there except where it is
+// needed anyway: a replace, and what the kernel numbers itself.
 import { NetnestError } from '../netlink/core/errors.js';
 import type { CreatedIdentity, CreatedObject, CreateObserver, CreateOutcome } from '../netlink/rtnl/observer.js';
 import type { Rtnl } from '../netlink/rtnl/rtnl.js';
@@ -52,8 +54,15 @@ export interface LedgerReport {
   failed: { what: string; error: Error }[];
 }
 
+/** The longest cleanup waits for creates in flight to be answered. */
+const IDLE_LIMIT_MS = 2000;
+
 const REPLACING = (o: CreatedObject): boolean =>
   (o.object === 'route' && o.mode === 'replace') || ((o.object === 'address' || o.object === 'neigh' || o.object === 'nexthop') && o.replace);
+
+/** A rule without a priority, a nexthop without an id: ours is found later as the one not there before. */
+const NUMBERED_BY_KERNEL = (o: CreatedObject): boolean =>
+  (o.object === 'rule' && o.spec.priority === undefined) || (o.object === 'nexthop' && !o.spec.id);
 
 export class Ledger {
   private entries: LedgerEntry[] = [];
@@ -94,7 +103,10 @@ export class Ledger {
     const entries: LedgerEntry[] = [];
     for (const t of this.targets(clientNs, obj)) {
       if (this.ctx.owns(t.ns)) continue; // goes with its namespace
-      const { exists, before } = await existing(this.ctx.client(t.ns), t.obj, this.cache(scope, t.ns));
+      const journaled = this.ctx.journaled(t.ns);
+      const look = journaled || REPLACING(t.obj) || NUMBERED_BY_KERNEL(t.obj);
+      // Not looked at: unknown, so a lost answer (an overrun) leaves the object alone.
+      const { exists, before } = look ? await existing(this.ctx.client(t.ns), t.obj, this.cache(scope, t.ns)) : { exists: true, before: undefined };
       const rec: Recorded = { obj: t.obj, ...(before !== undefined && { before }) };
       let supersedes: LedgerEntry[] | undefined;
       if (exists && REPLACING(t.obj)) {
@@ -104,17 +116,24 @@ export class Ledger {
         supersedes = this.entries.filter((e) => e.state === 'made' && e.ns === t.ns && collisionKey(e.rec.obj) === key);
         if (supersedes.length === 0) throw notOurs(rec, this.ctx.label(t.ns));
       }
-      const seq = this.ctx.journaled(t.ns) ? this.journal.object(this.ctx.nsRef(t.ns), t.obj, !exists, before) : undefined;
+      const seq = journaled ? this.journal.object(this.ctx.nsRef(t.ns), t.obj, !exists, before) : undefined;
       entries.push({
         seq, ns: t.ns, rec, state: 'intent', absent: !exists, ...(supersedes && { supersedes }),
         what: `${describeRecorded(rec)} in ${this.ctx.label(t.ns)}`,
       });
     }
     this.entries.push(...entries);
+    if (entries.length) this.inFlight.add(entries);
     return entries;
   }
 
+  /** Creates sent and not yet answered. */
+  private inFlight = new Set<LedgerEntry[]>();
+  private wakeIdle: (() => void) | undefined;
+
   private settled(entries: LedgerEntry[], outcome: CreateOutcome, identity?: CreatedIdentity): Promise<void> | void {
+    this.inFlight.delete(entries);
+    if (this.inFlight.size === 0) this.wakeIdle?.();
     const journaling: Promise<void>[] = [];
     for (const e of entries) {
       if (outcome === 'failed') {
@@ -156,8 +175,22 @@ export class Ledger {
     if (i >= 0) this.entries.splice(i, 1);
   }
 
-  /** Waits for identity lookups still running. */
+  /**
+   * Waits until the creates in flight are answered (closing their clients
+   * makes that prompt: a closing socket reads what is queued and gives up on
+   * the rest within a second), then for identity lookups still running.
+   */
   async idle(): Promise<void> {
+    if (this.inFlight.size > 0) {
+      // Bounded: a create whose client was not closed (a bug) must not hang cleanup; it stays an intent.
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        this.wakeIdle = resolve;
+        timer = setTimeout(resolve, IDLE_LIMIT_MS);
+      });
+      clearTimeout(timer);
+      this.wakeIdle = undefined;
+    }
     await Promise.allSettled(this.entries.map((e) => e.pending));
   }
 

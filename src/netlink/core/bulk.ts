@@ -173,6 +173,13 @@ export async function runBulk<T>(
       batch.resolve();
     };
     const last = items.length - 1;
+    if (sock.isClosed) {
+      // Nothing of this batch was sent, and nothing more can be: the run ends with the error.
+      for (let i = 0; i < items.length; i++) batch.errors.set(i, new SocketClosedError(describe(items[i]!), false));
+      finish();
+      abort = { error: new SocketClosedError() };
+      break;
+    }
     batch.sink = sock.attachSink(items.length, (base) => ({
       base,
       count: items.length,

@@ -134,6 +134,8 @@ const SK_MEMINFO_DROPS = 8;
 const SUSPECT_WAIT_MS = 1000;
 /** How often drops are checked while requests are in flight. */
 const DROP_CHECK_MS = 20;
+/** How often a closing socket looks whether the answers it still waits for have all been read. */
+const DRAIN_CHECK_MS = 2;
 
 export class NetlinkSocket {
   readonly protocol: number;
@@ -406,22 +408,64 @@ export class NetlinkSocket {
     return this.pull;
   }
 
-  /** Closes the socket; whatever is pending fails with SocketClosedError. Idempotent. */
+  /**
+   * Closes the socket; idempotent. Requests not yet sent fail with
+   * SocketClosedError. Requests already handed to the kernel were done or
+   * refused inside sendmsg, and their answers wait in the receive queue: the
+   * socket reads them before it lets go (briefly, in the background), so
+   * those calls settle with the kernel's real answer. One whose answer was
+   * lost fails with SocketClosedError, outcomeUnknown. Dumps in flight end
+   * with SocketClosedError.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.pull?.close();
-    // Launched requests may have reached the kernel (their outcome is unknown); queued ones never did.
-    const launched = [...this.waiting.values()];
-    const unsent = [...this.queued.slice(this.queuedHead), ...this.dumpQueue];
-    this.waiting.clear();
+    // Queued, or launched but not flushed yet: never sent.
+    const unsent = [...this.queued.slice(this.queuedHead), ...this.dumpQueue, ...this.toSend];
     this.queued.length = 0;
     this.queuedHead = 0;
     this.dumpQueue.length = 0;
-    this.activeDump = undefined;
+    this.toSend = [];
+    for (const w of unsent) {
+      this.forget(w);
+      this.settle(w, new SocketClosedError(w.req.describe, false));
+    }
+    const dump = this.activeDump;
+    if (dump) {
+      this.forget(dump);
+      this.settle(dump, new SocketClosedError(dump.req.describe, true));
+    }
+    if (this.fd === undefined) {
+      this.finishClose(); // an injected raw socket: no receive queue to look at
+      return;
+    }
+    this.drainSince = Date.now();
+    this.drainTimer = setInterval(() => this.drainStep(), DRAIN_CHECK_MS);
+    this.drainStep();
+  }
+
+  private drainSince = 0;
+  private drainTimer: NodeJS.Timeout | undefined;
+
+  /** Ends the drain once every sent request is answered, or its answers cannot come any more. */
+  private drainStep(): void {
+    if (this.waiting.size === 0 && this.sinks.size === 0) return this.finishClose();
+    // Everything the kernel queued has been read (rmem 0), or we waited long enough:
+    // what is still unanswered was dropped.
+    const info = this.meminfo(true);
+    const drained = !info || info.readUInt32LE(4 * SK_MEMINFO_RMEM_ALLOC) === 0;
+    const allSent = [...this.waiting.values()].every((w) => w.sent);
+    if ((drained && allSent && Date.now() - this.drainSince >= DRAIN_CHECK_MS) || Date.now() - this.drainSince > SUSPECT_WAIT_MS) this.finishClose();
+  }
+
+  private finishClose(): void {
+    if (this.drainTimer) clearInterval(this.drainTimer);
+    this.drainTimer = undefined;
+    const launched = [...this.waiting.values()];
+    this.waiting.clear();
     this.inFlight = 0;
     for (const w of launched) this.settle(w, new SocketClosedError(w.req.describe, true));
-    for (const w of unsent) this.settle(w, new SocketClosedError(w.req.describe, false));
     for (const sink of [...this.sinks]) sink.onFailure(new SocketClosedError(undefined, true));
     this.sinks.clear();
     if (this.dropTimer) clearInterval(this.dropTimer);
@@ -557,8 +601,8 @@ export class NetlinkSocket {
   private suspectSinks: Set<RangeSink> | undefined;
   private suspectSince = 0;
 
-  private meminfo(): Buffer | undefined {
-    if (this.fd === undefined || this.closed) return undefined;
+  private meminfo(draining = false): Buffer | undefined {
+    if (this.fd === undefined || (this.closed && !draining)) return undefined;
     return getsockoptBytes(this.fd, SOL_SOCKET, SO_MEMINFO, 4 * 9);
   }
 
@@ -606,7 +650,8 @@ export class NetlinkSocket {
   }
 
   private receive(buf: Buffer, fromPort: number, groups = 0): void {
-    if (fromPort !== 0 || this.closed) return; // only the kernel talks to us
+    // Only the kernel talks to us; a closed socket reads only the answers it drains.
+    if (fromPort !== 0 || (this.closed && this.drainTimer === undefined)) return;
     this.stats.received++;
     const r = new MessageReader(buf);
     let touched = false;
@@ -618,7 +663,9 @@ export class NetlinkSocket {
         // to us as well, its group still marked).
         const w = r.seq === 0 || (groups !== 0 && this.memberships > 0) ? undefined : this.waiting.get(r.seq);
         if (!w) {
-          if ((groups !== 0 || r.seq === 0) && r.type !== NLMSG_ERROR && r.type !== NLMSG_DONE) this.onNotification?.(r.message());
+          if ((groups !== 0 || r.seq === 0) && r.type !== NLMSG_ERROR && r.type !== NLMSG_DONE) {
+            if (!this.closed) this.onNotification?.(r.message());
+          }
           else if (!this.toSink(r)) this.stats.unmatched++;
           continue;
         }
@@ -628,7 +675,8 @@ export class NetlinkSocket {
       this.failAll(e instanceof Error ? e : new DecodeError(String(e)));
       return;
     }
-    if (touched) this.pump();
+    if (this.closed) this.drainStep();
+    else if (touched) this.pump();
   }
 
   private toSink(r: MessageReader): boolean {
