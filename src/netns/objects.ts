@@ -68,7 +68,12 @@ async function forget(cache: LookupCache, key: string, item: unknown): Promise<v
   if (i >= 0) list!.splice(i, 1);
 }
 
-const same = (a: unknown, b: unknown): boolean => JSON.stringify(a, big) === JSON.stringify(b, big);
+/** Equal values: primitives (bigints included) by value, arrays element by element. */
+function same(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+  return a.every((x, i) => same(x, b[i]));
+}
 const big = (_k: string, v: unknown): unknown => (typeof v === 'bigint' ? v.toString() : v);
 
 // ------------------------------------------------------------------- links
@@ -256,7 +261,7 @@ const ruleKey = (family: number): string => `rule:${family}`;
 
 /** Our rule among those dumped: by priority when it was given, else the identical one that is new. */
 function findRule(list: Rule[], want: Rule, spec: RuleSpec, before: number[] | undefined): Rule[] {
-  return list.filter((x) => sameSelectors(x, want) && (spec.priority !== undefined ? x.priority === spec.priority : !(before ?? []).includes(x.priority)));
+  return list.filter((x) => (spec.priority !== undefined ? x.priority === spec.priority : !(before ?? []).includes(x.priority)) && sameSelectors(x, want));
 }
 
 const rule: Kind<Extract<CreatedObject, { object: 'rule' }>> = {
@@ -265,9 +270,8 @@ const rule: Kind<Extract<CreatedObject, { object: 'rule' }>> = {
   async exists(r, o, cache) {
     const want = canonicalRule(o.spec);
     const list = await cached(cache, ruleKey(want.family), () => r.rule.list({ family: want.family }));
-    const twins = list.filter((x) => sameSelectors(x, want));
-    if (o.spec.priority !== undefined) return { exists: twins.some((x) => x.priority === o.spec.priority) };
-    return { exists: false, before: twins.map((x) => x.priority) };
+    if (o.spec.priority !== undefined) return { exists: list.some((x) => x.priority === o.spec.priority && sameSelectors(x, want)) };
+    return { exists: false, before: list.filter((x) => sameSelectors(x, want)).map((x) => x.priority) };
   },
   async remove(r, rec, cache, dryRun) {
     const spec = rec.obj.spec;
