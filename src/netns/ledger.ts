@@ -34,8 +34,8 @@ export interface LedgerEntry {
 /** What the ledger needs of its manager. */
 export interface LedgerContext {
   owns(ns: Namespace): boolean;
-  /** The namespace an fd in a spec (`netns`, `peer.netns`) refers to. */
-  nsOfFd(fd: number): Namespace;
+  /** The namespace an fd in a spec (`netns`, `peer.netns`) refers to; ValidationError naming `field` when it is not one. */
+  nsOfFd(fd: number, field: string): Namespace;
   /** The manager's own client in a namespace (lookups, deletions). */
   client(ns: Namespace): Rtnl;
   /** Whether objects in this namespace go to the crash journal (not in an ephemeral root). */
@@ -65,7 +65,10 @@ const NUMBERED_BY_KERNEL = (o: CreatedObject): boolean =>
   (o.object === 'rule' && o.spec.priority === undefined) || (o.object === 'nexthop' && !o.spec.id);
 
 export class Ledger {
-  private entries: LedgerEntry[] = [];
+  /** In creation order. */
+  private entries = new Set<LedgerEntry>();
+  /** Made entries by namespace and collision key, built at the first replace (most runs never need it). */
+  private byKey: Map<string, Set<LedgerEntry>> | undefined;
   /** Lookups of one API call, per namespace: the items of one addMany share one dump per table. */
   private caches = new WeakMap<object, Map<Namespace, LookupCache>>();
 
@@ -91,40 +94,69 @@ export class Ledger {
   private targets(clientNs: Namespace, obj: CreatedObject): { ns: Namespace; obj: CreatedObject }[] {
     if (obj.object !== 'link') return [{ ns: clientNs, obj }];
     const s = obj.spec;
-    const out = [{ ns: s.netns !== undefined ? this.ctx.nsOfFd(s.netns) : clientNs, obj: { object: 'link', spec: { name: s.name, kind: s.kind } } as CreatedObject }];
+    const out = [{ ns: s.netns !== undefined ? this.ctx.nsOfFd(s.netns, 'netns') : clientNs, obj: { object: 'link', spec: { name: s.name, kind: s.kind } } as CreatedObject }];
     // A veth peer defaults to the creating socket's namespace; other kinds have no peer.
     if (s.kind === 'veth' && s.peer) {
-      out.push({ ns: s.peer.netns !== undefined ? this.ctx.nsOfFd(s.peer.netns) : clientNs, obj: { object: 'link', spec: { name: s.peer.name, kind: s.kind } } });
+      out.push({ ns: s.peer.netns !== undefined ? this.ctx.nsOfFd(s.peer.netns, 'peer.netns') : clientNs, obj: { object: 'link', spec: { name: s.peer.name, kind: s.kind } } });
     }
     return out;
   }
 
   private async creating(clientNs: Namespace, obj: CreatedObject, scope: object): Promise<LedgerEntry[]> {
     const entries: LedgerEntry[] = [];
-    for (const t of this.targets(clientNs, obj)) {
-      if (this.ctx.owns(t.ns)) continue; // goes with its namespace
-      const journaled = this.ctx.journaled(t.ns);
-      const look = journaled || REPLACING(t.obj) || NUMBERED_BY_KERNEL(t.obj);
-      // Not looked at: unknown, so a lost answer (an overrun) leaves the object alone.
-      const { exists, before } = look ? await existing(this.ctx.client(t.ns), t.obj, this.cache(scope, t.ns)) : { exists: true, before: undefined };
-      const rec: Recorded = { obj: t.obj, ...(before !== undefined && { before }) };
-      let supersedes: LedgerEntry[] | undefined;
-      if (exists && REPLACING(t.obj)) {
-        // Replacing our own object is ours to do; replacing someone else's would change the
-        // host in a way cleanup could not undo, so it is refused before anything is sent.
-        const key = collisionKey(t.obj);
-        supersedes = this.entries.filter((e) => e.state === 'made' && e.ns === t.ns && collisionKey(e.rec.obj) === key);
-        if (supersedes.length === 0) throw notOurs(rec, this.ctx.label(t.ns));
-      }
-      const seq = journaled ? this.journal.object(this.ctx.nsRef(t.ns), t.obj, !exists, before) : undefined;
-      entries.push({
-        seq, ns: t.ns, rec, state: 'intent', absent: !exists, ...(supersedes && { supersedes }),
-        what: `${describeRecorded(rec)} in ${this.ctx.label(t.ns)}`,
-      });
+    try {
+      for (const t of this.targets(clientNs, obj)) entries.push(...await this.intent(t.ns, t.obj, scope));
+    } catch (e) {
+      // Refused or failed before the request: nothing will be sent.
+      for (const x of entries) if (x.seq !== undefined) this.journal.gone(x.seq);
+      throw e;
     }
-    this.entries.push(...entries);
+    for (const e of entries) this.entries.add(e);
     if (entries.length) this.inFlight.add(entries);
     return entries;
+  }
+
+  /** The entry for one object of a create, looked up and journaled as its namespace requires. */
+  private async intent(ns: Namespace, obj: CreatedObject, scope: object): Promise<LedgerEntry[]> {
+    if (this.ctx.owns(ns)) return []; // goes with its namespace
+    const journaled = this.ctx.journaled(ns);
+    const look = journaled || REPLACING(obj) || NUMBERED_BY_KERNEL(obj);
+    // Not looked at: unknown, so a lost answer (an overrun) leaves the object alone.
+    const { exists, before } = look ? await existing(this.ctx.client(ns), obj, this.cache(scope, ns)) : { exists: true, before: undefined };
+    const rec: Recorded = { obj, ...(before !== undefined && { before }) };
+    let supersedes: LedgerEntry[] | undefined;
+    if (exists && REPLACING(obj)) {
+      // Replacing our own object is ours to do; replacing someone else's would change the
+      // host in a way cleanup could not undo, so it is refused before anything is sent.
+      supersedes = [...(this.index().get(keyOf(ns, obj)) ?? [])];
+      if (supersedes.length === 0) throw notOurs(rec, this.ctx.label(ns));
+    }
+    const seq = journaled ? this.journal.object(this.ctx.nsRef(ns), obj, !exists, before) : undefined;
+    return [{
+      seq, ns, rec, state: 'intent', absent: !exists, ...(supersedes && { supersedes }),
+      what: `${describeRecorded(rec)} in ${this.ctx.label(ns)}`,
+    }];
+  }
+
+  private index(): Map<string, Set<LedgerEntry>> {
+    if (!this.byKey) {
+      this.byKey = new Map();
+      for (const e of this.entries) if (e.state === 'made') this.indexed(e, true);
+    }
+    return this.byKey;
+  }
+
+  private indexed(e: LedgerEntry, add: boolean): void {
+    if (!this.byKey) return;
+    const k = keyOf(e.ns, e.rec.obj);
+    let set = this.byKey.get(k);
+    if (add) {
+      if (!set) this.byKey.set(k, (set = new Set()));
+      set.add(e);
+    } else {
+      set?.delete(e);
+      if (set?.size === 0) this.byKey.delete(k);
+    }
   }
 
   /** Creates sent and not yet answered. */
@@ -152,6 +184,7 @@ export class Ledger {
       }
       for (const old of e.supersedes ?? []) this.drop(old);
       delete e.supersedes;
+      this.indexed(e, true);
       if (e.rec.obj.object === 'link') {
         // Pin the link's identity: cleanup and sweep delete it only if the name still means this ifindex.
         const name = e.rec.obj.spec.name;
@@ -171,8 +204,8 @@ export class Ledger {
   /** Forgets an entry: it was never made, or it is removed. */
   private drop(e: LedgerEntry): void {
     if (e.seq !== undefined) this.journal.gone(e.seq);
-    const i = this.entries.indexOf(e);
-    if (i >= 0) this.entries.splice(i, 1);
+    this.entries.delete(e);
+    if (e.state === 'made') this.indexed(e, false);
   }
 
   /**
@@ -191,7 +224,7 @@ export class Ledger {
       clearTimeout(timer);
       this.wakeIdle = undefined;
     }
-    await Promise.allSettled(this.entries.map((e) => e.pending));
+    await Promise.allSettled([...this.entries].map((e) => e.pending));
   }
 
   /** Links recorded in `ns` whose identity is known: their ifindexes. */
@@ -207,8 +240,9 @@ export class Ledger {
    * `leftToNamespace(e)`: links that go with a namespace being deleted.
    */
   async removeAll(report: LedgerReport, leftToNamespace: (e: LedgerEntry) => boolean): Promise<void> {
-    const entries = this.entries;
-    this.entries = [];
+    const entries = [...this.entries];
+    this.entries = new Set();
+    this.byKey = undefined;
     const caches = new Map<Namespace, LookupCache>();
     for (let i = entries.length - 1; i >= 0; i--) {
       const e = entries[i]!;
@@ -232,6 +266,11 @@ export class Ledger {
       }
     }
   }
+}
+
+/** A collision key within one namespace. */
+function keyOf(ns: Namespace, obj: CreatedObject): string {
+  return `${ns.dev}:${ns.inode} ${collisionKey(obj)}`;
 }
 
 function notOurs(rec: Recorded, where: string): NetnestError {

@@ -9,7 +9,7 @@ import { Journal, JOURNAL_DIR, type NamespaceRef } from './journal.js';
 import { Ledger, type LedgerEntry } from './ledger.js';
 import { claimName, existsOrDangling, releaseName, validateNamespaceName } from './names.js';
 import { sweep, type SweepOptions, type SweepReport } from './sweep.js';
-import { Namespace, namedNamespaces, NETNS_RUN_DIR, type NamespaceKind } from './namespace.js';
+import { isNetns, Namespace, namedNamespaces, NETNS_RUN_DIR, type NamespaceKind } from './namespace.js';
 import { createAnonymousNetns } from './syscalls.js';
 
 export { namedNamespaces, validateNamespaceName };
@@ -119,7 +119,7 @@ export class NamespaceManager {
     this.settleMode = opts.settle ?? 'wait';
     this.ledger = new Ledger({
       owns: (ns) => this.owns(ns),
-      nsOfFd: (fd) => this.nsOfFd(fd),
+      nsOfFd: (fd, field) => this.nsOfFd(fd, field),
       client: (ns) => this.ownClient(ns),
       journaled: (ns) => !(this.ephemeralRoot && ns.equals(this.root)),
       nsRef: (ns) => nsRef(ns, this.root),
@@ -198,9 +198,15 @@ export class NamespaceManager {
 
   // ------------------------------------------------------------ recording
 
-  /** The namespace an fd given in a spec refers to (kept open until cleanup). */
-  private nsOfFd(fd: number): Namespace {
-    const stat = fstatSync(fd);
+  /** The namespace an fd given in a spec (`field`) refers to (kept open until cleanup). */
+  private nsOfFd(fd: number, field: string): Namespace {
+    let stat;
+    try {
+      if (!isNetns(fd)) throw new Error('not a network namespace');
+      stat = fstatSync(fd);
+    } catch {
+      throw new ValidationError(`fd ${fd} is not an open network namespace (an fd of /run/netns/NAME, /proc/PID/ns/net or a Namespace)`, field);
+    }
     const st = { inode: stat.ino, dev: stat.dev };
     for (const o of this.owned) if (o.ns.equals(st)) return o.ns;
     if (this.root.equals(st)) return this.root;
