@@ -5,9 +5,9 @@
 // hands its n-th request to the kernel, for every n of a build that covers
 // each object kind, then at seeded random moments.
 import { expect } from 'chai';
-import { diff, sweep, type Snapshot } from '../../src/index.js';
+import { diff, NamespaceManager, snapshot, sweep, type Namespace, type Snapshot, type SnapshotChange } from '../../src/index.js';
 import { ipBatch, ipJson } from '../support/ip.js';
-import { Child, currentSnapshot, journalLines, ours, ownNetnsNames, removeDir, removeNetnsNames, tempJournalDir, uniqueName } from './support.js';
+import { Child, journalLines, netnsNames, removeDir, removeNetnsNames, tempJournalDir, uniqueName } from './support.js';
 
 /** Someone else's objects, made before the child runs; the child asks for twins of some. */
 const FOREIGN = [
@@ -15,14 +15,6 @@ const FOREIGN = [
   'rule add priority 8601 table 86',
   'nexthop add id 8602 blackhole',
 ];
-const FOREIGN_UNDO = ['route del blackhole 10.88.0.0/24 table 86', 'rule del priority 8601 table 86', 'nexthop del id 8602'];
-
-/** What the child leaves if sweep fails to remove it, by exact name (for afterEach). */
-const OURS_UNDO = [
-  'link del kv0', 'link del kb0', 'route flush table 86', 'rule del priority 8600', 'rule del iif kb0 table 86',
-  'nexthop del id 8600', 'rule del priority 8610', 'rule del priority 8611', 'rule del priority 8612',
-];
-
 // The build. `die` is the request after whose sendmsg the child kills itself
 // (0: it says "built" and waits to be killed). It counts the requests of the
 // client the manager handed out; the manager's own lookups do not count.
@@ -73,46 +65,51 @@ console.log(JSON.stringify({ built: true, single, sent, types }));
 setInterval(() => {}, 1000);
 `;
 
-describe('a process killed between a request and its answer', () => {
-  let journalDir: string;
-  let before: Snapshot;
-  let netnsBefore: string[];
-  let child: Child | undefined;
-  const names: string[] = [];
+/** The changes inside a world (named namespaces are global: trials running beside it add theirs). */
+const inWorld = (changes: SnapshotChange[]): string[] => changes.filter((c) => c.kind !== 'netns').map((c) => c.line);
 
-  beforeEach(async () => {
-    journalDir = tempJournalDir();
-    ipBatch(FOREIGN);
-    before = await currentSnapshot();
-    netnsBefore = ownNetnsNames();
+describe('a process killed between a request and its answer', () => {
+  // Each trial runs in a world of its own (a named namespace, so that sweep can reach it
+  // as it reaches the root of a dead process), two trials at a time.
+  let m: NamespaceManager;
+  const dirs: string[] = [];
+  const names: string[] = [];
+  const children: Child[] = [];
+
+  beforeEach(() => {
+    m = new NamespaceManager({ journalDir: tempJournalDir() });
   });
 
   afterEach(async () => {
     try {
-      await child?.dispose();
-      child = undefined;
+      for (const c of children.splice(0)) await c.dispose();
+      await m.dispose();
     } finally {
-      for (const line of [...OURS_UNDO, ...FOREIGN_UNDO]) {
-        try { ipBatch([line]); } catch { /* not there: nothing to undo */ }
-      }
       removeNetnsNames(names.splice(0));
-      removeDir(journalDir);
+      for (const d of dirs.splice(0)) removeDir(d);
     }
   });
 
-  /** Requests the build makes (device lookups included): up to the bulk loads, and in all. */
-  let single = 0;
-  let total = 0;
-  /** The message type of each request, 1-based: the creates are where a kill is worth trying. */
-  let types: number[] = [];
-  const CREATES = new Set([16, 20, 24, 28, 32, 104]); // RTM_NEWLINK, NEWADDR, NEWROUTE, NEWNEIGH, NEWRULE, NEWNEXTHOP
+  /** A world with the foreign objects in it, its snapshot, and a journal directory for the child. */
+  async function world(): Promise<{ ns: Namespace; before: Snapshot; journalDir: string }> {
+    const name = uniqueName('kmr-w');
+    names.push(name);
+    const ns = m.create({ name, lo: true });
+    await m.whenReady();
+    ipBatch(FOREIGN, ns.fd);
+    const journalDir = tempJournalDir();
+    dirs.push(journalDir);
+    return { ns, before: await snapshot(ns), journalDir };
+  }
 
-  /** Runs the build, killed after request `die` (or `ms` after it started), and sweeps; sweep must leave the namespace as before. */
+  /** Runs the build in a world, killed after request `die` (or `ms` after it started), and sweeps; the world must be as before. */
   async function trial(how: { die: number } | { ms: number }): Promise<void> {
+    const { ns, before, journalDir } = await world();
     const bound = uniqueName('kmr-pb');
     const persistent = uniqueName('kmr-p');
     names.push(bound, persistent);
-    child = new Child(BUILD, [journalDir, String('die' in how ? how.die : 0), bound, persistent]);
+    const child = new Child(BUILD, [journalDir, String('die' in how ? how.die : 0), bound, persistent], {}, ns);
+    children.push(child);
     await child.line(); // started
     if ('die' in how) {
       const end = await child.exit();
@@ -124,20 +121,32 @@ describe('a process killed between a request and its answer', () => {
     const label = 'die' in how ? `killed after request ${how.die}` : `killed ${how.ms} ms into the build`;
     const report = await sweep({ journalDir });
     expect(report.failed.map((f) => `${f.what}: ${f.error.message}`), label).to.deep.equal([]);
-    expect(ours(diff(before, await currentSnapshot())).map((c) => c.line), `${label}: left behind or deleted`).to.deep.equal([]);
-    expect(ownNetnsNames(), label).to.deep.equal(netnsBefore);
+    expect(inWorld(diff(before, await snapshot(ns))), `${label}: left behind or deleted`).to.deep.equal([]);
+    expect(netnsNames(), label).to.not.include.any.members([bound, persistent]);
     // Only twins of the foreign objects may be unknown: never one of ours.
     for (const u of report.unknown) expect(u, label).to.match(/route 10\.88\.0\.0\/24|rule priority 8601|nexthop 8602/);
     expect(journalLines(journalDir), `${label}: the journal is settled`).to.deep.equal([]);
-    await child.dispose();
-    child = undefined;
   }
 
+  /** Runs trials two at a time (the machine has two cores; each trial is mostly a node start). */
+  async function trials(list: ({ die: number } | { ms: number })[]): Promise<void> {
+    for (let i = 0; i < list.length; i += 2) await Promise.all(list.slice(i, i + 2).map((t) => trial(t)));
+  }
+
+  /** Requests the build makes (device lookups included): up to the bulk loads, and in all. */
+  let single = 0;
+  let total = 0;
+  /** The message type of each request, 1-based: the creates are where a kill is worth trying. */
+  let types: number[] = [];
+  const CREATES = new Set([16, 20, 24, 28, 32, 104]); // RTM_NEWLINK, NEWADDR, NEWROUTE, NEWNEIGH, NEWRULE, NEWNEXTHOP
+
   it('the build, whole, is swept away leaving the foreign objects', async () => {
+    const { ns, before, journalDir } = await world();
     const bound = uniqueName('kmr-pb');
     const persistent = uniqueName('kmr-p');
     names.push(bound, persistent);
-    child = new Child(BUILD, [journalDir, '0', bound, persistent]);
+    const child = new Child(BUILD, [journalDir, '0', bound, persistent], {}, ns);
+    children.push(child);
     await child.line();
     const built = await child.line<{ single: number; sent: number; types: number[] }>();
     single = built.single;
@@ -148,28 +157,25 @@ describe('a process killed between a request and its answer', () => {
     const report = await sweep({ journalDir });
     expect(report.failed).to.deep.equal([]);
     expect(report.unknown).to.deep.equal([]);
-    expect(ours(diff(before, await currentSnapshot())).map((c) => c.line)).to.deep.equal([]);
-    expect(ipJson<unknown[]>(['route', 'show', 'table', '86'])).to.have.length(1); // the foreign route
+    expect(inWorld(diff(before, await snapshot(ns)))).to.deep.equal([]);
+    expect(ipJson<unknown[]>(['route', 'show', 'table', '86'], ns.fd)).to.have.length(1); // the foreign route
   });
 
-  it('after each request of the single creates, sweep removes what the kernel made and leaves the foreign twins', async function () {
+  it('after each create request of the single creates, sweep removes what the kernel made and leaves the foreign twins', async function () {
     this.timeout(60000);
     expect(single, 'the whole build ran first').to.be.greaterThan(0);
-    for (let die = 1; die <= single; die++) if (CREATES.has(types[die]!)) await trial({ die });
+    const points: { die: number }[] = [];
+    for (let die = 1; die <= single; die++) if (CREATES.has(types[die]!)) points.push({ die });
+    await trials(points);
   });
 
-  it('after a batch of a bulk load, the same', async function () {
-    this.timeout(30000);
-    for (const die of [single + 6, total - 1]) await trial({ die });
-  });
-
-  it('at random moments (seeded), the same', async function () {
+  it('after a batch of a bulk load, and at random moments (seeded), the same', async function () {
     this.timeout(30000);
     let seed = 86;
     const next = (): number => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
       return seed / 2 ** 31;
     };
-    for (let i = 0; i < 4; i++) await trial({ ms: Math.floor(next() * 40) });
+    await trials([{ die: single + 6 }, { die: total - 1 }, ...Array.from({ length: 4 }, () => ({ ms: Math.floor(next() * 40) }))]);
   });
 });

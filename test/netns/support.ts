@@ -140,11 +140,13 @@ export class Child {
   private wake: (() => void) | undefined;
   private readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(source: string, args: string[] = [], env: NodeJS.ProcessEnv = {}) {
+  /** `netns`: start the child inside that namespace instead of the test's own. */
+  constructor(source: string, args: string[] = [], env: NodeJS.ProcessEnv = {}, netns?: Namespace) {
     this.dir = mkdtempSync(join(tmpdir(), `netnest-child-${process.pid}-`));
     const script = join(this.dir, 'child.mjs');
     writeFileSync(script, source.replaceAll('__LIB__', JSON.stringify(LIB_URL)).replaceAll('__PLUGIN__', JSON.stringify(PLUGIN_URL)));
-    this.proc = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    const opts = { stdio: ['pipe', 'pipe', 'pipe'] as ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } };
+    this.proc = netns ? netns.spawn(process.execPath, [script, ...args], opts) : spawn(process.execPath, [script, ...args], opts);
     this.proc.stdout!.setEncoding('utf8').on('data', (d: string) => {
       const before = this.stdout.split('\n').length - 1;
       this.stdout += d;
