@@ -2,11 +2,11 @@
 // namespaces, hands out clients, records what those clients create in
 // namespaces it does not own, and puts everything back in one call.
 import { randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, fstatSync, openSync } from 'node:fs';
 import { NetlinkError, ValidationError } from '../netlink/core/errors.js';
 import type { Rtnl, RtnlOptions } from '../netlink/rtnl/rtnl.js';
 import { Journal, JOURNAL_DIR, type NamespaceRef } from './journal.js';
-import { Ledger, type LedgerEntry } from './ledger.js';
+import { Ledger } from './ledger.js';
 import { claimName, existsOrDangling, releaseName, validateNamespaceName } from './names.js';
 import { sweep, type SweepOptions, type SweepReport } from './sweep.js';
 import { isNetns, Namespace, namedNamespaces, NETNS_RUN_DIR, type NamespaceKind } from './namespace.js';
@@ -82,6 +82,13 @@ export interface CleanupReport {
   lingering: string[];
   /** Links left to vanish in the background (settle: 'defer'), under their throwaway names. */
   deferred: string[];
+}
+
+/** A link in a surviving namespace that vanishes with a namespace being deleted. */
+interface Dependent {
+  ns: Namespace;
+  index: number;
+  name: string;
 }
 
 /** Names keep() gave in this process: a Sandbox leaving must not remove them with its world. */
@@ -278,18 +285,40 @@ export class NamespaceManager {
     };
     await Promise.allSettled(this.ready);
     this.ready = [];
-    // 0. Close every client handed out: a create still in flight settles now (its outcome
-    // unknown, recorded as such), and nothing new starts while we clean up.
+    await this.closeClients();
+    const owned = this.owned;
+    this.owned = [];
+    const dependents = await this.dependentsOf(owned);
+    // A link that goes with a deleted namespace is left to it: deleting it here would
+    // cost a grace period of its own instead of sharing the namespace's.
+    await this.ledger.removeAll(report, (e) => {
+      const index = e.rec.id?.index;
+      return e.rec.obj.object === 'link' && index !== undefined && dependents.some((d) => d.ns === e.ns && d.index === index);
+    });
+    const waitFor = mode === 'defer' ? await this.deferLinks(dependents, report) : dependents;
+    this.deleteNamespaces(owned, report);
+    for (const w of await this.waitGone(waitFor)) {
+      report.lingering.push(`link ${w.name} (index ${w.index}) in ${w.ns.equals(this.root) ? 'root' : w.ns.toString()}`);
+    }
+    this.letGo();
+    return report;
+  }
+
+  /**
+   * Closes every client handed out, so that nothing new starts while we clean
+   * up, and waits until the creates in flight are answered (a closing socket
+   * still reads the answers of what it sent).
+   */
+  private async closeClients(): Promise<void> {
     for (const c of this.clients) c.close();
     this.clients = [];
     await this.ledger.idle();
+  }
 
-    // 1. What will vanish with the namespaces we delete: links elsewhere whose peer lives in one.
-    const survivors = this.survivors();
-    const owned = this.owned;
-    this.owned = [];
-    const dependents: { ns: Namespace; index: number; name: string }[] = [];
-    for (const s of survivors) {
+  /** Links in surviving namespaces that vanish with the namespaces we delete: those whose peer lives in one. */
+  private async dependentsOf(owned: { ns: Namespace }[]): Promise<Dependent[]> {
+    const dependents: Dependent[] = [];
+    for (const s of this.survivors()) {
       let links: Awaited<ReturnType<Rtnl['link']['list']>> | undefined;
       for (const o of owned) {
         if (!o.ns.isOpen) continue;
@@ -304,39 +333,37 @@ export class NamespaceManager {
         for (const l of links) if (l.link_netnsid === nsid) dependents.push({ ns: s, index: l.index, name: l.name });
       }
     }
-    const isDependent = (e: LedgerEntry): boolean => {
-      const index = e.rec.id?.index;
-      return e.rec.obj.object === 'link' && index !== undefined && dependents.some((d) => d.ns === e.ns && d.index === index);
-    };
+    return dependents;
+  }
 
-    // 2. Objects in namespaces we do not own, newest first. A link that goes
-    // with a deleted namespace is left to it: deleting it here would cost a
-    // grace period of its own instead of sharing the namespace's.
-    await this.ledger.removeAll(report, isDependent);
-
-    // 3. Deferred: take the dependents out of the way now (down, throwaway name).
-    let waitFor = dependents;
-    if (mode === 'defer') {
-      waitFor = [];
-      for (const d of dependents) {
-        if (!d.ns.equals(this.root)) {
-          waitFor.push(d); // only the root is watched later; others are waited for now
-          continue;
-        }
-        const name = `nnx${randomBytes(6).toString('hex')}`;
-        try {
-          const r = this.ownClient(d.ns);
-          await r.link.set(d.index, { up: false });
-          await r.link.set(d.index, { name });
-          this.deferred.push({ index: d.index, name });
-          report.deferred.push(`link ${d.name} (index ${d.index}) as ${name}`);
-        } catch (err) {
-          if (!(err instanceof NetlinkError && err.errnoName === 'ENODEV')) waitFor.push(d);
-        }
+  /**
+   * settle: 'defer': takes the dependents in the root out of the way now (down,
+   * a throwaway name) and leaves them to vanish in the background. Returns
+   * those still to be waited for.
+   */
+  private async deferLinks(dependents: Dependent[], report: CleanupReport): Promise<Dependent[]> {
+    const waitFor: Dependent[] = [];
+    for (const d of dependents) {
+      if (!d.ns.equals(this.root)) {
+        waitFor.push(d); // only the root is watched later; others are waited for now
+        continue;
+      }
+      const name = `nnx${randomBytes(6).toString('hex')}`;
+      try {
+        const r = this.ownClient(d.ns);
+        await r.link.set(d.index, { up: false });
+        await r.link.set(d.index, { name });
+        this.deferred.push({ index: d.index, name });
+        report.deferred.push(`link ${d.name} (index ${d.index}) as ${name}`);
+      } catch (err) {
+        if (!(err instanceof NetlinkError && err.errnoName === 'ENODEV')) waitFor.push(d);
       }
     }
+    return waitFor;
+  }
 
-    // 4. Close our own clients in the namespaces we delete, then delete them, newest first.
+  /** Closes our own clients in the namespaces we made, then deletes those, newest first. */
+  private deleteNamespaces(owned: { ns: Namespace; seq: number | undefined }[], report: CleanupReport): void {
     for (const [key, c] of this.own) {
       if (owned.some((o) => `${o.ns.dev}:${o.ns.inode}` === key)) {
         c.close();
@@ -354,14 +381,13 @@ export class NamespaceManager {
         report.failed.push({ what: `namespace ${ns.toString()}`, error: err instanceof Error ? err : new Error(String(err)) });
       }
     }
+  }
 
-    // 5. Wait (bounded) until the kernel has really destroyed them.
-    for (const w of await this.waitGone(waitFor)) {
-      report.lingering.push(`link ${w.name} (index ${w.index}) in ${w.ns.equals(this.root) ? 'root' : w.ns.toString()}`);
-    }
-
-    // 6. Let go of everything but the pinned root and the client in it (reused by the next
-    // cleanup: opening a socket costs more than all the rest of a small cleanup).
+  /**
+   * Lets go of everything but the pinned root and the client in it (reused by
+   * the next cleanup: opening a socket costs more than all the rest of a small cleanup).
+   */
+  private letGo(): void {
     for (const [key, c] of this.own) {
       if (key === `${this.root.dev}:${this.root.inode}`) continue;
       c.close();
@@ -372,8 +398,8 @@ export class NamespaceManager {
     for (const f of this.foreign.values()) f.close();
     this.foreign.clear();
     this.journal.close();
-    return report;
   }
+
 
   /**
    * Waits (bounded by settleTimeoutMs) until the links a deferred cleanup

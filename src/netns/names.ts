@@ -109,8 +109,67 @@ export function releaseName(ns: Namespace): void {
   }
 }
 
+/** Removes a name as `ip netns del` does (unmount if mounted, unlink): for names known to be ours by other means. */
+export function removeNameAsIpDoes(name: string): void {
+  const path = `${NETNS_RUN_DIR}/${name}`;
+  if (lstatSync(path).isSymbolicLink()) {
+    unlinkSync(path);
+    return;
+  }
+  try {
+    umount2(path, MNT_DETACH);
+  } catch { /* not mounted */ }
+  unlinkSync(path);
+}
+
+/**
+ * Removes a name a dead process's journal claimed, if it is still what the
+ * journal says (sweep); returns 'removed' or why it was left alone.
+ */
+export function releaseJournaledName(name: string, mode: 'persistent' | 'process-bound', target: string | undefined,
+  made: { inode: number; dev: number } | undefined, dryRun: boolean): 'removed' | string {
+  const path = `${NETNS_RUN_DIR}/${name}`;
+  let st;
+  try {
+    st = lstatSync(path);
+  } catch {
+    return 'already gone';
+  }
+  if (mode === 'process-bound') {
+    if (!st.isSymbolicLink()) return 'the name is no longer our symbolic link';
+    if (target !== undefined && readlinkSync(path) !== target) return 'the name now points elsewhere';
+    if (!dryRun) unlinkSync(path);
+    return 'removed';
+  }
+  if (st.isSymbolicLink()) return 'the name is now a symbolic link, not our mount';
+  // The empty file we claimed the name with, nothing mounted on it: the process died
+  // between claiming and mounting, or between unmounting and unlinking. It is ours.
+  if (isBarePlaceholder(path)) {
+    if (!dryRun) unlinkSync(path);
+    return 'removed';
+  }
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return 'the name cannot be opened';
+  }
+  const now = fstatSync(fd);
+  closeSync(fd);
+  // Our namespace is still bound there, or someone else's is: remove only ours.
+  if (!made) return 'the journal does not say which namespace it bound there; left alone';
+  if (now.ino !== made.inode || now.dev !== made.dev) return 'the name now means another namespace';
+  if (!dryRun) {
+    try {
+      umount2(path, MNT_DETACH);
+    } catch { /* only the placeholder was made */ }
+    unlinkSync(path);
+  }
+  return 'removed';
+}
+
 /** The empty file a persistent name is mounted on, with nothing mounted: what a crash mid-mount or mid-unmount leaves. */
-export function isBarePlaceholder(path: string): boolean {
+function isBarePlaceholder(path: string): boolean {
   try {
     const st = lstatSync(path);
     return st.isFile() && st.size === 0 && st.dev === lstatSync(NETNS_RUN_DIR).dev;

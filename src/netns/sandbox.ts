@@ -9,7 +9,8 @@ import { lstatSync, readlinkSync, unlinkSync } from 'node:fs';
 import { NetnestError } from '../netlink/core/errors.js';
 import { keptInThisProcess, NamespaceManager, type CleanupReport, type ManagerOptions } from './manager.js';
 import { Namespace, namedNamespaces, NETNS_RUN_DIR } from './namespace.js';
-import { CLONE_NEWNET, MNT_DETACH, setns, umount2, unshare } from './syscalls.js';
+import { removeNameAsIpDoes } from './names.js';
+import { CLONE_NEWNET, setns, unshare } from './syscalls.js';
 
 export interface SandboxOptions extends Omit<ManagerOptions, 'root' | 'ephemeralRoot'> {
   /** Bring lo up in the new world (default true). */
@@ -114,7 +115,7 @@ export class Sandbox {
             // Tied to the world: it is the world, or the world gave it an id (a veth crossed between them).
             const tied = ns.equals(this.world) || (await r.nsid.get(ns.fd)) !== undefined;
             if (tied) {
-              removeNamed(name);
+              removeNameAsIpDoes(name);
               removedNames.push(name);
             } else {
               foreignNames.push(name);
@@ -147,19 +148,6 @@ function isOwnDanglingLink(name: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** Removes a named namespace as `ip netns del` does: unmount (if mounted) and unlink. */
-function removeNamed(name: string): void {
-  const path = `${NETNS_RUN_DIR}/${name}`;
-  if (lstatSync(path).isSymbolicLink()) {
-    unlinkSync(path);
-    return;
-  }
-  try {
-    umount2(path, MNT_DETACH);
-  } catch { /* not mounted */ }
-  unlinkSync(path);
 }
 
 function emptyCleanup(): CleanupReport {

@@ -7,14 +7,14 @@
 // is checked before deletion: a name that now means another namespace, a link
 // whose ifindex changed, a nexthop that is no longer the one created — all are
 // left alone and reported.
-import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, unlinkSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, unlinkSync } from 'node:fs';
 import type { CreatedObject } from '../netlink/rtnl/observer.js';
 import { Rtnl } from '../netlink/rtnl/rtnl.js';
 import { JOURNAL_DIR, readJournals, type NamespaceRef, type ReadJournal } from './journal.js';
 import { namedNamespaces, NETNS_RUN_DIR } from './namespace.js';
-import { isBarePlaceholder } from './names.js';
+import { releaseJournaledName } from './names.js';
 import { describeRecorded, removeRecorded, type Identity, type LookupCache, type Recorded } from './objects.js';
-import { MNT_DETACH, processAlive, umount2 } from './syscalls.js';
+import { processAlive } from './syscalls.js';
 
 export interface SweepOptions {
   journalDir?: string;
@@ -116,7 +116,7 @@ export async function sweep(opts: SweepOptions = {}): Promise<SweepReport> {
       }
       const what = `netns ${p.line.name} (pid ${j.pid})`;
       try {
-        const outcome = removeNamespaceName(p.line.name, p.line.mode, p.line.target, p.made, opts.dryRun ?? false);
+        const outcome = releaseJournaledName(p.line.name, p.line.mode, p.line.target, p.made, opts.dryRun ?? false);
         (outcome === 'removed' ? report.removed : report.skipped).push(`${what}${outcome === 'removed' ? '' : `: ${outcome}`}`);
       } catch (e) {
         leftover = true;
@@ -180,46 +180,4 @@ async function removeObject(ref: NamespaceRef, rec: Recorded, cache: LookupCache
     r.close();
     closeSync(fd);
   }
-}
-
-function removeNamespaceName(name: string, mode: 'persistent' | 'process-bound', target: string | undefined,
-  made: { inode: number; dev: number } | undefined, dryRun: boolean): 'removed' | string {
-  const path = `${NETNS_RUN_DIR}/${name}`;
-  let st;
-  try {
-    st = lstatSync(path);
-  } catch {
-    return 'already gone';
-  }
-  if (mode === 'process-bound') {
-    if (!st.isSymbolicLink()) return 'the name is no longer our symbolic link';
-    if (target !== undefined && readlinkSync(path) !== target) return 'the name now points elsewhere';
-    if (!dryRun) unlinkSync(path);
-    return 'removed';
-  }
-  if (st.isSymbolicLink()) return 'the name is now a symbolic link, not our mount';
-  // The empty file we claimed the name with, nothing mounted on it: the process died
-  // between claiming and mounting, or between unmounting and unlinking. It is ours.
-  if (isBarePlaceholder(path)) {
-    if (!dryRun) unlinkSync(path);
-    return 'removed';
-  }
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return 'the name cannot be opened';
-  }
-  const now = fstatSync(fd);
-  closeSync(fd);
-  // Our namespace is still bound there, or someone else's is: remove only ours.
-  if (!made) return 'the journal does not say which namespace it bound there; left alone';
-  if (now.ino !== made.inode || now.dev !== made.dev) return 'the name now means another namespace';
-  if (!dryRun) {
-    try {
-      umount2(path, MNT_DETACH);
-    } catch { /* only the placeholder was made */ }
-    unlinkSync(path);
-  }
-  return 'removed';
 }
