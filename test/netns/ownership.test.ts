@@ -11,6 +11,10 @@ import { Child, currentSnapshot, netnsNames, ours, removeDir, removeNetnsNames, 
 
 const EXISTING = [
   'link add own0 type veth peer name own1',
+  // No IPv6 link-local addresses: the kernel would add them (and their routes) a moment
+  // after the snapshot is taken, and the diff would see someone else's change.
+  'link set own0 addrgenmode none',
+  'link set own1 addrgenmode none',
   'link set own0 up',
   'link set own1 up',
   'addr add 10.70.0.1/24 dev own0',
