@@ -171,7 +171,7 @@ export function kernelOption(kind: string): string {
     veth: 'CONFIG_VETH', bridge: 'CONFIG_BRIDGE', macvlan: 'CONFIG_MACVLAN', vxlan: 'CONFIG_VXLAN',
     ifb: 'CONFIG_IFB', tun: 'CONFIG_TUN',
   };
-  return options[kind] ?? `the kernel module for '${kind}'`;
+  return Object.hasOwn(options, kind) ? options[kind]! : `the kernel module for '${kind}'`;
 }
 
 /** The socket's receive buffer overflowed: replies or events were lost. */

@@ -4,7 +4,8 @@
 // fell too far behind — an 'overrun' event says so: the daemon should
 // resync with a dump instead of trusting its view.
 import { closeSync } from 'node:fs';
-import { OverrunError, ValidationError } from '../core/errors.js';
+import { describeValue as describe, OverrunError } from '../core/errors.js';
+import { checker, CLOSED, Int, List, Type, type Static } from '../core/schema.js';
 import { NetlinkSocket } from '../core/socket.js';
 import { decodeAddress, type Address } from './address.js';
 import { RTM_DELADDR, RTM_DELLINK, RTM_NEWADDR, RTM_NEWLINK } from './constants.js';
@@ -44,16 +45,19 @@ export type RtnlEvent =
   /** Events were lost: resynchronise with a dump. */
   | { kind: 'overrun'; error: OverrunError };
 
-export interface EventOptions {
+export const EventOptionsSchema = Type.Object({
   /** Groups to join; default: link, address, route, rule, neigh, nexthop. */
-  groups?: EventGroup[];
+  groups: Type.Optional(List(Type.Enum(Object.keys(EVENT_GROUPS) as EventGroup[]))),
   /** Events held for a slow consumer before the oldest are dropped with an 'overrun' event. Default 100,000. */
-  maxQueue?: number;
+  maxQueue: Type.Optional(Int(1, 0x7fffffff)),
   /** Receive buffer of the event socket. Default 8 MiB (SO_RCVBUFFORCE). */
-  receiveBufferSize?: number;
+  receiveBufferSize: Type.Optional(Int(1, 0x7fffffff)),
   /** Stops the iteration (the loop ends normally). */
-  signal?: AbortSignal;
-}
+  signal: Type.Optional(Type.Refine(Type.Unsafe<AbortSignal>({}), (v) => v instanceof AbortSignal, (v) => `expected an AbortSignal, got ${describe(v)}`)),
+}, CLOSED);
+export type EventOptions = Static<typeof EventOptionsSchema>;
+
+const checkEventOptions = checker(EventOptionsSchema);
 
 const AF_INET = 2;
 const AF_INET6 = 10;
@@ -94,21 +98,19 @@ export function decodeEvent(msg: Buffer): RtnlEvent | undefined {
  * never missed.
  */
 export function subscribe(beside: NetlinkSocket, opts: EventOptions = {}): AsyncIterableIterator<RtnlEvent> {
+  checkEventOptions(opts, 'options');
   const names = opts.groups ?? (['link', 'address', 'route', 'rule', 'neigh', 'nexthop'] as EventGroup[]);
   const groups = new Set<number>();
-  for (const n of names) {
-    const g = EVENT_GROUPS[n];
-    if (!g) throw new ValidationError(`unknown event group '${String(n)}' (${Object.keys(EVENT_GROUPS).join(', ')})`, 'groups');
-    for (const x of g) groups.add(x);
-  }
+  for (const n of names) for (const x of EVENT_GROUPS[n]) groups.add(x);
   const maxQueue = opts.maxQueue ?? 100_000;
+  const socketOptions = { groups: [...groups], ...(opts.receiveBufferSize !== undefined && { receiveBufferSize: opts.receiveBufferSize }) };
   let sock: NetlinkSocket;
   if (beside.fd === undefined) {
-    sock = NetlinkSocket.open({ groups: [...groups], ...(opts.receiveBufferSize !== undefined && { receiveBufferSize: opts.receiveBufferSize }) });
+    sock = NetlinkSocket.open(socketOptions);
   } else {
     const ns = beside.namespaceFd();
     try {
-      sock = NetlinkSocket.open({ netns: ns, groups: [...groups], ...(opts.receiveBufferSize !== undefined && { receiveBufferSize: opts.receiveBufferSize }) });
+      sock = NetlinkSocket.open({ netns: ns, ...socketOptions });
     } finally {
       closeSync(ns);
     }
