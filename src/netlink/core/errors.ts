@@ -179,9 +179,12 @@ export class OverrunError extends NetnestError {
   readonly request: string | undefined;
   /** A request's reply was lost: the kernel may or may not have done it. */
   readonly outcomeUnknown = true;
-  constructor(message: string, request?: string) {
+  /** How many messages (or events) were lost, when that is known. */
+  readonly dropped: number | undefined;
+  constructor(message: string, request?: string, dropped?: number) {
     super('ERR_NETLINK_OVERRUN', request ? `${request}: ${message}` : message);
     this.request = request;
+    this.dropped = dropped;
   }
 }
 

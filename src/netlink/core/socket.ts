@@ -591,6 +591,7 @@ export class NetlinkSocket {
     const now = info.readUInt32LE(4 * SK_MEMINFO_DROPS);
     const increased = now !== this.drops;
     if (increased) {
+      const dropped = (now - this.drops) >>> 0;
       this.drops = now;
       this.stats.overruns++;
       this.suspects ??= new Set();
@@ -598,7 +599,7 @@ export class NetlinkSocket {
       for (const w of this.waiting.values()) if (w.sent) this.suspects.add(w);
       for (const sink of this.sinks) this.suspectSinks.add(sink);
       this.suspectSince = Date.now();
-      this.onOverrun?.(new OverrunError('receive buffer overrun: the kernel dropped messages'));
+      this.onOverrun?.(new OverrunError(`receive buffer overrun: the kernel dropped ${dropped} message${dropped === 1 ? '' : 's'}`, undefined, dropped));
     }
     const drained = info.readUInt32LE(4 * SK_MEMINFO_RMEM_ALLOC) === 0;
     if (this.suspects && (drained || Date.now() - this.suspectSince > SUSPECT_WAIT_MS)) {

@@ -42,8 +42,8 @@ export type RtnlEvent =
   | { kind: 'rule'; action: EventAction; rule: Rule }
   | { kind: 'neigh'; action: EventAction; neigh: Neigh }
   | { kind: 'nexthop'; action: EventAction; nexthop: Nexthop }
-  /** Events were lost: resynchronise with a dump. */
-  | { kind: 'overrun'; error: OverrunError };
+  /** Events were lost (`dropped` of them, when known): resynchronise with a dump. */
+  | { kind: 'overrun'; error: OverrunError; dropped?: number };
 
 export const EventOptionsSchema = Type.Object({
   /** Groups to join; default: link, address, route, rule, neigh, nexthop. */
@@ -102,7 +102,7 @@ export function subscribe(beside: NetlinkSocket, opts: EventOptions = {}): Async
   const names = opts.groups ?? (['link', 'address', 'route', 'rule', 'neigh', 'nexthop'] as EventGroup[]);
   const groups = new Set<number>();
   for (const n of names) for (const x of EVENT_GROUPS[n]) groups.add(x);
-  const maxQueue = opts.maxQueue ?? 100_000;
+  const queue = new EventQueue(opts.maxQueue ?? 100_000);
   const socketOptions = { groups: [...groups], ...(opts.receiveBufferSize !== undefined && { receiveBufferSize: opts.receiveBufferSize }) };
   let sock: NetlinkSocket;
   if (beside.fd === undefined) {
@@ -116,8 +116,6 @@ export function subscribe(beside: NetlinkSocket, opts: EventOptions = {}): Async
     }
   }
 
-  let queue: RtnlEvent[] = [];
-  let head = 0;
   // Every pending next() waits here (callers may call next() again before the last one settled).
   let waiters: (() => void)[] = [];
   const wakeAll = (): void => {
@@ -128,12 +126,6 @@ export function subscribe(beside: NetlinkSocket, opts: EventOptions = {}): Async
   let failure: Error | undefined;
   let done = false;
   const push = (e: RtnlEvent): void => {
-    if (queue.length - head >= maxQueue) {
-      // The consumer is too slow: drop what it has not read and say so.
-      queue = [];
-      head = 0;
-      queue.push({ kind: 'overrun', error: new OverrunError('the event queue exceeded maxQueue; events were dropped') });
-    }
     queue.push(e);
     wakeAll();
   };
@@ -146,7 +138,7 @@ export function subscribe(beside: NetlinkSocket, opts: EventOptions = {}): Async
       wakeAll();
     }
   };
-  sock.onOverrun = (error) => push({ kind: 'overrun', error });
+  sock.onOverrun = (error) => push({ kind: 'overrun', error, ...(error.dropped !== undefined && { dropped: error.dropped }) });
   sock.hold(true);
   const stop = (): void => {
     if (done) return;
@@ -161,15 +153,8 @@ export function subscribe(beside: NetlinkSocket, opts: EventOptions = {}): Async
     [Symbol.asyncIterator]: () => it,
     async next(): Promise<IteratorResult<RtnlEvent>> {
       for (;;) {
-        if (head < queue.length) {
-          const e = queue[head]!;
-          queue[head++] = undefined as unknown as RtnlEvent;
-          if (head > 1024 && head * 2 > queue.length) {
-            queue = queue.slice(head);
-            head = 0;
-          }
-          return { value: e, done: false };
-        }
+        const e = queue.shift();
+        if (e) return { value: e, done: false };
         if (failure) {
           const f = failure;
           failure = undefined;
@@ -188,3 +173,54 @@ export function subscribe(beside: NetlinkSocket, opts: EventOptions = {}): Async
   return it;
 }
 
+/**
+ * The events a consumer has not read yet, at most `max` of them counting the
+ * 'overrun' event that stands for those dropped: past it, the oldest are
+ * dropped (only as many as overflow) and counted, and the consumer reads one
+ * overrun event saying how many before the events that were kept.
+ */
+export class EventQueue {
+  private items: (RtnlEvent | undefined)[] = [];
+  private head = 0;
+  /** Events dropped since the consumer last read an overrun event. */
+  private dropped = 0;
+
+  constructor(readonly max: number) {}
+
+  /** Events waiting, the pending overrun event included. */
+  get length(): number {
+    return this.items.length - this.head + (this.dropped > 0 ? 1 : 0);
+  }
+
+  push(e: RtnlEvent): void {
+    this.items.push(e);
+    // With max 1 a pending overrun event fills the queue alone: the new event goes too.
+    while (this.length > this.max && this.head < this.items.length) {
+      this.items[this.head++] = undefined;
+      this.dropped++;
+    }
+    this.compact();
+  }
+
+  /** The next event to read: an overrun event first when some were dropped. */
+  shift(): RtnlEvent | undefined {
+    if (this.dropped > 0) {
+      const n = this.dropped;
+      this.dropped = 0;
+      const error = new OverrunError(`the event queue exceeded maxQueue (${this.max}); ${n} event${n === 1 ? ' was' : 's were'} dropped`, undefined, n);
+      return { kind: 'overrun', error, dropped: n };
+    }
+    if (this.head === this.items.length) return undefined;
+    const e = this.items[this.head];
+    this.items[this.head++] = undefined;
+    this.compact();
+    return e;
+  }
+
+  private compact(): void {
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+  }
+}
