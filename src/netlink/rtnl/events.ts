@@ -143,6 +143,8 @@ export function subscribe(beside: NetlinkSocket, opts: EventOptions = {}): Async
   const stop = (): void => {
     if (done) return;
     done = true;
+    // A signal shared by many subscriptions must not keep the ended ones (and their sockets) reachable.
+    opts.signal?.removeEventListener('abort', stop);
     sock.close();
     wakeAll();
   };
