@@ -1,39 +1,50 @@
 // netnest's public API. Everything not exported here is internal.
-export { Rtnl, type RtnlOptions } from './netlink/rtnl/rtnl.js';
+export { Rtnl, RtnlOptionsSchema, type RtnlOptions } from './netlink/rtnl/rtnl.js';
 export {
   LinkApi, DevCache, decodeLink, validateLinkName, type Link, type LinkAddSpec, type LinkSetSpec, type LinkRef,
   type LinkKind, type LinkAttributes, type LinkListFilter, type LinkStats, type VethPeer, type OperState,
+  LinkNameSchema, LinkRefSchema, LinkAttributesSchema, VethPeerSchema, LinkAddSpecSchema, LinkSetSpecSchema,
+  LinkListFilterSchema,
 } from './netlink/rtnl/link.js';
 export type {
-  BridgeData, MacvlanData, MacvlanMode, VxlanData, VlanData, VrfData, BondData, BondMode, TunData, KindData,
+  BridgeData, MacvlanData, MacvlanMode, VxlanData, VlanData, VrfData, BondData, BondMode, TunData, KindData, Decoded,
 } from './netlink/rtnl/link-kinds.js';
-export { LINK_KINDS } from './netlink/rtnl/link-kinds.js';
+export {
+  LINK_KINDS, BridgeDataSchema, MacvlanDataSchema, VxlanDataSchema, VlanDataSchema, VrfDataSchema, BondDataSchema,
+  TunDataSchema,
+} from './netlink/rtnl/link-kinds.js';
 export {
   AddressApi, decodeAddress, ADDRESS_FLAGS, type Address, type AddressSpec, type AddressDelSpec, type AddressFlag,
-  type AddressListFilter,
+  type AddressListFilter, AddressSpecSchema, AddressDelSpecSchema, AddressListFilterSchema,
 } from './netlink/rtnl/address.js';
 export {
   RouteApi, decodeRoute, routeToSpec, ROUTE_TYPES, METRICS, type Route, type RouteSpec, type RouteFilter,
   type RouteGetSpec, type RouteType, type RouteFlag, type RouteMetrics, type NextHop, type NextHopSpec,
-  type RouteAddMode, type RouteBulkOptions,
+  type RouteAddMode, type RouteBulkOptions, RouteSpecSchema, NextHopSpecSchema, RouteMetricsSchema, RouteFilterSchema,
+  RouteGetSpecSchema, RouteBulkOptionsSchema,
 } from './netlink/rtnl/route.js';
 export {
-  RuleApi, decodeRule, RULE_ACTIONS, type Rule, type RuleSpec, type RuleAction, type PortRange,
+  RuleApi, decodeRule, RULE_ACTIONS, type Rule, type RuleSpec, type RuleAction, type PortRange, type RuleListFilter,
+  RuleSpecSchema, RuleListFilterSchema,
 } from './netlink/rtnl/rule.js';
 export {
   NeighApi, decodeNeigh, NEIGH_STATES, NEIGH_FLAGS, type Neigh, type NeighSpec, type NeighState, type NeighFlag,
+  type NeighDelSpec, type NeighListFilter, NeighSpecSchema, NeighDelSpecSchema, NeighListFilterSchema,
 } from './netlink/rtnl/neigh.js';
 export {
   NexthopApi, decodeNexthop, type Nexthop, type NexthopSpec, type NexthopGroupMember, type NexthopFilter,
+  NexthopSpecSchema, NexthopGroupMemberSchema, NexthopFilterSchema,
 } from './netlink/rtnl/nexthop.js';
-export { decodeEvent, EVENT_GROUPS, type RtnlEvent, type EventGroup, type EventAction, type EventOptions } from './netlink/rtnl/events.js';
-export { nameTable, tableId, protocolId, protocolName } from './netlink/rtnl/names.js';
-export type { Family } from './netlink/rtnl/inet.js';
-export type { ScopeName } from './netlink/rtnl/constants.js';
 export {
-  NetlinkSocket, type SocketOptions, type Request, type RawSocket, type DumpOptions, type SocketStats,
+  decodeEvent, EVENT_GROUPS, EventOptionsSchema, type RtnlEvent, type EventGroup, type EventAction, type EventOptions,
+} from './netlink/rtnl/events.js';
+export { nameTable, tableId, protocolId, protocolName, TableSchema, ProtocolSchema } from './netlink/rtnl/names.js';
+export { FamilySchema, type Family } from './netlink/rtnl/inet.js';
+export { ScopeSchema, type ScopeName } from './netlink/rtnl/constants.js';
+export {
+  NetlinkSocket, SocketOptionsSchema, type SocketOptions, type Request, type RawSocket, type DumpOptions, type SocketStats,
 } from './netlink/core/socket.js';
-export { runBulk, type BulkOptions, type BulkResult, type BulkFailure } from './netlink/core/bulk.js';
+export { runBulk, BulkOptionsSchema, type BulkOptions, type BulkResult, type BulkFailure } from './netlink/core/bulk.js';
 export { NetlinkWriter, type FieldMark } from './netlink/core/writer.js';
 export { AttrReader, type RawAttribute } from './netlink/core/attributes.js';
 export { MessageReader, decodeError, type ErrorMessage, type NlMsgHeader } from './netlink/core/message.js';

@@ -5,6 +5,7 @@
 // then killed by spawnSync's timeout and the test fails).
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
+import { getEventListeners } from 'node:events';
 import type { RtnlEvent } from '../../src/index.js';
 import { FreshNetns } from './fresh-netns.js';
 
@@ -103,6 +104,15 @@ describe('events: ending the iteration', () => {
     const pending = [it.next(), it.next()];
     ac.abort();
     expect(await within(Promise.all(pending), 'both pending next() calls to settle', 2000)).to.deep.equal([done, done]);
+  });
+
+  it('an ended subscription leaves nothing on its signal: one signal can serve many', async () => {
+    const stop = new AbortController();
+    for (let i = 0; i < 20; i++) await subscribe({ groups: ['route'], signal: stop.signal }).return!();
+    expect(getEventListeners(stop.signal, 'abort')).to.have.length(0);
+    const it = subscribe({ groups: ['route'], signal: stop.signal });
+    stop.abort();
+    expect(await within(it.next(), 'the end after abort')).to.deep.equal(done);
   });
 
   it('after break, a process with nothing else to do exits on its own', () => {

@@ -62,6 +62,8 @@ describe('events: overruns', () => {
     const before = await readUntil(events, (e) => e.kind === 'overrun');
     const overrun = before.at(-1) as Extract<RtnlEvent, { kind: 'overrun' }>;
     expect(overrun.error).to.be.instanceOf(OverrunError).and.include({ code: 'ERR_NETLINK_OVERRUN' });
+    expect(overrun.dropped, 'messages the kernel dropped (its drop counter)').to.be.above(0);
+    expect(overrun.error.message).to.equal(`receive buffer overrun: the kernel dropped ${overrun.dropped} message${overrun.dropped === 1 ? '' : 's'}`);
     expect(before.length - 1, 'route events ahead of the overrun').to.be.below(BURST);
 
     // Read what the kernel did queue, then change something: it arrives.
@@ -87,5 +89,7 @@ describe('events: overruns', () => {
     const all = [...burst().map((l) => l.split(' ')[3]!), '192.168.99.0/24'];
     expect(dsts).to.deep.equal(all.slice(all.length - dsts.length));
     expect(held.filter((e) => e.kind === 'overrun')).to.have.length(1);
+    // Only what overflowed was dropped, and the overrun event says how much.
+    expect(held[0]).to.include({ dropped: all.length - dsts.length });
   });
 });

@@ -7,7 +7,7 @@ import { Rtnl } from '../../src/netlink/rtnl/rtnl.js';
 import type { LinkAddSpec } from '../../src/netlink/rtnl/link.js';
 import { openFake, tick } from '../support/fake-socket.js';
 
-async function rejectedBeforeSending(call: (rtnl: Rtnl) => Promise<unknown>, field: string): Promise<void> {
+async function rejectedBeforeSending(call: (rtnl: Rtnl) => Promise<unknown>, field: string | undefined): Promise<void> {
   const { sock, raw } = openFake();
   const rtnl = Rtnl.fromSocket(sock);
   const outcome = call(rtnl).then(() => undefined, (e: unknown) => e);
@@ -90,5 +90,116 @@ describe('validation before sending', () => {
       rejectedBeforeSending((r) => r.addr.replace({ dev: 'v0', local: '10.0.0.1/40' }), 'local'));
     it("del rejects an invalid address (field 'local')", () => rejectedBeforeSending((r) => r.addr.del({ dev: 'v0', local: 'nope' }), 'local'));
     it("list rejects an unknown family (field 'family')", () => rejectedBeforeSending((r) => r.addr.list({ family: 5 as never }), 'family'));
+  });
+});
+
+// Shapes an adversarial run found ending in a raw TypeError/RangeError/
+// SyntaxError, a hang, or a request the caller did not mean. Every spec is
+// checked whole against its schema before any lookup or request.
+describe('validation before sending: any input, whatever its shape', () => {
+  const cases: [string, (r: Rtnl) => Promise<unknown>, string | undefined][] = [
+    // events (the options reach setsockopt through koffi as C ints)
+    ['events: groups that are not a list', async (r) => r.events({ groups: 1 } as never), 'groups'],
+    ['events: an unknown group', async (r) => r.events({ groups: ['link', 'routes'] } as never), 'groups'],
+    ['events: a receive buffer beyond a C int', async (r) => r.events({ receiveBufferSize: 2 ** 31 }), 'receiveBufferSize'],
+    ['events: maxQueue 0', async (r) => r.events({ maxQueue: 0 }), 'maxQueue'],
+    ['events: a signal that is not an AbortSignal', async (r) => r.events({ signal: {} as AbortSignal }), 'signal'],
+    ['events: null options', async (r) => r.events(null as never), 'options'],
+    ['events: a misspelt option', async (r) => r.events({ group: ['link'] } as never), 'group'],
+    // wrong types where the encoders expected arrays, objects, strings
+    ['addr.add: flags that are a number', (r) => r.addr.add({ dev: 'v0', local: '10.0.0.1/24', flags: 65536 as never }), 'flags'],
+    ['route.add: nexthops that are an object', (r) => r.route.add({ dst: '10.0.0.0/24', nexthops: {} as never }), 'nexthops'],
+    ['route.add: flags that are a function', (r) => r.route.add({ dst: '10.0.0.0/24', flags: (() => 1) as never }), 'flags'],
+    ['route.add: metrics null', (r) => r.route.add({ dst: '10.0.0.0/24', metrics: null as never }), 'metrics'],
+    ['route.add: a nexthop gateway that is a number', (r) => r.route.add({ dst: '10.0.0.0/24', nexthops: [{ gateway: 1 as never }] }), 'nexthops[0].gateway'],
+    ['rule.add: tun_id "x" (BigInt would throw SyntaxError)', (r) => r.rule.add({ tun_id: 'x' as never }), 'tun_id'],
+    ["rule.add: tun_id '::1::2'", (r) => r.rule.add({ tun_id: '::1::2' as never }), 'tun_id'],
+    ['rule.add: tun_id beyond 64 bits', (r) => r.rule.add({ tun_id: 2n ** 64n }), 'tun_id'],
+    ['link.set: no settings at all', (r) => r.link.set('v0', undefined as never), undefined],
+    ['link.set: a link that is an object', (r) => r.link.set({} as never, { up: true }), 'dev'],
+    ['link.add: null', (r) => r.link.add(null as never), undefined],
+    // unknown fields: a typo is an error, not a no-op
+    ['route.add: gatway', (r) => r.route.add({ dst: '10.0.0.0/24', gatway: '10.0.0.1' } as never), 'gatway'],
+    ['route.add: a nexthop with gatway', (r) => r.route.add({ dst: '10.0.0.0/24', nexthops: [{ gatway: '10.0.0.1' } as never] }), 'nexthops[0].gatway'],
+    ['link.add: a peer with nmae', (r) => r.link.add({ name: 'v0', kind: 'veth', peer: { nmae: 'v1' } as never }), 'peer.nmae'],
+    ['neigh.del: lladdr, which a delete does not take', (r) => r.neigh.del({ dst: '10.0.0.2', dev: 'v0', lladdr: '02:00:00:00:00:01' } as never), 'lladdr'],
+    ['addr.del: scope, which a delete does not take', (r) => r.addr.del({ dev: 'v0', local: '10.0.0.1/24', scope: 'host' } as never), 'scope'],
+    // names that are keys of Object.prototype were sent as 0
+    ['route.add: scope __proto__', (r) => r.route.add({ dst: '10.0.0.0/24', scope: '__proto__' as never }), 'scope'],
+    ['addr.add: scope constructor', (r) => r.addr.add({ dev: 'v0', local: '10.0.0.1/24', scope: 'constructor' as never }), 'scope'],
+    ['route.add: pref toString', (r) => r.route.add({ dst: '2001:db8::/64', pref: 'toString' as never }), 'pref'],
+    ['route.add: type valueOf', (r) => r.route.add({ dst: '10.0.0.0/24', type: 'valueOf' as never }), 'type'],
+    ['neigh.add: state __proto__', (r) => r.neigh.add({ dst: '10.0.0.2', dev: 'v0', lladdr: '02:00:00:00:00:01', state: '__proto__' as never }), 'state'],
+    ['link.add: macvlan mode constructor', (r) => r.link.add({ name: 'mv0', kind: 'macvlan', link: 1, macvlan: { mode: 'constructor' as never } }), 'macvlan.mode'],
+    ['link.add: bond mode toString', (r) => r.link.add({ name: 'b0', kind: 'bond', bond: { mode: 'toString' as never } }), 'bond.mode'],
+    ['link.add: kind hasOwnProperty', (r) => r.link.add({ name: 'x0', kind: 'hasOwnProperty' as never }), 'kind'],
+    ['rule.add: action __proto__', (r) => r.rule.add({ action: '__proto__' as never }), 'action'],
+    ['nexthop.add: type toString', (r) => r.nexthop.add({ id: 1, group: [{ id: 2 }], type: 'toString' as never }), 'type'],
+    ['route.addMany: mode __proto__', (r) => r.route.addMany([], { mode: '__proto__' as never }), 'mode'],
+    // strings with NUL, where they would become netlink strings (the kernel reads up to the NUL)
+    ['link.add: a name with NUL', (r) => r.link.add({ name: 'ab\0cd', kind: 'bridge' }), 'name'],
+    ['link.add: a peer name with NUL', (r) => r.link.add({ name: 'v0', kind: 'veth', peer: { name: 'v\0' } }), 'peer.name'],
+    ['link.add: an alias with NUL', (r) => r.link.add({ name: 'br0', kind: 'bridge', alias: 'a\0b' }), 'alias'],
+    ['link.set: a new name with NUL', (r) => r.link.set(3, { name: 'x\0y' }), 'name'],
+    ['link.get: a name with NUL', (r) => r.link.get('lo\0'), 'dev'],
+    ['link.list: a kind with NUL', (r) => r.link.list({ kind: 'veth\0' }), 'kind'],
+    ['rule.add: iif with NUL', (r) => r.rule.add({ iif: 'v0\0x', table: 7 }), 'iif'],
+    ['rule.add: oif with NUL', (r) => r.rule.add({ oif: '\0', table: 7 }), 'oif'],
+    ['addr.add: a label with NUL', (r) => r.addr.add({ dev: 'v0', local: '10.0.0.1/24', label: 'v0\0' }), 'label'],
+    ['route.add: congctl with NUL', (r) => r.route.add({ dst: '10.0.0.0/24', metrics: { congctl: 'cubic\0' } }), 'metrics.congctl'],
+    // bulk calls: the input and the options
+    ['route.addMany(0)', (r) => r.route.addMany(0 as never), 'items'],
+    ['route.addMany(1n)', (r) => r.route.addMany(1n as never), 'items'],
+    ['rule.addMany(undefined)', (r) => r.rule.addMany(undefined as never), 'items'],
+    ['route.addMany: window an address', (r) => r.route.addMany([], { window: '2001:db8::1' as never }), 'window'],
+    ['route.delMany: onProgress a string', (r) => r.route.delMany([], { onProgress: ' ' as never }), 'onProgress'],
+    ["rule.delMany: ack 'x'", (r) => r.rule.delMany([], { ack: 'x' as never }), 'ack'],
+    ['rule.addMany: batchBytes 0', (r) => r.rule.addMany([], { batchBytes: 0 }), 'batchBytes'],
+    ['route.addMany: a misspelt option', (r) => r.route.addMany([], { windw: 2 } as never), 'windw'],
+    // every other entry point
+    ['route.get: iif true', (r) => r.route.get({ dst: '10.0.0.1', iif: true as never }), 'iif'],
+    ['route.get: sport beyond 16 bits', (r) => r.route.get({ dst: '10.0.0.1', sport: 70000 }), 'sport'],
+    ['route.list: a table that is an object', (r) => r.route.list({ table: {} as never }), 'table'],
+    ['route.list: family 5', (r) => r.route.list({ family: 5 as never }), 'family'],
+    ['route.list: protocol 256', (r) => r.route.list({ protocol: 256 }), 'protocol'],
+    ['route.list: an unknown type', (r) => r.route.list({ type: 'bogus' as never }), 'type'],
+    ['route.list: an invalid dev', (r) => r.route.list({ dev: 'a b' }), 'dev'],
+    ['route.dump: no family', async (r) => r.route.dump({} as never).next(), 'family'],
+    ['route.flush: a filter that is a string', (r) => r.route.flush('main' as never), 'filter'],
+    ['addr.list: dev 1.5', (r) => r.addr.list({ dev: 1.5 }), 'dev'],
+    ["neigh.list: proxy 'yes'", (r) => r.neigh.list({ proxy: 'yes' as never }), 'proxy'],
+    ['nexthop.list: groups 1', (r) => r.nexthop.list({ groups: 1 as never }), 'groups'],
+    ['link.list: an invalid master', (r) => r.link.list({ master: 'a/b' }), 'master'],
+    ["rule.list: family '4'", (r) => r.rule.list({ family: '4' as never }), 'family'],
+    ['link.get: an object', (r) => r.link.get({} as never), 'dev'],
+    ['link.find: index 0', (r) => r.link.find(0), 'dev'],
+    ['link.del: index -1', (r) => r.link.del(-1), 'dev'],
+    ['link.index: NaN', (r) => r.link.index(NaN), 'dev'],
+    ["nexthop.get: id '1'", (r) => r.nexthop.get('1' as never), 'id'],
+    ['nexthop.del: id 1.5', (r) => r.nexthop.del(1.5), 'id'],
+    ['rule.del: priority -1', (r) => r.rule.del({ priority: -1 }), 'priority'],
+    ['neigh.del: dev null', (r) => r.neigh.del({ dst: '10.0.0.2', dev: null as never }), 'dev'],
+    ['nsid.get: fd -1', (r) => r.nsid.get(-1), 'fd'],
+  ];
+  for (const [what, call, field] of cases) {
+    it(`${what} (field ${field === undefined ? 'none' : `'${field}'`})`, () => rejectedBeforeSending(call, field));
+  }
+
+  it('Rtnl.open refuses bad options before opening anything', () => {
+    for (const [opts, field] of [[{ timeoutMs: -1 }, 'timeoutMs'], [{ netns: 'x' }, 'netns'], [{ groups: [1] }, 'groups'], [null, 'options']] as const) {
+      expect(() => Rtnl.open(opts as never), JSON.stringify(opts)).to.throw(ValidationError).with.property('field', field);
+    }
+  });
+
+  it('a bad bulk item fails alone, before its device is looked up', async () => {
+    const { sock, raw } = openFake();
+    const rtnl = Rtnl.fromSocket(sock);
+    const res = await rtnl.route.addMany([{ dst: '10.0.0.0/24', dev: 'eth7', gatway: '10.0.0.1' } as never, { dst: 5 } as never]);
+    expect(raw.sent, 'messages sent (no RTM_GETLINK for eth7)').to.have.length(0);
+    expect(res).to.include({ total: 2, ok: 0 });
+    expect(res.failed.map((f) => [f.index, f.error.constructor.name, (f.error as ValidationError).field])).to.deep.equal([
+      [0, 'ValidationError', 'gatway'], [1, 'ValidationError', 'dst'],
+    ]);
+    rtnl.close();
   });
 });

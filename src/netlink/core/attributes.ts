@@ -67,12 +67,17 @@ export class AttrReader {
     return hi * 0x100000000 + lo;
   }
 
-  /** A string attribute; the kernel NUL-terminates, a missing NUL is accepted. */
+  /**
+   * A string attribute; the kernel NUL-terminates, a missing NUL is accepted.
+   * The NUL is looked for inside the attribute only: a search running on to
+   * the end of the datagram would make many NUL-less strings quadratic.
+   */
   string(): string {
-    let e = this.off + this.len;
-    const nul = this.buf.indexOf(0, this.off);
-    if (nul !== -1 && nul < e) e = nul;
-    return this.buf.toString('utf8', this.off, e);
+    const b = this.buf;
+    const end = this.off + this.len;
+    let e = this.off;
+    while (e < end && b[e] !== 0) e++;
+    return b.toString('utf8', this.off, e);
   }
 
   /** The payload as a view (no copy). */

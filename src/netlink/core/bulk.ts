@@ -13,21 +13,35 @@ import { NLM_F_ACK, NLM_F_REQUEST, NLMSG_ERROR } from './constants.js';
 import { describeValue, NetnestError, OverrunError, SocketClosedError, ValidationError } from './errors.js';
 import { requestError } from './request.js';
 import { decodeError, type MessageReader } from './message.js';
+import { checker, CLOSED, Int, Type, type Static } from './schema.js';
 import type { NetlinkSocket, RangeSink } from './socket.js';
 import { NetlinkWriter } from './writer.js';
 
-export interface BulkOptions {
+/** A batch holds at least one message whatever the size; it must fit the send buffer (the socket asks for 1 MiB). */
+const MIN_BATCH_BYTES = 1;
+const MAX_BATCH_BYTES = 1024 * 1024 - 64 * 1024;
+
+/** The options of every bulk call (route.addMany adds `mode`). */
+export const BulkOptionsSchema = Type.Object({
   /** How outcomes are learnt (see above). Default 'barrier'. */
-  ack?: 'barrier' | 'each';
+  ack: Type.Optional(Type.Enum(['barrier', 'each'])),
   /** Bytes per sendmsg (below the default 208 KiB send buffer). Default 128 KiB. */
-  batchBytes?: number;
+  batchBytes: Type.Optional(Int(MIN_BATCH_BYTES, MAX_BATCH_BYTES)),
   /** Batches awaiting their replies at once. Default 4. */
-  window?: number;
+  window: Type.Optional(Int(1, 1024)),
   /** Called after each batch settles, for progress bars. */
-  onProgress?: (done: number, failed: number) => void;
-}
+  onProgress: Type.Optional(Type.Unsafe<(done: number, failed: number) => void>(Type.Function([Type.Number(), Type.Number()], Type.Void()))),
+}, CLOSED);
+export type BulkOptions = Static<typeof BulkOptionsSchema>;
+
+const checkBulkOptions = checker(BulkOptionsSchema);
 
 export interface BulkHooks<T> {
+  /**
+   * Checks an item before anything is done with it (no lookup, no encoding);
+   * a NetnestError it throws is that item's failure.
+   */
+  check?: (item: T) => void;
   /** Asynchronous preparation of an item before it is encoded (e.g. resolving a device name); undefined when none is needed. */
   prepare?: (item: T, index: number) => Promise<void> | undefined;
   /**
@@ -138,6 +152,7 @@ export async function runBulk<T>(
       const index = result.total++;
       const start = w.pos;
       try {
+        hooks.check?.(n.value);
         const ready = hooks.prepare?.(n.value, index);
         if (ready) await ready;
         encode(w, n.value);
@@ -254,25 +269,9 @@ function iteratorOf<T>(items: Iterable<T> | AsyncIterable<T>): Iterator<T> | und
 
 /** Bulk options with their defaults, checked: a bad option would spin or hang the run. */
 function bulkOptions(opts: BulkOptions): { mode: 'barrier' | 'each'; batchBytes: number; window: number; onProgress: BulkOptions['onProgress'] } {
-  if (opts === null || typeof opts !== 'object') throw new ValidationError(`expected an options object, got ${describeValue(opts)}`, 'options');
-  const mode = opts.ack ?? 'barrier';
-  if (mode !== 'barrier' && mode !== 'each') throw new ValidationError(`expected 'barrier' or 'each', got ${describeValue(mode)}`, 'ack');
-  const batchBytes = opts.batchBytes ?? 128 * 1024;
-  if (!Number.isInteger(batchBytes) || batchBytes < MIN_BATCH_BYTES || batchBytes > MAX_BATCH_BYTES) {
-    throw new ValidationError(`expected an integer ${MIN_BATCH_BYTES}..${MAX_BATCH_BYTES}, got ${describeValue(batchBytes)}`, 'batchBytes');
-  }
-  const window = opts.window ?? 4;
-  if (!Number.isInteger(window) || window < 1 || window > 1024) throw new ValidationError(`expected an integer 1..1024, got ${describeValue(window)}`, 'window');
-  if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') {
-    throw new ValidationError(`expected a function (done, failed) => void, got ${describeValue(opts.onProgress)}`, 'onProgress');
-  }
-  return { mode, batchBytes, window, onProgress: opts.onProgress };
+  checkBulkOptions(opts, 'options');
+  return { mode: opts.ack ?? 'barrier', batchBytes: opts.batchBytes ?? 128 * 1024, window: opts.window ?? 4, onProgress: opts.onProgress };
 }
-
-/** A batch holds at least one message whatever the size; it must fit the send buffer (the socket asks for 1 MiB). */
-const MIN_BATCH_BYTES = 1;
-const MAX_BATCH_BYTES = 1024 * 1024 - 64 * 1024;
-
 
 /** The kernel's error for one item, with the caller's field when the extended ACK points at one. */
 function itemError<T>(e: ReturnType<typeof decodeError>, item: T, encode: BulkEncoder<T>, describe: (item: T) => string): Error {

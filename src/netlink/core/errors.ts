@@ -40,18 +40,38 @@ function describeErrno(name: string, errno: number): string | undefined {
   return m ? m.charAt(0).toUpperCase() + m.slice(1) : undefined;
 }
 
-/** A short, readable rendering of a bad value for error messages. */
+/** Longest rendering of a value in a message; the rest is cut. */
+const MAX_SHOWN = 80;
+
+/**
+ * A short, readable rendering of a bad value for error messages: strings
+ * quoted with control characters escaped, long values cut, NaN as NaN.
+ */
 export function describeValue(v: unknown): string {
-  if (typeof v === 'string') return `'${v}'`;
+  if (typeof v === 'string') {
+    const s = (v.length > MAX_SHOWN ? v.slice(0, MAX_SHOWN) : v).replace(/[\u0000-\u001f\u007f]/g, escapeControl);
+    return v.length > MAX_SHOWN ? `'${s}…' (${v.length} characters)` : `'${s}'`;
+  }
   if (v === undefined) return 'nothing';
+  if (typeof v === 'number') return Object.is(v, -0) ? '-0' : String(v);
   if (typeof v === 'bigint') return `${v}n`;
   if (typeof v === 'function') return 'a function';
   if (typeof v === 'symbol') return v.toString();
+  let s: string | undefined;
   try {
-    return JSON.stringify(v) ?? String(v);
-  } catch {
-    return Object.prototype.toString.call(v);
-  }
+    s = JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `${x}n` : x));
+  } catch { /* cyclic, or a getter that throws */ }
+  if (s === undefined) return Object.prototype.toString.call(v);
+  return s.length > MAX_SHOWN ? `${s.slice(0, MAX_SHOWN)}…` : s;
+}
+
+function escapeControl(c: string): string {
+  const n = c.charCodeAt(0);
+  if (n === 0) return '\\0';
+  if (n === 10) return '\\n';
+  if (n === 9) return '\\t';
+  if (n === 13) return '\\r';
+  return `\\x${n.toString(16).padStart(2, '0')}`;
 }
 
 /** Base class: every error netnest raises. `code` is stable and documented. */
@@ -151,7 +171,7 @@ export function kernelOption(kind: string): string {
     veth: 'CONFIG_VETH', bridge: 'CONFIG_BRIDGE', macvlan: 'CONFIG_MACVLAN', vxlan: 'CONFIG_VXLAN',
     ifb: 'CONFIG_IFB', tun: 'CONFIG_TUN',
   };
-  return options[kind] ?? `the kernel module for '${kind}'`;
+  return Object.hasOwn(options, kind) ? options[kind]! : `the kernel module for '${kind}'`;
 }
 
 /** The socket's receive buffer overflowed: replies or events were lost. */
@@ -159,9 +179,12 @@ export class OverrunError extends NetnestError {
   readonly request: string | undefined;
   /** A request's reply was lost: the kernel may or may not have done it. */
   readonly outcomeUnknown = true;
-  constructor(message: string, request?: string) {
+  /** How many messages (or events) were lost, when that is known. */
+  readonly dropped: number | undefined;
+  constructor(message: string, request?: string, dropped?: number) {
     super('ERR_NETLINK_OVERRUN', request ? `${request}: ${message}` : message);
     this.request = request;
+    this.dropped = dropped;
   }
 }
 

@@ -14,7 +14,7 @@ import {
   SO_SNDBUF, SO_SNDBUFFORCE, SOL_NETLINK, SOL_SOCKET,
 } from './constants.js';
 import {
-  DecodeError, DumpInterruptedError, NetnestError, OverrunError, SocketClosedError, SyscallError,
+  DecodeError, describeValue, DumpInterruptedError, NetnestError, OverrunError, SocketClosedError, SyscallError,
   TimeoutError,
 } from './errors.js';
 import { findNetlinkFd } from './fd.js';
@@ -22,6 +22,7 @@ import { check, getsockoptBytes, getsockoptInt, inNetns, libcFunction, setsockop
 import { decodeDone, decodeError, MessageReader } from './message.js';
 import { PullSocket } from './pull.js';
 import { requestError, type Request } from './request.js';
+import { checker, CLOSED, Int, List, Type, type Static } from './schema.js';
 
 const require = createRequire(import.meta.url);
 
@@ -41,28 +42,37 @@ export interface RawSocket {
 
 export type { Request } from './request.js';
 
-export interface SocketOptions {
-  protocol?: number;
+/** What a raw socket must offer to be injected (`raw`): checked loosely, as an object with these methods. */
+const RAW_METHODS = ['send', 'on', 'address', 'close', 'ref', 'unref', 'addMembership', 'dropMembership'] as const;
+const isRawSocket = (v: unknown): boolean =>
+  typeof v === 'object' && v !== null && RAW_METHODS.every((m) => typeof (v as Record<string, unknown>)[m] === 'function');
+
+export const SocketOptionsSchema = Type.Object({
+  /** Netlink protocol (NETLINK_ROUTE by default). */
+  protocol: Type.Optional(Int(0, 31)),
   /** Receive buffer in bytes (SO_RCVBUFFORCE, falling back to SO_RCVBUF). Default 8 MiB. */
-  receiveBufferSize?: number;
+  receiveBufferSize: Type.Optional(Int(1, 0x7fffffff)),
   /** Send buffer in bytes. Default 1 MiB. */
-  sendBufferSize?: number;
+  sendBufferSize: Type.Optional(Int(1, 0x7fffffff)),
   /** Requests awaiting replies at once; the rest queue. Default 1024. */
-  maxInFlight?: number;
+  maxInFlight: Type.Optional(Int(1, 0x7fffffff)),
   /** Fail a request with no reply after this many ms. Default: no timeout (the kernel always answers). */
-  timeoutMs?: number;
+  timeoutMs: Type.Optional(Int(1, 0x7fffffff)),
   /** How many times list() re-runs a dump the kernel marked inconsistent. Default 5. */
-  dumpRetries?: number;
+  dumpRetries: Type.Optional(Int(0, 1000)),
   /** Multicast groups to join (for event sockets). */
-  groups?: number[];
+  groups: Type.Optional(List(Int(1, 0x7fffffff))),
   /** Use this raw socket instead of opening one (tests). Socket options are then not set. */
-  raw?: RawSocket;
+  raw: Type.Optional(Type.Refine(Type.Unsafe<RawSocket>({}), isRawSocket, (v) => `expected a raw netlink socket (an object with ${RAW_METHODS.join(', ')}), got ${describeValue(v)}`)),
   /**
    * Open the socket in the network namespace behind this fd (switching the
    * thread there just for the socket() call). The socket stays bound to it.
    */
-  netns?: number;
-}
+  netns: Type.Optional(Int(0, 0x7fffffff)),
+}, CLOSED);
+export type SocketOptions = Static<typeof SocketOptionsSchema>;
+
+const checkSocketOptions = checker(SocketOptionsSchema);
 
 export interface DumpOptions {
   /** What to do when the kernel marks the dump inconsistent (NLM_F_DUMP_INTR): throw after the last item (default) or ignore. */
@@ -187,6 +197,7 @@ export class NetlinkSocket {
    * caller switched into another namespace can open one and switch back at once).
    */
   static open(opts: SocketOptions = {}): NetlinkSocket {
+    checkSocketOptions(opts, 'options');
     const protocol = opts.protocol ?? NETLINK_ROUTE;
     if (opts.raw) return new NetlinkSocket(opts.raw, protocol, undefined, opts);
     if (opts.netns !== undefined) {
@@ -624,6 +635,7 @@ export class NetlinkSocket {
     const now = info.readUInt32LE(4 * SK_MEMINFO_DROPS);
     const increased = now !== this.drops;
     if (increased) {
+      const dropped = (now - this.drops) >>> 0;
       this.drops = now;
       this.stats.overruns++;
       this.suspects ??= new Set();
@@ -631,7 +643,7 @@ export class NetlinkSocket {
       for (const w of this.waiting.values()) if (w.sent) this.suspects.add(w);
       for (const sink of this.sinks) this.suspectSinks.add(sink);
       this.suspectSince = Date.now();
-      this.onOverrun?.(new OverrunError('receive buffer overrun: the kernel dropped messages'));
+      this.onOverrun?.(new OverrunError(`receive buffer overrun: the kernel dropped ${dropped} message${dropped === 1 ? '' : 's'}`, undefined, dropped));
     }
     const drained = info.readUInt32LE(4 * SK_MEMINFO_RMEM_ALLOC) === 0;
     if (this.suspects && (drained || Date.now() - this.suspectSince > SUSPECT_WAIT_MS)) {

@@ -3,6 +3,7 @@
 // buffers. Every attribute can be tagged with the caller's field name so a
 // kernel extended-ACK offset can be mapped back to that field.
 import { NLA_F_NESTED, NLA_HDRLEN, NLMSG_HDRLEN, nlmsgAlign } from './constants.js';
+import { describeValue, ValidationError } from './errors.js';
 
 /** Where the encoder put one of the caller's fields (offsets within its message). */
 export interface FieldMark {
@@ -153,6 +154,7 @@ export class NetlinkWriter {
   }
   /** NUL-terminated string, as the kernel expects for names and kinds. */
   attrString(type: number, s: string, field?: string): void {
+    noNul(s, field);
     const n = Buffer.byteLength(s);
     const at = this.header(type, n + 1, field);
     this.buf.write(s, at, n, 'utf8');
@@ -161,6 +163,7 @@ export class NetlinkWriter {
   }
   /** A string without the NUL; iproute2 sends kinds and aliases this way (NLA_STRING takes both). */
   attrStringNoNul(type: number, s: string, field?: string): void {
+    noNul(s, field);
     const n = Buffer.byteLength(s);
     const at = this.header(type, n, field);
     this.buf.write(s, at, n, 'utf8');
@@ -207,6 +210,14 @@ export class NetlinkWriter {
     this.msgStart = 0;
     this.marks = [];
   }
+}
+
+/**
+ * The last guard for strings (specs are checked before they reach an
+ * encoder): the kernel would read 'ab\0cd' as 'ab'.
+ */
+function noNul(s: string, field: string | undefined): void {
+  if (typeof s !== 'string' || s.includes('\0')) throw new ValidationError(`expected a string without NUL characters, got ${describeValue(s)}`, field);
 }
 
 /** The innermost field whose attribute contains the byte at offset. */

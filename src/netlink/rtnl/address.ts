@@ -4,12 +4,16 @@ import { AttrReader, type RawAttribute } from '../core/attributes.js';
 import { DecodeError, ValidationError } from '../core/errors.js';
 import type { NetlinkSocket, Request } from '../core/socket.js';
 import { NetlinkWriter } from '../core/writer.js';
+import { checker, CLOSED, List, Text, Type, U32, U8, type Static } from '../core/schema.js';
 import {
   AF_INET, AF_INET6, AF_UNSPEC, RT_SCOPE_HOST, RT_SCOPE_LINK, RT_SCOPE_NOWHERE, RT_SCOPE_SITE, RT_SCOPE_UNIVERSE,
-  RTM_DELADDR, RTM_GETADDR, RTM_NEWADDR, scopeName, type ScopeName,
+  RTM_DELADDR, RTM_GETADDR, RTM_NEWADDR, scopeName, ScopeSchema, type ScopeName,
 } from './constants.js';
-import { afOf, describe, expectFamily, familyOf, formatAddress, parseAddress, type Family, type ParsedAddress } from './inet.js';
-import type { LinkApi, LinkRef } from './link.js';
+import {
+  afOf, describe, expectFamily, familyOf, FamilySchema, formatAddress, parseAddress, type Family, type ParsedAddress,
+} from './inet.js';
+import { LinkRefSchema, type LinkApi } from './link.js';
+import { own } from './validate.js';
 import { observed, type Hooks } from './observer.js';
 
 // IFA_* (if_addr.h)
@@ -61,39 +65,54 @@ export interface Address {
   unknown?: RawAttribute[];
 }
 
+/** Seconds, or 'forever'. */
+const LifetimeSchema = Type.Union([U32, Type.Literal('forever')]);
+
+/** An address label (IPv4): 1..15 bytes, conventionally DEV or DEV:SUFFIX. */
+const LabelSchema = Text({ minLength: 1, maxLength: 15 });
+
 /** `ip addr add LOCAL/LEN dev DEV [peer P] [broadcast B|+] [label L] [scope S] [flags] [valid_lft] [preferred_lft]` */
-export interface AddressSpec {
-  dev: LinkRef;
+export const AddressSpecSchema = Type.Object({
+  dev: LinkRefSchema,
   /** "10.0.0.1/24" or "2001:db8::1/64"; a bare address is /32 or /128 (unless peer gives the length). */
-  local: string;
+  local: Type.String(),
   /** Point-to-point peer, "10.0.0.2/32". */
-  peer?: string;
+  peer: Type.Optional(Type.String()),
   /** Broadcast address, or '+' to compute it from local and prefix length as `ip` does. */
-  broadcast?: string;
-  anycast?: string;
-  label?: string;
-  scope?: ScopeName | number;
-  flags?: AddressFlag[];
+  broadcast: Type.Optional(Type.String()),
+  anycast: Type.Optional(Type.String()),
+  label: Type.Optional(LabelSchema),
+  scope: Type.Optional(ScopeSchema),
+  /** Settable: nodad, optimistic, home, mngtmpaddr, noprefixroute, autojoin; the others are the kernel's to report. */
+  flags: Type.Optional(List(Type.Enum(Object.keys(ADDRESS_FLAGS) as AddressFlag[]))),
   /** Seconds or 'forever'. */
-  valid_lft?: number | 'forever';
-  preferred_lft?: number | 'forever';
+  valid_lft: Type.Optional(LifetimeSchema),
+  preferred_lft: Type.Optional(LifetimeSchema),
   /** Metric of the prefix route (IFA_RT_PRIORITY). */
-  metric?: number;
-  proto?: number;
-}
+  metric: Type.Optional(U32),
+  proto: Type.Optional(U8),
+}, CLOSED);
+export type AddressSpec = Static<typeof AddressSpecSchema>;
 
-export interface AddressDelSpec {
-  dev: LinkRef;
-  local: string;
-  peer?: string;
-  label?: string;
-}
+/** `ip addr del LOCAL/LEN dev DEV [peer P] [label L]` */
+export const AddressDelSpecSchema = Type.Object({
+  dev: LinkRefSchema,
+  local: Type.String(),
+  peer: Type.Optional(Type.String()),
+  label: Type.Optional(LabelSchema),
+}, CLOSED);
+export type AddressDelSpec = Static<typeof AddressDelSpecSchema>;
 
-export interface AddressListFilter {
-  family?: Family;
+export const AddressListFilterSchema = Type.Object({
+  family: Type.Optional(FamilySchema),
   /** Only addresses of this link (a kernel-side filter). */
-  dev?: LinkRef;
-}
+  dev: Type.Optional(LinkRefSchema),
+}, CLOSED);
+export type AddressListFilter = Static<typeof AddressListFilterSchema>;
+
+const checkAddressSpec = checker(AddressSpecSchema);
+const checkAddressDelSpec = checker(AddressDelSpecSchema);
+const checkAddressListFilter = checker(AddressListFilterSchema);
 
 const scopeValues: Record<string, number> = {
   global: RT_SCOPE_UNIVERSE, universe: RT_SCOPE_UNIVERSE, site: RT_SCOPE_SITE, link: RT_SCOPE_LINK, host: RT_SCOPE_HOST,
@@ -102,7 +121,8 @@ const scopeValues: Record<string, number> = {
 
 export function parseScope(scope: unknown, field: string): number {
   if (typeof scope === 'number' && Number.isInteger(scope) && scope >= 0 && scope <= 255) return scope;
-  if (typeof scope === 'string' && scope in scopeValues) return scopeValues[scope]!;
+  const n = own(scopeValues, scope);
+  if (n !== undefined) return n;
   throw new ValidationError(`unknown scope ${describe(scope)} (global, site, link, host, nowhere or 0..255)`, field);
 }
 
@@ -303,9 +323,7 @@ export class AddressApi {
 
   /** `ip addr show [dev DEV]`, IPv4 and IPv6 unless `family` says one. */
   async list(filter: AddressListFilter = {}): Promise<Address[]> {
-    if (filter.family !== undefined && filter.family !== 4 && filter.family !== 6) {
-      throw new ValidationError(`family must be 4 or 6, got ${describe(filter.family)}`, 'family');
-    }
+    checkAddressListFilter(filter, 'filter');
     const index = filter.dev === undefined ? undefined : await this.links.index(filter.dev);
     return this.sock.list(encodeAddressDump({
       ...(filter.family !== undefined && { family: filter.family }), ...(index !== undefined && { index }),
@@ -314,6 +332,7 @@ export class AddressApi {
 
   /** `ip addr add`: EEXIST if the address is there already. */
   async add(spec: AddressSpec): Promise<void> {
+    checkAddressSpec(spec);
     const req = encodeAddressAdd(spec, 0); // bad input fails here, before any lookup
     const index = await this.links.index(spec.dev);
     await observed(this.hooks, () => ({ object: 'address', spec, index, replace: false }), () => this.sock.request(withIndex(req, index)));
@@ -321,6 +340,7 @@ export class AddressApi {
 
   /** `ip addr replace`: adds, or updates lifetimes/flags of an existing address. */
   async replace(spec: AddressSpec): Promise<void> {
+    checkAddressSpec(spec);
     const req = encodeAddressAdd(spec, 0, true);
     const index = await this.links.index(spec.dev);
     await observed(this.hooks, () => ({ object: 'address', spec, index, replace: true }), () => this.sock.request(withIndex(req, index)));
@@ -328,6 +348,7 @@ export class AddressApi {
 
   /** `ip addr del`. */
   async del(spec: AddressDelSpec): Promise<void> {
+    checkAddressDelSpec(spec);
     const req = encodeAddressDel(spec, 0);
     await this.sock.request(withIndex(req, await this.links.index(spec.dev)));
   }

@@ -1,4 +1,5 @@
 // rtnetlink constants shared by several objects (/usr/include/linux/rtnetlink.h).
+import { Type, U8 } from '../core/schema.js';
 
 export const RTM_NEWLINK = 16;
 export const RTM_DELLINK = 17;
@@ -39,7 +40,11 @@ export const scopeNames: Record<number, string> = {
   [RT_SCOPE_NOWHERE]: 'nowhere',
 };
 
-export type ScopeName = 'global' | 'universe' | 'site' | 'link' | 'host' | 'nowhere';
+export const SCOPE_NAMES = ['global', 'universe', 'site', 'link', 'host', 'nowhere'] as const;
+export type ScopeName = (typeof SCOPE_NAMES)[number];
+
+/** A scope by name (`ip ... scope link`) or number. */
+export const ScopeSchema = Type.Union([Type.Enum(SCOPE_NAMES), U8]);
 
 export function scopeName(scope: number): ScopeName | number {
   return (scopeNames[scope] as ScopeName | undefined) ?? scope;

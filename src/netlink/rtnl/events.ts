@@ -4,7 +4,8 @@
 // fell too far behind — an 'overrun' event says so: the daemon should
 // resync with a dump instead of trusting its view.
 import { closeSync } from 'node:fs';
-import { OverrunError, ValidationError } from '../core/errors.js';
+import { describeValue as describe, OverrunError } from '../core/errors.js';
+import { checker, CLOSED, Int, List, Type, type Static } from '../core/schema.js';
 import { NetlinkSocket } from '../core/socket.js';
 import { decodeAddress, type Address } from './address.js';
 import { RTM_DELADDR, RTM_DELLINK, RTM_NEWADDR, RTM_NEWLINK } from './constants.js';
@@ -41,19 +42,22 @@ export type RtnlEvent =
   | { kind: 'rule'; action: EventAction; rule: Rule }
   | { kind: 'neigh'; action: EventAction; neigh: Neigh }
   | { kind: 'nexthop'; action: EventAction; nexthop: Nexthop }
-  /** Events were lost: resynchronise with a dump. */
-  | { kind: 'overrun'; error: OverrunError };
+  /** Events were lost (`dropped` of them, when known): resynchronise with a dump. */
+  | { kind: 'overrun'; error: OverrunError; dropped?: number };
 
-export interface EventOptions {
+export const EventOptionsSchema = Type.Object({
   /** Groups to join; default: link, address, route, rule, neigh, nexthop. */
-  groups?: EventGroup[];
+  groups: Type.Optional(List(Type.Enum(Object.keys(EVENT_GROUPS) as EventGroup[]))),
   /** Events held for a slow consumer before the oldest are dropped with an 'overrun' event. Default 100,000. */
-  maxQueue?: number;
+  maxQueue: Type.Optional(Int(1, 0x7fffffff)),
   /** Receive buffer of the event socket. Default 8 MiB (SO_RCVBUFFORCE). */
-  receiveBufferSize?: number;
+  receiveBufferSize: Type.Optional(Int(1, 0x7fffffff)),
   /** Stops the iteration (the loop ends normally). */
-  signal?: AbortSignal;
-}
+  signal: Type.Optional(Type.Refine(Type.Unsafe<AbortSignal>({}), (v) => v instanceof AbortSignal, (v) => `expected an AbortSignal, got ${describe(v)}`)),
+}, CLOSED);
+export type EventOptions = Static<typeof EventOptionsSchema>;
+
+const checkEventOptions = checker(EventOptionsSchema);
 
 const AF_INET = 2;
 const AF_INET6 = 10;
@@ -94,28 +98,24 @@ export function decodeEvent(msg: Buffer): RtnlEvent | undefined {
  * never missed.
  */
 export function subscribe(beside: NetlinkSocket, opts: EventOptions = {}): AsyncIterableIterator<RtnlEvent> {
+  checkEventOptions(opts, 'options');
   const names = opts.groups ?? (['link', 'address', 'route', 'rule', 'neigh', 'nexthop'] as EventGroup[]);
   const groups = new Set<number>();
-  for (const n of names) {
-    const g = EVENT_GROUPS[n];
-    if (!g) throw new ValidationError(`unknown event group '${String(n)}' (${Object.keys(EVENT_GROUPS).join(', ')})`, 'groups');
-    for (const x of g) groups.add(x);
-  }
-  const maxQueue = opts.maxQueue ?? 100_000;
+  for (const n of names) for (const x of EVENT_GROUPS[n]) groups.add(x);
+  const queue = new EventQueue(opts.maxQueue ?? 100_000);
+  const socketOptions = { groups: [...groups], ...(opts.receiveBufferSize !== undefined && { receiveBufferSize: opts.receiveBufferSize }) };
   let sock: NetlinkSocket;
   if (beside.fd === undefined) {
-    sock = NetlinkSocket.open({ groups: [...groups], ...(opts.receiveBufferSize !== undefined && { receiveBufferSize: opts.receiveBufferSize }) });
+    sock = NetlinkSocket.open(socketOptions);
   } else {
     const ns = beside.namespaceFd();
     try {
-      sock = NetlinkSocket.open({ netns: ns, groups: [...groups], ...(opts.receiveBufferSize !== undefined && { receiveBufferSize: opts.receiveBufferSize }) });
+      sock = NetlinkSocket.open({ netns: ns, ...socketOptions });
     } finally {
       closeSync(ns);
     }
   }
 
-  let queue: RtnlEvent[] = [];
-  let head = 0;
   // Every pending next() waits here (callers may call next() again before the last one settled).
   let waiters: (() => void)[] = [];
   const wakeAll = (): void => {
@@ -126,12 +126,6 @@ export function subscribe(beside: NetlinkSocket, opts: EventOptions = {}): Async
   let failure: Error | undefined;
   let done = false;
   const push = (e: RtnlEvent): void => {
-    if (queue.length - head >= maxQueue) {
-      // The consumer is too slow: drop what it has not read and say so.
-      queue = [];
-      head = 0;
-      queue.push({ kind: 'overrun', error: new OverrunError('the event queue exceeded maxQueue; events were dropped') });
-    }
     queue.push(e);
     wakeAll();
   };
@@ -144,11 +138,13 @@ export function subscribe(beside: NetlinkSocket, opts: EventOptions = {}): Async
       wakeAll();
     }
   };
-  sock.onOverrun = (error) => push({ kind: 'overrun', error });
+  sock.onOverrun = (error) => push({ kind: 'overrun', error, ...(error.dropped !== undefined && { dropped: error.dropped }) });
   sock.hold(true);
   const stop = (): void => {
     if (done) return;
     done = true;
+    // A signal shared by many subscriptions must not keep the ended ones (and their sockets) reachable.
+    opts.signal?.removeEventListener('abort', stop);
     sock.close();
     wakeAll();
   };
@@ -159,15 +155,8 @@ export function subscribe(beside: NetlinkSocket, opts: EventOptions = {}): Async
     [Symbol.asyncIterator]: () => it,
     async next(): Promise<IteratorResult<RtnlEvent>> {
       for (;;) {
-        if (head < queue.length) {
-          const e = queue[head]!;
-          queue[head++] = undefined as unknown as RtnlEvent;
-          if (head > 1024 && head * 2 > queue.length) {
-            queue = queue.slice(head);
-            head = 0;
-          }
-          return { value: e, done: false };
-        }
+        const e = queue.shift();
+        if (e) return { value: e, done: false };
         if (failure) {
           const f = failure;
           failure = undefined;
@@ -186,3 +175,54 @@ export function subscribe(beside: NetlinkSocket, opts: EventOptions = {}): Async
   return it;
 }
 
+/**
+ * The events a consumer has not read yet, at most `max` of them counting the
+ * 'overrun' event that stands for those dropped: past it, the oldest are
+ * dropped (only as many as overflow) and counted, and the consumer reads one
+ * overrun event saying how many before the events that were kept.
+ */
+export class EventQueue {
+  private items: (RtnlEvent | undefined)[] = [];
+  private head = 0;
+  /** Events dropped since the consumer last read an overrun event. */
+  private dropped = 0;
+
+  constructor(readonly max: number) {}
+
+  /** Events waiting, the pending overrun event included. */
+  get length(): number {
+    return this.items.length - this.head + (this.dropped > 0 ? 1 : 0);
+  }
+
+  push(e: RtnlEvent): void {
+    this.items.push(e);
+    // With max 1 a pending overrun event fills the queue alone: the new event goes too.
+    while (this.length > this.max && this.head < this.items.length) {
+      this.items[this.head++] = undefined;
+      this.dropped++;
+    }
+    this.compact();
+  }
+
+  /** The next event to read: an overrun event first when some were dropped. */
+  shift(): RtnlEvent | undefined {
+    if (this.dropped > 0) {
+      const n = this.dropped;
+      this.dropped = 0;
+      const error = new OverrunError(`the event queue exceeded maxQueue (${this.max}); ${n} event${n === 1 ? ' was' : 's were'} dropped`, undefined, n);
+      return { kind: 'overrun', error, dropped: n };
+    }
+    if (this.head === this.items.length) return undefined;
+    const e = this.items[this.head];
+    this.items[this.head++] = undefined;
+    this.compact();
+    return e;
+  }
+
+  private compact(): void {
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+  }
+}

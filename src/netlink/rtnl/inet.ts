@@ -3,12 +3,15 @@
 // without allocating more than the result.
 import { Address4, Address6 } from 'ip-address';
 import { ValidationError } from '../core/errors.js';
+import { Type, type Static } from '../core/schema.js';
 import { AF_INET, AF_INET6 } from './constants.js';
 import { describe } from './validate.js';
 
 export { describe };
 
-export type Family = 4 | 6;
+/** 4 or 6: IPv4 or IPv6. */
+export const FamilySchema = Type.Enum([4, 6]);
+export type Family = Static<typeof FamilySchema>;
 
 export interface ParsedAddress {
   family: Family;

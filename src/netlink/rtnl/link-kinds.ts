@@ -5,7 +5,8 @@ import { AttrReader, type RawAttribute } from '../core/attributes.js';
 import { DecodeError, ValidationError } from '../core/errors.js';
 import type { NetlinkWriter } from '../core/writer.js';
 import { formatAddress, formatLinkAddress, parseAddress } from './inet.js';
-import { uint } from './validate.js';
+import { CLOSED, Int, Type, U16, U32, U8, type Static } from '../core/schema.js';
+import { own, uint } from './validate.js';
 
 // Kinds netnest knows how to create; the last four are absent from some kernels.
 export const LINK_KINDS = ['veth', 'bridge', 'macvlan', 'vxlan', 'ifb', 'tun', 'dummy', 'vlan', 'vrf', 'bond'] as const;
@@ -22,18 +23,18 @@ const IFLA_BR_VLAN_FILTERING = 7;
 const IFLA_BR_MCAST_SNOOPING = 23;
 
 /** `ip link add NAME type bridge ...`. Times are in centiseconds, as the kernel keeps them. */
-export interface BridgeData {
-  forward_delay?: number;
-  hello_time?: number;
-  max_age?: number;
-  ageing_time?: number;
-  stp_state?: number;
-  priority?: number;
-  vlan_filtering?: boolean;
-  mcast_snooping?: boolean;
-  /** Attributes netnest does not interpret. */
-  unknown?: RawAttribute[];
-}
+export const BridgeDataSchema = Type.Object({
+  forward_delay: Type.Optional(U32),
+  hello_time: Type.Optional(U32),
+  max_age: Type.Optional(U32),
+  ageing_time: Type.Optional(U32),
+  /** 0 (off) or 1 (on). */
+  stp_state: Type.Optional(Int(0, 1)),
+  priority: Type.Optional(U16),
+  vlan_filtering: Type.Optional(Type.Boolean()),
+  mcast_snooping: Type.Optional(Type.Boolean()),
+}, CLOSED);
+export type BridgeData = Static<typeof BridgeDataSchema>;
 
 // --- macvlan ---
 const IFLA_MACVLAN_MODE = 1;
@@ -41,11 +42,11 @@ const IFLA_MACVLAN_FLAGS = 2;
 const macvlanModes = { private: 1, vepa: 2, bridge: 4, passthru: 8, source: 16 } as const;
 export type MacvlanMode = keyof typeof macvlanModes;
 
-export interface MacvlanData {
-  mode?: MacvlanMode;
-  flags?: number;
-  unknown?: RawAttribute[];
-}
+export const MacvlanDataSchema = Type.Object({
+  mode: Type.Optional(Type.Enum(Object.keys(macvlanModes) as MacvlanMode[])),
+  flags: Type.Optional(U16),
+}, CLOSED);
+export type MacvlanData = Static<typeof MacvlanDataSchema>;
 
 // --- vxlan ---
 const IFLA_VXLAN_ID = 1;
@@ -62,45 +63,46 @@ const IFLA_VXLAN_GROUP6 = 16;
 const IFLA_VXLAN_LOCAL6 = 17;
 
 /** `ip link add NAME type vxlan id N [remote|group ADDR] [local ADDR] [dstport P] [ttl T] ...`. */
-export interface VxlanData {
-  id: number;
+export const VxlanDataSchema = Type.Object({
+  /** VNI, 24 bits. */
+  id: Int(0, 0xffffff),
   /** Remote or multicast group address (IPv4 or IPv6). */
-  group?: string;
-  local?: string;
+  group: Type.Optional(Type.String()),
+  local: Type.Optional(Type.String()),
   /** Underlying device index (`dev` in ip); the API also accepts a name on `link`. */
-  link?: number;
-  dstport?: number;
+  link: Type.Optional(U32),
+  dstport: Type.Optional(U16),
   /** UDP source port range [low, high] (`srcport LOW HIGH`). */
-  srcport?: [number, number];
-  ttl?: number;
-  tos?: number;
-  learning?: boolean;
-  ageing?: number;
-  unknown?: RawAttribute[];
-}
+  srcport: Type.Optional(Type.Tuple([U16, U16])),
+  ttl: Type.Optional(U8),
+  tos: Type.Optional(U8),
+  learning: Type.Optional(Type.Boolean()),
+  ageing: Type.Optional(U32),
+}, CLOSED);
+export type VxlanData = Static<typeof VxlanDataSchema>;
 
 // --- vlan / vrf / bond (encodable, though some kernels lack them) ---
 const IFLA_VLAN_ID = 1;
 const IFLA_VLAN_PROTOCOL = 5;
-export interface VlanData {
-  id: number;
-  protocol?: '802.1Q' | '802.1ad';
-  unknown?: RawAttribute[];
-}
+export const VlanDataSchema = Type.Object({
+  id: Int(0, 4094),
+  protocol: Type.Optional(Type.Enum(['802.1Q', '802.1ad'])),
+}, CLOSED);
+export type VlanData = Static<typeof VlanDataSchema>;
 
 const IFLA_VRF_TABLE = 1;
-export interface VrfData {
-  table: number;
-  unknown?: RawAttribute[];
-}
+export const VrfDataSchema = Type.Object({
+  table: U32,
+}, CLOSED);
+export type VrfData = Static<typeof VrfDataSchema>;
 
 const IFLA_BOND_MODE = 1;
 const bondModes = ['balance-rr', 'active-backup', 'balance-xor', 'broadcast', '802.3ad', 'balance-tlb', 'balance-alb'] as const;
 export type BondMode = (typeof bondModes)[number];
-export interface BondData {
-  mode?: BondMode;
-  unknown?: RawAttribute[];
-}
+export const BondDataSchema = Type.Object({
+  mode: Type.Optional(Type.Enum(bondModes)),
+}, CLOSED);
+export type BondData = Static<typeof BondDataSchema>;
 
 // --- tun (created through /dev/net/tun; the kernel reports IFLA_TUN_* in dumps) ---
 const IFLA_TUN_OWNER = 1;
@@ -112,18 +114,23 @@ const IFLA_TUN_PERSIST = 6;
 const IFLA_TUN_MULTI_QUEUE = 7;
 
 /** `ip tuntap add NAME mode tun|tap [user U] [group G] [pi] [vnet_hdr] [multi_queue]`. */
-export interface TunData {
-  mode: 'tun' | 'tap';
-  owner?: number;
-  group?: number;
-  pi?: boolean;
-  vnet_hdr?: boolean;
-  multi_queue?: boolean;
-  persist?: boolean;
-  unknown?: RawAttribute[];
-}
+export const TunDataSchema = Type.Object({
+  mode: Type.Enum(['tun', 'tap']),
+  /** uid allowed to use the device. */
+  owner: Type.Optional(U32),
+  group: Type.Optional(U32),
+  pi: Type.Optional(Type.Boolean()),
+  vnet_hdr: Type.Optional(Type.Boolean()),
+  multi_queue: Type.Optional(Type.Boolean()),
+  /** Reported by the kernel; netnest always makes tun devices persistent. */
+  persist: Type.Optional(Type.Boolean()),
+}, CLOSED);
+export type TunData = Static<typeof TunDataSchema>;
 
-export type KindData = BridgeData | MacvlanData | VxlanData | VlanData | VrfData | BondData | TunData;
+/** Kind data as the kernel reports it: the fields above, plus attributes netnest does not interpret. */
+export type Decoded<T> = T & { unknown?: RawAttribute[] };
+export type KindData = Decoded<BridgeData> | Decoded<MacvlanData> | Decoded<VxlanData> | Decoded<VlanData> | Decoded<VrfData>
+  | Decoded<BondData> | Decoded<TunData>;
 
 const u = (n: unknown, field: string, max: number): number => uint(n, field, max);
 
@@ -147,7 +154,7 @@ export function encodeKindData(w: NetlinkWriter, kind: LinkKind, data: object | 
     case 'macvlan': {
       const d = data as MacvlanData;
       if (d.mode !== undefined) {
-        const mode = macvlanModes[d.mode];
+        const mode = own<number>(macvlanModes, d.mode);
         if (mode === undefined) throw new ValidationError(`unknown macvlan mode '${d.mode}' (one of ${Object.keys(macvlanModes).join(', ')})`, `${f}.mode`);
         w.attrU32(IFLA_MACVLAN_MODE, mode, `${f}.mode`);
       }
@@ -217,7 +224,7 @@ export function decodeKindData(kind: string, r: AttrReader): KindData | undefine
   };
   switch (kind) {
     case 'bridge': {
-      const d: BridgeData = {};
+      const d: Decoded<BridgeData> = {};
       while (r.next()) {
         switch (r.type) {
           case IFLA_BR_FORWARD_DELAY: d.forward_delay = r.u32(); break;
@@ -234,7 +241,7 @@ export function decodeKindData(kind: string, r: AttrReader): KindData | undefine
       return keep(d);
     }
     case 'macvlan': case 'macvtap': {
-      const d: MacvlanData = {};
+      const d: Decoded<MacvlanData> = {};
       while (r.next()) {
         switch (r.type) {
           case IFLA_MACVLAN_MODE: {
@@ -251,7 +258,7 @@ export function decodeKindData(kind: string, r: AttrReader): KindData | undefine
       return keep(d);
     }
     case 'vxlan': {
-      const d: VxlanData = { id: 0 };
+      const d: Decoded<VxlanData> = { id: 0 };
       while (r.next()) {
         switch (r.type) {
           case IFLA_VXLAN_ID: d.id = r.u32(); break;
@@ -273,7 +280,7 @@ export function decodeKindData(kind: string, r: AttrReader): KindData | undefine
       return keep(d);
     }
     case 'vlan': {
-      const d: VlanData = { id: 0 };
+      const d: Decoded<VlanData> = { id: 0 };
       while (r.next()) {
         if (r.type === IFLA_VLAN_ID) d.id = r.u16();
         else if (r.type === IFLA_VLAN_PROTOCOL) d.protocol = r.u16be() === 0x88a8 ? '802.1ad' : '802.1Q';
@@ -282,7 +289,7 @@ export function decodeKindData(kind: string, r: AttrReader): KindData | undefine
       return keep(d);
     }
     case 'vrf': {
-      const d: VrfData = { table: 0 };
+      const d: Decoded<VrfData> = { table: 0 };
       while (r.next()) {
         if (r.type === IFLA_VRF_TABLE) d.table = r.u32();
         else unknown.push(r.raw());
@@ -290,7 +297,7 @@ export function decodeKindData(kind: string, r: AttrReader): KindData | undefine
       return keep(d);
     }
     case 'bond': {
-      const d: BondData = {};
+      const d: Decoded<BondData> = {};
       while (r.next()) {
         if (r.type === IFLA_BOND_MODE) {
           const m = bondModes[r.u8()];
@@ -300,7 +307,7 @@ export function decodeKindData(kind: string, r: AttrReader): KindData | undefine
       return keep(d);
     }
     case 'tun': {
-      const d: TunData = { mode: 'tun' };
+      const d: Decoded<TunData> = { mode: 'tun' };
       while (r.next()) {
         switch (r.type) {
           case IFLA_TUN_TYPE: d.mode = r.u8() === 2 ? 'tap' : 'tun'; break;

@@ -4,12 +4,13 @@ import { AttrReader, type RawAttribute } from '../core/attributes.js';
 import { DecodeError, NetlinkError, UnsupportedLinkKindError, ValidationError } from '../core/errors.js';
 import { NetlinkSocket, type Request } from '../core/socket.js';
 import { NetlinkWriter } from '../core/writer.js';
+import { checker, CLOSED, IfIndex, Int, Text, Type, U32, type Static } from '../core/schema.js';
 import { AF_UNSPEC, RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK, messageName } from './constants.js';
 import { formatLinkAddress, parseMac, describe } from './inet.js';
 import { uint } from './validate.js';
 import {
-  decodeKindData, encodeKindData, LINK_KINDS, type BondData, type BridgeData, type KindData, type LinkKind,
-  type MacvlanData, type TunData, type VlanData, type VrfData, type VxlanData,
+  BondDataSchema, BridgeDataSchema, decodeKindData, encodeKindData, LINK_KINDS, MacvlanDataSchema, TunDataSchema,
+  VlanDataSchema, VrfDataSchema, VxlanDataSchema, type KindData, type TunData,
 } from './link-kinds.js';
 import { createTun } from './tun.js';
 import { observed, type Hooks } from './observer.js';
@@ -146,75 +147,108 @@ export interface LinkStats {
   tx_dropped: number;
 }
 
+// ------------------------------------------------------------------- input
+
+/** Why a string is not a link name as the kernel's dev_valid_name() sees it; undefined when it is one. */
+function linkNameProblem(name: string): string | undefined {
+  if (name.length === 0) return 'expected a link name, got \'\'';
+  if (Buffer.byteLength(name) > 15) return `link name ${describe(name)} is longer than 15 bytes`;
+  if (name === '.' || name === '..') return `'${name}' is not a valid link name`;
+  if (name.includes('\0')) return `link name ${describe(name)} contains a NUL character`;
+  if (/[/:\s]/.test(name)) return `link name ${describe(name)} contains '/', ':' or whitespace`;
+  return undefined;
+}
+
+/** Checks a link name as the kernel's dev_valid_name() does. */
+export function validateLinkName(name: unknown, field: string): string {
+  if (typeof name !== 'string') throw new ValidationError(`expected a link name, got ${describe(name)}`, field);
+  const problem = linkNameProblem(name);
+  if (problem) throw new ValidationError(problem, field);
+  return name;
+}
+
+/** A link name: 1..15 bytes, no '/', ':', whitespace or NUL, not '.' or '..'. */
+export const LinkNameSchema = Type.Refine(
+  Type.String({ minLength: 1, maxLength: 15, pattern: '^[^/:\\s\\u0000]+$' }),
+  (name) => linkNameProblem(name) === undefined,
+  (name) => linkNameProblem(name) ?? `expected a link name, got ${describe(name)}`,
+);
+
 /** A link by name or index, as `dev` takes it. */
-export type LinkRef = string | number;
+export const LinkRefSchema = Type.Union([LinkNameSchema, IfIndex]);
+export type LinkRef = Static<typeof LinkRefSchema>;
 
 /** Attributes common to `ip link add` and `ip link set`. */
-export interface LinkAttributes {
-  mtu?: number;
+const linkAttributes = {
+  mtu: Type.Optional(U32),
   /** MAC address. */
-  address?: string;
-  broadcast?: string;
-  txqueuelen?: number;
-  alias?: string;
-  group?: number;
+  address: Type.Optional(Type.String()),
+  broadcast: Type.Optional(Type.String()),
+  txqueuelen: Type.Optional(U32),
+  /** Up to 255 bytes. */
+  alias: Type.Optional(Text({ maxLength: 255 })),
+  group: Type.Optional(U32),
   /** Bring the link up (true) or down (false). */
-  up?: boolean;
+  up: Type.Optional(Type.Boolean()),
   /**
    * Namespace (an open fd of /proc/PID/ns/net or /run/netns/NAME) to create
    * the link in, or to move it to.
    */
-  netns?: number;
-}
+  netns: Type.Optional(Int(0, 0x7fffffff)),
+};
+
+export const LinkAttributesSchema = Type.Object(linkAttributes, CLOSED);
+export type LinkAttributes = Static<typeof LinkAttributesSchema>;
 
 /** The veth peer: created in the same request, optionally in another namespace. */
-export interface VethPeer extends LinkAttributes {
-  name: string;
-}
+export const VethPeerSchema = Type.Object({
+  name: LinkNameSchema,
+  ...linkAttributes,
+}, CLOSED);
+export type VethPeer = Static<typeof VethPeerSchema>;
 
 /** `ip link add NAME type KIND ...` */
-export interface LinkAddSpec extends LinkAttributes {
-  name: string;
-  kind: LinkKind;
+export const LinkAddSpecSchema = Type.Object({
+  name: LinkNameSchema,
+  kind: Type.Enum(LINK_KINDS),
+  ...linkAttributes,
   /** Master (bridge...) to enslave the new link to. */
-  master?: LinkRef;
+  master: Type.Optional(LinkRefSchema),
   /** Lower device (`link DEV`) for macvlan, vlan; for vxlan the underlay device. */
-  link?: LinkRef;
-  peer?: VethPeer;
-  bridge?: BridgeData;
-  macvlan?: MacvlanData;
-  vxlan?: VxlanData;
-  vlan?: VlanData;
-  vrf?: VrfData;
-  bond?: BondData;
-  tun?: TunData;
-}
+  link: Type.Optional(LinkRefSchema),
+  peer: Type.Optional(VethPeerSchema),
+  bridge: Type.Optional(BridgeDataSchema),
+  macvlan: Type.Optional(MacvlanDataSchema),
+  vxlan: Type.Optional(VxlanDataSchema),
+  vlan: Type.Optional(VlanDataSchema),
+  vrf: Type.Optional(VrfDataSchema),
+  bond: Type.Optional(BondDataSchema),
+  tun: Type.Optional(TunDataSchema),
+}, CLOSED);
+export type LinkAddSpec = Static<typeof LinkAddSpecSchema>;
 
 /** `ip link set dev REF ...` */
-export interface LinkSetSpec extends LinkAttributes {
+export const LinkSetSpecSchema = Type.Object({
+  ...linkAttributes,
   /** New name. */
-  name?: string;
+  name: Type.Optional(LinkNameSchema),
   /** Enslave to this master; null for `nomaster`. */
-  master?: LinkRef | null;
-}
+  master: Type.Optional(Type.Union([LinkRefSchema, Type.Null()])),
+}, CLOSED);
+export type LinkSetSpec = Static<typeof LinkSetSpecSchema>;
 
-export interface LinkListFilter {
+export const LinkListFilterSchema = Type.Object({
   /** Only links enslaved to this master (kernel-side filter). */
-  master?: LinkRef;
+  master: Type.Optional(LinkRefSchema),
   /** Only links of this kind (kernel-side filter). */
-  kind?: string;
-}
+  kind: Type.Optional(Text({ minLength: 1 })),
+}, CLOSED);
+export type LinkListFilter = Static<typeof LinkListFilterSchema>;
 
-// ---------------------------------------------------------------- validation
-
-/** Checks a link name as the kernel's dev_valid_name() does. */
-export function validateLinkName(name: unknown, field: string): string {
-  if (typeof name !== 'string' || name.length === 0) throw new ValidationError(`expected a link name, got ${describe(name)}`, field);
-  if (Buffer.byteLength(name) > 15) throw new ValidationError(`link name '${name}' is longer than 15 bytes`, field);
-  if (name === '.' || name === '..') throw new ValidationError(`'${name}' is not a valid link name`, field);
-  if (/[/:\s]/.test(name)) throw new ValidationError(`link name '${name}' contains '/', ':' or whitespace`, field);
-  return name;
-}
+const checkLinkRef = checker(LinkRefSchema);
+const checkLinkAdd = checker(LinkAddSpecSchema);
+const checkLinkSet = checker(LinkSetSpecSchema);
+const checkLinkListFilter = checker(LinkListFilterSchema);
 
 function fdValue(v: unknown, field: string): number {
   return uint(v, field, 0x7fffffff);
@@ -494,6 +528,7 @@ export class LinkApi {
 
   /** All links (`ip link show`), optionally filtered by the kernel. */
   async list(filter: LinkListFilter = {}): Promise<Link[]> {
+    checkLinkListFilter(filter, 'filter');
     const master = filter.master === undefined ? undefined : await this.index(filter.master, 'master');
     return this.sock.list(encodeLinkDump({ ...(master !== undefined && { master }), ...(filter.kind !== undefined && { kind: filter.kind }) }), decodeLink);
   }
@@ -505,6 +540,7 @@ export class LinkApi {
 
   /** One link by name or index; NetlinkError ENODEV when there is none. */
   async get(ref: LinkRef): Promise<Link> {
+    checkLinkRef(ref, 'dev');
     const replies = await this.sock.request(encodeLinkGet(ref));
     const msg = replies.find((m) => m.readUInt16LE(4) === RTM_NEWLINK);
     if (!msg) throw new DecodeError(`${messageName(RTM_GETLINK)} ${describeRef(ref)}: the kernel sent no link`);
@@ -531,8 +567,8 @@ export class LinkApi {
 
   /** Index of a link; numbers are returned as they are. */
   async index(ref: LinkRef, field = 'dev'): Promise<number> {
-    if (typeof ref === 'number') return uint(ref, field, 0x7fffffff, 1);
-    validateLinkName(ref, field);
+    checkLinkRef(ref, field);
+    if (typeof ref === 'number') return ref;
     try {
       return (await this.get(ref)).index;
     } catch (e) {
@@ -550,7 +586,8 @@ export class LinkApi {
    * can be left behind.
    */
   async add(spec: LinkAddSpec): Promise<void> {
-    if (spec?.kind === 'tun') return this.addTun(spec);
+    checkLinkAdd(spec);
+    if (spec.kind === 'tun') return this.addTun(spec);
     // Validate everything before the first lookup reaches the kernel.
     encodeLinkAdd(spec, { ...(spec.master !== undefined && { master: 0 }), ...(spec.link !== undefined && { link: 0 }) });
     const refs: ResolvedRefs = {};
@@ -583,12 +620,10 @@ export class LinkApi {
       if (spec[k] !== undefined) throw new ValidationError(`'${k}' does not apply to a tun link`, k);
     }
     const tun: TunData = spec.tun ?? { mode: 'tun' };
-    if (tun === null || typeof tun !== 'object') throw new ValidationError(`expected tun options { mode: 'tun' | 'tap', ... }, got ${describe(tun)}`, 'tun');
-    if (tun.mode !== 'tun' && tun.mode !== 'tap') throw new ValidationError(`tun mode must be 'tun' or 'tap', got ${describe(tun.mode)}`, 'tun.mode');
-    if (tun.owner !== undefined) uint(tun.owner, 'tun.owner');
-    if (tun.group !== undefined) uint(tun.group, 'tun.group');
-    const { name: _n, kind: _k, tun: _t, ...rest } = spec;
-    const settings = Object.values(rest).some((v) => v !== undefined);
+    const { name: _n, kind: _k, tun: _t, ...given } = spec;
+    // What is left are link settings (the other kinds' options were refused above).
+    const rest = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as LinkSetSpec;
+    const settings = Object.keys(rest).length > 0;
     // Everything is checked before the device exists: no half-made tun on bad input.
     if (settings) encodeLinkSet(name, rest, { master: 0 });
     await observed(this.hooks, () => ({ object: 'link', spec }), async () => createTun(this.sock, name, tun));
@@ -597,6 +632,8 @@ export class LinkApi {
 
   /** `ip link set`: up/down, mtu, address, name, alias, master/nomaster, netns, txqueuelen. */
   async set(ref: LinkRef, spec: LinkSetSpec): Promise<void> {
+    checkLinkRef(ref, 'dev');
+    checkLinkSet(spec);
     encodeLinkSet(typeof ref === 'string' && spec.name !== undefined ? 1 : ref, spec, { master: 0 }); // validate first
     const refs: ResolvedRefs = {};
     if (spec.master !== undefined && spec.master !== null) refs.master = await this.index(spec.master, 'master');
@@ -606,6 +643,7 @@ export class LinkApi {
 
   /** `ip link del`. Deleting one end of a veth deletes both. */
   async del(ref: LinkRef): Promise<void> {
+    checkLinkRef(ref, 'dev');
     await this.sock.request(encodeLinkDel(ref));
   }
 }

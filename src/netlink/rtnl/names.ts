@@ -3,7 +3,13 @@
 // names as a fallback when the files are absent.
 import { readdirSync, readFileSync } from 'node:fs';
 import { ValidationError } from '../core/errors.js';
+import { Text, Type, U32, U8 } from '../core/schema.js';
 import { describe } from './inet.js';
+
+/** A routing table: its id, or its name in /etc/iproute2/rt_tables ('main', 'local'...). */
+export const TableSchema = Type.Union([U32, Text({ minLength: 1 })]);
+/** A route protocol: its number, or its name in /etc/iproute2/rt_protos ('boot', 'static', 'bgp'...). */
+export const ProtocolSchema = Type.Union([U8, Text({ minLength: 1 })]);
 
 export type NameTable = { byName: Map<string, number>; byNumber: Map<number, string> };
 

@@ -4,9 +4,11 @@ import { AttrReader, type RawAttribute } from '../core/attributes.js';
 import { DecodeError, ValidationError } from '../core/errors.js';
 import type { NetlinkSocket, Request } from '../core/socket.js';
 import { NetlinkWriter } from '../core/writer.js';
-import { afOf, describe, familyOf, formatAddress, formatLinkAddress, parseAddress, parseMac, type Family } from './inet.js';
-import type { LinkApi, LinkRef } from './link.js';
-import { protocolId, protocolName } from './names.js';
+import { checker, CLOSED, Type, type Static } from '../core/schema.js';
+import { afOf, describe, familyOf, FamilySchema, formatAddress, formatLinkAddress, parseAddress, parseMac, type Family } from './inet.js';
+import { LinkRefSchema, type LinkApi } from './link.js';
+import { protocolId, protocolName, ProtocolSchema } from './names.js';
+import { own } from './validate.js';
 import { observed, type Hooks } from './observer.js';
 
 export const RTM_NEWNEIGH = 28;
@@ -36,21 +38,43 @@ export const NEIGH_FLAGS = {
 } as const;
 export type NeighFlag = keyof typeof NEIGH_FLAGS;
 
-/** `ip neigh add|replace|del ADDR [lladdr MAC] dev DEV [nud STATE] [router] [proxy]` */
-export interface NeighSpec {
+const neighSelector = {
   /** The neighbour's IP address. */
-  dst: string;
-  dev: LinkRef;
-  /** Link-layer address; required for permanent/noarp/reachable/stale entries. */
-  lladdr?: string;
-  /** Default 'permanent' (as `ip neigh add`). */
-  state?: NeighState;
+  dst: Type.String(),
+  dev: LinkRefSchema,
   /** A proxy ARP/NDP entry (`ip neigh add proxy ADDR dev DEV`). */
-  proxy?: boolean;
-  router?: boolean;
-  extern_learn?: boolean;
-  protocol?: number | string;
-}
+  proxy: Type.Optional(Type.Boolean()),
+  router: Type.Optional(Type.Boolean()),
+  extern_learn: Type.Optional(Type.Boolean()),
+  protocol: Type.Optional(ProtocolSchema),
+};
+
+/** `ip neigh add|replace ADDR [lladdr MAC] dev DEV [nud STATE] [router] [proxy]` */
+export const NeighSpecSchema = Type.Object({
+  ...neighSelector,
+  /** Link-layer address; required for permanent/noarp/reachable/stale entries. */
+  lladdr: Type.Optional(Type.String()),
+  /** Default 'permanent' (as `ip neigh add`). */
+  state: Type.Optional(Type.Enum(Object.keys(NEIGH_STATES) as NeighState[])),
+}, CLOSED);
+export type NeighSpec = Static<typeof NeighSpecSchema>;
+
+/** `ip neigh del ADDR dev DEV [proxy]` */
+export const NeighDelSpecSchema = Type.Object(neighSelector, CLOSED);
+export type NeighDelSpec = Static<typeof NeighDelSpecSchema>;
+
+export const NeighListFilterSchema = Type.Object({
+  family: Type.Optional(FamilySchema),
+  /** Only entries of this link (a kernel-side filter). */
+  dev: Type.Optional(LinkRefSchema),
+  /** Proxy entries (`ip neigh show proxy`). */
+  proxy: Type.Optional(Type.Boolean()),
+}, CLOSED);
+export type NeighListFilter = Static<typeof NeighListFilterSchema>;
+
+const checkNeighSpec = checker(NeighSpecSchema);
+const checkNeighDelSpec = checker(NeighDelSpecSchema);
+const checkNeighListFilter = checker(NeighListFilterSchema);
 
 /** A neighbour entry as the kernel reports it. Names follow `ip -j neigh`. */
 export interface Neigh {
@@ -100,7 +124,7 @@ export function encodeNeigh(type: number, flags: number, spec: NeighSpec, ifinde
   let state = spec.proxy || del ? NEIGH_STATES.permanent : 0;
   if (!spec.proxy && !del) {
     const name = spec.state ?? 'permanent';
-    const s = NEIGH_STATES[name];
+    const s = own<number>(NEIGH_STATES, name);
     if (s === undefined) throw new ValidationError(`unknown neighbour state ${describe(name)} (${Object.keys(NEIGH_STATES).join(', ')})`, 'state');
     state = s;
     const needsLladdr = NEIGH_STATES.permanent | NEIGH_STATES.noarp | NEIGH_STATES.reachable | NEIGH_STATES.stale | NEIGH_STATES.delay | NEIGH_STATES.probe;
@@ -184,7 +208,8 @@ export class NeighApi {
   constructor(private readonly sock: NetlinkSocket, private readonly links: LinkApi, private readonly hooks: Hooks = {}) {}
 
   /** `ip neigh show [dev DEV]` (or `ip neigh show proxy` with `proxy: true`). */
-  async list(filter: { family?: Family; dev?: LinkRef; proxy?: boolean } = {}): Promise<Neigh[]> {
+  async list(filter: NeighListFilter = {}): Promise<Neigh[]> {
+    checkNeighListFilter(filter, 'filter');
     const families: Family[] = filter.family === undefined ? [4, 6] : [filter.family];
     const ifindex = filter.dev === undefined ? undefined : await this.links.index(filter.dev);
     const out: Neigh[] = [];
@@ -201,6 +226,8 @@ export class NeighApi {
   }
 
   private async change(type: number, flags: number, spec: NeighSpec): Promise<void> {
+    if (type === RTM_DELNEIGH) checkNeighDelSpec(spec);
+    else checkNeighSpec(spec);
     encodeNeigh(type, flags, spec, 0); // validate before any lookup
     const index = await this.links.index(spec.dev);
     const req = encodeNeigh(type, flags, spec, index);
@@ -216,5 +243,5 @@ export class NeighApi {
   /** `ip neigh replace`: adds or overwrites. */
   replace(spec: NeighSpec): Promise<void> { return this.change(RTM_NEWNEIGH, 0x400 | 0x100, spec); }
   /** `ip neigh del ADDR dev DEV` (with `proxy: true` for a proxy entry). */
-  del(spec: Omit<NeighSpec, 'lladdr' | 'state'>): Promise<void> { return this.change(RTM_DELNEIGH, 0, spec); }
+  del(spec: NeighDelSpec): Promise<void> { return this.change(RTM_DELNEIGH, 0, spec); }
 }

@@ -7,10 +7,11 @@ import { DecodeError, ValidationError } from '../core/errors.js';
 import type { NetlinkSocket, Request } from '../core/socket.js';
 import { NetlinkWriter } from '../core/writer.js';
 import { scopeName, type ScopeName } from './constants.js';
-import { afOf, describe, familyOf, formatAddress, parseAddress, type Family } from './inet.js';
+import { checker, CLOSED, Int, List, Type, U32, type Static } from '../core/schema.js';
+import { afOf, describe, familyOf, FamilySchema, formatAddress, parseAddress, type Family } from './inet.js';
 import { uint } from './validate.js';
-import type { DevCache, LinkApi, LinkRef } from './link.js';
-import { protocolId, protocolName } from './names.js';
+import { LinkRefSchema, type DevCache, type LinkApi, type LinkRef } from './link.js';
+import { protocolId, protocolName, ProtocolSchema } from './names.js';
 import { observed, type Hooks } from './observer.js';
 
 export const RTM_NEWNEXTHOP = 104;
@@ -41,34 +42,45 @@ const RTNH_F_ONLINK = 4;
 const USER_HZ = 100;
 
 /** One member of a nexthop group. */
-export interface NexthopGroupMember {
-  id: number;
+export const NexthopGroupMemberSchema = Type.Object({
+  id: Int(1, 0xffffffff),
   /** 1..256 (1..65535 on kernels from 6.12), default 1. */
-  weight?: number;
-}
+  weight: Type.Optional(Int(1, 0xffff)),
+}, CLOSED);
+export type NexthopGroupMember = Static<typeof NexthopGroupMemberSchema>;
+
+/** Seconds, as resilient groups keep them in USER_HZ ticks of a u32. */
+const Seconds = Int(0, Math.floor(0xffffffff / USER_HZ));
 
 /** `ip nexthop add id ID (via GW dev DEV | dev DEV | blackhole | group ID[/W],...) ...` */
-export interface NexthopSpec {
+export const NexthopSpecSchema = Type.Object({
   /** 0 or absent: the kernel assigns one (rarely wanted: you need the id for routes). */
-  id?: number;
-  gateway?: string;
-  dev?: LinkRef;
+  id: Type.Optional(U32),
+  gateway: Type.Optional(Type.String()),
+  dev: Type.Optional(LinkRefSchema),
   /** 4 or 6; inferred from the gateway. Needed for a device-only nexthop (default 4). */
-  family?: Family;
-  blackhole?: boolean;
-  onlink?: boolean;
-  group?: NexthopGroupMember[];
+  family: Type.Optional(FamilySchema),
+  blackhole: Type.Optional(Type.Boolean()),
+  onlink: Type.Optional(Type.Boolean()),
+  group: Type.Optional(List(NexthopGroupMemberSchema, { minItems: 1 })),
   /** Group type: 'mpath' (hash-threshold, default) or 'resilient'. */
-  type?: 'mpath' | 'resilient';
+  type: Type.Optional(Type.Enum(['mpath', 'resilient'])),
   /** Resilient groups: number of buckets. */
-  buckets?: number;
+  buckets: Type.Optional(Int(1, 0xffff)),
   /** Resilient groups: seconds. */
-  idle_timer?: number;
-  unbalanced_timer?: number;
+  idle_timer: Type.Optional(Seconds),
+  unbalanced_timer: Type.Optional(Seconds),
   /** A nexthop of a bridge FDB (vxlan). */
-  fdb?: boolean;
-  protocol?: number | string;
-}
+  fdb: Type.Optional(Type.Boolean()),
+  protocol: Type.Optional(ProtocolSchema),
+}, CLOSED);
+export type NexthopSpec = Static<typeof NexthopSpecSchema>;
+
+/** A nexthop id: 1..2^32-1. */
+const NexthopIdSchema = Int(1, 0xffffffff);
+
+const checkNexthopSpec = checker(NexthopSpecSchema);
+const checkNexthopId = checker(NexthopIdSchema);
 
 /** A nexthop object as the kernel reports it. Names follow `ip -j nexthop`. */
 export interface Nexthop {
@@ -154,15 +166,18 @@ function idRequest(type: number, id: number): Request {
   return { bytes: w.toBuffer(), describe: `${type === RTM_DELNEXTHOP ? 'RTM_DELNEXTHOP' : 'RTM_GETNEXTHOP'} id ${id}`, marks: w.marks };
 }
 
-export interface NexthopFilter {
-  family?: Family;
+export const NexthopFilterSchema = Type.Object({
+  family: Type.Optional(FamilySchema),
   /** Only nexthops using this device (kernel-side). */
-  dev?: LinkRef;
+  dev: Type.Optional(LinkRefSchema),
   /** Only groups (kernel-side). */
-  groups?: boolean;
-  master?: LinkRef;
-  fdb?: boolean;
-}
+  groups: Type.Optional(Type.Boolean()),
+  master: Type.Optional(LinkRefSchema),
+  fdb: Type.Optional(Type.Boolean()),
+}, CLOSED);
+export type NexthopFilter = Static<typeof NexthopFilterSchema>;
+
+const checkNexthopFilter = checker(NexthopFilterSchema);
 
 export function encodeNexthopDump(f: { family?: Family; oif?: number; groups?: boolean; master?: number; fdb?: boolean }): Request {
   const w = new NetlinkWriter(48);
@@ -243,6 +258,7 @@ export class NexthopApi {
 
   /** `ip nexthop show`, with kernel-side filters. */
   async list(filter: NexthopFilter = {}): Promise<Nexthop[]> {
+    checkNexthopFilter(filter, 'filter');
     const oif = filter.dev === undefined ? undefined : await this.links.index(filter.dev);
     const master = filter.master === undefined ? undefined : await this.links.index(filter.master, 'master');
     return this.sock.list(encodeNexthopDump({
@@ -253,6 +269,7 @@ export class NexthopApi {
 
   /** `ip nexthop get id ID`. */
   async get(id: number): Promise<Nexthop> {
+    checkNexthopId(id, 'id');
     const replies = await this.sock.request(idRequest(RTM_GETNEXTHOP, id));
     const msg = replies.find((m) => m.readUInt16LE(4) === RTM_NEWNEXTHOP);
     if (!msg) throw new DecodeError(`RTM_GETNEXTHOP id ${id}: the kernel sent no nexthop`);
@@ -260,6 +277,7 @@ export class NexthopApi {
   }
 
   private async change(flags: number, spec: NexthopSpec): Promise<number> {
+    checkNexthopSpec(spec);
     encodeNexthop(RTM_NEWNEXTHOP, flags, spec, () => 1); // validate before any lookup
     const cache: DevCache = this.links.devCache();
     await cache.ensure(spec.dev);
@@ -279,6 +297,7 @@ export class NexthopApi {
 
   /** `ip nexthop del id ID`. */
   async del(id: number): Promise<void> {
+    checkNexthopId(id, 'id');
     await this.sock.request(idRequest(RTM_DELNEXTHOP, id));
   }
 }

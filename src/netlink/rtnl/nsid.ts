@@ -2,7 +2,7 @@
 // numbers another one. A veth whose peer lives elsewhere reports the peer's
 // namespace by such an id (link_netnsid).
 import { AttrReader } from '../core/attributes.js';
-import { ValidationError } from '../core/errors.js';
+import { checker, Int } from '../core/schema.js';
 import type { NetlinkSocket } from '../core/socket.js';
 import { NetlinkWriter } from '../core/writer.js';
 
@@ -11,13 +11,15 @@ export const RTM_GETNSID = 90;
 const NETNSA_NSID = 1;
 const NETNSA_FD = 3;
 
+const checkFd = checker(Int(0, 0x7fffffff));
+
 /** `ip netns` ids bound to one socket. */
 export class NsidApi {
   constructor(private readonly sock: NetlinkSocket) {}
 
   /** The id this namespace gives the namespace behind `fd`; undefined when it has none. */
   async get(fd: number): Promise<number | undefined> {
-    if (!Number.isInteger(fd) || fd < 0) throw new ValidationError(`expected a namespace fd, got ${String(fd)}`, 'fd');
+    checkFd(fd, 'fd');
     const w = new NetlinkWriter(32);
     w.beginMessage(RTM_GETNSID, 0);
     w.u8(0); // struct rtgenmsg, padded

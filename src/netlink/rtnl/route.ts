@@ -2,17 +2,20 @@
 // decoder, constants, and the operations bound to a socket.
 import { AttrReader, type RawAttribute } from '../core/attributes.js';
 import { DecodeError, NetlinkError, ValidationError } from '../core/errors.js';
-import { runBulk, type BulkOptions, type BulkResult } from '../core/bulk.js';
+import { BulkOptionsSchema, runBulk, type BulkOptions, type BulkResult } from '../core/bulk.js';
+import { checker, CLOSED, Int, List, Text, Type, U16, U32, U8, type Static } from '../core/schema.js';
 import type { NetlinkSocket, Request } from '../core/socket.js';
 import { NetlinkWriter } from '../core/writer.js';
 import {
-  AF_INET, AF_INET6, RT_SCOPE_HOST, RT_SCOPE_LINK, RT_SCOPE_NOWHERE, RT_SCOPE_UNIVERSE, scopeName, type ScopeName,
+  AF_INET, AF_INET6, RT_SCOPE_HOST, RT_SCOPE_LINK, RT_SCOPE_NOWHERE, RT_SCOPE_UNIVERSE, scopeName, ScopeSchema, type ScopeName,
 } from './constants.js';
-import { afOf, describe, expectFamily, familyOf, formatAddress, parseAddress, type Family, type ParsedAddress } from './inet.js';
+import {
+  afOf, describe, expectFamily, familyOf, FamilySchema, formatAddress, parseAddress, type Family, type ParsedAddress,
+} from './inet.js';
 import { uint } from './validate.js';
 import { parseScope } from './address.js';
-import { protocolId, protocolName, tableId } from './names.js';
-import type { DevCache, LinkApi } from './link.js';
+import { protocolId, protocolName, ProtocolSchema, tableId, TableSchema } from './names.js';
+import { LinkRefSchema, type DevCache, type LinkApi } from './link.js';
 import { observed, observedMany, type Hooks } from './observer.js';
 
 export const RTM_NEWROUTE = 24;
@@ -80,77 +83,83 @@ const RTAX_LOCK = 1;
 const RTAX_CC_ALGO = 16;
 
 export type MetricName = Exclude<(typeof METRICS)[number], '' | 'lock' | 'congctl'>;
+const LOCKABLE = METRICS.filter((m): m is MetricName => m !== '' && m !== 'lock' && m !== 'congctl');
 
-export interface RouteMetrics {
-  mtu?: number;
-  window?: number;
+export const RouteMetricsSchema = Type.Object({
+  mtu: Type.Optional(U32),
+  window: Type.Optional(U32),
   /** In the kernel's unit, 1/8 ms (`ip route ... rtt 100ms` is 800); `ip` prints it in ms. */
-  rtt?: number;
+  rtt: Type.Optional(U32),
   /** In the kernel's unit, 1/4 ms (`rttvar 100ms` is 400). */
-  rttvar?: number;
-  ssthresh?: number;
-  cwnd?: number;
-  advmss?: number;
-  reordering?: number;
-  hoplimit?: number;
-  initcwnd?: number;
-  features?: number;
-  rto_min?: number;
-  initrwnd?: number;
-  quickack?: number;
-  fastopen_no_cookie?: number;
+  rttvar: Type.Optional(U32),
+  ssthresh: Type.Optional(U32),
+  cwnd: Type.Optional(U32),
+  advmss: Type.Optional(U32),
+  reordering: Type.Optional(U32),
+  hoplimit: Type.Optional(U32),
+  initcwnd: Type.Optional(U32),
+  features: Type.Optional(U32),
+  rto_min: Type.Optional(U32),
+  initrwnd: Type.Optional(U32),
+  quickack: Type.Optional(U32),
+  fastopen_no_cookie: Type.Optional(U32),
   /** Congestion control algorithm (RTAX_CC_ALGO), e.g. "cubic". */
-  congctl?: string;
+  congctl: Type.Optional(Text({ minLength: 1, maxLength: 15 })),
   /** Metrics locked against changes by the kernel (`lock mtu`). */
-  lock?: MetricName[];
-}
+  lock: Type.Optional(List(Type.Enum(LOCKABLE))),
+}, CLOSED);
+export type RouteMetrics = Static<typeof RouteMetricsSchema>;
 
 const PREF_NAMES: Record<number, 'medium' | 'high' | 'low'> = { 0: 'medium', 1: 'high', 3: 'low' };
-const PREF_VALUES = { medium: 0, high: 1, low: 3 } as const;
+const PREF_VALUES = new Map([['medium', 0], ['high', 1], ['low', 3]]);
 
 /** One path of a multipath route. */
-export interface NextHopSpec {
-  gateway?: string;
-  dev?: string | number;
+export const NextHopSpecSchema = Type.Object({
+  gateway: Type.Optional(Type.String()),
+  dev: Type.Optional(LinkRefSchema),
   /** 1..256, as `ip route ... nexthop weight W`. */
-  weight?: number;
-  flags?: RouteFlag[];
-}
+  weight: Type.Optional(Int(1, 256)),
+  flags: Type.Optional(List(Type.Enum(SETTABLE_ROUTE_FLAGS))),
+}, CLOSED);
+export type NextHopSpec = Static<typeof NextHopSpecSchema>;
 
 /** `ip route add|replace|append|prepend|del ...` */
-export interface RouteSpec {
+export const RouteSpecSchema = Type.Object({
   /** "10.0.0.0/24", "2001:db8::/64", a host address, or "default". */
-  dst: string;
+  dst: Type.String(),
   /** 4 or 6; inferred from dst, gateway or nexthops, needed only for a bare "default". */
-  family?: Family;
+  family: Type.Optional(FamilySchema),
   /** Source prefix selector (`from`), RTA_SRC. */
-  src?: string;
+  src: Type.Optional(Type.String()),
   /** Gateway; an IPv6 gateway on an IPv4 route is sent as RTA_VIA. */
-  gateway?: string;
+  gateway: Type.Optional(Type.String()),
   /** Output device (name or index). */
-  dev?: string | number;
-  prefsrc?: string;
+  dev: Type.Optional(LinkRefSchema),
+  prefsrc: Type.Optional(Type.String()),
   /** Table id (any 32-bit number) or name from /etc/iproute2/rt_tables. Default 'main'. */
-  table?: number | string;
+  table: Type.Optional(TableSchema),
   /** Route priority (`metric`). */
-  metric?: number;
+  metric: Type.Optional(U32),
   /** Number or name from /etc/iproute2/rt_protos. Default 'boot', as `ip route add`. */
-  protocol?: number | string;
-  scope?: ScopeName | number;
-  type?: RouteType;
-  tos?: number;
+  protocol: Type.Optional(ProtocolSchema),
+  scope: Type.Optional(ScopeSchema),
+  type: Type.Optional(Type.Enum(ROUTE_TYPES)),
+  tos: Type.Optional(U8),
   /** DSCP (0..63): tos = dscp << 2. */
-  dscp?: number;
-  flags?: RouteFlag[];
-  nexthops?: NextHopSpec[];
+  dscp: Type.Optional(Int(0, 63)),
+  flags: Type.Optional(List(Type.Enum(SETTABLE_ROUTE_FLAGS))),
+  nexthops: Type.Optional(List(NextHopSpecSchema, { minItems: 1 })),
   /** A nexthop object id (`nhid`). */
-  nhid?: number;
-  metrics?: RouteMetrics;
+  nhid: Type.Optional(Int(1, 0xffffffff)),
+  metrics: Type.Optional(RouteMetricsSchema),
   /** IPv6 only: seconds until the route expires. */
-  expires?: number;
+  expires: Type.Optional(U32),
   /** IPv6 only: router preference. */
-  pref?: 'low' | 'medium' | 'high';
-}
+  pref: Type.Optional(Type.Enum(['low', 'medium', 'high'])),
+}, CLOSED);
+export type RouteSpec = Static<typeof RouteSpecSchema>;
+
+const checkRouteSpec = checker(RouteSpecSchema);
 
 /** A route as the kernel reports it. Names follow `ip -j route`. */
 export interface Route {
@@ -335,7 +344,7 @@ export function writeRoute(w: NetlinkWriter, type: number, flags: number, spec: 
   if (table >= 256) w.attrU32(RTA_TABLE, table, 'table');
   if (spec.expires !== undefined) w.attrU32(RTA_EXPIRES, uint(spec.expires, 'expires'), 'expires');
   if (spec.pref !== undefined) {
-    const p = PREF_VALUES[spec.pref];
+    const p = PREF_VALUES.get(spec.pref);
     if (p === undefined) throw new ValidationError(`pref must be low, medium or high, got ${describe(spec.pref)}`, 'pref');
     w.attrU8(RTA_PREF, p, 'pref');
   }
@@ -387,15 +396,18 @@ export function encodeRoute(type: number, flags: number, spec: RouteSpec, dev?: 
   return { bytes: w.toBuffer(), describe: describeRoute(type, spec), marks: w.marks };
 }
 
-export interface RouteFilter {
-  family?: Family;
+export const RouteFilterSchema = Type.Object({
+  family: Type.Optional(FamilySchema),
   /** Table id or name, or 'all'. Default 'main' (as `ip route show`). */
-  table?: number | string;
-  protocol?: number | string;
-  type?: RouteType;
+  table: Type.Optional(TableSchema),
+  protocol: Type.Optional(ProtocolSchema),
+  type: Type.Optional(Type.Enum(ROUTE_TYPES)),
   /** Output device (kernel-side filter). */
-  dev?: string | number;
-}
+  dev: Type.Optional(LinkRefSchema),
+}, CLOSED);
+export type RouteFilter = Static<typeof RouteFilterSchema>;
+
+const checkRouteFilter = checker(RouteFilterSchema);
 
 /** A route dump; with strict checking the kernel filters by table, protocol, type and oif. */
 export function encodeRouteDump(family: Family | 0, f: { table?: number; protocol?: number; type?: number; oif?: number }): Request {
@@ -414,22 +426,26 @@ export function encodeRouteDump(family: Family | 0, f: { table?: number; protoco
   return { bytes: w.toBuffer(), describe: `RTM_GETROUTE dump${family ? ` IPv${family}` : ''}`, marks: w.marks };
 }
 
-export interface RouteGetSpec {
+/** `ip route get ADDR [from SRC] [iif DEV] [oif DEV] [mark M] [fibmatch] ...` */
+export const RouteGetSpecSchema = Type.Object({
   /** Destination address to look up. */
-  dst: string;
+  dst: Type.String(),
   /** Source address (`from`). */
-  src?: string;
-  iif?: string | number;
-  oif?: string | number;
-  mark?: number;
+  src: Type.Optional(Type.String()),
+  iif: Type.Optional(LinkRefSchema),
+  oif: Type.Optional(LinkRefSchema),
+  mark: Type.Optional(U32),
   /** Return the matching FIB entry rather than the resolved route (`fibmatch`). */
-  fibmatch?: boolean;
-  tos?: number;
-  ipproto?: number;
-  sport?: number;
-  dport?: number;
-  uid?: number;
-}
+  fibmatch: Type.Optional(Type.Boolean()),
+  tos: Type.Optional(U8),
+  ipproto: Type.Optional(U8),
+  sport: Type.Optional(U16),
+  dport: Type.Optional(U16),
+  uid: Type.Optional(U32),
+}, CLOSED);
+export type RouteGetSpec = Static<typeof RouteGetSpecSchema>;
+
+const checkRouteGetSpec = checker(RouteGetSpecSchema);
 
 export function encodeRouteGet(spec: RouteGetSpec, dev: DevResolver = directIndex): Request {
   const dst = parseAddress(spec?.dst, 'dst', { prefix: 'forbidden' });
@@ -593,10 +609,14 @@ export { AF_INET, AF_INET6, RT_SCOPE_LINK };
 
 // --------------------------------------------------------------- operations
 
-export interface RouteBulkOptions extends BulkOptions {
+export const RouteBulkOptionsSchema = Type.Object({
+  ...BulkOptionsSchema.properties,
   /** How each route is added: add (default, EEXIST on duplicates), replace, append, prepend. */
-  mode?: RouteAddMode;
-}
+  mode: Type.Optional(Type.Enum(Object.keys(ROUTE_ADD_FLAGS) as RouteAddMode[])),
+}, CLOSED);
+export type RouteBulkOptions = Static<typeof RouteBulkOptionsSchema>;
+
+const checkRouteBulkOptions = checker(RouteBulkOptionsSchema);
 
 function routeDevs(spec: RouteSpec): (string | number | undefined)[] {
   if (spec === null || typeof spec !== 'object') return [];
@@ -614,12 +634,11 @@ export class RouteApi {
    * table), IPv4 and IPv6 unless `family` says one. Filters run in the kernel.
    */
   async list(filter: RouteFilter = {}): Promise<Route[]> {
+    checkRouteFilter(filter, 'filter');
     const families: Family[] = filter.family === undefined ? [4, 6] : [filter.family];
-    for (const f of families) if (f !== 4 && f !== 6) throw new ValidationError(`family must be 4 or 6, got ${describe(f)}`, 'family');
     const table = filter.table === 'all' ? undefined : filter.table === undefined ? RT_TABLE_MAIN : tableId(filter.table);
     const protocol = filter.protocol === undefined ? undefined : protocolId(filter.protocol);
     const type = filter.type === undefined ? undefined : ROUTE_TYPES.indexOf(filter.type);
-    if (type === -1) throw new ValidationError(`unknown route type ${describe(filter.type)}`, 'type');
     const oif = filter.dev === undefined ? undefined : await this.links.index(filter.dev);
     const out: Route[] = [];
     for (const family of families) {
@@ -649,6 +668,8 @@ export class RouteApi {
 
   /** Streams routes (one family, one table or 'all') without holding them all. */
   async *dump(filter: RouteFilter & { family: Family }): AsyncGenerator<Route> {
+    checkRouteFilter(filter, 'filter');
+    if (filter.family === undefined) throw new ValidationError('a dump is of one family: give family 4 or 6', 'family');
     const table = filter.table === 'all' ? undefined : filter.table === undefined ? RT_TABLE_MAIN : tableId(filter.table);
     const req = encodeRouteDump(filter.family, { ...(table !== undefined && { table }) });
     try {
@@ -664,7 +685,8 @@ export class RouteApi {
 
   /** `ip route get ADDR`: the route the kernel would use. */
   async get(spec: RouteGetSpec): Promise<Route> {
-    encodeRouteGet(spec, () => 1); // validate before any lookup
+    checkRouteGetSpec(spec);
+    encodeRouteGet(spec, () => 1); // the address checks, before any lookup
     const cache = this.links.devCache();
     await cache.ensureAll([spec.iif, spec.oif]);
     const replies = await this.sock.request(encodeRouteGet(spec, cache.resolve));
@@ -674,7 +696,8 @@ export class RouteApi {
   }
 
   private async change(type: number, flags: number, spec: RouteSpec): Promise<void> {
-    encodeRoute(type, flags, spec, () => 1); // bad input fails here, before any lookup
+    checkRouteSpec(spec);
+    encodeRoute(type, flags, spec, () => 1); // what the encoder checks (addresses, families) fails here, before any lookup
     const cache = this.links.devCache();
     await cache.ensureAll(routeDevs(spec));
     const req = encodeRoute(type, flags, spec, cache.resolve);
@@ -703,9 +726,9 @@ export class RouteApi {
    * any length (a generator of a million routes is fine).
    */
   async addMany(routes: Iterable<RouteSpec> | AsyncIterable<RouteSpec>, opts: RouteBulkOptions = {}): Promise<BulkResult<RouteSpec>> {
-    const flags = ROUTE_ADD_FLAGS[opts.mode ?? 'add'];
-    if (flags === undefined) throw new ValidationError(`mode must be add, replace, append or prepend, got ${describe(opts.mode)}`, 'mode');
-    return this.many(RTM_NEWROUTE, flags, routes, opts);
+    checkRouteBulkOptions(opts, 'options');
+    const { mode, ...bulk } = opts;
+    return this.many(RTM_NEWROUTE, ROUTE_ADD_FLAGS[mode ?? 'add'], routes, bulk);
   }
 
   /** Deletes many routes, as addMany adds them. */
@@ -716,10 +739,13 @@ export class RouteApi {
   private async many(type: number, flags: number, routes: Iterable<RouteSpec> | AsyncIterable<RouteSpec>, opts: BulkOptions): Promise<BulkResult<RouteSpec>> {
     const cache = this.links.devCache();
     const lookup = (spec: RouteSpec): Promise<void> | undefined => cache.ensureAll(routeDevs(spec));
-    const hooks = type === RTM_NEWROUTE
-      ? observedMany(this.hooks, (spec: RouteSpec) => ({ object: 'route', spec: withIndexes(spec, cache), mode: modeOf(flags) }), lookup,
-        (spec) => writeRoute(new NetlinkWriter(128), type, flags, spec, cache.resolve))
-      : { prepare: lookup };
+    const hooks = {
+      ...(type === RTM_NEWROUTE
+        ? observedMany(this.hooks, (spec: RouteSpec) => ({ object: 'route', spec: withIndexes(spec, cache), mode: modeOf(flags) }), lookup,
+          (spec) => writeRoute(new NetlinkWriter(128), type, flags, spec, cache.resolve))
+        : { prepare: lookup }),
+      check: (spec: RouteSpec) => checkRouteSpec(spec),
+    };
     return runBulk(this.sock, routes, (w, spec) => writeRoute(w, type, flags, spec, cache.resolve), (spec) => describeRoute(type, spec), opts, hooks);
   }
 

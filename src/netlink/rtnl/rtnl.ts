@@ -1,6 +1,7 @@
 // The rtnetlink client: one socket in the namespace it was opened in, and
 // the object APIs named as `ip` names them (rtnl.link, rtnl.addr).
-import { NetlinkSocket, type SocketOptions } from '../core/socket.js';
+import { checker, CLOSED, Type, type Static } from '../core/schema.js';
+import { NetlinkSocket, SocketOptionsSchema } from '../core/socket.js';
 import { AddressApi } from './address.js';
 import { LinkApi } from './link.js';
 import { RouteApi } from './route.js';
@@ -11,8 +12,13 @@ import { subscribe, type EventOptions, type RtnlEvent } from './events.js';
 import type { Hooks } from './observer.js';
 import { NsidApi } from './nsid.js';
 
+const { protocol: _protocol, groups: _groups, ...clientOptions } = SocketOptionsSchema.properties;
+
 /** Socket options; `netns` (an fd) opens the client in that namespace. */
-export type RtnlOptions = Omit<SocketOptions, 'protocol' | 'groups'>;
+export const RtnlOptionsSchema = Type.Object(clientOptions, CLOSED);
+export type RtnlOptions = Static<typeof RtnlOptionsSchema>;
+
+const checkRtnlOptions = checker(RtnlOptionsSchema);
 
 export class Rtnl {
   readonly socket: NetlinkSocket;
@@ -51,6 +57,7 @@ export class Rtnl {
    * there and switch back at once; the client stays bound to that namespace.
    */
   static open(opts: RtnlOptions = {}): Rtnl {
+    checkRtnlOptions(opts, 'options');
     return new Rtnl(NetlinkSocket.open(opts));
   }
 

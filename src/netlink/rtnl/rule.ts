@@ -7,10 +7,11 @@ import { NLM_F_CREATE, NLM_F_EXCL } from '../core/constants.js';
 import { DecodeError, ValidationError } from '../core/errors.js';
 import type { NetlinkSocket, Request } from '../core/socket.js';
 import { NetlinkWriter } from '../core/writer.js';
-import { afOf, describe, familyOf, formatAddress, parseAddress, type Family } from './inet.js';
+import { checker, CLOSED, Int, Text, Type, U16, U32, U8, type Static } from '../core/schema.js';
+import { afOf, describe, familyOf, FamilySchema, formatAddress, parseAddress, type Family } from './inet.js';
 import { uint } from './validate.js';
-import { validateLinkName } from './link.js';
-import { protocolId, protocolName, tableId } from './names.js';
+import { LinkNameSchema, validateLinkName } from './link.js';
+import { protocolId, protocolName, ProtocolSchema, tableId, TableSchema } from './names.js';
 import { observed, observedMany, type Hooks } from './observer.js';
 
 export const RTM_NEWRULE = 32;
@@ -55,56 +56,72 @@ export const RULE_ACTIONS = ['unspec', 'lookup', 'goto', 'nop', 'res3', 'res4', 
 export type RuleAction = 'lookup' | 'goto' | 'nop' | 'blackhole' | 'unreachable' | 'prohibit';
 
 /** A port or an inclusive range [low, high]. */
-export type PortRange = number | [number, number];
+const PortRangeSchema = Type.Union([U16, Type.Tuple([U16, U16])]);
+export type PortRange = Static<typeof PortRangeSchema>;
+
+const TUN_ID_MAX = 0xffffffffffffffffn;
 
 /** `ip rule add|del ...` */
-export interface RuleSpec {
+export const RuleSpecSchema = Type.Object({
   /** 4 or 6; inferred from src/dst, default 4. */
-  family?: Family;
+  family: Type.Optional(FamilySchema),
   /** `priority` (also `pref`): rules run in increasing order. */
-  priority?: number;
+  priority: Type.Optional(U32),
   /** Source prefix ("10.0.0.0/8", "all"). */
-  src?: string;
-  dst?: string;
-  tos?: number;
+  src: Type.Optional(Type.String()),
+  dst: Type.Optional(Type.String()),
+  tos: Type.Optional(U8),
   /** DSCP (0..63) via FRA_DSCP (kernels from 6.14). */
-  dscp?: number;
-  fwmark?: number;
-  fwmask?: number;
+  dscp: Type.Optional(Int(0, 63)),
+  fwmark: Type.Optional(U32),
+  fwmask: Type.Optional(U32),
   /** Incoming interface name (`iif`); the interface need not exist yet. */
-  iif?: string;
-  oif?: string;
+  iif: Type.Optional(LinkNameSchema),
+  oif: Type.Optional(LinkNameSchema),
   /** UID range, inclusive. */
-  uidrange?: [number, number];
-  sport?: PortRange;
-  dport?: PortRange;
+  uidrange: Type.Optional(Type.Tuple([U32, U32])),
+  sport: Type.Optional(PortRangeSchema),
+  dport: Type.Optional(PortRangeSchema),
   /** Match `sport & sport_mask` (kernel 6.15+); a single sport is then required. */
-  sport_mask?: number;
-  dport_mask?: number;
-  dscp_mask?: number;
+  sport_mask: Type.Optional(U16),
+  dport_mask: Type.Optional(U16),
+  dscp_mask: Type.Optional(Int(0, 63)),
   /** IPv6 flow label (kernel 6.15+). */
-  flowlabel?: number;
-  flowlabel_mask?: number;
+  flowlabel: Type.Optional(Int(0, 0xfffff)),
+  flowlabel_mask: Type.Optional(Int(0, 0xfffff)),
   /** IP protocol number or name from /etc/protocols (tcp, udp, icmp...). */
-  ipproto?: number | string;
+  ipproto: Type.Optional(Type.Union([U8, Text({ minLength: 1 })])),
   /** Look up the table of the l3mdev (VRF) the packet belongs to. */
-  l3mdev?: boolean;
-  tun_id?: bigint | number;
+  l3mdev: Type.Optional(Type.Boolean()),
+  /** Tunnel id (64 bits): a bigint, or a number up to 2^53 - 1. */
+  tun_id: Type.Optional(Type.Union([
+    Type.Refine(Type.BigInt(), (v) => v >= 0n && v <= TUN_ID_MAX, (v) => `expected a bigint 0..${TUN_ID_MAX}, got ${describe(v)}`),
+    Int(0, Number.MAX_SAFE_INTEGER),
+  ])),
   /** Invert the selector (`not`). */
-  not?: boolean;
+  not: Type.Optional(Type.Boolean()),
   /** Who installed the rule (number or /etc/iproute2/rt_protos name). */
-  protocol?: number | string;
+  protocol: Type.Optional(ProtocolSchema),
   /** Default 'lookup' (with `table`), or 'goto' (with `goto`). */
-  action?: RuleAction;
+  action: Type.Optional(Type.Enum(['lookup', 'goto', 'nop', 'blackhole', 'unreachable', 'prohibit'])),
   /** Table to look up (id or name). With neither table nor action, 'main' (as `ip rule add`). */
-  table?: number | string;
+  table: Type.Optional(TableSchema),
   /** Target priority of a 'goto' rule. */
-  goto?: number;
-  suppress_prefixlength?: number;
-  suppress_ifgroup?: number;
+  goto: Type.Optional(U32),
+  suppress_prefixlength: Type.Optional(Int(0, 128)),
+  suppress_ifgroup: Type.Optional(U32),
   /** Realms (FRA_FLOW): a number. */
-  realms?: number;
-}
+  realms: Type.Optional(U32),
+}, CLOSED);
+export type RuleSpec = Static<typeof RuleSpecSchema>;
+
+export const RuleListFilterSchema = Type.Object({
+  family: Type.Optional(FamilySchema),
+}, CLOSED);
+export type RuleListFilter = Static<typeof RuleListFilterSchema>;
+
+const checkRuleSpec = checker(RuleSpecSchema);
+const checkRuleListFilter = checker(RuleListFilterSchema);
 
 /** A rule as the kernel reports it. Names follow `ip -j rule`. */
 export interface Rule {
@@ -392,7 +409,8 @@ export class RuleApi {
   constructor(private readonly sock: NetlinkSocket, private readonly hooks: Hooks = {}) {}
 
   /** `ip rule show`: IPv4 and IPv6 rules unless `family` says one. */
-  async list(filter: { family?: Family } = {}): Promise<Rule[]> {
+  async list(filter: RuleListFilter = {}): Promise<Rule[]> {
+    checkRuleListFilter(filter, 'filter');
     const families: Family[] = filter.family === undefined ? [4, 6] : [filter.family];
     const out: Rule[] = [];
     for (const f of families) {
@@ -404,24 +422,30 @@ export class RuleApi {
 
   /** `ip rule add`: EEXIST when an identical rule exists. */
   async add(spec: RuleSpec): Promise<void> {
+    checkRuleSpec(spec);
     const req = encodeRule(RTM_NEWRULE, spec);
     await observed(this.hooks, () => ({ object: 'rule', spec }), () => this.sock.request(req));
   }
 
   /** `ip rule del`: by the full selector, or by priority alone (`{ priority: 100 }`). */
   async del(spec: RuleSpec): Promise<void> {
+    checkRuleSpec(spec);
     await this.sock.request(encodeRule(RTM_DELRULE, spec));
   }
 
   /** Adds many rules pipelined; see RouteApi.addMany. */
   async addMany(rules: Iterable<RuleSpec> | AsyncIterable<RuleSpec>, opts: BulkOptions = {}): Promise<BulkResult<RuleSpec>> {
-    const hooks = observedMany(this.hooks, (spec: RuleSpec) => ({ object: 'rule', spec }), undefined,
-      (spec) => writeRule(new NetlinkWriter(128), RTM_NEWRULE, 0, spec)); // invalid items are never sent, so never told
+    const hooks = {
+      ...observedMany(this.hooks, (spec: RuleSpec) => ({ object: 'rule', spec }), undefined,
+        (spec) => writeRule(new NetlinkWriter(128), RTM_NEWRULE, 0, spec)), // invalid items are never sent, so never told
+      check: (spec: RuleSpec) => checkRuleSpec(spec),
+    };
     return runBulk(this.sock, rules, (w, r) => writeRule(w, RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, r), (r) => describeRule(RTM_NEWRULE, r), opts, hooks);
   }
 
   /** Deletes many rules pipelined. */
   delMany(rules: Iterable<RuleSpec> | AsyncIterable<RuleSpec>, opts: BulkOptions = {}): Promise<BulkResult<RuleSpec>> {
-    return runBulk(this.sock, rules, (w, r) => writeRule(w, RTM_DELRULE, 0, r), (r) => describeRule(RTM_DELRULE, r), opts);
+    return runBulk(this.sock, rules, (w, r) => writeRule(w, RTM_DELRULE, 0, r), (r) => describeRule(RTM_DELRULE, r), opts,
+      { check: (spec: RuleSpec) => checkRuleSpec(spec) });
   }
 }

@@ -10,3 +10,8 @@ export function uint(v: unknown, field: string, max = 0xffffffff, min = 0): numb
   }
   return v;
 }
+
+/** table[key] when the table itself has it: never a value from Object.prototype ('__proto__', 'toString'). */
+export function own<V>(table: { readonly [k: string]: V }, key: unknown): V | undefined {
+  return typeof key === 'string' && Object.hasOwn(table, key) ? table[key] : undefined;
+}
