@@ -62,6 +62,9 @@ export {
 export { Sandbox, type SandboxOptions, type SandboxReport } from './netns/sandbox.js';
 export { snapshot, diff, type Snapshot, type SnapshotItem, type SnapshotChange, type SnapshotKind } from './netns/snapshot.js';
 export { sweep, type SweepOptions, type SweepReport } from './netns/sweep.js';
+export {
+  ManagerOptionsSchema, CreateOptionsSchema, CleanupOptionsSchema, SweepOptionsSchema, SandboxOptionsSchema, NamespaceNameSchema,
+} from './netns/options.js';
 export { JOURNAL_DIR, type NamespaceRef } from './netns/journal.js';
 export { processStartTime, processAlive, mount, umount2 } from './netns/syscalls.js';
 export type { CreatedObject, CreateObserver, CreateOutcome, CreatedIdentity, Hooks } from './netlink/rtnl/observer.js';

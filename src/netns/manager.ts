@@ -8,57 +8,20 @@ import type { Rtnl, RtnlOptions } from '../netlink/rtnl/rtnl.js';
 import { Journal, JOURNAL_DIR, type NamespaceRef } from './journal.js';
 import { Ledger } from './ledger.js';
 import { claimName, existsOrDangling, releaseName, validateNamespaceName } from './names.js';
-import { sweep, type SweepOptions, type SweepReport } from './sweep.js';
+import { sweep, type SweepReport } from './sweep.js';
+import {
+  checkCleanupOptions, checkCreateOptions, checkManagerOptions, checkNamespaceHandle, checkNamespaceName, checkNamespacePath,
+  type CleanupOptions, type CreateOptions, type ManagerOptions, type SweepOptions,
+} from './options.js';
+
+export type { CleanupOptions, CreateOptions, ManagerOptions };
 import { isNetns, Namespace, namedNamespaces, NETNS_RUN_DIR, type NamespaceKind } from './namespace.js';
 import { createAnonymousNetns } from './syscalls.js';
 
 export { namedNamespaces, validateNamespaceName };
 
-export interface ManagerOptions {
-  /** The namespace to treat as root; default: the one the calling thread is in now (pinned). */
-  root?: Namespace;
-  /**
-   * The root dies with this process (a Sandbox world): what is created there
-   * is still recorded and removed by cleanup(), but not journaled.
-   */
-  ephemeralRoot?: boolean;
-  /** Where crash journals go. Default /run/netnest. */
-  journalDir?: string;
-  /** How long cleanup() waits for objects that vanish with deleted namespaces. Default 5000 ms. */
-  settleTimeoutMs?: number;
-  /** Default for CleanupOptions.settle. */
-  settle?: 'wait' | 'defer';
-}
 
-export interface CleanupOptions {
-  /**
-   * Links in surviving namespaces that vanish with the deleted ones (the
-   * root's end of a veth into an owned namespace). The kernel removes a link
-   * only after an RCU grace period (20-30 ms on small VMs), so:
-   * - 'wait' (default): cleanup returns once they are gone;
-   * - 'defer': they are set down and renamed to a throwaway name at once —
-   *   their names are free and nothing is routed through them — and the
-   *   kernel removes them with their namespaces in the background, many per
-   *   grace period. `settle()` waits for them. For fixtures running many
-   *   short tests.
-   */
-  settle?: 'wait' | 'defer';
-}
 
-export interface CreateOptions {
-  /** A name in /run/netns (visible to `ip netns list`). Without one the namespace is anonymous. */
-  name?: string;
-  /**
-   * For named namespaces. 'process-bound' (default): the name is a symbolic
-   * link to this process's fd — `ip netns exec` follows it, and when the
-   * process dies the namespace dies with it, leaving at most a dangling name
-   * that `sweep` removes. 'persistent': a bind mount exactly as `ip netns add`
-   * makes it; it outlives the process (what `netnest up` needs).
-   */
-  mode?: 'process-bound' | 'persistent';
-  /** Bring lo up (default false, as `ip netns add`). */
-  lo?: boolean;
-}
 
 /** What cleanup() did, one readable line per thing. */
 export interface CleanupReport {
@@ -119,6 +82,7 @@ export class NamespaceManager {
   private readonly ledger: Ledger;
 
   constructor(opts: ManagerOptions = {}) {
+    checkManagerOptions(opts, 'options');
     this.root = opts.root ?? Namespace.current('foreign');
     this.ephemeralRoot = opts.ephemeralRoot ?? false;
     this.journal = new Journal(opts.journalDir ?? JOURNAL_DIR);
@@ -144,14 +108,14 @@ export class NamespaceManager {
    * the process whatever happens) or named (see CreateOptions.mode).
    */
   create(opts: CreateOptions = {}): Namespace {
+    checkCreateOptions(opts, 'options');
     let ns: Namespace;
     let seq: number | undefined;
     if (opts.name === undefined) {
       ns = new Namespace(createAnonymousNetns(), 'anonymous');
     } else {
-      const name = validateNamespaceName(opts.name);
+      const name = opts.name;
       const mode = opts.mode ?? 'process-bound';
-      if (mode !== 'process-bound' && mode !== 'persistent') throw new ValidationError(`mode must be 'process-bound' or 'persistent'`, 'mode');
       const fd = createAnonymousNetns();
       try {
         seq = claimName(this.journal, name, mode, fd);
@@ -181,6 +145,7 @@ export class NamespaceManager {
 
   /** Takes an existing namespace (a name in /run/netns or a path) without owning it: it is never removed. */
   adopt(pathOrName: string): Namespace {
+    checkNamespacePath(pathOrName, 'path');
     const ns = Namespace.openPath(pathOrName, 'foreign');
     this.adopted.push(ns);
     return ns;
@@ -192,6 +157,7 @@ export class NamespaceManager {
    * removed by cleanup(); what it creates in owned ones goes with them.
    */
   rtnl(ns: Namespace = this.root, opts: RtnlOptions = {}): Rtnl {
+    checkNamespaceHandle(ns, 'ns');
     const r = ns.rtnl(opts);
     r.hooks.observer = this.ledger.observer(ns);
     this.clients.push(r);
@@ -245,6 +211,7 @@ export class NamespaceManager {
    * `netnest sweep --kept` removes them once their process is gone.
    */
   keep(prefix = `netnest-keep-${process.pid}`): string[] {
+    checkNamespaceName(prefix, 'prefix');
     const names: string[] = [];
     for (const o of this.owned) {
       let name = o.ns.name;
@@ -279,6 +246,7 @@ export class NamespaceManager {
    * Idempotent; the manager can be used again afterwards.
    */
   async cleanup(opts: CleanupOptions = {}): Promise<CleanupReport> {
+    checkCleanupOptions(opts, 'options');
     const mode = opts.settle ?? this.settleMode;
     const report: CleanupReport = {
       removed: [], alreadyGone: [], skipped: [], unknown: [], namespaces: [], failed: [], lingering: [], deferred: [],

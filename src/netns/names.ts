@@ -3,20 +3,16 @@
 // symbolic link to this process's fd (process-bound). Claiming a name never
 // takes over an existing one; releasing a name checks it is still ours.
 import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readlinkSync, symlinkSync, unlinkSync } from 'node:fs';
-import { NetnestError, ValidationError } from '../netlink/core/errors.js';
+import { NetnestError } from '../netlink/core/errors.js';
+import { checkNamespaceName } from './options.js';
 import type { Journal } from './journal.js';
 import { NETNS_RUN_DIR, type Namespace } from './namespace.js';
 import { MNT_DETACH, mount, MS_BIND, MS_REC, MS_SHARED, umount2 } from './syscalls.js';
 
-const NAME_RE = /^[A-Za-z0-9_.][A-Za-z0-9_.@+=:-]*$/;
-
-/** Names `ip netns` accepts: no '/', not '.' or '..', not empty. */
+/** Names `ip netns` accepts: no '/', not '.' or '..', not empty (ValidationError, field `name`, otherwise). */
 export function validateNamespaceName(name: unknown): string {
-  if (typeof name !== 'string' || name.length === 0 || name === '.' || name === '..' || name.includes('/') || Buffer.byteLength(name) > 255 || !NAME_RE.test(name)) {
-    const shown = typeof name === 'string' ? `'${name}'` : typeof name;
-    throw new ValidationError(`${shown} is not a usable namespace name (letters, digits, _ . - @ + = :, no '/')`, 'name');
-  }
-  return name;
+  checkNamespaceName(name, 'name');
+  return name as string;
 }
 
 export function namespaceExists(name: string): NetnestError {

@@ -10,12 +10,11 @@ import { NetnestError } from '../netlink/core/errors.js';
 import { keptInThisProcess, NamespaceManager, type CleanupReport, type ManagerOptions } from './manager.js';
 import { Namespace, namedNamespaces, NETNS_RUN_DIR } from './namespace.js';
 import { removeNameAsIpDoes } from './names.js';
+import { checkSandboxOptions, type SandboxOptions } from './options.js';
+
+export type { SandboxOptions };
 import { CLONE_NEWNET, setns, unshare } from './syscalls.js';
 
-export interface SandboxOptions extends Omit<ManagerOptions, 'root' | 'ephemeralRoot'> {
-  /** Bring lo up in the new world (default true). */
-  lo?: boolean;
-}
 
 export interface SandboxReport {
   /** What the sandbox's own manager cleaned up. */
@@ -47,6 +46,7 @@ export class Sandbox {
    * process creates live in the new world.
    */
   static async enter(opts: SandboxOptions = {}): Promise<Sandbox> {
+    checkSandboxOptions(opts, 'options');
     const host = Namespace.current('foreign');
     const namesBefore = new Set(namedNamespaces());
     try {

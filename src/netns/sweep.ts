@@ -13,16 +13,12 @@ import { Rtnl } from '../netlink/rtnl/rtnl.js';
 import { JOURNAL_DIR, readJournals, type NamespaceRef, type ReadJournal } from './journal.js';
 import { namedNamespaces, NETNS_RUN_DIR } from './namespace.js';
 import { releaseJournaledName } from './names.js';
+import { checkSweepOptions, type SweepOptions } from './options.js';
+
+export type { SweepOptions };
 import { describeRecorded, removeRecorded, type Identity, type LookupCache, type Recorded } from './objects.js';
 import { processAlive } from './syscalls.js';
 
-export interface SweepOptions {
-  journalDir?: string;
-  /** Only report what would be removed. */
-  dryRun?: boolean;
-  /** Also remove namespaces kept on purpose (NETNEST_KEEP). */
-  kept?: boolean;
-}
 
 export interface SweepReport {
   /** Journals of live processes, left alone. */
@@ -78,6 +74,7 @@ function pendingOf(j: ReadJournal): Pending[] {
 
 /** Removes what the journals of dead processes list. */
 export async function sweep(opts: SweepOptions = {}): Promise<SweepReport> {
+  checkSweepOptions(opts, 'options');
   const dir = opts.journalDir ?? JOURNAL_DIR;
   const report: SweepReport = { live: [], removed: [], skipped: [], unknown: [], failed: [], journals: [] };
   for (const j of readJournals(dir)) {

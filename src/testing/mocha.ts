@@ -10,7 +10,9 @@
 // What the switch does not move: libuv's thread pool (dns.lookup, fs, zlib)
 // stays in the original namespace, and so do sockets opened before this
 // module is loaded. Child processes started by tests inherit the sandbox.
-import { NamespaceManager, type CleanupReport, type CreateOptions, type ManagerOptions } from '../netns/manager.js';
+import { checker, CLOSED, Type, type Static } from '../netlink/core/schema.js';
+import { NamespaceManager, type CleanupReport, type CreateOptions } from '../netns/manager.js';
+import { ManagerOptionsSchema } from '../netns/options.js';
 import { Namespace } from '../netns/namespace.js';
 import { Sandbox } from '../netns/sandbox.js';
 import { diff, snapshot, type Snapshot } from '../netns/snapshot.js';
@@ -67,10 +69,13 @@ export const mochaHooks = {
   },
 };
 
-export interface UseNamespacesOptions extends Omit<ManagerOptions, 'root' | 'ephemeralRoot'> {
+export const UseNamespacesOptionsSchema = Type.Object({
+  ...Type.Omit(ManagerOptionsSchema, ['root', 'ephemeralRoot']).properties,
   /** Keep a failing test's namespaces named for inspection (default: NETNEST_KEEP=1 in the environment). */
-  keep?: boolean;
-}
+  keep: Type.Optional(Type.Boolean()),
+}, CLOSED);
+export type UseNamespacesOptions = Static<typeof UseNamespacesOptionsSchema>;
+const checkUseNamespacesOptions = checker(UseNamespacesOptionsSchema);
 
 interface MochaThis {
   currentTest?: { state?: string; title: string; fullTitle(): string };
@@ -88,11 +93,13 @@ declare const afterEach: (fn: (this: MochaThis) => void | Promise<void>) => void
  *   it('...', async () => { const ns = nn().create(); const r = nn().rtnl(ns); ... });
  */
 export function useNamespaces(opts: UseNamespacesOptions = {}): () => NamespaceManager {
+  checkUseNamespacesOptions(opts, 'options');
   let manager: NamespaceManager | undefined;
-  const keep = opts.keep ?? process.env.NETNEST_KEEP === '1';
+  const { keep: keepOpt, ...managerOpts } = opts;
+  const keep = keepOpt ?? process.env.NETNEST_KEEP === '1';
   beforeEach(function () {
     const inSandbox = current !== undefined;
-    manager = new NamespaceManager({ ...opts, ...(inSandbox && { root: Namespace.current(), ephemeralRoot: true }) });
+    manager = new NamespaceManager({ ...managerOpts, ...(inSandbox && { root: Namespace.current(), ephemeralRoot: true }) });
   });
   afterEach(async function () {
     const m = manager;

@@ -54,7 +54,7 @@ const Seconds = Int(0, Math.floor(0xffffffff / USER_HZ));
 
 /** `ip nexthop add id ID (via GW dev DEV | dev DEV | blackhole | group ID[/W],...) ...` */
 export const NexthopSpecSchema = Type.Object({
-  /** 0 or absent: the kernel assigns one (rarely wanted: you need the id for routes). */
+  /** 0 or absent: the kernel assigns one, and add() resolves with it. */
   id: Type.Optional(U32),
   gateway: Type.Optional(Type.String()),
   dev: Type.Optional(LinkRefSchema),
