@@ -3,38 +3,24 @@
 // cleanup() removes all of it.
 import { expect } from 'chai';
 import { fstatSync, closeSync } from 'node:fs';
-import { diff, NamespaceManager } from '../../src/index.js';
-import { currentSnapshot, ours, removeDir, tempJournalDir } from './support.js';
+import { diff } from '../../src/index.js';
+import { currentSnapshot, managerFixture, ours } from './support.js';
 
 const N = 50;
 
 describe('fifty namespaces used concurrently', () => {
-  let journalDir: string;
-  let m: NamespaceManager;
-
-  beforeEach(() => {
-    journalDir = tempJournalDir();
-    m = new NamespaceManager({ journalDir });
-  });
-
-  afterEach(async () => {
-    try {
-      await m.dispose();
-    } finally {
-      removeDir(journalDir);
-    }
-  });
+  const f = managerFixture();
 
   it('each client stays in its own namespace, and cleanup() removes everything', async () => {
     const before = await currentSnapshot();
-    const here = m.rtnl();
+    const here = f.m.rtnl();
 
     // Per namespace: a client, a veth into the current namespace, an address on
     // each end, a route each way. All fifty run at once.
     const built = await Promise.all(Array.from({ length: N }, async (_, i) => {
-      const ns = m.create();
-      const r = m.rtnl(ns);
-      await r.link.add({ name: `cc${i}`, kind: 'veth', up: true, peer: { name: `cr${i}`, netns: m.root.fd, up: true } });
+      const ns = f.m.create();
+      const r = f.m.rtnl(ns);
+      await r.link.add({ name: `cc${i}`, kind: 'veth', up: true, peer: { name: `cr${i}`, netns: f.m.root.fd, up: true } });
       await Promise.all([
         r.addr.add({ dev: `cc${i}`, local: `10.60.${i}.2/24` }),
         here.addr.add({ dev: `cr${i}`, local: `10.60.${i}.1/24` }),
@@ -69,7 +55,7 @@ describe('fifty namespaces used concurrently', () => {
     expect(peers).to.have.length(N);
     expect(new Set(peers.map((l) => l.link_netnsid)).size).to.equal(N);
 
-    const report = await m.cleanup();
+    const report = await f.m.cleanup();
     expect(report.failed).to.deep.equal([]);
     expect(report.lingering).to.deep.equal([]);
     expect(report.namespaces).to.have.length(N);

@@ -5,38 +5,24 @@
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { lstatSync, readFileSync, readlinkSync } from 'node:fs';
-import { currentNetnsId, Namespace, NamespaceManager, NetnestError, ValidationError } from '../../src/index.js';
+import { currentNetnsId, Namespace, NetnestError, ValidationError } from '../../src/index.js';
 import { ipJson } from '../support/ip.js';
-import { linkNames, netnsNames, ownNetnsNames, removeDir, removeNetnsNames, tempJournalDir, uniqueName } from './support.js';
+import { linkNames, managerFixture, netnsNames, ownNetnsNames, uniqueName } from './support.js';
 
 describe('a Namespace handle', () => {
-  let journalDir: string;
-  let m: NamespaceManager;
-  const names: string[] = [];
+  const f = managerFixture();
+  const names = f.names;
   const named = (tag: string): string => {
     const n = uniqueName(tag);
     names.push(n);
     return n;
   };
 
-  beforeEach(() => {
-    journalDir = tempJournalDir();
-    m = new NamespaceManager({ journalDir });
-  });
-
-  afterEach(async () => {
-    try {
-      await m.dispose();
-    } finally {
-      removeNetnsNames(names.splice(0));
-      removeDir(journalDir);
-    }
-  });
 
   it('two handles on the same namespace compare equal, and its id is the one /proc shows', () => {
     const a = Namespace.current();
     const b = Namespace.openPath(`/proc/${process.pid}/ns/net`);
-    const other = m.create();
+    const other = f.m.create();
     try {
       expect(a.equals(b)).to.equal(true);
       expect(a.equals(other)).to.equal(false);
@@ -49,8 +35,8 @@ describe('a Namespace handle', () => {
   });
 
   it('the path of an anonymous namespace works with nsenter --net', async () => {
-    const ns = m.create();
-    await m.rtnl(ns).link.add({ name: 'path0', kind: 'bridge' });
+    const ns = f.m.create();
+    await f.m.rtnl(ns).link.add({ name: 'path0', kind: 'bridge' });
     expect(ns.path).to.equal(`/proc/${process.pid}/fd/${ns.fd}`);
     const out = execFileSync('nsenter', [`--net=${ns.path}`, 'ip', '-j', 'link', 'show'], { encoding: 'utf8' });
     expect((JSON.parse(out) as { ifname: string }[]).map((l) => l.ifname)).to.deep.equal(['lo', 'path0']);
@@ -58,7 +44,7 @@ describe('a Namespace handle', () => {
 
   it('run() switches in for a synchronous function and always back, even when it throws', () => {
     const home = currentNetnsId();
-    const ns = m.create();
+    const ns = f.m.create();
     expect(ns.run(() => currentNetnsId())).to.equal(ns.id);
     expect(currentNetnsId()).to.equal(home);
 
@@ -70,7 +56,7 @@ describe('a Namespace handle', () => {
 
   it('run() refuses an async function and leaves the caller where it was', () => {
     const home = currentNetnsId();
-    const ns = m.create();
+    const ns = f.m.create();
     let err: unknown;
     try {
       ns.run(async () => undefined);
@@ -82,7 +68,7 @@ describe('a Namespace handle', () => {
   });
 
   it('spawn() starts a child process inside the namespace', async () => {
-    const ns = m.create();
+    const ns = f.m.create();
     const child = ns.spawn('readlink', ['/proc/self/ns/net'], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -92,7 +78,7 @@ describe('a Namespace handle', () => {
   });
 
   it('rtnl() is bound to the namespace: what it creates is there and nowhere else', async () => {
-    const ns = m.create();
+    const ns = f.m.create();
     const r = ns.rtnl();
     try {
       await r.link.add({ name: 'bound0', kind: 'bridge' });
@@ -105,7 +91,7 @@ describe('a Namespace handle', () => {
   });
 
   it('a closed handle refuses to be used', () => {
-    const ns = m.create();
+    const ns = f.m.create();
     ns.close();
     expect(() => ns.rtnl()).to.throw(NetnestError).with.property('code', 'ERR_NAMESPACE_CLOSED');
     expect(() => ns.run(() => 1)).to.throw(NetnestError).with.property('code', 'ERR_NAMESPACE_CLOSED');
@@ -113,8 +99,8 @@ describe('a Namespace handle', () => {
 
   it('a process-bound named namespace is listed by ip netns and entered by ip netns exec while we live', async () => {
     const name = named('pb');
-    const ns = m.create({ name });
-    await m.rtnl(ns).link.add({ name: 'pb0', kind: 'bridge' });
+    const ns = f.m.create({ name });
+    await f.m.rtnl(ns).link.add({ name: 'pb0', kind: 'bridge' });
 
     expect(ns.kind).to.equal('process-bound');
     expect(ns.path).to.equal(`/run/netns/${name}`);
@@ -124,23 +110,23 @@ describe('a Namespace handle', () => {
     const links = JSON.parse(execFileSync('ip', ['-n', name, '-j', 'link', 'show'], { encoding: 'utf8' })) as { ifname: string }[];
     expect(links.map((l) => l.ifname)).to.deep.equal(['lo', 'pb0']);
 
-    await m.cleanup();
+    await f.m.cleanup();
     expect(netnsNames()).not.to.include(name);
   });
 
   it('a name ip netns would not accept, or an unknown mode, is refused before anything is made', () => {
     const before = ownNetnsNames();
     for (const name of ['', '.', '..', 'a/b', 'with space', '-dash-first']) {
-      expect(() => m.create({ name }), JSON.stringify(name)).to.throw(ValidationError);
+      expect(() => f.m.create({ name }), JSON.stringify(name)).to.throw(ValidationError);
     }
-    expect(() => m.create({ name: uniqueName('mode'), mode: 'sticky' as never })).to.throw(ValidationError);
-    expect(m.namespaces).to.deep.equal([]);
+    expect(() => f.m.create({ name: uniqueName('mode'), mode: 'sticky' as never })).to.throw(ValidationError);
+    expect(f.m.namespaces).to.deep.equal([]);
     expect(ownNetnsNames()).to.deep.equal(before);
   });
 
   it('a persistent named namespace is made exactly as ip netns add makes it', () => {
     const name = named('pers');
-    const ns = m.create({ name, mode: 'persistent' });
+    const ns = f.m.create({ name, mode: 'persistent' });
     const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n');
 
     // A bind mount of the namespace on /run/netns/NAME, and /run/netns a shared mount, as ip netns add leaves them.
@@ -155,11 +141,11 @@ describe('a Namespace handle', () => {
 
   it('a persistent named namespace can be removed by ip netns del, and cleanup then has nothing left to do for it', async () => {
     const name = named('del');
-    m.create({ name, mode: 'persistent' });
+    f.m.create({ name, mode: 'persistent' });
     execFileSync('ip', ['netns', 'del', name]);
     expect(netnsNames()).not.to.include(name);
 
-    const report = await m.cleanup();
+    const report = await f.m.cleanup();
     expect(report.failed).to.deep.equal([]);
     expect(netnsNames()).not.to.include(name);
   });

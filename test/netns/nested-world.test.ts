@@ -7,26 +7,12 @@ import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { currentNetnsId, diff, NamespaceManager } from '../../src/index.js';
 import { sandbox } from '../../src/testing/mocha.js';
-import { currentSnapshot, linkNames, ours, ownNetnsNames, removeDir, removeNetnsNames, tempJournalDir, uniqueName, waitUntil } from './support.js';
+import { currentSnapshot, linkNames, managerFixture, ours, ownNetnsNames, uniqueName, waitUntil } from './support.js';
 
 describe('a nested world of six namespaces', () => {
-  let journalDir: string;
-  let m: NamespaceManager;
-  const names: string[] = [];
+  const f = managerFixture();
+  const names = f.names;
 
-  beforeEach(() => {
-    journalDir = tempJournalDir();
-    m = new NamespaceManager({ journalDir });
-  });
-
-  afterEach(async () => {
-    try {
-      await m.dispose();
-    } finally {
-      removeNetnsNames(names.splice(0));
-      removeDir(journalDir);
-    }
-  });
 
   it('is built from inside the sandbox and cleanup() leaves the current namespace as it was', async () => {
     expect(currentNetnsId()).to.equal(sandbox().world.id);
@@ -37,18 +23,18 @@ describe('a nested world of six namespaces', () => {
     const persistent = uniqueName('nest-p');
     names.push(bound, persistent);
 
-    const spaces = [m.create({ lo: true }), m.create({ lo: true }), m.create({ lo: true }), m.create({ lo: true }),
-      m.create({ name: bound, lo: true }), m.create({ name: persistent, mode: 'persistent', lo: true })];
-    await m.whenReady();
-    const here = m.rtnl();
-    const inside = spaces.map((ns) => m.rtnl(ns));
+    const spaces = [f.m.create({ lo: true }), f.m.create({ lo: true }), f.m.create({ lo: true }), f.m.create({ lo: true }),
+      f.m.create({ name: bound, lo: true }), f.m.create({ name: persistent, mode: 'persistent', lo: true })];
+    await f.m.whenReady();
+    const here = f.m.rtnl();
+    const inside = spaces.map((ns) => f.m.rtnl(ns));
 
     // The current namespace: a bridge, and a veth into each namespace made in one
     // request with both ends placed (netns and peer.netns).
     await here.link.add({ name: 'brw', kind: 'bridge', up: true });
     await here.addr.add({ dev: 'brw', local: '10.50.0.1/24' });
     for (const [i, ns] of spaces.entries()) {
-      await here.link.add({ name: `w${i}`, kind: 'veth', netns: ns.fd, up: true, peer: { name: `h${i}`, netns: m.root.fd, up: true } });
+      await here.link.add({ name: `w${i}`, kind: 'veth', netns: ns.fd, up: true, peer: { name: `h${i}`, netns: f.m.root.fd, up: true } });
       if (i < 3) {
         await here.link.set(`h${i}`, { master: 'brw' });
         await inside[i]!.addr.add({ dev: `w${i}`, local: `10.50.0.${10 + i}/24` });
@@ -79,17 +65,17 @@ describe('a nested world of six namespaces', () => {
     // What a daemon under test would do, knowing nothing of netnest: veth pairs
     // made from inside two namespaces with one end in the current one. Nothing
     // records them; they vanish only when their namespace is destroyed.
-    const rootPath = `/proc/${process.pid}/fd/${m.root.fd}`;
+    const rootPath = `/proc/${process.pid}/fd/${f.m.root.fd}`;
     spaces[4]!.run(() => execFileSync('ip', ['link', 'add', 'u4', 'type', 'veth', 'peer', 'name', 'hu4', 'netns', rootPath]));
     spaces[5]!.run(() => execFileSync('ip', ['link', 'add', 'u5', 'type', 'veth', 'peer', 'name', 'hu5', 'netns', rootPath]));
     const raw = spaces[2]!.rtnl();
-    await raw.link.add({ name: 'u2', kind: 'veth', peer: { name: 'hu2', netns: m.root.fd } });
+    await raw.link.add({ name: 'u2', kind: 'veth', peer: { name: 'hu2', netns: f.m.root.fd } });
     raw.close();
 
     expect(linkNames()).to.include.members(['brw', 'h0', 'h5', 'hu2', 'hu4', 'hu5']);
     expect(ownNetnsNames()).to.include.members([bound, persistent]);
 
-    const report = await m.cleanup();
+    const report = await f.m.cleanup();
 
     // Nothing of it is left when cleanup() returns: no waiting here.
     expect(linkNames()).to.deep.equal(linksBefore);
@@ -113,7 +99,7 @@ describe('a nested world of six namespaces', () => {
   });
 
   it('reports a veth end that outlives the bounded settle wait, when something else holds its namespace', async () => {
-    const quick = new NamespaceManager({ journalDir, settleTimeoutMs: 50 });
+    const quick = new NamespaceManager({ journalDir: f.journalDir, settleTimeoutMs: 50 });
     const ns = quick.create();
     // A process started inside keeps the namespace alive after the manager lets go of it.
     const holder = ns.spawn('sleep', ['30'], { stdio: 'ignore' });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readJournals, reviver, type JournalLine } from '../../src/netns/journal.js';
 import { Namespace } from '../../src/netns/namespace.js';
+import { NamespaceManager } from '../../src/netns/manager.js';
 import { Rtnl } from '../../src/netlink/rtnl/rtnl.js';
 import { snapshot, type Snapshot, type SnapshotChange } from '../../src/netns/snapshot.js';
 
@@ -83,6 +84,38 @@ export function tempJournalDir(): string {
 
 export function removeDir(dir: string | undefined): void {
   if (dir) rmSync(dir, { recursive: true, force: true });
+}
+
+/** What managerFixture() gives each test. */
+export interface ManagerFixture {
+  /** A manager journaling to `journalDir`, fresh for each test. */
+  m: NamespaceManager;
+  /** The test's own journal directory. */
+  journalDir: string;
+  /** Named namespaces the test made by other means: removed by exact name after it. */
+  names: string[];
+}
+
+/**
+ * For describe(): before each test a fresh journal directory and a manager
+ * journaling there; after it, the manager disposed, the names in `names`
+ * removed, the directory removed — even when the test failed.
+ */
+export function managerFixture(): ManagerFixture {
+  const f = { names: [] } as unknown as ManagerFixture;
+  beforeEach(() => {
+    f.journalDir = tempJournalDir();
+    f.m = new NamespaceManager({ journalDir: f.journalDir });
+  });
+  afterEach(async () => {
+    try {
+      await f.m.dispose();
+    } finally {
+      removeNetnsNames(f.names.splice(0));
+      removeDir(f.journalDir);
+    }
+  });
+  return f;
 }
 
 /** Every line of every journal in dir. */
