@@ -78,6 +78,8 @@ interface S {
   enum?: unknown[];
   const?: unknown;
   properties?: Record<string, S>;
+  /** Type.Record: the schema of every key matching the pattern. */
+  patternProperties?: Record<string, S>;
   required?: string[];
   additionalProperties?: boolean | S;
   items?: S | S[];
@@ -93,12 +95,14 @@ interface S {
   '~refine'?: { check: (v: unknown) => boolean; error: (v: unknown) => string }[];
 }
 
-interface Problem {
+export interface Problem {
   path: string;
   message: string;
 }
 
-const join = (path: string, key: string): string => (path ? `${path}.${key}` : key);
+/** `a.b`, or `a["net.ipv4.ip_forward"]` for a key that is not a plain word (a Record's keys can be anything). */
+const join = (path: string, key: string): string =>
+  (/^[A-Za-z_][\w-]*$/.test(key) ? (path ? `${path}.${key}` : key) : `${path}[${JSON.stringify(key)}]`);
 const expected = (s: S, v: unknown, path: string): Problem => ({ path, message: `expected ${noun(s)}, got ${describeValue(v)}` });
 
 function explain(s: S, v: unknown, path: string): Problem | undefined {
@@ -184,7 +188,58 @@ function object(s: S, v: unknown, path: string): Problem | undefined {
     const p = explain(props[k]!, x, join(path, k));
     if (p) return p;
   }
+  for (const [k, x, ks] of patterned(s, o)) {
+    const p = explain(ks, x, join(path, k));
+    if (p) return p;
+  }
   return refined(s, v, path);
+}
+
+/** The entries of a Record-like object with the schema their key's pattern gives them. */
+function* patterned(s: S, o: Record<string, unknown>): Generator<[string, unknown, S]> {
+  if (!s.patternProperties) return;
+  const patterns = Object.entries(s.patternProperties).map(([p, ks]) => [new RegExp(p, 'u'), ks] as const);
+  for (const k of Object.keys(o)) {
+    for (const [re, ks] of patterns) if (re.test(k)) yield [k, o[k], ks];
+  }
+}
+
+/**
+ * Every problem of `value`, not only the first: what a file's author wants
+ * to see at once. Objects and lists of objects are walked field by field;
+ * anything else is one problem at most, explained as checker() explains it.
+ */
+export function problems(schema: TSchema, value: unknown, path = ''): Problem[] {
+  const s = schema as S;
+  if (s.type === 'object' && !s.anyOf && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const out: Problem[] = [];
+    const props = s.properties ?? {};
+    const o = value as Record<string, unknown>;
+    if (s.additionalProperties === false) {
+      for (const k of Object.getOwnPropertyNames(o)) {
+        if (Object.hasOwn(props, k)) continue;
+        const near = closest(k, Object.keys(props));
+        out.push({ path: join(path, k), message: `unknown field ${describeValue(k)}${near ? ` (did you mean '${near}'?)` : ''}` });
+      }
+    }
+    for (const k of Object.keys(props)) {
+      if (o[k] === undefined && !(s.required ?? []).includes(k)) continue;
+      out.push(...problems(props[k]!, o[k], join(path, k)));
+    }
+    for (const [k, x, ks] of patterned(s, o)) out.push(...problems(ks, x, join(path, k)));
+    if (out.length === 0) {
+      const r = refined(s, value, path);
+      if (r) out.push(r);
+    }
+    return out;
+  }
+  if (s.type === 'array' && !Array.isArray(s.items) && s.items && structured(s.items) && Array.isArray(value)) {
+    const whole = explain({ ...s, items: undefined } as S, value, path);
+    if (whole) return [whole];
+    return value.flatMap((x, i) => problems(s.items as TSchema, x, `${path}[${i}]`));
+  }
+  const p = explain(s, value, path);
+  return p ? [p] : [];
 }
 
 function array(s: S, v: unknown, path: string): Problem | undefined {

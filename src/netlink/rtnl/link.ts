@@ -150,7 +150,7 @@ export interface LinkStats {
 // ------------------------------------------------------------------- input
 
 /** Why a string is not a link name as the kernel's dev_valid_name() sees it; undefined when it is one. */
-function linkNameProblem(name: string): string | undefined {
+export function linkNameProblem(name: string): string | undefined {
   if (name.length === 0) return 'expected a link name, got \'\'';
   if (Buffer.byteLength(name) > 15) return `link name ${describe(name)} is longer than 15 bytes`;
   if (name === '.' || name === '..') return `'${name}' is not a valid link name`;

@@ -1,0 +1,9 @@
+// The topology layer's public API.
+export {
+  TopologySpecSchema, TopologyNamespaceSchema, TopologyCurrentSchema, TopologyLinkSchema, TopologyRouteSchema, TopologyRuleSchema,
+  TopologyAddressSchema, topologyJsonSchema,
+  type TopologySpec, type TopologyNamespace, type TopologyCurrent, type TopologyLink, type TopologyRoute, type TopologyRule, type TopologyAddress,
+} from './spec.js';
+export { resolveTopology, TopologyError, type TopologyModel, type NamespaceModel, type LinkModel, type Located } from './model.js';
+export { loadTopology, parseTopology } from './load.js';
+export { movePrefix } from './generate.js';

@@ -1,0 +1,132 @@
+// The topology spec: a whole test network in one object — YAML, JSON, or
+// TypeScript. It is made of the library's own specs (what rtnl.link.add,
+// addr.add, route.add, rule.add, neigh.add and nexthop.add take), keyed by
+// namespace and link name, so a person who knows `ip` reads it as it is.
+import { CLOSED, Int, List, Text, Type, type Static, type TSchema } from '../netlink/core/schema.js';
+import { AddressSpecSchema } from '../netlink/rtnl/address.js';
+import { BondDataSchema, BridgeDataSchema, LINK_KINDS, MacvlanDataSchema, TunDataSchema, VlanDataSchema, VrfDataSchema, VxlanDataSchema } from '../netlink/rtnl/link-kinds.js';
+import { LinkAttributesSchema, LinkNameSchema } from '../netlink/rtnl/link.js';
+import { NeighSpecSchema } from '../netlink/rtnl/neigh.js';
+import { NexthopSpecSchema } from '../netlink/rtnl/nexthop.js';
+import { RouteSpecSchema } from '../netlink/rtnl/route.js';
+import { RuleSpecSchema } from '../netlink/rtnl/rule.js';
+
+const LinkKindSchema = Type.Enum(LINK_KINDS);
+
+/** An address on a link: "10.0.0.1/24", or the options of `addr.add` without `dev`. */
+export const TopologyAddressSchema = Type.Union([
+  Text({ minLength: 1 }),
+  Type.Object(Type.Omit(AddressSpecSchema, ['dev']).properties, CLOSED),
+]);
+export type TopologyAddress = Static<typeof TopologyAddressSchema>;
+
+/**
+ * A link in a namespace, keyed by its name. With a `kind` the namespace
+ * creates it; without one it is a link that exists already there — `lo`, or
+ * the far end of a veth another namespace creates — and the entry gives it
+ * addresses and settings.
+ */
+export const TopologyLinkSchema = Type.Object({
+  /** What to create (`ip link add NAME type KIND`); absent for a link that exists already. */
+  kind: Type.Optional(LinkKindSchema),
+  ...Type.Omit(LinkAttributesSchema, ['netns', 'up']).properties,
+  /** Up (default) or down. */
+  up: Type.Optional(Type.Boolean()),
+  /** A veth's other end: "NS/LINK" (a namespace of this spec, or `current`), or "LINK" in the same namespace. */
+  peer: Type.Optional(Text({ minLength: 1 })),
+  /** A bridge (or bond, vrf) in the same namespace to enslave this link to. */
+  master: Type.Optional(LinkNameSchema),
+  /** The lower device (macvlan, vlan) or underlay (vxlan) in the same namespace. */
+  link: Type.Optional(LinkNameSchema),
+  /** Addresses to add, in order. */
+  addresses: Type.Optional(List(TopologyAddressSchema)),
+  bridge: Type.Optional(BridgeDataSchema),
+  macvlan: Type.Optional(MacvlanDataSchema),
+  vxlan: Type.Optional(Type.Object(Type.Omit(VxlanDataSchema, ['link']).properties, CLOSED)),
+  vlan: Type.Optional(VlanDataSchema),
+  vrf: Type.Optional(VrfDataSchema),
+  bond: Type.Optional(BondDataSchema),
+  tun: Type.Optional(TunDataSchema),
+}, CLOSED);
+export type TopologyLink = Static<typeof TopologyLinkSchema>;
+
+/**
+ * Many items from one line: `count` copies, each with the fields named in
+ * `step` increased by their step (a prefix — `dst`, `src` — moves on by that
+ * many blocks of its own size). Routes step `dst` by 1 unless told; rules
+ * step `priority` by 1 unless told.
+ */
+const generator = {
+  /** How many items this entry stands for (default 1). */
+  count: Type.Optional(Int(1, 1_000_000)),
+  /** What changes from one item to the next: `{ dst: 1, metric: 10 }`. */
+  step: Type.Optional(Type.Record(Type.String(), Type.Integer())),
+};
+
+/** A route (`route.add`'s spec; `dev` names a link of this namespace), or many (`count`). */
+export const TopologyRouteSchema = Type.Object({ ...RouteSpecSchema.properties, ...generator }, CLOSED);
+export type TopologyRoute = Static<typeof TopologyRouteSchema>;
+
+/** A rule (`rule.add`'s spec), or many (`count`). */
+export const TopologyRuleSchema = Type.Object({ ...RuleSpecSchema.properties, ...generator }, CLOSED);
+export type TopologyRule = Static<typeof TopologyRuleSchema>;
+
+/** A sysctl value, written with the thread in the namespace; `net.*` keys only (the others are not per namespace). */
+export const SysctlValueSchema = Type.Union([Type.Integer(), Text()]);
+
+const namespaceFields = {
+  /** `net.ipv4.ip_forward: 1`, `net.ipv6.conf.all.forwarding: 1`. */
+  sysctl: Type.Optional(Type.Record(Type.String(), SysctlValueSchema)),
+  /** Links by name. */
+  links: Type.Optional(Type.Record(Type.String(), TopologyLinkSchema)),
+  neigh: Type.Optional(List(NeighSpecSchema)),
+  nexthops: Type.Optional(List(NexthopSpecSchema)),
+  routes: Type.Optional(List(TopologyRouteSchema)),
+  rules: Type.Optional(List(TopologyRuleSchema)),
+};
+
+/** A namespace the topology makes, named `<topology>-<key>`. */
+export const TopologyNamespaceSchema = Type.Object({
+  /** Outlives the process, like `ip netns add` (default: the topology's `persistent`). */
+  persistent: Type.Optional(Type.Boolean()),
+  ...namespaceFields,
+}, CLOSED);
+export type TopologyNamespace = Static<typeof TopologyNamespaceSchema>;
+
+/** The namespace the builder runs in (the sandbox world under netnest/mocha): only what the spec adds there is the topology's. */
+export const TopologyCurrentSchema = Type.Object(namespaceFields, CLOSED);
+export type TopologyCurrent = Static<typeof TopologyCurrentSchema>;
+
+export const TopologySpecSchema = Type.Object({
+  /** Names the topology; its namespaces are `<name>-<key>` (`lab-r1`). */
+  name: Text({ minLength: 1, maxLength: 64 }),
+  /** Namespaces outlive the process, like `ip netns add` (what `netnest up` does). Default false through the API. */
+  persistent: Type.Optional(Type.Boolean()),
+  /** Link kinds to make instead of ones this kernel lacks, visibly: `{ dummy: ifb }`. */
+  substitute: Type.Optional(Type.Record(Type.String(), LinkKindSchema)),
+  namespaces: Type.Optional(Type.Record(Type.String(), TopologyNamespaceSchema)),
+  current: Type.Optional(TopologyCurrentSchema),
+}, CLOSED);
+export type TopologySpec = Static<typeof TopologySpecSchema>;
+
+/** The JSON Schema of spec files (docs/topology.schema.json is this, written out). */
+export function topologyJsonSchema(): Record<string, unknown> {
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: 'https://netnest.dev/topology.schema.json',
+    title: 'netnest topology',
+    ...jsonOnly(TopologySpecSchema),
+  };
+}
+
+/** A schema as plain JSON Schema: TypeBox's own markers and non-JSON types (bigint) made JSON. */
+function jsonOnly(s: TSchema): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(s, (k, v: unknown) => {
+    if (k.startsWith('~')) return undefined; // TypeBox's kind and refinement markers
+    if (v && typeof v === 'object' && (v as { type?: string }).type === 'bigint') {
+      // tun_id: a 64-bit number — an integer, or a decimal string for values past 2^53.
+      return { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: '^[0-9]+$' }] };
+    }
+    return v;
+  })) as Record<string, unknown>;
+}
