@@ -7,12 +7,16 @@
 // reported. In-process the answers are not lost (a closing client reads the
 // answers of what it sent), so the look is spared there except where it is
 // needed anyway: a replace, and what the kernel numbers itself.
-import { NetnestError } from '../netlink/core/errors.js';
-import type { CreatedIdentity, CreatedObject, CreateObserver, CreateOutcome } from '../netlink/rtnl/observer.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { NetnestError, SyscallError } from '../netlink/core/errors.js';
+import type { CreatedIdentity, CreatedObject as RtnlObject, CreateObserver, CreateOutcome } from '../netlink/rtnl/observer.js';
 import type { Rtnl } from '../netlink/rtnl/rtnl.js';
 import type { Journal, NamespaceRef } from './journal.js';
 import type { Namespace } from './namespace.js';
-import { collisionKey, describeRecorded, existing, removeRecorded, type LookupCache, type Recorded } from './objects.js';
+import {
+  collisionKey, describeRecorded, existing, inClientNetns, removeRecorded, sysctlPath, type CreatedObject, type LookupCache, type Recorded,
+  type SysctlObject,
+} from './objects.js';
 
 export interface LedgerEntry {
   /** Its line in the crash journal; undefined when not journaled (an ephemeral root). */
@@ -199,6 +203,45 @@ export class Ledger {
       }
     }
     if (journaling.length) return Promise.all(journaling).then(() => undefined);
+  }
+
+  /**
+   * Sets a sysctl of `ns`. In a namespace the manager does not own the old
+   * value is recorded first (and journaled), so cleanup() — or sweep — writes
+   * it back, unless someone changed it since.
+   */
+  setSysctl(ns: Namespace, key: string, value: string): void {
+    const r = this.ctx.client(ns);
+    const path = sysctlPath(key);
+    const io = <T>(what: string, fn: () => T): T => {
+      try {
+        return inClientNetns(r, fn);
+      } catch (e) {
+        if (e instanceof NetnestError) throw e;
+        const err = e as NodeJS.ErrnoException;
+        throw new SyscallError(what, Math.abs(err.errno ?? 5), `${path}${what === 'write' ? ` (${value})` : ''}`);
+      }
+    };
+    const old = io('read', () => readFileSync(path, 'utf8').trim());
+    if (this.ctx.owns(ns)) {
+      io('write', () => writeFileSync(path, value));
+      return;
+    }
+    if (old === value) return; // nothing changes, nothing to put back
+    const obj: SysctlObject = { object: 'sysctl', key, value, old };
+    const seq = this.ctx.journaled(ns) ? this.journal.object(this.ctx.nsRef(ns), obj, true) : undefined;
+    const e: LedgerEntry = { seq, ns, rec: { obj }, state: 'intent', absent: true, what: `sysctl ${key} in ${this.ctx.label(ns)}` };
+    this.entries.add(e);
+    try {
+      io('write', () => writeFileSync(path, value));
+      // What the kernel keeps may be spelt otherwise ("1" for " 1"): remember that.
+      obj.value = io('read', () => readFileSync(path, 'utf8').trim());
+    } catch (err) {
+      this.drop(e);
+      throw err;
+    }
+    e.state = 'made';
+    if (seq !== undefined) this.journal.objectMade(seq);
   }
 
   /** Forgets an entry: it was never made, or it is removed. */

@@ -10,7 +10,7 @@ import { Ledger } from './ledger.js';
 import { claimName, existsOrDangling, releaseName, validateNamespaceName } from './names.js';
 import { sweep, type SweepReport } from './sweep.js';
 import {
-  checkCleanupOptions, checkCreateOptions, checkManagerOptions, checkNamespaceHandle, checkNamespaceName, checkNamespacePath,
+  checkCleanupOptions, checkCreateOptions, checkManagerOptions, checkNamespaceHandle, checkNamespaceName, checkNamespacePath, checkSysctl,
   type CleanupOptions, type CreateOptions, type ManagerOptions, type SweepOptions,
 } from './options.js';
 
@@ -162,6 +162,18 @@ export class NamespaceManager {
     r.hooks.observer = this.ledger.observer(ns);
     this.clients.push(r);
     return r;
+  }
+
+  /**
+   * Sets a sysctl of `ns` (`net.*` keys: `net.ipv4.ip_forward`, or a path
+   * `net/ipv4/conf/eth0.5/forwarding` when a name holds a dot). In a
+   * namespace the manager does not own, the old value is recorded and
+   * journaled, and cleanup() writes it back unless someone changed it since.
+   */
+  sysctl(ns: Namespace, key: string, value: string | number): void {
+    checkNamespaceHandle(ns, 'ns');
+    checkSysctl({ key, value }, 'sysctl');
+    this.ledger.setSysctl(ns, key, String(value));
   }
 
   /** True when the namespace is one this manager created. */

@@ -3,14 +3,28 @@
 // and how it is deleted so that the request can only hit it. Specs are put
 // in the kernel's own shape by the codec (encode, then decode), so a spec and
 // a dumped object compare field by field.
+import { closeSync as closeFd } from 'node:fs';
 import { NetlinkError } from '../netlink/core/errors.js';
 import { decodeAddress, encodeAddressAdd, type Address } from '../netlink/rtnl/address.js';
 import { decodeNeigh, encodeNeigh, RTM_NEWNEIGH, type Neigh } from '../netlink/rtnl/neigh.js';
 import type { Nexthop } from '../netlink/rtnl/nexthop.js';
-import type { CreatedObject } from '../netlink/rtnl/observer.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { inNetns } from '../netlink/core/libc.js';
+import type { CreatedObject as RtnlObject } from '../netlink/rtnl/observer.js';
 import { decodeRoute, encodeRoute, RTM_NEWROUTE, routeToSpec, type Route, type RouteSpec } from '../netlink/rtnl/route.js';
 import type { Rtnl } from '../netlink/rtnl/rtnl.js';
 import { decodeRule, encodeRule, RTM_NEWRULE, type Rule, type RuleSpec } from '../netlink/rtnl/rule.js';
+
+/** A sysctl (`net.*`) value set in a namespace: `old` is what cleanup writes back. */
+export interface SysctlObject {
+  object: 'sysctl';
+  key: string;
+  value: string;
+  old: string;
+}
+
+/** What the ledger records: an object a client created, or a sysctl the manager set. */
+export type CreatedObject = RtnlObject | SysctlObject;
 
 /** What the kernel told about an object after creating it, beyond its spec. */
 export interface Identity {
@@ -219,7 +233,7 @@ export function deletionSpec(want: Route): RouteSpec {
 // ------------------------------------------------------------------- rules
 
 /** The rule a spec makes, in the shape a dump reports it (priority 0 when the kernel is to choose). */
-function canonicalRule(spec: RuleSpec): Rule {
+export function canonicalRule(spec: RuleSpec): Rule {
   const r = decodeRule(encodeRule(RTM_NEWRULE, spec).bytes);
   return normaliseRule(r);
 }
@@ -236,7 +250,7 @@ const RULE_FIELDS = [
   'tun_id', 'protocol', 'goto', 'suppress_prefixlength', 'suppress_ifgroup', 'realms',
 ] as const;
 
-function sameSelectors(a: Rule, b: Rule): boolean {
+export function sameSelectors(a: Rule, b: Rule): boolean {
   const x = normaliseRule(a);
   return RULE_FIELDS.every((f) => same(x[f], b[f]));
 }
@@ -365,10 +379,42 @@ const nexthop: Kind<Extract<CreatedObject, { object: 'nexthop' }>> = {
   },
 };
 
+// ----------------------------------------------------------------- sysctls
+
+/** /proc/sys path of a `net.*` key: dots are separators (`net.ipv4.ip_forward`); a key with '/' is a path already. */
+export function sysctlPath(key: string): string {
+  return `/proc/sys/${key.includes('/') ? key : key.replaceAll('.', '/')}`;
+}
+
+/** Reads or writes a sysctl of the namespace the client lives in (the thread switches there for the call). */
+export function inClientNetns<T>(r: Rtnl, fn: () => T): T {
+  const fd = r.socket.namespaceFd();
+  try {
+    return inNetns(fd, fn);
+  } finally {
+    closeFd(fd);
+  }
+}
+
+const sysctl: Kind<SysctlObject> = {
+  describe: (o) => `sysctl ${o.key}`,
+  key: (o) => `sysctl ${o.key}`,
+  async exists() {
+    return { exists: false }; // a value, not an object: always ours to put back while it is still ours
+  },
+  async remove(r, rec, _cache, dryRun) {
+    const o = rec.obj;
+    const now = inClientNetns(r, () => readFileSync(sysctlPath(o.key), 'utf8').trim());
+    if (now !== o.value) return { outcome: 'skipped', reason: `it is ${now} now, not the ${o.value} set; someone changed it since` };
+    if (!dryRun) inClientNetns(r, () => writeFileSync(sysctlPath(o.key), o.old));
+    return { outcome: 'removed' };
+  },
+};
+
 // ------------------------------------------------------------------- table
 
 const KINDS: { [K in CreatedObject['object']]: Kind<Extract<CreatedObject, { object: K }>> } = {
-  link, address, route, rule, neigh, nexthop,
+  link, address, route, rule, neigh, nexthop, sysctl,
 };
 
 function kindOf<O extends CreatedObject>(o: O): Kind<O> {

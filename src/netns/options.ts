@@ -93,6 +93,13 @@ export const SandboxOptionsSchema = Type.Object({
 export type SandboxOptions = Static<typeof SandboxOptionsSchema>;
 export const checkSandboxOptions = checker(SandboxOptionsSchema);
 
+/** A `net.*` sysctl and its value: only those belong to a network namespace. */
+export const SysctlSchema = Type.Object({
+  key: Type.String({ pattern: '^net[./][A-Za-z0-9_./@:+-]+$', maxLength: 255 }),
+  value: Type.Union([Type.Integer(), Text({ maxLength: 4096 })]),
+}, CLOSED);
+export const checkSysctl = checker(SysctlSchema);
+
 /** A path or a name in /run/netns for adopt() / Namespace.openPath(). */
 export const checkNamespacePath = checker(Text({ minLength: 1, maxLength: 4096 }));
 export const checkNamespaceHandle = checker(NamespaceHandle);

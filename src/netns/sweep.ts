@@ -8,7 +8,6 @@
 // whose ifindex changed, a nexthop that is no longer the one created — all are
 // left alone and reported.
 import { closeSync, fstatSync, openSync, readdirSync, unlinkSync } from 'node:fs';
-import type { CreatedObject } from '../netlink/rtnl/observer.js';
 import { Rtnl } from '../netlink/rtnl/rtnl.js';
 import { JOURNAL_DIR, readJournals, type NamespaceRef, type ReadJournal } from './journal.js';
 import { namedNamespaces, NETNS_RUN_DIR } from './namespace.js';
@@ -16,7 +15,7 @@ import { releaseJournaledName } from './names.js';
 import { checkSweepOptions, type SweepOptions } from './options.js';
 
 export type { SweepOptions };
-import { describeRecorded, removeRecorded, type Identity, type LookupCache, type Recorded } from './objects.js';
+import { describeRecorded, removeRecorded, type CreatedObject, type Identity, type LookupCache, type Recorded } from './objects.js';
 import { processAlive } from './syscalls.js';
 
 

@@ -1,0 +1,202 @@
+// Building a topology through one NamespaceManager: namespaces first, then
+// links (each veth end born in its namespace), masters, sysctls, up states,
+// addresses, neighbours, nexthops, routes and rules (bulk). Namespaces are
+// independent and built side by side. A failure anywhere removes everything
+// built so far, and the error names the spec's place and carries the
+// kernel's answer.
+import { NetlinkError, NetnestError, kernelOption } from '../netlink/core/errors.js';
+import type { Address } from '../netlink/rtnl/address.js';
+import type { LinkAddSpec, LinkKind } from '../netlink/rtnl/link.js';
+import type { Rtnl } from '../netlink/rtnl/rtnl.js';
+import type { CleanupReport, NamespaceManager } from '../netns/manager.js';
+import type { Namespace } from '../netns/namespace.js';
+import type { LinkModel, Located, NamespaceModel, TopologyModel } from './model.js';
+
+/** A build step that failed: where in the spec, and what the kernel (or the library) said. */
+export class TopologyBuildError extends NetnestError {
+  /** The spec's place: `namespaces.r1.routes[3]`. */
+  readonly path: string;
+  readonly errnoName: string | undefined;
+  readonly extackMessage: string | undefined;
+  /** What cleaning up the half-built topology did. */
+  rollback: CleanupReport | undefined;
+  constructor(path: string, cause: Error, hint = '') {
+    super('ERR_TOPOLOGY_BUILD', `${path}: ${cause.message}${hint}`, { cause });
+    this.path = path;
+    this.errnoName = cause instanceof NetlinkError ? cause.errnoName : (cause as { code?: string }).code;
+    this.extackMessage = cause instanceof NetlinkError ? cause.extackMessage : undefined;
+  }
+}
+
+/** One namespace of a build: its model, handle and client. */
+export interface Built {
+  model: NamespaceModel;
+  ns: Namespace;
+  rtnl: Rtnl;
+}
+
+export interface BuildReport {
+  /** Kinds made instead of ones the kernel lacks: "namespaces.r1.links.d0: dummy → ifb (the kernel lacks CONFIG_DUMMY)". */
+  substitutions: string[];
+  /** Milliseconds per phase. */
+  timings: Record<string, number>;
+}
+
+/** How long a build waits for IPv6 addresses to finish duplicate address detection. */
+const DAD_LIMIT_MS = 10_000;
+
+/** Runs one step; its failure becomes a TopologyBuildError naming the spec's place. */
+async function at<T>(path: string, fn: () => Promise<T> | T): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof TopologyBuildError) throw e;
+    throw new TopologyBuildError(path, e instanceof Error ? e : new Error(String(e)));
+  }
+}
+
+export class Builder {
+  readonly report: BuildReport = { substitutions: [], timings: {} };
+  readonly built = new Map<string, Built>();
+
+  constructor(private readonly model: TopologyModel, private readonly m: NamespaceManager, private readonly substitute: Partial<Record<LinkKind, LinkKind>>) {}
+
+  /** Builds everything; on failure the caller cleans the manager up. */
+  async build(onPhase: (phase: string) => void = () => undefined): Promise<void> {
+    const phase = async (name: string, fn: (b: Built) => Promise<void>): Promise<void> => {
+      onPhase(name);
+      const t = performance.now();
+      // Namespaces are independent: each phase runs in all of them side by side.
+      await Promise.all([...this.built.values()].map(fn));
+      this.report.timings[name] = (this.report.timings[name] ?? 0) + performance.now() - t;
+    };
+    onPhase('namespaces');
+    const t = performance.now();
+    for (const ns of this.model.namespaces) {
+      const handle = ns.owned
+        ? await at(ns.path, () => this.m.create({ name: ns.netnsName!, mode: ns.persistent ? 'persistent' : 'process-bound' }))
+        : this.m.root;
+      this.built.set(ns.key, { model: ns, ns: handle, rtnl: this.m.rtnl(handle) });
+    }
+    this.report.timings.namespaces = performance.now() - t;
+    // Links in three rounds: what needs nothing, then veths (their far ends land in
+    // namespaces that exist now), then what sits on a lower device.
+    await phase('links', (b) => this.links(b, (l) => l.kind !== 'veth' && l.lower === undefined));
+    await phase('links', (b) => this.links(b, (l) => l.kind === 'veth'));
+    await phase('links', (b) => this.links(b, (l) => l.lower !== undefined));
+    await phase('masters', (b) => this.masters(b));
+    await phase('sysctl', async (b) => {
+      for (const s of b.model.sysctl) await at(s.path, () => this.m.sysctl(b.ns, s.spec.key, s.spec.value));
+    });
+    await phase('up', (b) => this.upStates(b));
+    await phase('addresses', (b) => this.addresses(b));
+    await phase('neighbours', async (b) => {
+      for (const n of b.model.neigh) await at(n.path, () => b.rtnl.neigh.add(n.spec));
+    });
+    await phase('nexthops', async (b) => {
+      for (const n of b.model.nexthops) await at(n.path, () => b.rtnl.nexthop.add(n.spec));
+    });
+    await phase('routes', async (b) => {
+      await this.usableAddresses(b);
+      await bulk(b.model.routes, (items) => b.rtnl.route.addMany(items));
+    });
+    await phase('rules', (b) => bulk(b.model.rules, (items) => b.rtnl.rule.addMany(items)));
+  }
+
+  private async links(b: Built, which: (l: LinkModel) => boolean): Promise<void> {
+    for (const l of b.model.links.values()) {
+      if (l.origin !== 'create' || !which(l)) continue;
+      const spec: LinkAddSpec = { name: l.name, kind: l.kind!, ...l.attrs, ...(l.lower !== undefined && { link: l.lower }) };
+      if (l.data) Object.assign(spec, { [l.kind!]: l.data });
+      if (l.kind === 'veth') {
+        const far = this.built.get(l.peer!.ns)!;
+        const end = far.model.links.get(l.peer!.name)!;
+        spec.peer = { name: end.name, ...end.attrs, ...(far !== b && { netns: far.ns.fd }) };
+      }
+      await at(l.path, () => this.addLink(b, l, spec));
+    }
+  }
+
+  /** Adds a link; a kind the kernel lacks is made as its substitute when the spec allows one. */
+  private async addLink(b: Built, l: LinkModel, spec: LinkAddSpec): Promise<void> {
+    try {
+      await b.rtnl.link.add(spec);
+    } catch (e) {
+      if (!(e instanceof NetnestError) || e.code !== 'ERR_LINK_KIND_UNSUPPORTED') throw e;
+      const instead = this.substitute[spec.kind];
+      if (!instead) {
+        throw new TopologyBuildError(l.path, e, ` — allow a substitute with \`substitute: { ${spec.kind}: ifb }\` in the spec (or --substitute ${spec.kind}=ifb)`);
+      }
+      const { [spec.kind]: _data, ...rest } = spec as LinkAddSpec & Record<string, unknown>;
+      await b.rtnl.link.add({ ...rest, kind: instead } as LinkAddSpec);
+      this.report.substitutions.push(`${l.path}: ${spec.kind} → ${instead} (the kernel lacks ${kernelOption(spec.kind)})`);
+    }
+  }
+
+  private async masters(b: Built): Promise<void> {
+    for (const l of b.model.links.values()) {
+      if (l.master !== undefined) await at(`${l.path}.master`, () => b.rtnl.link.set(l.name, { master: l.master! }));
+    }
+  }
+
+  /** Links up (what the spec made, the far ends of veths, lo); an existing link of the current namespace is left as it is. */
+  private async upStates(b: Built): Promise<void> {
+    for (const l of b.model.links.values()) {
+      if (l.origin === 'existing' && !b.model.owned) continue;
+      if (l.origin === 'existing' && Object.keys(l.attrs).length) await at(l.path, () => b.rtnl.link.set(l.name, l.attrs));
+      if (l.up) await at(`${l.path}.up`, () => b.rtnl.link.set(l.name, { up: true }));
+    }
+  }
+
+  private async addresses(b: Built): Promise<void> {
+    for (const l of b.model.links.values()) {
+      for (const a of l.addresses) await at(a.path, () => b.rtnl.addr.add(a.spec));
+    }
+  }
+
+  /**
+   * Routes through an IPv6 gateway are added once the addresses they leave
+   * from are usable: duplicate address detection finished (or skipped,
+   * `nodad`). Waits on the kernel, never a fixed time; bounded.
+   */
+  private async usableAddresses(b: Built): Promise<void> {
+    const v6gw = b.model.routes.some((r) => [r.spec.gateway, ...(r.spec.nexthops ?? []).map((n) => n.gateway)].some((g) => g?.includes(':')));
+    if (!v6gw) return;
+    const ours = new Map<string, string>();
+    for (const l of b.model.links.values()) {
+      for (const a of l.addresses) {
+        if (a.spec.local.includes(':') && !a.spec.flags?.includes('nodad')) ours.set(a.spec.local.split('/')[0]!, a.path);
+      }
+    }
+    if (ours.size === 0) return;
+    const deadline = Date.now() + DAD_LIMIT_MS;
+    for (let wait = 2; ; wait = Math.min(wait * 2, 50)) {
+      const [addrs, links] = await Promise.all([b.rtnl.addr.list({ family: 6 }), b.rtnl.link.list()]);
+      const carrier = new Set(links.filter((l) => l.flags.includes('LOWER_UP')).map((l) => l.index));
+      const pending: Address[] = [];
+      for (const a of addrs) {
+        const path = ours.get(a.local);
+        if (!path) continue;
+        if (a.flags.includes('dadfailed')) throw new TopologyBuildError(path, new Error(`duplicate address detection failed for ${a.local}: another node uses it`));
+        // Without a carrier, DAD does not run: nothing to wait for (no traffic either).
+        if (a.flags.includes('tentative') && carrier.has(a.index)) pending.push(a);
+      }
+      if (pending.length === 0) return;
+      if (Date.now() > deadline) {
+        throw new TopologyBuildError(ours.get(pending[0]!.local)!, new Error(`${pending.map((a) => a.local).join(', ')} still tentative after ${DAD_LIMIT_MS} ms of duplicate address detection`));
+      }
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+}
+
+/** Adds many items in one bulk call; the first failure names its spec place. */
+async function bulk<T>(items: Located<T>[], addMany: (specs: T[]) => Promise<{ failed: { index: number; error: Error }[] }>): Promise<void> {
+  if (items.length === 0) return;
+  const result = await addMany(items.map((i) => i.spec));
+  const first = result.failed[0];
+  if (first) {
+    const more = result.failed.length > 1 ? ` (and ${result.failed.length - 1} more)` : '';
+    throw new TopologyBuildError(items[first.index]!.path, first.error, more);
+  }
+}

@@ -1,0 +1,223 @@
+// Verify: the kernel read back and compared with the spec, one line per
+// difference with its place in the spec. In the namespaces the topology makes
+// everything is its own, so what the spec does not name is "extra"; in the
+// current namespace only what the spec names is looked at.
+import { readFileSync } from 'node:fs';
+import type { Link } from '../netlink/rtnl/link.js';
+import type { Route, RouteSpec } from '../netlink/rtnl/route.js';
+import type { Rtnl } from '../netlink/rtnl/rtnl.js';
+import type { Rule } from '../netlink/rtnl/rule.js';
+import { formatAddress, parseAddress } from '../netlink/rtnl/inet.js';
+import type { Namespace } from '../netns/namespace.js';
+import { canonicalRoute, canonicalRule, inClientNetns, sameRoute, sameSelectors, sysctlPath } from '../netns/objects.js';
+import type { BuildReport } from './build.js';
+import type { NamespaceModel, TopologyModel } from './model.js';
+
+export interface Difference {
+  /** The spec's place (`namespaces.r1.routes[3]`), or the namespace's for what the spec does not name. */
+  path: string;
+  change: 'missing' | 'extra' | 'different';
+  /** What: "route 20.0.0.0/8 table main", "link eth0 mtu 1500 (spec: 9000)". */
+  what: string;
+}
+
+/** A namespace of a running topology, as verify reads it. */
+export interface VerifiedNamespace {
+  key: string;
+  rtnl: Rtnl;
+  namespace: Namespace;
+}
+
+/** Every difference between the kernel and the model, namespace by namespace. */
+export async function verifyTopology(model: TopologyModel, namespaces: VerifiedNamespace[], report?: BuildReport): Promise<Difference[]> {
+  const out: Difference[] = [];
+  for (const ns of model.namespaces) {
+    const here = namespaces.find((n) => n.key === ns.key);
+    if (!here) {
+      out.push({ path: ns.path, change: 'missing', what: `namespace ${ns.netnsName ?? ns.key}` });
+      continue;
+    }
+    out.push(...await new NamespaceCheck(model, ns, here.rtnl, report).run());
+  }
+  return out;
+}
+
+/** Wildcard-free route identity for reports. */
+const routeLine = (r: { dst: string; table?: number | string | undefined }): string => `route ${r.dst}${r.table !== undefined && r.table !== 254 && r.table !== 'main' ? ` table ${r.table}` : ''}`;
+
+class NamespaceCheck {
+  private readonly out: Difference[] = [];
+  private links = new Map<string, Link>();
+  private byIndex = new Map<number, Link>();
+
+  constructor(private readonly model: TopologyModel, private readonly ns: NamespaceModel, private readonly r: Rtnl, private readonly report?: BuildReport) {}
+
+  private diff(path: string, change: Difference['change'], what: string): void {
+    this.out.push({ path, change, what });
+  }
+
+  async run(): Promise<Difference[]> {
+    for (const l of await this.r.link.list()) {
+      this.links.set(l.name, l);
+      this.byIndex.set(l.index, l);
+    }
+    this.checkLinks();
+    await this.checkAddresses();
+    this.checkSysctl();
+    await this.checkRoutes();
+    await this.checkRules();
+    await this.checkNexthops();
+    await this.checkNeighbours();
+    return this.out;
+  }
+
+  private checkLinks(): void {
+    const { ns } = this;
+    for (const l of ns.links.values()) {
+      const k = this.links.get(l.name);
+      if (!k) {
+        this.diff(l.path, 'missing', `link ${l.name}`);
+        continue;
+      }
+      if (l.kind) {
+        const allowed = [l.kind, this.model.substitute[l.kind]].filter(Boolean);
+        if (!allowed.includes(k.kind as never)) this.diff(l.path, 'different', `link ${l.name} is a ${k.kind ?? 'link without a kind'} (spec: ${l.kind})`);
+      }
+      if (l.attrs.mtu !== undefined && k.mtu !== l.attrs.mtu) this.diff(l.path, 'different', `link ${l.name} mtu ${k.mtu} (spec: ${l.attrs.mtu})`);
+      if ((ns.owned || l.origin !== 'existing') && k.up !== l.up) this.diff(l.path, 'different', `link ${l.name} is ${k.up ? 'up' : 'down'} (spec: ${l.up ? 'up' : 'down'})`);
+      const master = k.master !== undefined ? this.byIndex.get(k.master)?.name : undefined;
+      if (l.master !== master && (l.master !== undefined || ns.owned)) {
+        this.diff(l.path, 'different', `link ${l.name} master ${master ?? 'none'} (spec: ${l.master ?? 'none'})`);
+      }
+    }
+    if (!ns.owned) return;
+    for (const k of this.links.values()) if (!ns.links.has(k.name) && k.name !== 'lo') this.diff(ns.path, 'extra', `link ${k.name}`);
+  }
+
+  private async checkAddresses(): Promise<void> {
+    const { ns } = this;
+    const addrs = await this.r.addr.list();
+    const seen = new Set<unknown>();
+    for (const l of ns.links.values()) {
+      const index = this.links.get(l.name)?.index;
+      for (const a of l.addresses) {
+        const p = parseAddress(a.spec.local, 'local');
+        const local = a.spec.local.split('/')[0]!;
+        const canonical = formatAddress(p.bytes);
+        const len = a.spec.peer !== undefined ? undefined : p.prefixlen ?? (p.family === 4 ? 32 : 128);
+        const found = addrs.find((x) => x.index === index && x.local === canonical && (len === undefined || x.prefixlen === len));
+        if (!found) this.diff(a.path, 'missing', `address ${local}${len !== undefined ? `/${len}` : ''} on ${l.name}`);
+        else seen.add(found);
+      }
+    }
+    if (!ns.owned) return;
+    for (const x of addrs) {
+      if (seen.has(x)) continue;
+      // What the kernel gives every namespace and link: loopback and IPv6 link-local addresses.
+      if (x.local === '127.0.0.1' || x.local === '::1' || x.local.startsWith('fe80:')) continue;
+      this.diff(ns.path, 'extra', `address ${x.local}/${x.prefixlen} on ${this.byIndex.get(x.index)?.name ?? `index ${x.index}`}`);
+    }
+  }
+
+  private checkSysctl(): void {
+    for (const s of this.ns.sysctl) {
+      let now: string;
+      try {
+        now = inClientNetns(this.r, () => readFileSync(sysctlPath(s.spec.key), 'utf8').trim());
+      } catch {
+        this.diff(s.path, 'missing', `sysctl ${s.spec.key}`);
+        continue;
+      }
+      if (now !== s.spec.value) this.diff(s.path, 'different', `sysctl ${s.spec.key} is ${now} (spec: ${s.spec.value})`);
+    }
+  }
+
+  /** A route spec with its devices as indexes (as the kernel reports them); undefined when a device is missing. */
+  private indexed(spec: RouteSpec): RouteSpec | undefined {
+    let missing = false;
+    const index = (d: string | number): number => {
+      const i = typeof d === 'string' ? this.links.get(d)?.index : d;
+      if (i === undefined) missing = true;
+      return i ?? 0;
+    };
+    const out: RouteSpec = { ...spec };
+    if (spec.dev !== undefined) out.dev = index(spec.dev);
+    if (spec.nexthops) out.nexthops = spec.nexthops.map((n) => (n.dev === undefined ? n : { ...n, dev: index(n.dev) }));
+    return missing ? undefined : out;
+  }
+
+  private async checkRoutes(): Promise<void> {
+    const { ns } = this;
+    const dumps = new Map<number, Route[]>();
+    const all = async (family: 4 | 6): Promise<Route[]> => {
+      let d = dumps.get(family);
+      if (!d) dumps.set(family, (d = await this.r.route.list({ family, table: 'all' })));
+      return d;
+    };
+    const seen = new Set<Route>();
+    for (const r of ns.routes) {
+      const spec = this.indexed(r.spec);
+      const want = spec && canonicalRoute(spec);
+      const found = want && (await all(want.family)).find((x) => !seen.has(x) && sameRoute(x, want));
+      if (!found) this.diff(r.path, 'missing', routeLine(r.spec));
+      else seen.add(found);
+    }
+    if (!ns.owned) return;
+    for (const family of [4, 6] as const) {
+      for (const x of await all(family)) {
+        if (seen.has(x) || x.protocol === 'kernel' || x.table === 255 || x.type === 'multicast') continue;
+        this.diff(ns.path, 'extra', `${routeLine(x)} (${x.type}, proto ${x.protocol})`);
+      }
+    }
+  }
+
+  private async checkRules(): Promise<void> {
+    const { ns } = this;
+    const dumps = new Map<number, Rule[]>();
+    const seen = new Set<Rule>();
+    for (const r of ns.rules) {
+      const want = canonicalRule(r.spec);
+      let list = dumps.get(want.family);
+      if (!list) dumps.set(want.family, (list = await this.r.rule.list({ family: want.family })));
+      const found = list.find((x) => !seen.has(x) && sameSelectors(x, want) && (r.spec.priority === undefined || x.priority === r.spec.priority));
+      if (!found) this.diff(r.path, 'missing', `rule${r.spec.priority !== undefined ? ` priority ${r.spec.priority}` : ''}`);
+      else seen.add(found);
+    }
+    if (!ns.owned) return;
+    for (const family of [4, 6] as const) {
+      let list = dumps.get(family);
+      if (!list) dumps.set(family, (list = await this.r.rule.list({ family })));
+      for (const x of list) {
+        // The rules every namespace starts with: local, main, default.
+        if (seen.has(x) || x.protocol === 'kernel') continue;
+        this.diff(ns.path, 'extra', `rule priority ${x.priority} (lookup ${x.table})`);
+      }
+    }
+  }
+
+  private async checkNexthops(): Promise<void> {
+    const { ns } = this;
+    if (ns.nexthops.length === 0 && !ns.owned) return;
+    const list = await this.r.nexthop.list();
+    const ids = new Set(list.map((n) => n.id));
+    const mine = new Set<number>();
+    for (const n of ns.nexthops) {
+      if (!n.spec.id) continue; // numbered by the kernel: nothing to look up by
+      mine.add(n.spec.id);
+      if (!ids.has(n.spec.id)) this.diff(n.path, 'missing', `nexthop ${n.spec.id}`);
+    }
+    if (!ns.owned || ns.nexthops.some((n) => !n.spec.id)) return;
+    for (const n of list) if (!mine.has(n.id)) this.diff(ns.path, 'extra', `nexthop ${n.id}`);
+  }
+
+  private async checkNeighbours(): Promise<void> {
+    const { ns } = this;
+    if (ns.neigh.length === 0) return;
+    const list = [...await this.r.neigh.list(), ...await this.r.neigh.list({ proxy: true })];
+    for (const n of ns.neigh) {
+      const index = typeof n.spec.dev === 'string' ? this.links.get(n.spec.dev)?.index : n.spec.dev;
+      const dst = formatAddress(parseAddress(n.spec.dst, 'dst').bytes);
+      if (!list.some((x) => x.ifindex === index && x.dst === dst && x.proxy === !!n.spec.proxy)) this.diff(n.path, 'missing', `neighbour ${n.spec.dst} on ${n.spec.dev}`);
+    }
+  }
+}
