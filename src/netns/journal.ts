@@ -60,9 +60,12 @@ export class Journal {
   /** Namespaces kept on purpose: only `sweep --kept` resolves them, so the file must stay. */
   private keptCount = 0;
 
-  constructor(readonly dir: string = JOURNAL_DIR) {
-    const start = processStartTime(process.pid) ?? 0;
-    this.path = `${dir}/${process.pid}-${start}-${Math.random().toString(36).slice(2, 8)}.jsonl`;
+  /** The process the journal speaks for: this one, or none (pid 0) for a hand-over that outlives it. */
+  private readonly owner: { pid: number; start: number };
+
+  constructor(readonly dir: string = JOURNAL_DIR, owner?: { pid: number; start: number }) {
+    this.owner = owner ?? { pid: process.pid, start: processStartTime(process.pid) ?? 0 };
+    this.path = `${dir}/${this.owner.pid}-${this.owner.start}-${Math.random().toString(36).slice(2, 8)}.jsonl`;
   }
 
   private write(line: JournalLine): void {
@@ -72,8 +75,7 @@ export class Journal {
       this.fd = openSync(this.path, 'a', 0o644);
       // The head and the first entry in one write. A process killed before it
       // leaves an empty file, which sweep attributes by its name (pid-start-*.jsonl).
-      const start = processStartTime(process.pid) ?? 0;
-      text = JSON.stringify({ t: 'start', pid: process.pid, start, at: new Date().toISOString() }) + '\n' + text;
+      text = JSON.stringify({ t: 'start', pid: this.owner.pid, start: this.owner.start, at: new Date().toISOString() }) + '\n' + text;
     }
     writeSync(this.fd, text);
   }

@@ -244,6 +244,25 @@ export class Ledger {
     if (seq !== undefined) this.journal.objectMade(seq);
   }
 
+  /**
+   * Writes every entry to `to` (another journal) and forgets it here: what
+   * the kernel confirmed as made, what is maybe ours as an intent. Returns
+   * how many.
+   */
+  handOver(to: Journal): number {
+    let n = 0;
+    for (const e of this.entries) {
+      if (e.state === 'intent') continue; // still in flight: stays here
+      const seq = to.object(this.ctx.nsRef(e.ns), e.rec.obj, e.absent, e.rec.before);
+      if (e.state === 'made') to.objectMade(seq, e.rec.id);
+      if (e.seq !== undefined) this.journal.gone(e.seq);
+      this.entries.delete(e);
+      n++;
+    }
+    this.byKey = undefined;
+    return n;
+  }
+
   /** Forgets an entry: it was never made, or it is removed. */
   private drop(e: LedgerEntry): void {
     if (e.seq !== undefined) this.journal.gone(e.seq);

@@ -3,7 +3,7 @@
 // namespaces it does not own, and puts everything back in one call.
 import { randomBytes } from 'node:crypto';
 import { closeSync, fstatSync, openSync } from 'node:fs';
-import { NetlinkError, ValidationError } from '../netlink/core/errors.js';
+import { NetlinkError, NetnestError, ValidationError } from '../netlink/core/errors.js';
 import type { Rtnl, RtnlOptions } from '../netlink/rtnl/rtnl.js';
 import { Journal, JOURNAL_DIR, type NamespaceRef } from './journal.js';
 import { Ledger } from './ledger.js';
@@ -246,6 +246,32 @@ export class NamespaceManager {
     }
     this.owned = [];
     return names;
+  }
+
+  /**
+   * Hands what this manager made over to `dir` instead of removing it (what
+   * `netnest up` does): its namespaces — all persistent — and what it made
+   * in namespaces it does not own go to a journal there that no live process
+   * owns, so `sweep({ journalDir: dir })` removes them later, from any
+   * process, with every identity check. The manager forgets them; its own
+   * journal lets go of them. Returns that journal's path.
+   */
+  handOver(dir: string): string {
+    checkNamespacePath(dir, 'dir');
+    const transient = this.owned.filter((o) => o.ns.kind !== 'persistent');
+    if (transient.length) {
+      throw new NetnestError('ERR_NOT_PERSISTENT', `only persistent namespaces outlive the process: ${transient.map((o) => o.ns.toString()).join(', ')} would die with it`);
+    }
+    const to = new Journal(dir, { pid: 0, start: 0 });
+    for (const o of this.owned) {
+      to.namespace(o.ns.name!, 'persistent', o.ns);
+      if (o.seq !== undefined) this.journal.gone(o.seq);
+      o.ns.close(); // its name keeps it alive
+    }
+    this.owned = [];
+    this.ledger.handOver(to);
+    to.close();
+    return to.path;
   }
 
   // ------------------------------------------------------------ cleanup
