@@ -7,6 +7,7 @@ export {
 export { resolveTopology, TopologyError, type TopologyModel, type NamespaceModel, type LinkModel, type Located } from './model.js';
 export { loadTopology, parseTopology } from './load.js';
 export { movePrefix } from './generate.js';
+export { toDot, toMermaid, toSvg } from './graph.js';
 export { Lab, type BuildOptions, type LabNamespace } from './lab.js';
 export { TopologyBuildError, type BuildReport } from './build.js';
 export { verifyTopology, type Difference, type VerifiedNamespace } from './verify.js';
