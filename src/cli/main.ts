@@ -8,6 +8,7 @@ import type { Family } from '../netlink/rtnl/inet.js';
 import { Rtnl } from '../netlink/rtnl/rtnl.js';
 import { JOURNAL_DIR } from '../netns/journal.js';
 import { demo } from './demo.js';
+import { GRAPH_FORMATS, graphCommand, type GraphFormat } from './graph.js';
 import { sweepCommand } from './sweep.js';
 import {
   addrsTable, hiddenByIp, linkNames, linksTable, namedNeighs, namedNexthops, namedRoutes, neighTable, nexthopsTable,
@@ -228,6 +229,32 @@ error, "done" for each journal deleted, then a summary. Exit status 1 when
 anything failed.`)
     .action(async (o: { dryRun?: boolean; kept?: boolean; journalDir: string; json?: boolean }) => {
       status.code = await sweepCommand(o, write);
+    });
+
+  p.command('graph')
+    .description('draw a topology spec file as SVG, Graphviz DOT or a Mermaid flowchart (reads the file only: no namespace is made, no root needed)')
+    .argument('<file>', 'a topology spec file (YAML or JSON; see docs/topology.md)')
+    .option('-o, --output <out>', 'write the picture to this file instead of stdout')
+    .addOption(new Option('--format <format>', 'what to write (default: from the extension of OUT, else svg)').choices(GRAPH_FORMATS))
+    .addHelpText('after', `
+Formats: svg (laid out by Graphviz's dot, built to WebAssembly and run inside
+netnest: no Graphviz needs to be installed), dot (the Graphviz source, for
+your own dot or an editor), mermaid (a "flowchart LR" for Markdown pages that
+render Mermaid). Without --format, OUT's extension decides: .svg -> svg,
+.dot or .gv -> dot, .mmd or .md -> mermaid; anything else, or no -o, svg.
+
+The picture: a box per namespace, titled with its name (lab-r1, or current)
+and, when it has them, its route, rule, nexthop and neighbour counts and
+"ip_forward" / "ipv6 forwarding" when its sysctls turn forwarding on; a node
+per link with its name, kind ("existing" for one the spec does not create)
+and addresses, one a line; a thick line per veth pair, an arrow from each
+port to its bridge (bond, vrf), a dashed arrow from a macvlan, vlan or vxlan
+to its lower device. An invalid spec prints every problem with its place
+and exits 1.
+
+Example: netnest graph lab.yaml -o lab.svg`)
+    .action(async (file: string, o: { output?: string; format?: GraphFormat }) => {
+      await graphCommand(file, o, write);
     });
   return p;
 }
