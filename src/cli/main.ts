@@ -10,6 +10,8 @@ import { JOURNAL_DIR } from '../netns/journal.js';
 import { demo } from './demo.js';
 import { GRAPH_FORMATS, graphCommand, type GraphFormat } from './graph.js';
 import { sweepCommand } from './sweep.js';
+import { downCommand, execCommand, showCommand, upCommand, verifyCommand } from './topology.js';
+import { Presets, SingleBar } from 'cli-progress';
 import {
   addrsTable, hiddenByIp, linkNames, linksTable, namedNeighs, namedNexthops, namedRoutes, neighTable, nexthopsTable,
   routesTable, rulesTable, toJson, withDevNames,
@@ -256,8 +258,100 @@ Example: netnest graph lab.yaml -o lab.svg`)
     .action(async (file: string, o: { output?: string; format?: GraphFormat }) => {
       await graphCommand(file, o, write);
     });
+
+  p.command('up')
+    .description('build a topology from a spec file and leave it standing (persistent namespaces); run again, change only what differs from the spec')
+    .argument('<file>', 'a topology spec file (YAML or JSON; see docs/topology.md)')
+    .option('--dry-run', 'print what would be built or changed; change nothing')
+    .option('--substitute <kind=kind...>', "make a link kind this kernel lacks as another, visibly (e.g. dummy=ifb); adds to the spec's substitute:")
+    .option('--json', 'print the result as JSON, and no progress')
+    .addHelpText('after', `
+The namespaces are named <topology>-<key> (lab-r1) and outlive the command,
+like \`ip netns add\`: enter one with \`ip netns exec lab-r1 bash\` or
+\`netnest exec lab r1 -- bash\`. What the spec adds to the current namespace
+(a veth end, addresses, routes, sysctls) is recorded, and \`netnest down\`
+removes it again, sysctls put back.
+
+An invalid spec prints every problem with its place (namespaces.r1.routes[3].gateway)
+and nothing is made. A failed step removes everything built so far and names
+the spec's place, with the kernel's message.
+
+Run again on a topology that stands, up changes only what differs: adds what
+is missing, changes what differs (link mtu, state, master; sysctls), removes
+from the topology's namespaces what the spec no longer names. With --dry-run
+it prints that plan. Adding or removing whole namespaces needs a rebuild
+(netnest down, then netnest up).
+
+Example: netnest up examples/reference.yaml`)
+    .action(async (file: string, o: { dryRun?: boolean; substitute?: string[]; json?: boolean }) => {
+      const bar = o.json ? undefined : progress();
+      try {
+        status.code = await upCommand(file, { ...o, ...(bar && { onPhase: bar.phase }) }, write);
+      } finally {
+        bar?.stop();
+      }
+    });
+
+  p.command('down')
+    .description('remove a topology (by its spec file or its name), from any process, and whatever a crashed `up` of it left')
+    .argument('<file|name>', 'the spec file it was built from, or its name')
+    .option('--dry-run', 'print what would be removed; change nothing')
+    .option('--json', 'print the report as JSON')
+    .addHelpText('after', `
+Everything is checked before it is removed (a name that now means another
+namespace, a link whose index changed, a sysctl someone changed since: left
+alone and reported). Idempotent: a topology that is not there is "nothing to
+remove". Exit status 1 when something could not be removed.`)
+    .action(async (target: string, o: { dryRun?: boolean; json?: boolean }) => {
+      status.code = await downCommand(target, o, write);
+    });
+
+  p.command('verify')
+    .description("compare a standing topology with its spec file: one line per difference, with the spec's place; exit status 0 only when they match")
+    .argument('<file>', 'the spec file')
+    .option('--json', 'print { name, matches, differences: [{ path, change, what }] }')
+    .addHelpText('after', `
+Differences are "missing" (the spec has it, the kernel not), "different"
+(link mtu, state, master or kind; a sysctl's value), and, in the topology's
+own namespaces, "extra" (the kernel has it, the spec does not name it). In
+the current namespace only what the spec names is looked at.`)
+    .action(async (file: string, o: { json?: boolean }) => {
+      status.code = await verifyCommand(file, o, write);
+    });
+
+  p.command('show')
+    .description('list the topologies standing here, with the command to enter each namespace')
+    .argument('[name]', 'only this topology')
+    .option('--json', 'print the list as JSON')
+    .action((name: string | undefined, o: { json?: boolean }) => {
+      status.code = showCommand(name, o, write);
+    });
+
+  p.command('exec')
+    .description("run a command inside a topology's namespace (like `ip netns exec NAME-NS CMD`); its exit status is netnest's")
+    .argument('<name>', 'the topology')
+    .argument('<ns>', "the namespace's key in the spec (r1), or current")
+    .argument('<command...>', 'the command and its arguments, after --')
+    .action((name: string, ns: string, command: string[]) => {
+      status.code = execCommand(name, ns, command);
+    });
   return p;
 }
+
+/** A progress bar over a build's phases, on a terminal only (cli-progress). */
+function progress(): { phase: (name: string) => void; stop: () => void } | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  const bar = new SingleBar({ format: 'building {bar} {phase}', stream: process.stderr, hideCursor: true, clearOnComplete: true }, Presets.shades_classic);
+  bar.start(PHASES.length, 0, { phase: '' });
+  let n = 0;
+  return {
+    phase: (name) => bar.update(Math.min(++n, PHASES.length), { phase: name }),
+    stop: () => bar.stop(),
+  };
+}
+
+/** The phases a build reports (src/topology/build.ts), in order: links come in three rounds. */
+const PHASES = ['namespaces', 'links', 'links', 'links', 'masters', 'sysctl', 'up', 'addresses', 'neighbours', 'nexthops', 'routes', 'rules'];
 
 /** Runs the command line (argv as process.argv: node, script, args...) and returns the exit status. */
 export async function main(argv: readonly string[] = process.argv): Promise<number> {

@@ -1,7 +1,7 @@
 // What callers pass to the namespace layer — the manager, sweep, the Sandbox
 // — as schemas: the types come from them, and every entry point checks its
 // input whole before it makes or removes anything.
-import { checker, CLOSED, Int, Text, Type, type Static } from '../netlink/core/schema.js';
+import { checker, CLOSED, Int, List, Text, Type, type Static } from '../netlink/core/schema.js';
 import { describeValue } from '../netlink/core/errors.js';
 import { Namespace } from './namespace.js';
 
@@ -81,6 +81,8 @@ export const SweepOptionsSchema = Type.Object({
   dryRun: Type.Optional(Type.Boolean()),
   /** Also remove namespaces kept on purpose (NETNEST_KEEP). */
   kept: Type.Optional(Type.Boolean()),
+  /** Only these journal files of the directory (paths); default every one. */
+  journals: Type.Optional(List(Text({ minLength: 1 }))),
 }, CLOSED);
 export type SweepOptions = Static<typeof SweepOptionsSchema>;
 export const checkSweepOptions = checker(SweepOptionsSchema);

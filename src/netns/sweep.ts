@@ -76,7 +76,9 @@ export async function sweep(opts: SweepOptions = {}): Promise<SweepReport> {
   checkSweepOptions(opts, 'options');
   const dir = opts.journalDir ?? JOURNAL_DIR;
   const report: SweepReport = { live: [], removed: [], skipped: [], unknown: [], failed: [], journals: [] };
+  const only = opts.journals && new Set(opts.journals);
   for (const j of readJournals(dir)) {
+    if (only && !only.has(j.path)) continue;
     if (processAlive(j.pid, j.start)) {
       report.live.push({ pid: j.pid, journal: j.path });
       continue;

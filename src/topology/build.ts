@@ -73,11 +73,14 @@ export class Builder {
     onPhase('namespaces');
     const t = performance.now();
     for (const ns of this.model.namespaces) {
+      // lo comes up unless the spec says otherwise (`ip netns add` leaves it down; a lab wants it up).
+      const lo = ns.links.get('lo')?.up ?? true;
       const handle = ns.owned
-        ? await at(ns.path, () => this.m.create({ name: ns.netnsName!, mode: ns.persistent ? 'persistent' : 'process-bound' }))
+        ? await at(ns.path, () => this.m.create({ name: ns.netnsName!, mode: ns.persistent ? 'persistent' : 'process-bound', lo }))
         : this.m.root;
       this.built.set(ns.key, { model: ns, ns: handle, rtnl: this.m.rtnl(handle) });
     }
+    await this.m.whenReady();
     this.report.timings.namespaces = performance.now() - t;
     // Links in three rounds: what needs nothing, then veths (their far ends land in
     // namespaces that exist now), then what sits on a lower device.
@@ -106,30 +109,11 @@ export class Builder {
   private async links(b: Built, which: (l: LinkModel) => boolean): Promise<void> {
     for (const l of b.model.links.values()) {
       if (l.origin !== 'create' || !which(l)) continue;
-      const spec: LinkAddSpec = { name: l.name, kind: l.kind!, ...l.attrs, ...(l.lower !== undefined && { link: l.lower }) };
-      if (l.data) Object.assign(spec, { [l.kind!]: l.data });
-      if (l.kind === 'veth') {
-        const far = this.built.get(l.peer!.ns)!;
-        const end = far.model.links.get(l.peer!.name)!;
-        spec.peer = { name: end.name, ...end.attrs, ...(far !== b && { netns: far.ns.fd }) };
-      }
-      await at(l.path, () => this.addLink(b, l, spec));
-    }
-  }
-
-  /** Adds a link; a kind the kernel lacks is made as its substitute when the spec allows one. */
-  private async addLink(b: Built, l: LinkModel, spec: LinkAddSpec): Promise<void> {
-    try {
-      await b.rtnl.link.add(spec);
-    } catch (e) {
-      if (!(e instanceof NetnestError) || e.code !== 'ERR_LINK_KIND_UNSUPPORTED') throw e;
-      const instead = this.substitute[spec.kind];
-      if (!instead) {
-        throw new TopologyBuildError(l.path, e, ` — allow a substitute with \`substitute: { ${spec.kind}: ifb }\` in the spec (or --substitute ${spec.kind}=ifb)`);
-      }
-      const { [spec.kind]: _data, ...rest } = spec as LinkAddSpec & Record<string, unknown>;
-      await b.rtnl.link.add({ ...rest, kind: instead } as LinkAddSpec);
-      this.report.substitutions.push(`${l.path}: ${spec.kind} → ${instead} (the kernel lacks ${kernelOption(spec.kind)})`);
+      const spec = linkAddSpec(this.model, b.model.key, l, (key) => this.built.get(key)!.ns);
+      await at(l.path, async () => {
+        const instead = await addLink(b.rtnl, spec, this.substitute);
+        if (instead) this.report.substitutions.push(`${l.path}: ${spec.kind} → ${instead} (the kernel lacks ${kernelOption(spec.kind)})`);
+      });
     }
   }
 
@@ -187,6 +171,39 @@ export class Builder {
       }
       await new Promise((r) => setTimeout(r, wait));
     }
+  }
+}
+
+/** What link.add takes for a link the spec creates; a veth's far end goes to its namespace. */
+export function linkAddSpec(model: TopologyModel, key: string, l: LinkModel, nsOf: (key: string) => Namespace): LinkAddSpec {
+  const spec: LinkAddSpec = { name: l.name, kind: l.kind!, ...l.attrs, ...(l.lower !== undefined && { link: l.lower }) };
+  if (l.data) Object.assign(spec, { [l.kind!]: l.data });
+  if (l.kind === 'veth') {
+    const far = model.namespaces.find((n) => n.key === l.peer!.ns)!;
+    const end = far.links.get(l.peer!.name)!;
+    spec.peer = { name: end.name, ...end.attrs, ...(far.key !== key && { netns: nsOf(far.key).fd }) };
+  }
+  return spec;
+}
+
+/**
+ * Adds a link; a kind the kernel lacks is made as its substitute when one is
+ * allowed (returned, for the report). Without one the error names the missing
+ * kernel option and how to allow a substitute.
+ */
+export async function addLink(r: Rtnl, spec: LinkAddSpec, substitute: Partial<Record<LinkKind, LinkKind>>): Promise<LinkKind | undefined> {
+  try {
+    await r.link.add(spec);
+    return undefined;
+  } catch (e) {
+    if (!(e instanceof NetnestError) || e.code !== 'ERR_LINK_KIND_UNSUPPORTED') throw e;
+    const instead = substitute[spec.kind];
+    if (!instead) {
+      throw new NetnestError(e.code, `${e.message} — allow a substitute with \`substitute: { ${spec.kind}: ifb }\` in the spec (or --substitute ${spec.kind}=ifb)`, { cause: e });
+    }
+    const { [spec.kind]: _data, ...rest } = spec as LinkAddSpec & Record<string, unknown>;
+    await r.link.add({ ...rest, kind: instead } as LinkAddSpec);
+    return instead;
   }
 }
 

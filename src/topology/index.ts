@@ -11,3 +11,5 @@ export { toDot, toMermaid, toSvg } from './graph.js';
 export { Lab, type BuildOptions, type LabNamespace } from './lab.js';
 export { TopologyBuildError, type BuildReport } from './build.js';
 export { verifyTopology, type Difference, type VerifiedNamespace } from './verify.js';
+export { applyTopology, ruleToSpec, type Change, type ApplyOptions } from './apply.js';
+export { keepTopology, readTopologyState, topologyStates, destroyTopology, openTopology, TOPOLOGY_DIR, type TopologyState, type DestroyReport } from './state.js';

@@ -11,7 +11,8 @@ import { Builder, TopologyBuildError, type BuildReport, type Built } from './bui
 import { loadTopology } from './load.js';
 import { resolveTopology, type TopologyModel } from './model.js';
 import type { TopologySpec } from './spec.js';
-import { verifyTopology, type Difference } from './verify.js';
+import { applyTopology, type Change } from './apply.js';
+import { verifyTopology, type Difference, type VerifiedNamespace } from './verify.js';
 
 export interface BuildOptions {
   /**
@@ -44,17 +45,20 @@ export interface LabNamespace {
 
 export class Lab {
   readonly name: string;
+  /** The spec as resolved; apply() moves it on. */
+  model: TopologyModel;
   private readonly namespaces = new Map<string, LabNamespace>();
   private destroyed = false;
 
   private constructor(
-    readonly model: TopologyModel,
+    model: TopologyModel,
     readonly manager: NamespaceManager,
     private readonly ownsManager: boolean,
     built: Map<string, Built>,
     readonly report: BuildReport,
   ) {
     this.name = model.name;
+    this.model = model;
     for (const [key, b] of built) {
       this.namespaces.set(key, {
         key, name: b.model.netnsName, namespace: b.ns, rtnl: b.rtnl,
@@ -98,7 +102,26 @@ export class Lab {
 
   /** Every difference between the kernel and the spec (empty: they match). */
   verify(): Promise<Difference[]> {
-    return verifyTopology(this.model, [...this.namespaces.values()].map((n) => ({ key: n.key, rtnl: n.rtnl, namespace: n.namespace })), this.report);
+    return verifyTopology(this.model, this.live());
+  }
+
+  /**
+   * Brings the running lab to a spec (this one when none is given, or an
+   * edited one of the same name): changes only what differs — adds what is
+   * missing, changes what differs, removes from the lab's own namespaces what
+   * the spec no longer names — and returns what it changed. `dryRun` only
+   * says what it would change.
+   */
+  async apply(spec?: TopologySpec | TopologyModel | string, opts: { dryRun?: boolean } = {}): Promise<Change[]> {
+    const model = spec === undefined ? this.model : typeof spec === 'string' ? loadTopology(spec) : isModel(spec) ? spec : resolveTopology(spec);
+    if (model.name !== this.name) throw new NetnestError('ERR_TOPOLOGY_CHANGE', `the spec names topology ${model.name}, this lab is ${this.name}`);
+    const changes = await applyTopology(model, this.live(), { ...opts, manager: this.manager });
+    if (!opts.dryRun) this.model = model;
+    return changes;
+  }
+
+  private live(): VerifiedNamespace[] {
+    return [...this.namespaces.values()].map((n) => ({ key: n.key, rtnl: n.rtnl, namespace: n.namespace }));
   }
 
   /** Removes everything the lab made — its namespaces, what it added to 'current', sysctls put back. Idempotent. */

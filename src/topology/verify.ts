@@ -10,7 +10,6 @@ import type { Rule } from '../netlink/rtnl/rule.js';
 import { formatAddress, parseAddress } from '../netlink/rtnl/inet.js';
 import type { Namespace } from '../netns/namespace.js';
 import { canonicalRoute, canonicalRule, inClientNetns, sameRoute, sameSelectors, sysctlPath } from '../netns/objects.js';
-import type { BuildReport } from './build.js';
 import type { NamespaceModel, TopologyModel } from './model.js';
 
 export interface Difference {
@@ -19,6 +18,13 @@ export interface Difference {
   change: 'missing' | 'extra' | 'different';
   /** What: "route 20.0.0.0/8 table main", "link eth0 mtu 1500 (spec: 9000)". */
   what: string;
+  /** The namespace's key in the spec. */
+  ns: string;
+  object: 'namespace' | 'link' | 'address' | 'sysctl' | 'route' | 'rule' | 'nexthop' | 'neigh';
+  /** What the spec wants (missing, different): its model item. */
+  want?: unknown;
+  /** What the kernel has (extra, different). */
+  have?: unknown;
 }
 
 /** A namespace of a running topology, as verify reads it. */
@@ -29,15 +35,15 @@ export interface VerifiedNamespace {
 }
 
 /** Every difference between the kernel and the model, namespace by namespace. */
-export async function verifyTopology(model: TopologyModel, namespaces: VerifiedNamespace[], report?: BuildReport): Promise<Difference[]> {
+export async function verifyTopology(model: TopologyModel, namespaces: VerifiedNamespace[]): Promise<Difference[]> {
   const out: Difference[] = [];
   for (const ns of model.namespaces) {
     const here = namespaces.find((n) => n.key === ns.key);
     if (!here) {
-      out.push({ path: ns.path, change: 'missing', what: `namespace ${ns.netnsName ?? ns.key}` });
+      out.push({ path: ns.path, change: 'missing', what: `namespace ${ns.netnsName ?? ns.key}`, ns: ns.key, object: 'namespace', want: ns });
       continue;
     }
-    out.push(...await new NamespaceCheck(model, ns, here.rtnl, report).run());
+    out.push(...await new NamespaceCheck(model, ns, here.rtnl).run());
   }
   return out;
 }
@@ -50,10 +56,10 @@ class NamespaceCheck {
   private links = new Map<string, Link>();
   private byIndex = new Map<number, Link>();
 
-  constructor(private readonly model: TopologyModel, private readonly ns: NamespaceModel, private readonly r: Rtnl, private readonly report?: BuildReport) {}
+  constructor(private readonly model: TopologyModel, private readonly ns: NamespaceModel, private readonly r: Rtnl) {}
 
-  private diff(path: string, change: Difference['change'], what: string): void {
-    this.out.push({ path, change, what });
+  private diff(path: string, change: Difference['change'], object: Difference['object'], what: string, want?: unknown, have?: unknown): void {
+    this.out.push({ path, change, what, ns: this.ns.key, object, ...(want !== undefined && { want }), ...(have !== undefined && { have }) });
   }
 
   async run(): Promise<Difference[]> {
@@ -76,22 +82,22 @@ class NamespaceCheck {
     for (const l of ns.links.values()) {
       const k = this.links.get(l.name);
       if (!k) {
-        this.diff(l.path, 'missing', `link ${l.name}`);
+        this.diff(l.path, 'missing', 'link', `link ${l.name}`, l);
         continue;
       }
       if (l.kind) {
         const allowed = [l.kind, this.model.substitute[l.kind]].filter(Boolean);
-        if (!allowed.includes(k.kind as never)) this.diff(l.path, 'different', `link ${l.name} is a ${k.kind ?? 'link without a kind'} (spec: ${l.kind})`);
+        if (!allowed.includes(k.kind as never)) this.diff(l.path, 'different', 'link', `link ${l.name} is a ${k.kind ?? 'link without a kind'} (spec: ${l.kind})`, l, k);
       }
-      if (l.attrs.mtu !== undefined && k.mtu !== l.attrs.mtu) this.diff(l.path, 'different', `link ${l.name} mtu ${k.mtu} (spec: ${l.attrs.mtu})`);
-      if ((ns.owned || l.origin !== 'existing') && k.up !== l.up) this.diff(l.path, 'different', `link ${l.name} is ${k.up ? 'up' : 'down'} (spec: ${l.up ? 'up' : 'down'})`);
+      if (l.attrs.mtu !== undefined && k.mtu !== l.attrs.mtu) this.diff(l.path, 'different', 'link', `link ${l.name} mtu ${k.mtu} (spec: ${l.attrs.mtu})`, l, k);
+      if ((ns.owned || l.origin !== 'existing') && k.up !== l.up) this.diff(l.path, 'different', 'link', `link ${l.name} is ${k.up ? 'up' : 'down'} (spec: ${l.up ? 'up' : 'down'})`, l, k);
       const master = k.master !== undefined ? this.byIndex.get(k.master)?.name : undefined;
       if (l.master !== master && (l.master !== undefined || ns.owned)) {
-        this.diff(l.path, 'different', `link ${l.name} master ${master ?? 'none'} (spec: ${l.master ?? 'none'})`);
+        this.diff(l.path, 'different', 'link', `link ${l.name} master ${master ?? 'none'} (spec: ${l.master ?? 'none'})`, l, k);
       }
     }
     if (!ns.owned) return;
-    for (const k of this.links.values()) if (!ns.links.has(k.name) && k.name !== 'lo') this.diff(ns.path, 'extra', `link ${k.name}`);
+    for (const k of this.links.values()) if (!ns.links.has(k.name) && k.name !== 'lo') this.diff(ns.path, 'extra', 'link', `link ${k.name}`, undefined, k);
   }
 
   private async checkAddresses(): Promise<void> {
@@ -106,7 +112,7 @@ class NamespaceCheck {
         const canonical = formatAddress(p.bytes);
         const len = a.spec.peer !== undefined ? undefined : p.prefixlen ?? (p.family === 4 ? 32 : 128);
         const found = addrs.find((x) => x.index === index && x.local === canonical && (len === undefined || x.prefixlen === len));
-        if (!found) this.diff(a.path, 'missing', `address ${local}${len !== undefined ? `/${len}` : ''} on ${l.name}`);
+        if (!found) this.diff(a.path, 'missing', 'address', `address ${local}${len !== undefined ? `/${len}` : ''} on ${l.name}`, a.spec);
         else seen.add(found);
       }
     }
@@ -115,7 +121,7 @@ class NamespaceCheck {
       if (seen.has(x)) continue;
       // What the kernel gives every namespace and link: loopback and IPv6 link-local addresses.
       if (x.local === '127.0.0.1' || x.local === '::1' || x.local.startsWith('fe80:')) continue;
-      this.diff(ns.path, 'extra', `address ${x.local}/${x.prefixlen} on ${this.byIndex.get(x.index)?.name ?? `index ${x.index}`}`);
+      this.diff(ns.path, 'extra', 'address', `address ${x.local}/${x.prefixlen} on ${this.byIndex.get(x.index)?.name ?? `index ${x.index}`}`, undefined, x);
     }
   }
 
@@ -125,10 +131,10 @@ class NamespaceCheck {
       try {
         now = inClientNetns(this.r, () => readFileSync(sysctlPath(s.spec.key), 'utf8').trim());
       } catch {
-        this.diff(s.path, 'missing', `sysctl ${s.spec.key}`);
+        this.diff(s.path, 'missing', 'sysctl', `sysctl ${s.spec.key}`, s.spec);
         continue;
       }
-      if (now !== s.spec.value) this.diff(s.path, 'different', `sysctl ${s.spec.key} is ${now} (spec: ${s.spec.value})`);
+      if (now !== s.spec.value) this.diff(s.path, 'different', 'sysctl', `sysctl ${s.spec.key} is ${now} (spec: ${s.spec.value})`, s.spec, now);
     }
   }
 
@@ -159,14 +165,14 @@ class NamespaceCheck {
       const spec = this.indexed(r.spec);
       const want = spec && canonicalRoute(spec);
       const found = want && (await all(want.family)).find((x) => !seen.has(x) && sameRoute(x, want));
-      if (!found) this.diff(r.path, 'missing', routeLine(r.spec));
+      if (!found) this.diff(r.path, 'missing', 'route', routeLine(r.spec), r.spec);
       else seen.add(found);
     }
     if (!ns.owned) return;
     for (const family of [4, 6] as const) {
       for (const x of await all(family)) {
         if (seen.has(x) || x.protocol === 'kernel' || x.table === 255 || x.type === 'multicast') continue;
-        this.diff(ns.path, 'extra', `${routeLine(x)} (${x.type}, proto ${x.protocol})`);
+        this.diff(ns.path, 'extra', 'route', `${routeLine(x)} (${x.type}, proto ${x.protocol})`, undefined, x);
       }
     }
   }
@@ -180,7 +186,7 @@ class NamespaceCheck {
       let list = dumps.get(want.family);
       if (!list) dumps.set(want.family, (list = await this.r.rule.list({ family: want.family })));
       const found = list.find((x) => !seen.has(x) && sameSelectors(x, want) && (r.spec.priority === undefined || x.priority === r.spec.priority));
-      if (!found) this.diff(r.path, 'missing', `rule${r.spec.priority !== undefined ? ` priority ${r.spec.priority}` : ''}`);
+      if (!found) this.diff(r.path, 'missing', 'rule', `rule${r.spec.priority !== undefined ? ` priority ${r.spec.priority}` : ''}`, r.spec);
       else seen.add(found);
     }
     if (!ns.owned) return;
@@ -190,7 +196,7 @@ class NamespaceCheck {
       for (const x of list) {
         // The rules every namespace starts with: local, main, default.
         if (seen.has(x) || x.protocol === 'kernel') continue;
-        this.diff(ns.path, 'extra', `rule priority ${x.priority} (lookup ${x.table})`);
+        this.diff(ns.path, 'extra', 'rule', `rule priority ${x.priority} (lookup ${x.table})`, undefined, x);
       }
     }
   }
@@ -204,10 +210,10 @@ class NamespaceCheck {
     for (const n of ns.nexthops) {
       if (!n.spec.id) continue; // numbered by the kernel: nothing to look up by
       mine.add(n.spec.id);
-      if (!ids.has(n.spec.id)) this.diff(n.path, 'missing', `nexthop ${n.spec.id}`);
+      if (!ids.has(n.spec.id)) this.diff(n.path, 'missing', 'nexthop', `nexthop ${n.spec.id}`, n.spec);
     }
     if (!ns.owned || ns.nexthops.some((n) => !n.spec.id)) return;
-    for (const n of list) if (!mine.has(n.id)) this.diff(ns.path, 'extra', `nexthop ${n.id}`);
+    for (const n of list) if (!mine.has(n.id)) this.diff(ns.path, 'extra', 'nexthop', `nexthop ${n.id}`, undefined, n);
   }
 
   private async checkNeighbours(): Promise<void> {
@@ -217,7 +223,7 @@ class NamespaceCheck {
     for (const n of ns.neigh) {
       const index = typeof n.spec.dev === 'string' ? this.links.get(n.spec.dev)?.index : n.spec.dev;
       const dst = formatAddress(parseAddress(n.spec.dst, 'dst').bytes);
-      if (!list.some((x) => x.ifindex === index && x.dst === dst && x.proxy === !!n.spec.proxy)) this.diff(n.path, 'missing', `neighbour ${n.spec.dst} on ${n.spec.dev}`);
+      if (!list.some((x) => x.ifindex === index && x.dst === dst && x.proxy === !!n.spec.proxy)) this.diff(n.path, 'missing', 'neigh', `neighbour ${n.spec.dst} on ${n.spec.dev}`, n.spec);
     }
   }
 }
