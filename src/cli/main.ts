@@ -11,6 +11,7 @@ import { demo } from './demo.js';
 import { GRAPH_FORMATS, graphCommand, type GraphFormat } from './graph.js';
 import { sweepCommand } from './sweep.js';
 import { downCommand, execCommand, showCommand, upCommand, verifyCommand } from './topology.js';
+import { TOPOLOGY_DIR } from '../topology/state.js';
 import { Presets, SingleBar } from 'cli-progress';
 import {
   addrsTable, hiddenByIp, linkNames, linksTable, namedNeighs, namedNexthops, namedRoutes, neighTable, nexthopsTable,
@@ -265,6 +266,7 @@ Example: netnest graph lab.yaml -o lab.svg`)
     .option('--dry-run', 'print what would be built or changed; change nothing')
     .option('--substitute <kind=kind...>', "make a link kind this kernel lacks as another, visibly (e.g. dummy=ifb); adds to the spec's substitute:")
     .option('--json', 'print the result as JSON, and no progress')
+    .option('--state-dir <dir>', 'where standing topologies are kept', TOPOLOGY_DIR)
     .addHelpText('after', `
 The namespaces are named <topology>-<key> (lab-r1) and outlive the command,
 like \`ip netns add\`: enter one with \`ip netns exec lab-r1 bash\` or
@@ -283,7 +285,7 @@ it prints that plan. Adding or removing whole namespaces needs a rebuild
 (netnest down, then netnest up).
 
 Example: netnest up examples/reference.yaml`)
-    .action(async (file: string, o: { dryRun?: boolean; substitute?: string[]; json?: boolean }) => {
+    .action(async (file: string, o: { dryRun?: boolean; substitute?: string[]; json?: boolean; stateDir: string }) => {
       const bar = o.json ? undefined : progress();
       try {
         status.code = await upCommand(file, { ...o, ...(bar && { onPhase: bar.phase }) }, write);
@@ -297,12 +299,14 @@ Example: netnest up examples/reference.yaml`)
     .argument('<file|name>', 'the spec file it was built from, or its name')
     .option('--dry-run', 'print what would be removed; change nothing')
     .option('--json', 'print the report as JSON')
+    .option('--state-dir <dir>', 'where standing topologies are kept', TOPOLOGY_DIR)
+    .option('--journal-dir <dir>', 'where the crash journals of a crashed up are', JOURNAL_DIR)
     .addHelpText('after', `
 Everything is checked before it is removed (a name that now means another
 namespace, a link whose index changed, a sysctl someone changed since: left
 alone and reported). Idempotent: a topology that is not there is "nothing to
 remove". Exit status 1 when something could not be removed.`)
-    .action(async (target: string, o: { dryRun?: boolean; json?: boolean }) => {
+    .action(async (target: string, o: { dryRun?: boolean; json?: boolean; stateDir: string; journalDir: string }) => {
       status.code = await downCommand(target, o, write);
     });
 
@@ -323,7 +327,8 @@ the current namespace only what the spec names is looked at.`)
     .description('list the topologies standing here, with the command to enter each namespace')
     .argument('[name]', 'only this topology')
     .option('--json', 'print the list as JSON')
-    .action((name: string | undefined, o: { json?: boolean }) => {
+    .option('--state-dir <dir>', 'where standing topologies are kept', TOPOLOGY_DIR)
+    .action((name: string | undefined, o: { json?: boolean; stateDir: string }) => {
       status.code = showCommand(name, o, write);
     });
 

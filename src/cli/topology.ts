@@ -23,6 +23,8 @@ type Write = (s: string) => void;
 
 export interface UpOptions {
   dryRun?: boolean;
+  /** Where kept topologies live (default /run/netnest/topologies). */
+  stateDir?: string;
   substitute?: string[];
   json?: boolean;
   /** Told as each build phase starts (the CLI draws a progress bar). */
@@ -48,14 +50,15 @@ export async function upCommand(file: string, opts: UpOptions, write: Write): Pr
   const model = loadTopology(file);
   const substitute = parseSubstitutes(opts.substitute);
   const text = readFileSync(file, 'utf8');
-  const state = readTopologyState(model.name);
+  const root = opts.stateDir ?? TOPOLOGY_DIR;
+  const state = readTopologyState(model.name, root);
   if (!state) {
     if (opts.dryRun) {
       write(opts.json ? toJson({ name: model.name, dryRun: true, build: summary(model) }) : planText(model));
       return 0;
     }
     const lab = await Lab.build(model, { persistent: true, substitute, ...(opts.onPhase && { onPhase: opts.onPhase }) });
-    const kept = keepTopology(lab, resolve(file), text);
+    const kept = keepTopology(lab, resolve(file), text, root);
     if (opts.json) {
       write(toJson({ name: lab.name, built: summary(model), namespaces: kept.namespaces, substitutions: lab.report.substitutions, timings: rounded(lab.report.timings), dir: kept.dir }));
     } else {
@@ -95,9 +98,11 @@ function keepSpec(dir: string, text: string): void {
 }
 
 /** `netnest down FILE|NAME`: removes a topology, from any process, idempotently. */
-export async function downCommand(target: string, opts: { dryRun?: boolean; json?: boolean }, write: Write): Promise<number> {
+export async function downCommand(target: string, opts: { dryRun?: boolean; json?: boolean; stateDir?: string; journalDir?: string }, write: Write): Promise<number> {
   const name = topologyName(target);
-  const r = await destroyTopology(name, { dryRun: opts.dryRun ?? false });
+  const r = await destroyTopology(name, {
+    dryRun: opts.dryRun ?? false, ...(opts.stateDir !== undefined && { root: opts.stateDir }), ...(opts.journalDir !== undefined && { journalDir: opts.journalDir }),
+  });
   // The kept journal speaks for no process (pid 0): say nothing of it.
   const plain = (l: string): string => l.replace(/ \(pid 0\)/, '');
   const removed = [...r.kept.removed, ...r.crashed?.removed ?? []].map(plain);
@@ -145,15 +150,16 @@ export async function verifyCommand(file: string, opts: { json?: boolean }, writ
 }
 
 /** `netnest show [NAME]`: the topologies standing, with the command to enter each namespace. */
-export function showCommand(name: string | undefined, opts: { json?: boolean }, write: Write): number {
-  const states = topologyStates().filter((s) => name === undefined || s.name === name);
-  if (name !== undefined && states.length === 0) throw new NetnestError('ERR_TOPOLOGY_UNKNOWN', `no topology ${name} stands here (${TOPOLOGY_DIR})`);
+export function showCommand(name: string | undefined, opts: { json?: boolean; stateDir?: string }, write: Write): number {
+  const root = opts.stateDir ?? TOPOLOGY_DIR;
+  const states = topologyStates(root).filter((s) => name === undefined || s.name === name);
+  if (name !== undefined && states.length === 0) throw new NetnestError('ERR_TOPOLOGY_UNKNOWN', `no topology ${name} stands here (${root})`);
   if (opts.json) {
     write(toJson(states));
     return 0;
   }
   if (states.length === 0) {
-    write(`no topology stands here (${TOPOLOGY_DIR})`);
+    write(`no topology stands here (${root})`);
     return 0;
   }
   const lines: string[] = [];

@@ -238,10 +238,15 @@ export function canonicalRule(spec: RuleSpec): Rule {
   return normaliseRule(r);
 }
 
-/** A mask of all ones is what a mark without a mask means; the kernel does not report it. */
+/** Masks of all ones are what a selector without a mask means; kernels report them or not. */
+const FULL_MASKS = { fwmask: 0xffffffff, sport_mask: 0xffff, dport_mask: 0xffff, dscp_mask: 0x3f, flowlabel_mask: 0xfffff } as const;
+
 function normaliseRule(r: Rule): Rule {
-  if (r.fwmask === 0xffffffff) return { ...r, fwmask: undefined as unknown as number };
-  return r;
+  let out = r;
+  for (const [k, full] of Object.entries(FULL_MASKS) as [keyof typeof FULL_MASKS, number][]) {
+    if (r[k] === full) out = { ...out, [k]: undefined };
+  }
+  return out;
 }
 
 const RULE_FIELDS = [
@@ -252,6 +257,7 @@ const RULE_FIELDS = [
 
 export function sameSelectors(a: Rule, b: Rule): boolean {
   const x = normaliseRule(a);
+  b = normaliseRule(b);
   return RULE_FIELDS.every((f) => same(x[f], b[f]));
 }
 

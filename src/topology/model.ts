@@ -356,6 +356,9 @@ class Resolver {
       this.guard(r.path, () => {
         encodeRule(RTM_NEWRULE, r.spec);
         if (r.spec.goto !== undefined && ns.owned && !priorities.has(r.spec.goto)) throw new ValidationError(`no rule with priority ${r.spec.goto} in ${ns.path} to go to`, 'goto');
+        if (r.spec.goto !== undefined && r.spec.priority !== undefined && r.spec.goto <= r.spec.priority) {
+          throw new ValidationError(`goto ${r.spec.goto} goes back from priority ${r.spec.priority}; the kernel only goes forward`, 'goto');
+        }
       });
     }
   }
