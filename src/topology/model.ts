@@ -124,6 +124,8 @@ function prune(input: unknown, found: Problem[]): unknown {
 
 class Resolver {
   readonly problems: Problem[] = [];
+  /** Settings given to kindless links of the current namespace: refused unless a veth of the spec makes the link. */
+  private readonly currentSettings = new Map<LinkModel, string[]>();
   private readonly model: TopologyModel;
 
   constructor(private readonly spec: TopologySpec) {
@@ -228,6 +230,10 @@ class Resolver {
       this.problem(`${path}.peer`, "a veth needs its other end: peer: NS/LINK (or LINK in the same namespace)");
     }
     if ((kind === 'macvlan' || kind === 'vlan') && link === undefined) this.problem(`${path}.link`, `a ${kind} needs its lower device: link: LINK`);
+    if (!kind && !ns.owned) {
+      const settings = [...Object.keys(attrs), ...(up !== undefined ? ['up'] : []), ...(master !== undefined ? ['master'] : [])];
+      if (settings.length) this.currentSettings.set(m, settings);
+    }
     (addresses ?? []).forEach((a, i) => {
       if (a === undefined) return;
       const spec: AddressSpec = typeof a === 'string' ? { dev: name, local: a } : { ...a, dev: name };
@@ -279,7 +285,7 @@ class Resolver {
           this.problem(`${l.path}.peer`, `${target.key}/${l.peer.name} is already the peer of ${far.peer.ns}/${far.peer.name}`);
           continue;
         }
-        if (far && far.origin === 'existing' && (!target.owned || OWNED_LINKS.has(far.name))) {
+        if (far && far.origin === 'existing' && OWNED_LINKS.has(far.name)) {
           this.problem(`${l.path}.peer`, `${target.key}/${l.peer.name} exists already; a veth's peer is a new link`);
           continue;
         }
@@ -301,6 +307,12 @@ class Resolver {
 
   /** What links, routes and rules of a namespace refer to exists in it. */
   private references(ns: NamespaceModel): void {
+    for (const [l, settings] of this.currentSettings) {
+      // A link of the current namespace the spec did not make: adding addresses is recorded and undone,
+      // changing its settings would not be.
+      if (l.origin !== 'existing' || !ns.links.has(l.name) || ns.links.get(l.name) !== l) continue;
+      for (const k of settings) this.problem(`${l.path}.${k}`, `${l.name} exists already in the current namespace: the topology may add addresses to it, not change its ${k}`);
+    }
     const has = (name: string): boolean => ns.links.has(name) || !ns.owned;
     const index = (dev: string | number, field: string): number => {
       if (typeof dev === 'number') return dev;
