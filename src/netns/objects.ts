@@ -168,8 +168,10 @@ function sameRouteKey(r: Route, want: Route): boolean {
  * device, nexthop id, paths). A device the spec left to the kernel matches any.
  */
 export function sameRoute(r: Route, want: Route): boolean {
-  if (!sameRouteKey(r, want) || r.type !== want.type) return false;
-  if (want.nhid !== undefined && r.nhid !== want.nhid) return false;
+  if (!sameRouteKey(r, want)) return false;
+  // Through a nexthop object the route takes its type from it (a blackhole nexthop makes a blackhole route).
+  if (want.nhid !== undefined) return r.nhid === want.nhid;
+  if (r.type !== want.type) return false;
   if (gatewayOf(want) !== undefined && gatewayOf(r) !== gatewayOf(want)) return false;
   if (want.oif !== undefined && r.oif !== want.oif) return false;
   if (want.nexthops) {

@@ -129,6 +129,15 @@ describe('uncertain outcomes: what cleanup() removes', () => {
     expect(report.skipped).to.deep.equal([]);
   });
 
+  it('a route through a blackhole nexthop object is removed (the kernel reports it as a blackhole route)', async () => {
+    const here = m.rtnl();
+    const id = await here.nexthop.add({ blackhole: true });
+    await here.route.add({ dst: '10.78.0.0/16', nhid: id, table: 73 });
+    const report = await cleanedUp();
+    expect(report.removed).to.include('route 10.78.0.0/16 table 73 in root');
+    expect(report.alreadyGone).to.deep.equal([]);
+  });
+
   it('a route we replaced is removed as it is now (the replace supersedes its entry)', async () => {
     const here = m.rtnl();
     await here.link.add({ name: 'us1', kind: 'bridge', up: true });
