@@ -119,14 +119,34 @@ export function topologyJsonSchema(): Record<string, unknown> {
   };
 }
 
-/** A schema as plain JSON Schema: TypeBox's own markers and non-JSON types (bigint) made JSON. */
+/**
+ * A schema as plain JSON Schema (draft 2020-12): TypeBox's own markers
+ * (`~kind`, `~refine`) dropped; tuples written as 2020-12 says
+ * (`prefixItems`, `items: false`) instead of draft 7's `items: [...]`; and
+ * types JSON cannot hold (bigint, function...) removed from unions — a file
+ * can only give a tun_id as a number, as the library's own check sees it.
+ */
 function jsonOnly(s: TSchema): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(s, (k, v: unknown) => {
-    if (k.startsWith('~')) return undefined; // TypeBox's kind and refinement markers
-    if (v && typeof v === 'object' && (v as { type?: string }).type === 'bigint') {
-      // tun_id: a 64-bit number — an integer, or a decimal string for values past 2^53.
-      return { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: '^[0-9]+$' }] };
+  const notJson = new Set(['bigint', 'function', 'undefined', 'symbol', 'void', 'date', 'uint8array']);
+  const toJson = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(toJson);
+    if (!v || typeof v !== 'object') return v;
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) if (!k.startsWith('~')) out[k] = toJson(x);
+    if (typeof out.type === 'string' && notJson.has(out.type)) return false; // matches no JSON value
+    if (Array.isArray(out.items)) {
+      out.prefixItems = out.items;
+      if (out.additionalItems === undefined || out.additionalItems === true) delete out.items;
+      else out.items = out.additionalItems;
     }
-    return v;
-  })) as Record<string, unknown>;
+    delete out.additionalItems;
+    if (Array.isArray(out.anyOf)) {
+      const branches = out.anyOf.filter((b) => b !== false);
+      if (branches.length === 0) return false;
+      if (branches.length === 1 && Object.keys(out).length === 1) return branches[0];
+      out.anyOf = branches;
+    }
+    return out;
+  };
+  return toJson(s) as Record<string, unknown>;
 }
