@@ -1,118 +1,159 @@
-// `netnest demo`: builds a small network in two throwaway anonymous
-// namespaces, shows it with netnest and with `ip`, and removes it. Every
-// request goes through clients bound to those namespaces, so nothing is ever
-// created where the command runs, even when a step fails.
-import { execFileSync } from 'node:child_process';
-import { closeSync } from 'node:fs';
-import { Rtnl } from '../netlink/rtnl/rtnl.js';
-import { createAnonymousNetns, currentNetnsId, netnsId } from '../netns/syscalls.js';
-import { addrsTable, linksTable, withDevNames } from './format.js';
+// `netnest demo`: the reference network (examples/reference.yaml) built
+// inside a Sandbox — a throwaway network namespace the whole process moves
+// into, so nothing it does can reach the host — then proven to carry
+// traffic (a TCP echo between two hosts three routers apart, from Node
+// processes started inside their namespaces), verified against its spec,
+// drawn, destroyed, and the host shown unchanged. Each phase is timed.
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Namespace } from '../netns/namespace.js';
+import { Sandbox } from '../netns/sandbox.js';
+import { diff, snapshot } from '../netns/snapshot.js';
+import { toSvg } from '../topology/graph.js';
+import { Lab } from '../topology/lab.js';
+import { loadTopology } from '../topology/load.js';
+import type { TopologyModel } from '../topology/model.js';
 
-/** What "the host did not change" means here: `ip -j link` and `ip -j addr` without counters and timers. */
-function hostView(): string {
-  const strip = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(strip);
-    if (v && typeof v === 'object') {
-      return Object.fromEntries(Object.entries(v).filter(([k]) => !/stats|life_time/.test(k)).map(([k, x]) => [k, strip(x)]));
-    }
-    return v;
-  };
-  const ip = (...args: string[]): unknown => JSON.parse(execFileSync('ip', ['-j', ...args], { encoding: 'utf8' }) || '[]');
-  return JSON.stringify({ link: strip(ip('link', 'show')), addr: strip(ip('addr', 'show')) });
-}
+/** The spec the demo builds, shipped with the package. */
+export const REFERENCE_SPEC = fileURLToPath(new URL('../../../examples/reference.yaml', import.meta.url));
 
-/** `ip` run inside the namespace behind one of our fds, through /proc (no named namespace needed). */
-function ipIn(fd: number, args: string[]): string {
-  return execFileSync('nsenter', [`--net=/proc/${process.pid}/fd/${fd}`, 'ip', ...args], { encoding: 'utf8' }).trimEnd();
-}
-
-interface View {
-  links: string[];
-  addrs: string[];
-}
-
-async function show(out: (s: string) => void, title: string, rtnl: Rtnl): Promise<View> {
-  const links = await rtnl.link.list();
-  const addrs = withDevNames(await rtnl.addr.list(), links);
-  out(`\n${title}\nlinks:\n${linksTable(links)}\naddresses:\n${addrsTable(addrs)}`);
-  return {
-    links: links.map((l) => `${l.index}:${l.name}:${l.up ? 'UP' : 'DOWN'}`).sort(),
-    // Link-local addresses come and go with carrier and DAD; the ones we added do not.
-    addrs: addrs.filter((a) => a.scope !== 'link').map((a) => `${a.dev} ${a.local}/${a.prefixlen}`).sort(),
-  };
-}
-
-/** The same view, from `ip -j` run in the namespace. */
-function ipView(fd: number): View {
-  type IpLink = { ifindex: number; ifname: string; flags: string[]; addr_info?: { local: string; prefixlen: number; scope: string }[] };
-  const links = JSON.parse(ipIn(fd, ['-j', 'link', 'show'])) as IpLink[];
-  const addrs = JSON.parse(ipIn(fd, ['-j', 'addr', 'show'])) as IpLink[];
-  return {
-    links: links.map((l) => `${l.ifindex}:${l.ifname}:${l.flags.includes('UP') ? 'UP' : 'DOWN'}`).sort(),
-    addrs: addrs.flatMap((l) => (l.addr_info ?? []).filter((a) => a.scope !== 'link').map((a) => `${l.ifname} ${a.local}/${a.prefixlen}`)).sort(),
-  };
-}
+/** The two hosts the traffic goes between, and the port. */
+const FROM = 'h1';
+const TO = 'h2';
+const PORT = 7007;
 
 export async function demo(out: (s: string) => void): Promise<number> {
-  const host = currentNetnsId();
-  const before = hostView();
-  out(`netnest demo: a bridge and a veth pair across two throwaway namespaces (the host is ${host})`);
-
-  const fds: number[] = [];
-  const clients: Rtnl[] = [];
-  let failure: unknown;
-  let disagreements = 0;
-  try {
-    const fdA = createAnonymousNetns();
-    fds.push(fdA);
-    const fdB = createAnonymousNetns();
-    fds.push(fdB);
-    const a = Rtnl.open({ netns: fdA });
-    clients.push(a);
-    const b = Rtnl.open({ netns: fdB });
-    clients.push(b);
-    out(`created anonymous namespaces A ${netnsId(fdA)} and B ${netnsId(fdB)}`);
-
-    await a.link.set('lo', { up: true });
-    await b.link.set('lo', { up: true });
-    await a.link.add({ name: 'br0', kind: 'bridge', up: true });
-    // One request: veth0 in A enslaved to br0, its peer veth1 born directly in B.
-    await a.link.add({ name: 'veth0', kind: 'veth', master: 'br0', up: true, peer: { name: 'veth1', netns: fdB, up: true } });
-    // Documentation prefixes (RFC 5737, RFC 3849); nodad so IPv6 addresses are usable at once.
-    await a.addr.add({ dev: 'br0', local: '192.0.2.1/24', broadcast: '+' });
-    await a.addr.add({ dev: 'br0', local: '2001:db8:1::1/64', flags: ['nodad'] });
-    await b.addr.add({ dev: 'veth1', local: '192.0.2.2/24', broadcast: '+' });
-    await b.addr.add({ dev: 'veth1', local: '2001:db8:1::2/64', flags: ['nodad'] });
-    out('built: A has bridge br0 (192.0.2.1/24, 2001:db8:1::1/64) with port veth0; B has veth1 (192.0.2.2/24, 2001:db8:1::2/64)');
-
-    const views = [
-      { name: 'A', fd: fdA, netnest: await show(out, `namespace A ${netnsId(fdA)}, as netnest lists it:`, a) },
-      { name: 'B', fd: fdB, netnest: await show(out, `namespace B ${netnsId(fdB)}, as netnest lists it:`, b) },
-    ];
-    for (const v of views) {
-      out(`\nnamespace ${v.name}, as ip sees it (nsenter --net=/proc/${process.pid}/fd/${v.fd} ip -br link; ip -br addr):`);
-      out(ipIn(v.fd, ['-br', 'link']));
-      out(ipIn(v.fd, ['-br', 'addr']));
-      const ip = ipView(v.fd);
-      if (JSON.stringify(ip) === JSON.stringify(v.netnest)) {
-        out(`ip -j agrees with netnest: ${ip.links.length} links (index, name, state), ${ip.addrs.length} addresses (link-local ones aside)`);
-      } else {
-        disagreements++;
-        out(`ip -j DISAGREES with netnest:\n  netnest: ${JSON.stringify(v.netnest)}\n  ip:      ${JSON.stringify(ip)}`);
-      }
+  const times: [string, number][] = [];
+  const timed = async <T>(what: string, fn: () => Promise<T> | T): Promise<T> => {
+    const t = performance.now();
+    try {
+      return await fn();
+    } finally {
+      times.push([what, performance.now() - t]);
     }
+  };
+
+  const model = await timed('check the spec', () => loadTopology(REFERENCE_SPEC));
+  out(`netnest demo: the reference network of ${REFERENCE_SPEC}`);
+  out(`  ${describe(model)}`);
+  const host = Namespace.current();
+  const before = await snapshot(host);
+  const sandbox = await timed('enter a sandbox', () => Sandbox.enter());
+  out(`  built inside a sandbox: a fresh network namespace (${sandbox.world.id}) the process moved into; the host is ${sandbox.host.id}`);
+
+  let failed = false;
+  let failure: unknown;
+  try {
+    const lab = await timed('build', () => Lab.build(model, { manager: sandbox.manager }));
+    const t = lab.report.timings;
+    out(`built: ${Object.entries(t).map(([k, v]) => `${k} ${v.toFixed(0)} ms`).join(', ')}`);
+    for (const s of lab.report.substitutions) out(`  substituted ${s}`);
+
+    for (const family of [4, 6] as const) {
+      const to = addressOf(model, TO, 'eth0', family);
+      const r = await timed(`TCP echo over IPv${family}`, () => echo(lab, FROM, TO, to));
+      out(`traffic: TCP from ${FROM} to ${TO} ${to} port ${PORT} — ${r.hops}, echoed ${JSON.stringify(r.echoed)} in ${r.ms.toFixed(1)} ms`);
+      if (r.echoed !== r.sent) failed = true;
+    }
+
+    const differences = await timed('verify', () => lab.verify());
+    out(differences.length === 0 ? 'verify: the kernel matches the spec' : `verify: ${differences.length} DIFFERENCES:\n${differences.map((d) => `  ${d.change} ${d.path}: ${d.what}`).join('\n')}`);
+    if (differences.length) failed = true;
+
+    const svg = await timed('draw', () => toSvg(model));
+    const dir = `${tmpdir()}/netnest-demo`;
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(`${dir}/reference.svg`, svg);
+    out(`diagram: ${dir}/reference.svg (netnest graph ${REFERENCE_SPEC} -o reference.svg)`);
+
+    const report = await timed('destroy', () => lab.destroy());
+    out(`destroyed: ${report.namespaces.length} namespaces, ${report.removed.length} objects in the sandbox's own namespace${report.failed.length ? `, ${report.failed.length} FAILED` : ''}`);
+    if (report.failed.length) failed = true;
   } catch (e) {
     failure = e;
-  } finally {
-    for (const c of clients) c.close();
-    for (const fd of fds) closeSync(fd);
   }
-  out('\nremoved: clients and namespace fds closed; the kernel destroys both namespaces and every link in them');
-
-  const changed = hostView() !== before;
-  out(changed
-    ? `host CHANGED: the links or addresses of ${host} differ from before the demo; inspect \`ip link\` and \`ip addr\``
-    : `host unchanged: ip -j link and ip -j addr of ${host} are the same as before the demo`);
+  const left = await timed('leave the sandbox', () => sandbox.exit());
+  if (left.cleanup.failed.length) failed = true;
+  const changes = diff(before, await snapshot(host));
+  host.close();
+  out(changes.length === 0
+    ? `host unchanged: its links, addresses, routes, rules, neighbours and named namespaces are as before the demo`
+    : `host CHANGED:\n${changes.map((c) => `  ${c.line}`).join('\n')}`);
+  out(`times: ${times.map(([w, ms]) => `${w} ${ms.toFixed(0)} ms`).join(', ')}`);
   if (failure !== undefined) throw failure;
-  return changed || disagreements > 0 ? 1 : 0;
+  return failed || changes.length > 0 ? 1 : 0;
+}
+
+/** "6 namespaces, 8 bridges, 20 veth pairs, 5 dummies, 312 routes, 214 rules". */
+function describe(model: TopologyModel): string {
+  const links = model.namespaces.flatMap((n) => [...n.links.values()]);
+  const count = (kind: string): number => links.filter((l) => l.origin === 'create' && l.kind === kind).length;
+  const sum = (f: (n: TopologyModel['namespaces'][number]) => number): number => model.namespaces.reduce((a, n) => a + f(n), 0);
+  return `${model.namespaces.filter((n) => n.owned).length} namespaces and the current one, ${count('bridge')} bridges, ${count('veth')} veth pairs, ` +
+    `${count('dummy')} dummies, ${sum((n) => n.routes.length)} routes, ${sum((n) => n.rules.length)} rules, ${sum((n) => n.sysctl.length)} sysctls`;
+}
+
+function addressOf(model: TopologyModel, key: string, link: string, family: 4 | 6): string {
+  const a = model.namespaces.find((n) => n.key === key)?.links.get(link)?.addresses.find((x) => x.spec.local.includes(':') === (family === 6));
+  if (!a) throw new Error(`the reference spec has no IPv${family} address on ${key}/${link}`);
+  return a.spec.local.split('/')[0]!;
+}
+
+/**
+ * The path the kernel takes from one namespace to an address, hop by hop:
+ * each namespace's route lookup (`ip route get`) names a gateway, and the
+ * namespace that has that address is the next hop.
+ */
+async function pathOf(lab: Lab, from: string, to: string, address: string): Promise<string> {
+  const owner = new Map<string, string>();
+  for (const ns of lab.model.namespaces) {
+    for (const l of ns.links.values()) for (const a of l.addresses) owner.set(a.spec.local.split('/')[0]!, ns.key);
+  }
+  const path = [from];
+  for (let cur = from; cur !== to && path.length < 10;) {
+    const route = await lab.ns(cur).rtnl.route.get({ dst: address });
+    const gw = route.gateway ?? route.via?.host;
+    cur = gw === undefined ? to : owner.get(gw) ?? `? (${gw})`;
+    path.push(cur);
+  }
+  return `${path.join(' → ')} (${path.length - 2} routers)`;
+}
+
+/**
+ * A TCP echo from one namespace to another, each end a Node process started
+ * inside its namespace (no tool needed on the machine).
+ */
+async function echo(lab: Lab, from: string, to: string, address: string): Promise<{ sent: string; echoed: string; ms: number; hops: string }> {
+  const server = lab.ns(to).spawn(process.execPath, ['-e', `
+    const net = require('node:net');
+    const s = net.createServer((c) => c.pipe(c)).listen(${PORT}, ${JSON.stringify(address)}, () => console.log('ready'));
+    process.stdin.on('close', () => s.close());
+  `], { stdio: ['pipe', 'pipe', 'inherit'] });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.stdout!.once('data', () => resolve());
+      server.once('exit', (code) => reject(new Error(`the echo server in ${to} exited (${code})`)));
+    });
+    const sent = `netnest ${from}->${to}`;
+    const client = lab.ns(from).spawn(process.execPath, ['-e', `
+      const net = require('node:net');
+      const t = performance.now();
+      const c = net.connect(${PORT}, ${JSON.stringify(address)}, () => c.end(${JSON.stringify(sent)}));
+      let got = '';
+      c.on('data', (d) => { got += d; });
+      c.on('end', () => console.log(JSON.stringify({ got, ms: performance.now() - t })));
+      c.on('error', (e) => { console.error(e.message); process.exit(1); });
+    `], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let text = '';
+    client.stdout!.on('data', (d: Buffer) => { text += d.toString(); });
+    const code = await new Promise<number | null>((resolve) => client.once('exit', resolve));
+    if (code !== 0) throw new Error(`the TCP client in ${from} failed (exit ${code})`);
+    const r = JSON.parse(text) as { got: string; ms: number };
+    return { sent, echoed: r.got, ms: r.ms, hops: await pathOf(lab, from, to, address) };
+  } finally {
+    server.stdin!.end();
+    server.kill();
+  }
 }

@@ -412,7 +412,13 @@ const sysctl: Kind<SysctlObject> = {
   },
   async remove(r, rec, _cache, dryRun) {
     const o = rec.obj;
-    const now = inClientNetns(r, () => readFileSync(sysctlPath(o.key), 'utf8').trim());
+    let now: string;
+    try {
+      now = inClientNetns(r, () => readFileSync(sysctlPath(o.key), 'utf8').trim());
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { outcome: 'alreadyGone' }; // a link's setting, gone with its link
+      throw e;
+    }
     if (now !== o.value) return { outcome: 'skipped', reason: `it is ${now} now, not the ${o.value} set; someone changed it since` };
     if (!dryRun) inClientNetns(r, () => writeFileSync(sysctlPath(o.key), o.old));
     return { outcome: 'removed' };

@@ -44,6 +44,8 @@ export interface BuildReport {
 
 /** How long a build waits for IPv6 addresses to finish duplicate address detection. */
 const DAD_LIMIT_MS = 10_000;
+/** How long a build waits for bridge ports to run (the kernel batches some carrier changes for up to a second). */
+const PORT_LIMIT_MS = 2_000;
 
 /** Runs one step; its failure becomes a TopologyBuildError naming the spec's place. */
 async function at<T>(path: string, fn: () => Promise<T> | T): Promise<T> {
@@ -90,8 +92,21 @@ export class Builder {
     await phase('masters', (b) => this.masters(b));
     await phase('sysctl', async (b) => {
       for (const s of b.model.sysctl) await at(s.path, () => this.m.sysctl(b.ns, s.spec.key, s.spec.value));
+      // A link whose IPv6 addresses all skip duplicate address detection (`nodad`) skips it for
+      // its link-local address too: until that one is usable the kernel cannot resolve
+      // neighbours for what it forwards (it would ask from ::), and the first packets are lost.
+      for (const l of b.model.links.values()) {
+        const v6 = l.addresses.filter((a) => a.spec.local.includes(':'));
+        if (v6.length && v6.every((a) => a.spec.flags?.includes('nodad'))) {
+          await at(`${l.path}.addresses`, () => this.m.sysctl(b.ns, `net/ipv6/conf/${l.name}/accept_dad`, 0));
+        }
+      }
     });
-    await phase('up', (b) => this.upStates(b));
+    // Bridge ports come up after everything else: a port whose veth peer is already up has its
+    // carrier when it comes up, and the bridge forwards through it at once (see ports()).
+    await phase('up', (b) => this.upStates(b, (l) => l.master === undefined));
+    await phase('up', (b) => this.upStates(b, (l) => l.master !== undefined));
+    await phase('up', (b) => this.ports(b));
     await phase('addresses', (b) => this.addresses(b));
     await phase('neighbours', async (b) => {
       for (const n of b.model.neigh) await at(n.path, () => b.rtnl.neigh.add(n.spec));
@@ -124,11 +139,31 @@ export class Builder {
   }
 
   /** Links up (what the spec made, the far ends of veths, lo); an existing link of the current namespace is left as it is. */
-  private async upStates(b: Built): Promise<void> {
+  private async upStates(b: Built, which: (l: LinkModel) => boolean): Promise<void> {
     for (const l of b.model.links.values()) {
-      if (l.origin === 'existing' && !b.model.owned) continue;
+      if (!which(l) || (l.origin === 'existing' && !b.model.owned)) continue;
       if (l.origin === 'existing' && Object.keys(l.attrs).length) await at(l.path, () => b.rtnl.link.set(l.name, l.attrs));
       if (l.up) await at(`${l.path}.up`, () => b.rtnl.link.set(l.name, { up: true }));
+    }
+  }
+
+  /**
+   * Waits until the bridge ports that have a carrier run (operstate up): only
+   * then does the bridge forward through them. The kernel reports a carrier
+   * change at once when it is "urgent" and batches it for up to a second
+   * otherwise — a veth whose ifindex happens to equal its peer's, in another
+   * namespace, is not urgent — and a build must not end with a port that
+   * drops the first packets. Waits on the kernel, bounded.
+   */
+  private async ports(b: Built): Promise<void> {
+    const ports = [...b.model.links.values()].filter((l) => l.master !== undefined && l.up).map((l) => l.name);
+    if (ports.length === 0) return;
+    const deadline = Date.now() + PORT_LIMIT_MS;
+    for (let wait = 2; ; wait = Math.min(wait * 2, 50)) {
+      const links = await b.rtnl.link.list();
+      const waiting = links.filter((l) => ports.includes(l.name) && l.flags.includes('LOWER_UP') && !l.flags.includes('RUNNING'));
+      if (waiting.length === 0 || Date.now() > deadline) return; // past the bound: the kernel will get there
+      await new Promise((r) => setTimeout(r, wait));
     }
   }
 
