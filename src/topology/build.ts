@@ -44,6 +44,9 @@ export interface BuildReport {
 
 /** How long a build waits for IPv6 addresses to finish duplicate address detection. */
 const DAD_LIMIT_MS = 10_000;
+/** A sysctl of one link (net.ipv4.conf.eth0.forwarding), written once the link exists; the others before the links. */
+const PER_LINK = /^net[./]ipv[46][./](conf|neigh)[./](?!all[./]|default[./])/;
+
 /** How long a build waits for bridge ports to run (the kernel batches some carrier changes for up to a second). */
 const PORT_LIMIT_MS = 2_000;
 
@@ -84,6 +87,10 @@ export class Builder {
     }
     await this.m.whenReady();
     this.report.timings.namespaces = performance.now() - t;
+    // Namespace-wide sysctls before the links, so that defaults (net.ipv6.conf.default.*) reach them.
+    await phase('sysctl', async (b) => {
+      for (const s of b.model.sysctl) if (!PER_LINK.test(s.spec.key)) await at(s.path, () => this.m.sysctl(b.ns, s.spec.key, s.spec.value));
+    });
     // Links in three rounds: what needs nothing, then veths (their far ends land in
     // namespaces that exist now), then what sits on a lower device.
     await phase('links', (b) => this.links(b, (l) => l.kind !== 'veth' && l.lower === undefined));
@@ -91,7 +98,7 @@ export class Builder {
     await phase('links', (b) => this.links(b, (l) => l.lower !== undefined));
     await phase('masters', (b) => this.masters(b));
     await phase('sysctl', async (b) => {
-      for (const s of b.model.sysctl) await at(s.path, () => this.m.sysctl(b.ns, s.spec.key, s.spec.value));
+      for (const s of b.model.sysctl) if (PER_LINK.test(s.spec.key)) await at(s.path, () => this.m.sysctl(b.ns, s.spec.key, s.spec.value));
       // A link whose IPv6 addresses all skip duplicate address detection (`nodad`) skips it for
       // its link-local address too: until that one is usable the kernel cannot resolve
       // neighbours for what it forwards (it would ask from ::), and the first packets are lost.
