@@ -47,8 +47,6 @@ const DAD_LIMIT_MS = 10_000;
 /** A sysctl of one link (net.ipv4.conf.eth0.forwarding), written once the link exists; the others before the links. */
 const PER_LINK = /^net[./]ipv[46][./](conf|neigh)[./](?!all[./]|default[./])/;
 
-/** How long a build waits for bridge ports to run (the kernel batches some carrier changes for up to a second). */
-const PORT_LIMIT_MS = 2_000;
 
 /** Runs one step; its failure becomes a TopologyBuildError naming the spec's place. */
 async function at<T>(path: string, fn: () => Promise<T> | T): Promise<T> {
@@ -115,11 +113,11 @@ export class Builder {
     await phase('up', (b) => this.upStates(b, (l) => l.master !== undefined));
     await phase('up', (b) => this.ports(b));
     await phase('addresses', (b) => this.addresses(b));
-    await phase('neighbours', async (b) => {
-      for (const n of b.model.neigh) await at(n.path, () => b.rtnl.neigh.add(n.spec));
-    });
+    await phase('neighbours', (b) => each(b.model.neigh, (n) => at(n.path, () => b.rtnl.neigh.add(n.spec))));
     await phase('nexthops', async (b) => {
-      for (const n of b.model.nexthops) await at(n.path, () => b.rtnl.nexthop.add(n.spec));
+      // Groups after their members.
+      await each(b.model.nexthops.filter((n) => !n.spec.group), (n) => at(n.path, () => b.rtnl.nexthop.add(n.spec)));
+      await each(b.model.nexthops.filter((n) => n.spec.group), (n) => at(n.path, () => b.rtnl.nexthop.add(n.spec)));
     });
     await phase('routes', async (b) => {
       await this.usableAddresses(b);
@@ -129,55 +127,44 @@ export class Builder {
   }
 
   private async links(b: Built, which: (l: LinkModel) => boolean): Promise<void> {
-    for (const l of b.model.links.values()) {
-      if (l.origin !== 'create' || !which(l)) continue;
+    await each([...b.model.links.values()].filter((l) => l.origin === 'create' && which(l)), (l) => {
       const spec = linkAddSpec(this.model, b.model.key, l, (key) => this.built.get(key)!.ns);
-      await at(l.path, async () => {
+      return at(l.path, async () => {
         const instead = await addLink(b.rtnl, spec, this.substitute);
         if (instead) this.report.substitutions.push(`${l.path}: ${spec.kind} → ${instead} (the kernel lacks ${kernelOption(spec.kind)})`);
       });
-    }
+    });
   }
 
   private async masters(b: Built): Promise<void> {
-    for (const l of b.model.links.values()) {
-      if (l.master !== undefined) await at(`${l.path}.master`, () => b.rtnl.link.set(l.name, { master: l.master! }));
-    }
+    await each([...b.model.links.values()].filter((l) => l.master !== undefined), (l) => at(`${l.path}.master`, () => b.rtnl.link.set(l.name, { master: l.master! })));
   }
 
   /** Links up (what the spec made, the far ends of veths, lo); an existing link of the current namespace is left as it is. */
   private async upStates(b: Built, which: (l: LinkModel) => boolean): Promise<void> {
-    for (const l of b.model.links.values()) {
-      if (!which(l) || (l.origin === 'existing' && !b.model.owned)) continue;
+    await each([...b.model.links.values()].filter((l) => which(l) && (l.origin !== 'existing' || b.model.owned)), async (l) => {
       if (l.origin === 'existing' && Object.keys(l.attrs).length) await at(l.path, () => b.rtnl.link.set(l.name, l.attrs));
       if (l.up) await at(`${l.path}.up`, () => b.rtnl.link.set(l.name, { up: true }));
-    }
+    });
   }
 
   /**
-   * Waits until the bridge ports that have a carrier run (operstate up): only
+   * Makes sure the bridge ports that have a carrier run (operstate up): only
    * then does the bridge forward through them. The kernel reports a carrier
    * change at once when it is "urgent" and batches it for up to a second
    * otherwise — a veth whose ifindex happens to equal its peer's, in another
    * namespace, is not urgent — and a build must not end with a port that
-   * drops the first packets. Waits on the kernel, bounded.
+   * drops the first packets. Asking for one link (RTM_GETLINK, not a dump)
+   * makes the kernel apply that link's pending carrier change first
+   * (linkwatch_sync_dev): one request per port, no waiting.
    */
   private async ports(b: Built): Promise<void> {
-    const ports = [...b.model.links.values()].filter((l) => l.master !== undefined && l.up).map((l) => l.name);
-    if (ports.length === 0) return;
-    const deadline = Date.now() + PORT_LIMIT_MS;
-    for (let wait = 2; ; wait = Math.min(wait * 2, 50)) {
-      const links = await b.rtnl.link.list();
-      const waiting = links.filter((l) => ports.includes(l.name) && l.flags.includes('LOWER_UP') && !l.flags.includes('RUNNING'));
-      if (waiting.length === 0 || Date.now() > deadline) return; // past the bound: the kernel will get there
-      await new Promise((r) => setTimeout(r, wait));
-    }
+    const ports = [...b.model.links.values()].filter((l) => l.master !== undefined && l.up);
+    await Promise.all(ports.map((l) => at(`${l.path}.up`, () => b.rtnl.link.get(l.name))));
   }
 
   private async addresses(b: Built): Promise<void> {
-    for (const l of b.model.links.values()) {
-      for (const a of l.addresses) await at(a.path, () => b.rtnl.addr.add(a.spec));
-    }
+    await each([...b.model.links.values()].flatMap((l) => l.addresses), (a) => at(a.path, () => b.rtnl.addr.add(a.spec)));
   }
 
   /**
@@ -247,6 +234,15 @@ export async function addLink(r: Rtnl, spec: LinkAddSpec, substitute: Partial<Re
     await r.link.add({ ...rest, kind: instead } as LinkAddSpec);
     return instead;
   }
+}
+
+/**
+ * Runs one step per item side by side: the client's socket sends what is
+ * asked in the same tick in one sendmsg, and the kernel answers in order.
+ * Items within a phase do not depend on each other.
+ */
+async function each<T>(items: T[], step: (item: T) => Promise<unknown>): Promise<void> {
+  await Promise.all(items.map(step));
 }
 
 /** Adds many items in one bulk call; the first failure names its spec place. */
