@@ -45,9 +45,11 @@ const ROUNDS: Difference['object'][][] = [['link'], ['address', 'sysctl', 'neigh
 export async function applyTopology(model: TopologyModel, live: VerifiedNamespace[], opts: ApplyOptions = {}): Promise<Change[]> {
   const changes: Change[] = [];
   const first = await verifyTopology(model, live);
-  const missingNs = first.filter((d) => d.object === 'namespace');
-  if (missingNs.length) {
-    throw new NetnestError('ERR_TOPOLOGY_CHANGE', `namespaces ${missingNs.map((d) => d.what.replace('namespace ', '')).join(', ')} are new in the spec: adding or removing namespaces needs a rebuild (netnest down, then netnest up)`);
+  const added = first.filter((d) => d.object === 'namespace').map((d) => d.ns);
+  const removed = live.map((l) => l.key).filter((k) => k !== 'current' && !model.namespaces.some((n) => n.key === k));
+  if (added.length || removed.length) {
+    const said = [added.length ? `${added.join(', ')} new in the spec` : '', removed.length ? `${removed.join(', ')} gone from it` : ''].filter(Boolean).join(', ');
+    throw new NetnestError('ERR_TOPOLOGY_CHANGE', `namespaces ${said}: adding or removing namespaces needs a rebuild (netnest down, then netnest up)`);
   }
   // Removals first, newest kinds first: a rule before its table's routes before links.
   const extras = first.filter((d) => d.change === 'extra').sort((a, b) => order(b) - order(a));

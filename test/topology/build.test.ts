@@ -133,6 +133,28 @@ describe('topology build, verify, apply and destroy', () => {
     expect(await lab.verify()).to.deep.equal([]);
   });
 
+  it('apply refuses a spec that adds or removes namespaces, or names another topology, and changes nothing', async () => {
+    lab = await Lab.build(spec());
+    const refused = async (edited: TopologySpec): Promise<string> => {
+      try {
+        await lab!.apply(edited);
+      } catch (e) {
+        expect(e).to.have.property('code', 'ERR_TOPOLOGY_CHANGE');
+        return (e as Error).message;
+      }
+      throw new Error('apply accepted the spec');
+    };
+    const more = spec();
+    more.namespaces!.r3 = { routes: [{ dst: '10.9.0.0/16', type: 'blackhole' }] };
+    expect(await refused(more)).to.match(/^namespaces r3 new in the spec: .*netnest down, then netnest up/);
+    const fewer = spec();
+    fewer.namespaces!.r1!.links!.e2 = { kind: 'veth', peer: 'p9', addresses: ['10.70.12.1/30'] };
+    delete fewer.namespaces!.r2;
+    expect(await refused(fewer)).to.match(/^namespaces r2 gone from it: /);
+    expect(await refused({ ...spec(), name: 'other' })).to.equal('the spec names topology other, this lab is tb');
+    expect(await lab.verify()).to.deep.equal([]);
+  });
+
   it('a failure halfway removes everything built so far and names the spec\'s place and the kernel\'s answer', async () => {
     const s = spec();
     // The kernel refuses this one (a gateway no link reaches), after links, addresses and nexthops exist.
