@@ -114,7 +114,7 @@ function familyOptions(cmd: Command, what: string): Command {
 /** The command tree; `status` receives the exit status of commands that decide their own (demo, sweep). */
 function program(status: { code: number }): Command {
   const p = new Command('netnest')
-    .description('Inspect links, addresses, routes, rules, neighbours and nexthops through rtnetlink, sweep what crashed netnest processes left behind, and run the netnest demo.')
+    .description('Inspect links, addresses, routes, rules, neighbours and nexthops through rtnetlink; build, verify, draw and remove topologies from spec files; sweep what crashed netnest processes left behind; run the netnest demo.')
     .exitOverride()
     .showHelpAfterError('(run netnest --help for usage)')
     .addHelpText('after', `
@@ -196,7 +196,7 @@ blackhole, scope, proto and flags (onlink, dead, linkdown, fdb...).`)
     .action(nexthops);
 
   p.command('demo')
-    .description('build a bridge and a veth pair across two throwaway namespaces, show them, remove them, and check the host is untouched')
+    .description('build the reference network (examples/reference.yaml) in a throwaway world, prove it carries TCP across three routers, verify it, draw it, remove it, and check the host is untouched')
     .addHelpText('after', `
 Everything is created in anonymous network namespaces that only this process
 holds; closing them at the end makes the kernel destroy them. In each
