@@ -267,6 +267,7 @@ Example: netnest graph lab.yaml -o lab.svg`)
     .option('--substitute <kind=kind...>', "make a link kind this kernel lacks as another, visibly (e.g. dummy=ifb); adds to the spec's substitute:")
     .option('--json', 'print the result as JSON, and no progress')
     .option('--state-dir <dir>', 'where standing topologies are kept', TOPOLOGY_DIR)
+    .option('--journal-dir <dir>', 'where it journals what it makes until the topology is kept (what down sweeps should up crash)', JOURNAL_DIR)
     .addHelpText('after', `
 The namespaces are named <topology>-<key> (lab-r1) and outlive the command,
 like \`ip netns add\`: enter one with \`ip netns exec lab-r1 bash\` or
@@ -285,7 +286,7 @@ it prints that plan. Adding or removing whole namespaces needs a rebuild
 (netnest down, then netnest up).
 
 Example: netnest up examples/reference.yaml`)
-    .action(async (file: string, o: { dryRun?: boolean; substitute?: string[]; json?: boolean; stateDir: string }) => {
+    .action(async (file: string, o: { dryRun?: boolean; substitute?: string[]; json?: boolean; stateDir: string; journalDir: string }) => {
       const bar = o.json ? undefined : progress();
       try {
         status.code = await upCommand(file, { ...o, ...(bar && { onPhase: bar.phase }) }, write);

@@ -15,7 +15,7 @@ import { applyTopology, type Change } from '../topology/apply.js';
 import { Lab } from '../topology/lab.js';
 import { loadTopology } from '../topology/load.js';
 import type { TopologyModel } from '../topology/model.js';
-import { destroyTopology, keepTopology, openTopology, readTopologyState, topologyStates, TOPOLOGY_DIR } from '../topology/state.js';
+import { destroyTopology, keepTopology, openTopology, readTopologyState, topologyStates, TOPOLOGY_DIR, type TopologyState } from '../topology/state.js';
 import { verifyTopology } from '../topology/verify.js';
 import { toJson } from './format.js';
 
@@ -25,6 +25,8 @@ export interface UpOptions {
   dryRun?: boolean;
   /** Where kept topologies live (default /run/netnest/topologies). */
   stateDir?: string;
+  /** Where it journals what it makes until it hands it over (default /run/netnest): what a crashed up left, down sweeps from there. */
+  journalDir?: string;
   substitute?: string[];
   json?: boolean;
   /** Told as each build phase starts (the CLI draws a progress bar). */
@@ -57,23 +59,22 @@ export async function upCommand(file: string, opts: UpOptions, write: Write): Pr
       write(opts.json ? toJson({ name: model.name, dryRun: true, build: summary(model) }) : planText(model));
       return 0;
     }
-    const lab = await Lab.build(model, { persistent: true, substitute, ...(opts.onPhase && { onPhase: opts.onPhase }) });
-    const kept = keepTopology(lab, resolve(file), text, root);
-    if (opts.json) {
-      write(toJson({ name: lab.name, built: summary(model), namespaces: kept.namespaces, substitutions: lab.report.substitutions, timings: rounded(lab.report.timings), dir: kept.dir }));
-    } else {
-      const lines = [`built topology ${lab.name} in ${Math.round(Object.values(lab.report.timings).reduce((a, b) => a + b, 0))} ms: ${summaryLine(model)}`];
-      for (const s of lab.report.substitutions) lines.push(`substituted  ${s}`);
-      for (const n of kept.namespaces) lines.push(`namespace    ${n.name.padEnd(24)} ip netns exec ${n.name} bash    (or: netnest exec ${lab.name} ${n.key} -- bash)`);
-      lines.push(`remove it with: netnest down ${lab.name}`);
-      write(lines.join('\n'));
+    const manager = new NamespaceManager(opts.journalDir ? { journalDir: opts.journalDir } : {});
+    try {
+      const lab = await Lab.build(model, { manager, persistent: true, substitute, ...(opts.onPhase && { onPhase: opts.onPhase }) });
+      const kept = keepTopology(lab, resolve(file), text, root);
+      write(opts.json ? toJson({ name: lab.name, built: summary(model), namespaces: kept.namespaces, substitutions: lab.report.substitutions, timings: rounded(lab.report.timings), dir: kept.dir }) : builtText(lab, model, kept));
+    } finally {
+      // Handed over, the manager holds nothing: this closes its clients and removes its
+      // journal. Should keeping fail before the hand-over, it removes the whole build.
+      await manager.dispose();
     }
     return 0;
   }
   // It stands: bring it to the spec. What is added to the current namespace is
   // recorded and handed to the topology's directory with the rest.
   const live = openTopology(model);
-  const manager = new NamespaceManager();
+  const manager = new NamespaceManager(opts.journalDir ? { journalDir: opts.journalDir } : {});
   try {
     const current = live.namespaces.find((n) => n.key === 'current');
     if (current) {
@@ -91,6 +92,14 @@ export async function upCommand(file: string, opts: UpOptions, write: Write): Pr
     live.close();
     await manager.dispose();
   }
+}
+
+function builtText(lab: Lab, model: TopologyModel, kept: TopologyState): string {
+  const lines = [`built topology ${lab.name} in ${Math.round(Object.values(lab.report.timings).reduce((a, b) => a + b, 0))} ms: ${summaryLine(model)}`];
+  for (const s of lab.report.substitutions) lines.push(`substituted  ${s}`);
+  for (const n of kept.namespaces) lines.push(`namespace    ${n.name.padEnd(24)} ip netns exec ${n.name} bash    (or: netnest exec ${lab.name} ${n.key} -- bash)`);
+  lines.push(`remove it with: netnest down ${lab.name}`);
+  return lines.join('\n');
 }
 
 function keepSpec(dir: string, text: string): void {

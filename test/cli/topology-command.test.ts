@@ -4,7 +4,7 @@
 // (named namespaces are global), and removes exactly those.
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { netnsNames, removeNetnsNames } from '../netns/support.js';
@@ -55,11 +55,15 @@ current:
   });
 
   const state = (): string[] => ['--state-dir', join(dir, 'state')];
+  const upArgs = (): string[] => [...state(), '--journal-dir', join(dir, 'journal')];
+  /** The crash journals up leaves: none once the topology is kept. */
+  const journals = (): string[] => (existsSync(join(dir, 'journal')) ? readdirSync(join(dir, 'journal')) : []);
 
   it('up builds and leaves it standing; verify, show and exec see it from other processes; down removes it', async () => {
-    const up = await netnest('up', file, ...state());
+    const up = await netnest('up', file, ...upArgs());
     expect(up.code, up.stderr).to.equal(0);
     expect(up.stdout).to.match(new RegExp(`^built topology ${name} in \\d+ ms: 2 namespaces`, 'm'));
+    expect(journals()).to.deep.equal([]);
     expect(netnsNames()).to.include.members([`${name}-r1`, `${name}-r2`]);
 
     const verify = await netnest('verify', file);
@@ -81,7 +85,7 @@ current:
   });
 
   it('verify sees changes made behind its back with ip (exit 1); up again puts back only those, and once more changes nothing', async () => {
-    expect((await netnest('up', file, ...state())).code).to.equal(0);
+    expect((await netnest('up', file, ...upArgs())).code).to.equal(0);
     execFileSync('ip', ['netns', 'exec', `${name}-r1`, 'ip', 'route', 'del', '20.80.3.0/24', 'table', '100']);
     execFileSync('ip', ['netns', 'exec', `${name}-r1`, 'ip', 'rule', 'add', 'priority', '77', 'table', '77']);
     const verify = await netnest('verify', file);
@@ -91,25 +95,26 @@ current:
       'extra     namespaces.r1: rule priority 77 (lookup 77)',
     ]);
 
-    const dry = await netnest('up', file, '--dry-run', ...state());
+    const dry = await netnest('up', file, '--dry-run', ...upArgs());
     expect(dry.stdout).to.include('2 changes planned, none made');
 
-    const fix = await netnest('up', file, ...state());
+    const fix = await netnest('up', file, ...upArgs());
     expect(fix.code, fix.stderr).to.equal(0);
     expect(fix.stdout.split('\n')).to.include.members([
       'removed      namespaces.r1: rule priority 77 (lookup 77)', 'added        namespaces.r1.routes[0]#3: route 20.80.3.0/24 table 100',
     ]);
     expect((await netnest('verify', file)).code).to.equal(0);
+    expect(journals()).to.deep.equal([]);
 
     // After editing the spec, up applies the difference only.
     writeFileSync(file, spec('\n      - { dst: 30.80.0.0/16, type: unreachable }'));
-    const edited = await netnest('up', file, ...state());
+    const edited = await netnest('up', file, ...upArgs());
     expect(edited.stdout.split('\n').filter((l) => /^(added|changed|removed)/.test(l))).to.deep.equal(['added        namespaces.r1.routes[1]: route 30.80.0.0/16']);
   });
 
   it('an invalid spec prints every problem with its place, exits 1 and makes nothing', async () => {
     writeFileSync(file, `name: ${name}\nnamespaces:\n  r1:\n    links:\n      e0: { kind: veth, peer: r9/e0 }\n    routes:\n      - { dst: 20.0.0.0/8, table: 0, type: blackhole }\n`);
-    const r = await netnest('up', file, ...state());
+    const r = await netnest('up', file, ...upArgs());
     expect(r.code).to.equal(1);
     expect(r.stderr).to.include("namespaces.r1.links.e0.peer: no namespace 'r9' in the spec").and.include('namespaces.r1.routes[0].table: table 0 is not a table');
     expect(netnsNames()).to.not.include(`${name}-r1`);
