@@ -24,18 +24,14 @@ import { RTM_NEWADDR, RTM_NEWLINK } from '../src/netlink/rtnl/constants.js';
 import { decodeLink, encodeLinkAdd, encodeLinkSet, type Link } from '../src/netlink/rtnl/link.js';
 import { Rtnl } from '../src/netlink/rtnl/rtnl.js';
 import { createAnonymousNetns } from '../src/netns/syscalls.js';
+import { commandLine } from './command-line.js';
 
 // ------------------------------------------------------------------ options
 
-const argv = process.argv.slice(2);
-function option(name: string): string | undefined {
-  const i = argv.indexOf(name);
-  return i === -1 ? undefined : argv[i + 1];
-}
-const RUN_MS = Number(option('--run-ms') ?? 800);
-if (!(RUN_MS > 0)) throw new Error('--run-ms takes a positive number of milliseconds');
-const ONLY = option('--only');
-const KERNEL = !argv.includes('--no-kernel');
+const args = commandLine({ values: ['run-ms', 'only'], flags: ['no-kernel'] });
+const RUN_MS = args.number('run-ms', 800, true);
+const ONLY = args.value('only');
+const KERNEL = !args.flag('no-kernel');
 const REPEATS = 3;
 
 // ----------------------------------------------------------------- fixtures

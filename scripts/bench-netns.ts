@@ -18,22 +18,16 @@ import { closeSync, lstatSync, readdirSync, readFileSync, rmdirSync, unlinkSync 
 import {
   createAnonymousNetns, Namespace, NamespaceManager, namedNamespaces, Sandbox, type CleanupReport,
 } from '../src/index.js';
+import { commandLine } from './command-line.js';
 
 // ------------------------------------------------------------------ options
 
-function option(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`--${name} takes a positive integer`);
-  return v;
-}
-const N = option('n', 1000);
-const IP_N = option('ip-n', 100);
-const TESTS = option('tests', 300);
-const BATCH = option('batch', 100);
-const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
-if (only !== undefined && only !== 'namespaces' && only !== 'tests') throw new Error('--only takes "namespaces" or "tests"');
+const args = commandLine({ values: ['n', 'ip-n', 'tests', 'batch', 'only'] });
+const N = args.number('n', 1000);
+const IP_N = args.number('ip-n', 100);
+const TESTS = args.number('tests', 300);
+const BATCH = args.number('batch', 100);
+const only = args.value('only', ['namespaces', 'tests']);
 
 const pid = process.pid;
 const journalDir = `/run/netnest-bench-${pid}`;

@@ -12,8 +12,9 @@ import { closeSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAnonymousNetns, Rtnl, type RouteSpec, type RuleSpec } from '../src/index.js';
+import { commandLine } from './command-line.js';
 
-const quick = process.argv.includes('--quick');
+const quick = commandLine({ flags: ['quick'] }).flag('quick');
 const dir = mkdtempSync(join(tmpdir(), 'netnest-bench-'));
 
 interface Row {

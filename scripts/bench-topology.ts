@@ -19,20 +19,13 @@ import {
   Lab, loadTopology, Namespace, NamespaceManager, Sandbox, toIpBatch, toIpCommands, type TopologyModel, type TopologySpec,
 } from '../src/index.js';
 import { IpWorld } from './check-reference-ip.js';
+import { commandLine } from './command-line.js';
 
-function option(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`--${name} takes a positive integer`);
-  return v;
-}
-const ROUNDS = option('rounds', 5);
-const TESTS = option('tests', 300);
-const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
-if (only !== undefined && only !== 'network' && only !== 'tests') throw new Error('--only takes "network" or "tests"');
-const file = process.argv.slice(2).find((a, i, all) => a.endsWith('.yaml') || a.endsWith('.json') ? !all[i - 1]?.startsWith('--') : false)
-  ?? fileURLToPath(new URL('../../examples/reference.yaml', import.meta.url));
+const args = commandLine({ values: ['rounds', 'tests', 'only'] });
+const ROUNDS = args.number('rounds', 5);
+const TESTS = args.number('tests', 300);
+const only = args.value('only', ['network', 'tests']);
+const file = args.positionals[0] ?? fileURLToPath(new URL('../../examples/reference.yaml', import.meta.url));
 
 const now = (): number => performance.now();
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;

@@ -25,6 +25,7 @@ import { ipProtocol } from '../src/netlink/rtnl/rule.js';
 import {
   loadTopology, toIpBatch, toIpCommands, toShellScript, type IpBatch, type IpCommand, type NamespaceModel, type TopologyModel,
 } from '../src/topology/index.js';
+import { commandLine } from './command-line.js';
 
 // ------------------------------------------------------------------ the world
 
@@ -470,9 +471,9 @@ async function check(model: TopologyModel, form: 'script' | 'batch'): Promise<bo
 }
 
 async function main(): Promise<void> {
-  const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
-  const file = process.argv.slice(2).find((a, i, all) => !a.startsWith('--') && all[i - 1] !== '--only')
-    ?? fileURLToPath(new URL('../../examples/reference.yaml', import.meta.url));
+  const args = commandLine({ values: ['only'] });
+  const only = args.value('only', ['script', 'batch']);
+  const file = args.positionals[0] ?? fileURLToPath(new URL('../../examples/reference.yaml', import.meta.url));
   const model = loadTopology(file);
   const count = { namespaces: 0, bridges: 0, veths: 0, dummies: 0, routes: 0, rules: 0 };
   for (const ns of model.namespaces) {
