@@ -5,9 +5,9 @@
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { diff, Lab, Namespace, NamespaceManager, snapshot, TopologyBuildError, type Snapshot, type TopologySpec } from '../../src/index.js';
+import { diff, Lab, Namespace, NamespaceManager, TopologyBuildError, type Snapshot, type TopologySpec } from '../../src/index.js';
 import { ipJson } from '../support/ip.js';
-import { netnsNames } from '../netns/support.js';
+import { currentSnapshot, netnsNames } from '../netns/support.js';
 
 const spec = (): TopologySpec => ({
   name: 'tb',
@@ -48,17 +48,8 @@ const spec = (): TopologySpec => ({
 describe('topology build, verify, apply and destroy', () => {
   let before: Snapshot;
   let lab: Lab | undefined;
-  const here = async (): Promise<Snapshot> => {
-    const ns = Namespace.current();
-    try {
-      return await snapshot(ns);
-    } finally {
-      ns.close();
-    }
-  };
-
   beforeEach(async () => {
-    before = await here();
+    before = await currentSnapshot();
   });
 
   afterEach(async () => {
@@ -68,7 +59,7 @@ describe('topology build, verify, apply and destroy', () => {
 
   /** The current namespace as it was before the test, named namespaces of others aside. */
   const unchanged = async (): Promise<void> => {
-    expect(diff(before, await here()).filter((c) => c.kind !== 'netns').map((c) => c.line)).to.deep.equal([]);
+    expect(diff(before, await currentSnapshot()).filter((c) => c.kind !== 'netns').map((c) => c.line)).to.deep.equal([]);
     expect(netnsNames().filter((n) => n.startsWith('tb-'))).to.deep.equal([]);
   };
 

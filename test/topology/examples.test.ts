@@ -3,24 +3,16 @@
 import { expect } from 'chai';
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { diff, Lab, Namespace, snapshot, type Snapshot } from '../../src/index.js';
+import { diff, Lab } from '../../src/index.js';
+import { currentSnapshot } from '../netns/support.js';
 
 const EXAMPLES = fileURLToPath(new URL('../../../examples/', import.meta.url));
 
 describe('the example specs', () => {
-  const here = async (): Promise<Snapshot> => {
-    const ns = Namespace.current();
-    try {
-      return await snapshot(ns);
-    } finally {
-      ns.close();
-    }
-  };
-
   for (const file of readdirSync(EXAMPLES).filter((f) => f.endsWith('.yaml')).sort()) {
     it(`${file} builds, verifies, and is destroyed without a trace`, async function () {
       this.timeout(30000);
-      const before = await here();
+      const before = await currentSnapshot();
       const lab = await Lab.build(`${EXAMPLES}${file}`);
       try {
         expect(await lab.verify()).to.deep.equal([]);
@@ -28,7 +20,7 @@ describe('the example specs', () => {
         const report = await lab.destroy();
         expect(report.failed).to.deep.equal([]);
       }
-      expect(diff(before, await here()).filter((c) => c.kind !== 'netns').map((c) => c.line)).to.deep.equal([]);
+      expect(diff(before, await currentSnapshot()).filter((c) => c.kind !== 'netns').map((c) => c.line)).to.deep.equal([]);
     });
   }
 });
