@@ -10,7 +10,7 @@ import type { LinkAddSpec, LinkKind } from '../netlink/rtnl/link.js';
 import type { Rtnl } from '../netlink/rtnl/rtnl.js';
 import type { CleanupReport, NamespaceManager } from '../netns/manager.js';
 import type { Namespace } from '../netns/namespace.js';
-import type { LinkModel, Located, NamespaceModel, TopologyModel } from './model.js';
+import { isDeviceSysctl, type LinkModel, type Located, type NamespaceModel, type TopologyModel } from './model.js';
 
 /** A build step that failed: where in the spec, and what the kernel (or the library) said. */
 export class TopologyBuildError extends NetnestError {
@@ -44,8 +44,6 @@ export interface BuildReport {
 
 /** How long a build waits for IPv6 addresses to finish duplicate address detection. */
 const DAD_LIMIT_MS = 10_000;
-/** A sysctl of one link (net.ipv4.conf.eth0.forwarding), written once the link exists; the others before the links. */
-const PER_LINK = /^net[./]ipv[46][./](conf|neigh)[./](?!all[./]|default[./])/;
 
 
 /** Runs one step; its failure becomes a TopologyBuildError naming the spec's place. */
@@ -87,7 +85,7 @@ export class Builder {
     this.report.timings.namespaces = performance.now() - t;
     // Namespace-wide sysctls before the links, so that defaults (net.ipv6.conf.default.*) reach them.
     await phase('sysctl', async (b) => {
-      for (const s of b.model.sysctl) if (!PER_LINK.test(s.spec.key)) await at(s.path, () => this.m.sysctl(b.ns, s.spec.key, s.spec.value));
+      for (const s of b.model.sysctl) if (!isDeviceSysctl(s.spec.key)) await at(s.path, () => this.m.sysctl(b.ns, s.spec.key, s.spec.value));
     });
     // Links in three rounds: what needs nothing, then veths (their far ends land in
     // namespaces that exist now), then what sits on a lower device.
@@ -96,7 +94,7 @@ export class Builder {
     await phase('links', (b) => this.links(b, (l) => l.lower !== undefined));
     await phase('masters', (b) => this.masters(b));
     await phase('sysctl', async (b) => {
-      for (const s of b.model.sysctl) if (PER_LINK.test(s.spec.key)) await at(s.path, () => this.m.sysctl(b.ns, s.spec.key, s.spec.value));
+      for (const s of b.model.sysctl) if (isDeviceSysctl(s.spec.key)) await at(s.path, () => this.m.sysctl(b.ns, s.spec.key, s.spec.value));
       // A link whose IPv6 addresses all skip duplicate address detection (`nodad`) skips it for
       // its link-local address too: until that one is usable the kernel cannot resolve
       // neighbours for what it forwards (it would ask from ::), and the first packets are lost.

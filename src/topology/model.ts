@@ -74,6 +74,15 @@ export interface TopologyModel {
   namespaces: NamespaceModel[];
 }
 
+/**
+ * A sysctl of one device (`net.ipv6.conf.eth0.accept_dad`), not `all` or
+ * `default`: written once the device exists, where the others go first.
+ */
+export function isDeviceSysctl(key: string): boolean {
+  const m = /^net[./]ipv[46][./](?:conf|neigh)[./]([^./]+)[./]/.exec(key);
+  return m !== null && m[1] !== 'all' && m[1] !== 'default';
+}
+
 /** A spec with problems: every one of them, each with its place. */
 export class TopologyError extends NetnestError {
   readonly problems: readonly Problem[];
