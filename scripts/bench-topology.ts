@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import {
   Lab, loadTopology, Namespace, NamespaceManager, Sandbox, toIpBatch, toIpCommands, type TopologyModel, type TopologySpec,
 } from '../src/index.js';
-import { IpWorld } from './check-reference-ip.js';
+import { IpWorld } from './ip-world.js';
 import { commandLine } from './command-line.js';
 
 const args = commandLine({ values: ['rounds', 'tests', 'only'] });

@@ -11,7 +11,8 @@ import { parse } from 'yaml';
 import {
   batchesOf, resolveTopology, toIpBatch, toIpCommands, toShellScript, type IpCommand, type IpScript, type TopologyModel,
 } from '../../src/topology/index.js';
-import { compareWithIp, currentListing, IpWorld } from '../../scripts/check-reference-ip.js';
+import { compareWithIp, currentListing } from '../../scripts/check-reference-ip.js';
+import { IpWorld } from '../../scripts/ip-world.js';
 
 const examples = fileURLToPath(new URL('../../../examples/', import.meta.url));
 /** Namespaces named after this run (`ipt<pid>-r1`), though each world has its own /run/netns. */
