@@ -1,11 +1,12 @@
 // netnest's public API. Everything not exported here is internal.
 export { Rtnl, RtnlOptionsSchema, type RtnlOptions } from './netlink/rtnl/rtnl.js';
 export {
-  LinkApi, DevCache, decodeLink, validateLinkName, type Link, type LinkAddSpec, type LinkSetSpec, type LinkRef,
+  LinkApi, decodeLink, validateLinkName, type Link, type LinkAddSpec, type LinkSetSpec, type LinkRef,
   type LinkKind, type LinkAttributes, type LinkListFilter, type LinkStats, type VethPeer, type OperState,
   LinkNameSchema, LinkRefSchema, LinkAttributesSchema, VethPeerSchema, LinkAddSpecSchema, LinkSetSpecSchema,
   LinkListFilterSchema,
 } from './netlink/rtnl/link.js';
+export { DevCache } from './netlink/rtnl/devices.js';
 export type {
   BridgeData, MacvlanData, MacvlanMode, VxlanData, VlanData, VrfData, BondData, BondMode, TunData, KindData, Decoded,
 } from './netlink/rtnl/link-kinds.js';

@@ -9,8 +9,9 @@ import type { Request } from '../../src/netlink/core/request.js';
 import { RTM_GETLINK, RTM_NEWLINK } from '../../src/netlink/rtnl/constants.js';
 import {
   decodeRoute, encodeRoute, encodeRouteDump, encodeRouteGet, ROUTE_ADD_FLAGS, RTA_OIF, RTA_TABLE, RTM_DELROUTE,
-  RTM_NEWROUTE, type DevResolver, type Route, type RouteSpec,
+  RTM_NEWROUTE, type Route, type RouteSpec,
 } from '../../src/netlink/rtnl/route.js';
+import type { DevResolver } from '../../src/netlink/rtnl/devices.js';
 import { Rtnl } from '../../src/netlink/rtnl/rtnl.js';
 import { ack, capturedRefusal, type CapturedRefusal, datagram, done, expectRefusalError, type FakeRawSocket, openFake, refusal, wireBytes } from '../support/fake-socket.js';
 import { datagramWithSeq, flagsOf, loadGolden, seqOf, typeOf, withFlags, withoutSeqPid, type Golden } from '../support/golden.js';

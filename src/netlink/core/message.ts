@@ -151,3 +151,16 @@ export function decodeDone(buf: Buffer, off: number, end: number, flags: number)
   if ((flags & NLM_F_ACK_TLVS) && end - off > 4) readExtack(new AttrReader(buf, off + 4, end), out);
   return out;
 }
+
+/** The end of the single message `msg` holds (its nlmsg_len), checked against the buffer. */
+export function messageEnd(msg: Buffer, what: string): number {
+  if (msg.length < NLMSG_HDRLEN) throw new DecodeError(`${what} message of ${msg.length} bytes is shorter than nlmsghdr`);
+  const len = msg.readUInt32LE(0);
+  if (len > msg.length || len < NLMSG_HDRLEN) throw new DecodeError(`${what} message length ${len} does not fit ${msg.length} bytes`);
+  return len;
+}
+
+/** Checks that the payload [off, end) holds an object's fixed header (ifinfomsg, rtmsg...) of `size` bytes. */
+export function fixedHeader(off: number, end: number, size: number, what: string): void {
+  if (end - off < size) throw new DecodeError(`${what} message payload of ${end - off} bytes is shorter than its ${size}-byte header`, off);
+}

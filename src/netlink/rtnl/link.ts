@@ -8,6 +8,7 @@ import { checker, CLOSED, IfIndex, Int, Text, Type, U32, type Static } from '../
 import { AF_UNSPEC, RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK, messageName } from './constants.js';
 import { formatLinkAddress, parseMac, describe } from './inet.js';
 import { uint } from './validate.js';
+import { DevCache } from './devices.js';
 import {
   BondDataSchema, BridgeDataSchema, decodeKindData, encodeKindData, LINK_KINDS, MacvlanDataSchema, TunDataSchema,
   VlanDataSchema, VrfDataSchema, VxlanDataSchema, type KindData, type TunData,
@@ -562,7 +563,7 @@ export class LinkApi {
    * operations): `ensure(dev)` looks a name up once; `resolve` then answers.
    */
   devCache(): DevCache {
-    return new DevCache(this);
+    return new DevCache((name, field) => this.index(name, field));
   }
 
   /** Index of a link; numbers are returned as they are. */
@@ -646,40 +647,4 @@ export class LinkApi {
     checkLinkRef(ref, 'dev');
     await this.sock.request(encodeLinkDel(ref));
   }
-}
-
-/** Resolves device names once per operation; see LinkApi.devCache(). */
-export class DevCache {
-  private readonly known = new Map<string, number>();
-  private readonly pending = new Map<string, Promise<void>>();
-  constructor(private readonly links: LinkApi) {}
-
-  /** undefined when nothing needs to be looked up (the fast path). */
-  ensure(dev: LinkRef | undefined, field = 'dev'): Promise<void> | undefined {
-    if (dev === undefined || typeof dev === 'number' || this.known.has(dev)) return undefined;
-    let p = this.pending.get(dev);
-    if (!p) {
-      p = this.links.index(dev, field).then((i) => { this.known.set(dev, i); });
-      this.pending.set(dev, p);
-      p.catch(() => this.pending.delete(dev));
-    }
-    return p;
-  }
-
-  /** Like ensure() for several refs. */
-  ensureAll(devs: (LinkRef | undefined)[], field = 'dev'): Promise<void> | undefined {
-    let all: Promise<void>[] | undefined;
-    for (const d of devs) {
-      const p = this.ensure(d, field);
-      if (p) (all ??= []).push(p);
-    }
-    return all ? Promise.all(all).then(() => undefined) : undefined;
-  }
-
-  readonly resolve = (dev: LinkRef, field: string): number => {
-    if (typeof dev === 'number') return uint(dev, field, 0x7fffffff, 1);
-    const i = this.known.get(dev);
-    if (i === undefined) throw new ValidationError(`device '${dev}' was not looked up`, field);
-    return i;
-  };
 }

@@ -10,7 +10,8 @@ import { scopeName, type ScopeName } from './constants.js';
 import { checker, CLOSED, Int, List, Type, U32, type Static } from '../core/schema.js';
 import { afOf, describe, familyOf, FamilySchema, formatAddress, parseAddress, type Family } from './inet.js';
 import { uint } from './validate.js';
-import { LinkRefSchema, type DevCache, type LinkApi, type LinkRef } from './link.js';
+import type { DevCache } from './devices.js';
+import { LinkRefSchema, type LinkApi, type LinkRef } from './link.js';
 import { protocolId, protocolName, ProtocolSchema } from './names.js';
 import { observed, type Hooks } from './observer.js';
 

@@ -15,7 +15,8 @@ import {
 import { uint } from './validate.js';
 import { parseScope } from './address.js';
 import { protocolId, protocolName, ProtocolSchema, tableId, TableSchema } from './names.js';
-import { LinkRefSchema, type DevCache, type LinkApi } from './link.js';
+import { directIndex, type DevCache, type DevResolver } from './devices.js';
+import { LinkRefSchema, type LinkApi } from './link.js';
 import { observed, observedMany, type Hooks } from './observer.js';
 
 export const RTM_NEWROUTE = 24;
@@ -203,14 +204,6 @@ export interface NextHop {
 }
 
 // ----------------------------------------------------------------- encoding
-
-/** Indexes for `dev` names, resolved by the caller before encoding. */
-export type DevResolver = (dev: string | number, field: string) => number;
-
-const directIndex: DevResolver = (dev, field) => {
-  if (typeof dev === 'number' && Number.isInteger(dev) && dev > 0) return dev;
-  throw new ValidationError(`device ${describe(dev)} must be resolved to an index first`, field);
-};
 
 interface Prefix {
   family: Family | undefined;
