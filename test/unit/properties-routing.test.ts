@@ -9,10 +9,10 @@ import { DecodeError } from '../../src/netlink/core/errors.js';
 import { NetlinkWriter } from '../../src/netlink/core/writer.js';
 import { decodeEvent } from '../../src/netlink/rtnl/events.js';
 import { formatAddress } from '../../src/netlink/rtnl/inet.js';
-import { decodeNeigh, encodeNeigh, NEIGH_STATES, RTM_NEWNEIGH, type Neigh, type NeighSpec, type NeighState } from '../../src/netlink/rtnl/neigh.js';
+import { checkNeigh, decodeNeigh, encodeNeigh, NEIGH_STATES, RTM_NEWNEIGH, type Neigh, type NeighSpec, type NeighState } from '../../src/netlink/rtnl/neigh/codec.js';
 import {
-  decodeNexthop, encodeNexthop, RTM_NEWNEXTHOP, type Nexthop, type NexthopGroupMember, type NexthopSpec,
-} from '../../src/netlink/rtnl/nexthop.js';
+  checkNexthop, decodeNexthop, encodeNexthop, RTM_NEWNEXTHOP, type Nexthop, type NexthopGroupMember, type NexthopSpec,
+} from '../../src/netlink/rtnl/nexthop/codec.js';
 import { protocolId } from '../../src/netlink/rtnl/names.js';
 import {
   decodeRoute, encodeRoute, METRICS, ROUTE_ADD_FLAGS, ROUTE_TYPES, RTM_NEWROUTE, type MetricName, type NextHop, type NextHopSpec,
@@ -380,14 +380,14 @@ describe('routing codec properties', () => {
 
     it('neighbours: address, link, state, lladdr, proxy, router, extern_learn, protocol', () => {
       fc.assert(fc.property(neighCase, (c) => {
-        const req = encodeNeigh(RTM_NEWNEIGH, 0x600, neighSpecOf(c), c.ifindex);
+        const req = encodeNeigh(RTM_NEWNEIGH, 0x600, checkNeigh(neighSpecOf(c)), () => c.ifindex);
         expect(protocolNumber(decodeNeigh(req.bytes))).to.deep.equal(expectedNeigh(c));
       }), runs(400));
     });
 
     it('nexthops: single, blackhole, weighted groups (16-bit weights), resilient groups with their timers', () => {
       fc.assert(fc.property(nexthopCase, (c) => {
-        const req = encodeNexthop(RTM_NEWNEXTHOP, 0x600, nexthopSpecOf(c), (d) => d as number);
+        const req = encodeNexthop(RTM_NEWNEXTHOP, 0x600, checkNexthop(nexthopSpecOf(c)), (d) => d as number);
         expect(protocolNumber(decodeNexthop(req.bytes))).to.deep.equal(expectedNexthop(c));
       }), runs(500));
     });
