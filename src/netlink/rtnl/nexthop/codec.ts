@@ -287,7 +287,8 @@ export function decodeNexthopAt(buf: Buffer, off: number, end: number): Nexthop 
       default: (unknown ??= []).push(r.raw());
     }
   }
-  if (group) nh.group = groupMembers(buf, group.off, group.len, true);
+  // NHA_OP_FLAGS follows NHA_GROUP: the members are read once both are known.
+  if (group) nh.group = groupMembers(buf, group.off, group.len, ((nh.op_flags ?? 0) & NHA_OP_FLAG_RESP_GRP_RESVD_0) !== 0);
   if (unknown) nh.unknown = unknown;
   return nh;
 }
