@@ -176,12 +176,12 @@ function ndmsg(w: NetlinkWriter, family: Family | 0, ifindex: number, state: num
 }
 
 /** Writes `ip neigh add|replace|del` (RTM_NEWNEIGH/RTM_DELNEIGH) into `w`; `dev` resolves the spec's dev. */
-export function writeNeigh(w: NetlinkWriter, type: number, flags: number, spec: NeighChecked, dev: DevResolver): void {
+export function writeNeigh(w: NetlinkWriter, type: number, flags: number, checked: NeighChecked, dev: DevResolver): void {
   w.beginMessage(type, flags);
-  ndmsg(w, spec.family, dev(spec.spec.dev, 'dev'), spec.state, spec.flags);
-  w.attrBytes(NDA_DST, spec.dst, 'dst');
-  if (spec.lladdr) w.attrBytes(NDA_LLADDR, spec.lladdr, 'lladdr');
-  if (spec.protocol !== undefined) w.attrU8(NDA_PROTOCOL, spec.protocol, 'protocol');
+  ndmsg(w, checked.family, dev(checked.spec.dev, 'dev'), checked.state, checked.flags);
+  w.attrBytes(NDA_DST, checked.dst, 'dst');
+  if (checked.lladdr) w.attrBytes(NDA_LLADDR, checked.lladdr, 'lladdr');
+  if (checked.protocol !== undefined) w.attrU8(NDA_PROTOCOL, checked.protocol, 'protocol');
   w.endMessage();
 }
 
@@ -191,10 +191,10 @@ export function describeNeigh(type: number, spec: NeighSpec | NeighDelSpec): str
   return `${verb} ${spec.proxy ? 'proxy ' : ''}${spec.dst} dev ${spec.dev}`;
 }
 
-export function encodeNeigh(type: number, flags: number, spec: NeighChecked, dev: DevResolver = directIndex): Request {
+export function encodeNeigh(type: number, flags: number, checked: NeighChecked, dev: DevResolver = directIndex): Request {
   const w = new NetlinkWriter(64);
-  writeNeigh(w, type, flags, spec, dev);
-  return { bytes: w.toBuffer(), describe: describeNeigh(type, spec.spec), marks: w.marks };
+  writeNeigh(w, type, flags, checked, dev);
+  return { bytes: w.toBuffer(), describe: describeNeigh(type, checked.spec), marks: w.marks };
 }
 
 /** A neighbour dump; strict checking wants ifindex in NDA_IFINDEX, not the header. */

@@ -207,10 +207,10 @@ export function describeNexthop(type: number, spec: NexthopSpec): string {
   return `${type === RTM_DELNEXTHOP ? 'RTM_DELNEXTHOP' : 'RTM_NEWNEXTHOP'} id ${spec.id ?? 'auto'}`;
 }
 
-export function encodeNexthop(type: number, flags: number, spec: NexthopChecked, dev: DevResolver = directIndex): Request {
+export function encodeNexthop(type: number, flags: number, checked: NexthopChecked, dev: DevResolver = directIndex): Request {
   const w = new NetlinkWriter(96);
-  writeNexthop(w, type, flags, spec, dev);
-  return { bytes: w.toBuffer(), describe: describeNexthop(type, spec.spec), marks: w.marks };
+  writeNexthop(w, type, flags, checked, dev);
+  return { bytes: w.toBuffer(), describe: describeNexthop(type, checked.spec), marks: w.marks };
 }
 
 /** A request naming one nexthop by id (get, del); the id passed checkNexthopId. */
