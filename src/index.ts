@@ -28,14 +28,16 @@ export {
   RuleApi, decodeRule, RULE_ACTIONS, type Rule, type RuleSpec, type RuleAction, type PortRange, type RuleListFilter,
   RuleSpecSchema, RuleListFilterSchema,
 } from './netlink/rtnl/rule.js';
+export { NeighApi } from './netlink/rtnl/neigh/api.js';
 export {
-  NeighApi, decodeNeigh, NEIGH_STATES, NEIGH_FLAGS, type Neigh, type NeighSpec, type NeighState, type NeighFlag,
+  decodeNeigh, NEIGH_STATES, NEIGH_FLAGS, type Neigh, type NeighSpec, type NeighState, type NeighFlag,
   type NeighDelSpec, type NeighListFilter, NeighSpecSchema, NeighDelSpecSchema, NeighListFilterSchema,
-} from './netlink/rtnl/neigh.js';
+} from './netlink/rtnl/neigh/codec.js';
+export { NexthopApi } from './netlink/rtnl/nexthop/api.js';
 export {
-  NexthopApi, decodeNexthop, type Nexthop, type NexthopSpec, type NexthopGroupMember, type NexthopFilter,
+  decodeNexthop, type Nexthop, type NexthopSpec, type NexthopGroupMember, type NexthopFilter,
   NexthopSpecSchema, NexthopGroupMemberSchema, NexthopFilterSchema,
-} from './netlink/rtnl/nexthop.js';
+} from './netlink/rtnl/nexthop/codec.js';
 export {
   decodeEvent, EVENT_GROUPS, EventOptionsSchema, type RtnlEvent, type EventGroup, type EventAction, type EventOptions,
 } from './netlink/rtnl/events.js';
@@ -69,5 +71,5 @@ export {
 export { JOURNAL_DIR, type NamespaceRef } from './netns/journal.js';
 export { processStartTime, processAlive, mount, umount2 } from './netns/syscalls.js';
 export type { CreatedObject, CreateObserver, CreateOutcome, CreatedIdentity, Hooks } from './netlink/rtnl/observer.js';
-export { NsidApi } from './netlink/rtnl/nsid.js';
+export { NsidApi } from './netlink/rtnl/nsid/api.js';
 export * from './topology/index.js';

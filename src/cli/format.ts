@@ -5,8 +5,8 @@ import type { Address } from '../netlink/rtnl/address.js';
 import type { Family } from '../netlink/rtnl/inet.js';
 import type { Link } from '../netlink/rtnl/link.js';
 import { nameTable } from '../netlink/rtnl/names.js';
-import type { Neigh } from '../netlink/rtnl/neigh.js';
-import type { Nexthop } from '../netlink/rtnl/nexthop.js';
+import type { Neigh } from '../netlink/rtnl/neigh/codec.js';
+import type { Nexthop } from '../netlink/rtnl/nexthop/codec.js';
 import type { NextHop, Route } from '../netlink/rtnl/route.js';
 import type { Rule } from '../netlink/rtnl/rule.js';
 

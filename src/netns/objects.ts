@@ -6,8 +6,8 @@
 import { closeSync as closeFd } from 'node:fs';
 import { NetlinkError } from '../netlink/core/errors.js';
 import { decodeAddress, encodeAddressAdd, type Address } from '../netlink/rtnl/address.js';
-import { decodeNeigh, encodeNeigh, RTM_NEWNEIGH, type Neigh } from '../netlink/rtnl/neigh.js';
-import type { Nexthop } from '../netlink/rtnl/nexthop.js';
+import { checkNeigh, decodeNeigh, encodeNeigh, RTM_NEWNEIGH, type Neigh } from '../netlink/rtnl/neigh/codec.js';
+import type { Nexthop } from '../netlink/rtnl/nexthop/codec.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { inNetns } from '../netlink/core/libc.js';
 import type { CreatedObject as RtnlObject } from '../netlink/rtnl/observer.js';
@@ -319,7 +319,7 @@ const rule: Kind<Extract<CreatedObject, { object: 'rule' }>> = {
 // -------------------------------------------------------------- neighbours
 
 function canonicalNeigh(o: Extract<CreatedObject, { object: 'neigh' }>): Neigh {
-  return decodeNeigh(encodeNeigh(RTM_NEWNEIGH, 0, o.spec, o.index).bytes);
+  return decodeNeigh(encodeNeigh(RTM_NEWNEIGH, 0, checkNeigh(o.spec), () => o.index).bytes);
 }
 
 const neighKey = (o: Extract<CreatedObject, { object: 'neigh' }>): string => `neigh:${o.index}:${o.spec.proxy ? 'proxy' : ''}`;

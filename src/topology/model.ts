@@ -11,8 +11,8 @@ import { encodeAddressAdd } from '../netlink/rtnl/address.js';
 import { parseAddress } from '../netlink/rtnl/inet.js';
 import type { LinkKind } from '../netlink/rtnl/link-kinds.js';
 import { linkNameProblem, type LinkAttributes } from '../netlink/rtnl/link.js';
-import { encodeNeigh, RTM_NEWNEIGH, type NeighSpec } from '../netlink/rtnl/neigh.js';
-import { encodeNexthop, RTM_NEWNEXTHOP, type NexthopSpec } from '../netlink/rtnl/nexthop.js';
+import { checkNeigh, encodeNeigh, RTM_NEWNEIGH, type NeighSpec } from '../netlink/rtnl/neigh/codec.js';
+import { checkNexthop, encodeNexthop, RTM_NEWNEXTHOP, type NexthopSpec } from '../netlink/rtnl/nexthop/codec.js';
 import { encodeRoute, RTM_NEWROUTE, type RouteSpec } from '../netlink/rtnl/route.js';
 import { encodeRule, RTM_NEWRULE, type RuleSpec } from '../netlink/rtnl/rule.js';
 import { tableId } from '../netlink/rtnl/names.js';
@@ -348,7 +348,7 @@ class Resolver {
     }
     const nexthopIds = new Set<number>();
     for (const n of ns.nexthops) {
-      this.guard(n.path, () => encodeNexthop(RTM_NEWNEXTHOP, 0, n.spec, index));
+      this.guard(n.path, () => encodeNexthop(RTM_NEWNEXTHOP, 0, checkNexthop(n.spec), index));
       if (n.spec.id) {
         if (nexthopIds.has(n.spec.id)) this.problem(`${n.path}.id`, `nexthop id ${n.spec.id} is given twice in ${ns.path}`);
         nexthopIds.add(n.spec.id);
@@ -359,7 +359,7 @@ class Resolver {
         if (!nexthopIds.has(g.id)) this.problem(`${n.path}.group[${i}].id`, `no nexthop with id ${g.id} in ${ns.path}`);
       });
     }
-    for (const n of ns.neigh) this.guard(n.path, () => encodeNeigh(RTM_NEWNEIGH, 0, n.spec, index(n.spec.dev, 'dev')));
+    for (const n of ns.neigh) this.guard(n.path, () => encodeNeigh(RTM_NEWNEIGH, 0, checkNeigh(n.spec), index));
     const routes = new Map<string, string>();
     for (const r of ns.routes) {
       this.guard(r.path, () => {

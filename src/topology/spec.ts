@@ -6,8 +6,8 @@ import { CLOSED, Int, List, Text, Type, type Static, type TSchema } from '../net
 import { AddressSpecSchema } from '../netlink/rtnl/address.js';
 import { BondDataSchema, BridgeDataSchema, LINK_KINDS, MacvlanDataSchema, TunDataSchema, VlanDataSchema, VrfDataSchema, VxlanDataSchema } from '../netlink/rtnl/link-kinds.js';
 import { LinkAttributesSchema, LinkNameSchema } from '../netlink/rtnl/link.js';
-import { NeighSpecSchema } from '../netlink/rtnl/neigh.js';
-import { NexthopSpecSchema } from '../netlink/rtnl/nexthop.js';
+import { NeighSpecSchema } from '../netlink/rtnl/neigh/codec.js';
+import { NexthopSpecSchema } from '../netlink/rtnl/nexthop/codec.js';
 import { RouteSpecSchema } from '../netlink/rtnl/route.js';
 import { RuleSpecSchema } from '../netlink/rtnl/rule.js';
 

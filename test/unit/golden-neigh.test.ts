@@ -7,8 +7,8 @@ import type { Request } from '../../src/netlink/core/request.js';
 import { decodeLink } from '../../src/netlink/rtnl/link.js';
 import { RTM_GETLINK, RTM_NEWLINK } from '../../src/netlink/rtnl/constants.js';
 import {
-  decodeNeigh, encodeNeigh, encodeNeighDump, RTM_DELNEIGH, RTM_GETNEIGH, RTM_NEWNEIGH, type Neigh, type NeighSpec,
-} from '../../src/netlink/rtnl/neigh.js';
+  checkNeigh, checkNeighDel, decodeNeigh, encodeNeigh, encodeNeighDump, RTM_DELNEIGH, RTM_GETNEIGH, RTM_NEWNEIGH, type Neigh, type NeighDelSpec, type NeighSpec,
+} from '../../src/netlink/rtnl/neigh/codec.js';
 import { Rtnl } from '../../src/netlink/rtnl/rtnl.js';
 import { ack, capturedRefusal, type CapturedRefusal, datagram, done, expectRefusalError, type FakeRawSocket, openFake, refusal, wireBytes } from '../support/fake-socket.js';
 import { datagramWithSeq, loadGolden, seqOf, typeOf, withoutSeqPid, type Golden } from '../support/golden.js';
@@ -18,8 +18,9 @@ const neighs = (g: Golden): Buffer[] => g.received.filter((m) => typeOf(m) === R
 // `dev v0` is ifindex 3 in every capture (ip found it with the GETLINK dump it sends first).
 const CREATE_EXCL = 0x600;
 const CREATE_REPLACE = 0x500;
-const add = (spec: NeighSpec): Request => encodeNeigh(RTM_NEWNEIGH, CREATE_EXCL, spec, 3);
-const del = (spec: NeighSpec): Request => encodeNeigh(RTM_DELNEIGH, 0, spec, 3);
+const v0 = (): number => 3;
+const add = (spec: NeighSpec): Request => encodeNeigh(RTM_NEWNEIGH, CREATE_EXCL, checkNeigh(spec), v0);
+const del = (spec: NeighDelSpec): Request => encodeNeigh(RTM_DELNEIGH, 0, checkNeighDel(spec), v0);
 
 const neigh = (n: Partial<Neigh> & Pick<Neigh, 'dst'>): Neigh => ({
   family: 4, ifindex: 3, state: ['PERMANENT'], flags: [], proxy: false, router: false, ...n,
@@ -129,7 +130,7 @@ describe('golden: ip neigh', () => {
       { fixture: 'neigh-add-v6-stale', build: () => add({ dst: '2001:db8::2', lladdr: '02:00:00:00:00:02', dev: 'v0', state: 'stale' }) },
       {
         fixture: 'neigh-replace-reachable',
-        build: () => encodeNeigh(RTM_NEWNEIGH, CREATE_REPLACE, { dst: '10.0.0.3', lladdr: '02:00:00:00:00:03', dev: 'v0', state: 'reachable' }, 3),
+        build: () => encodeNeigh(RTM_NEWNEIGH, CREATE_REPLACE, checkNeigh({ dst: '10.0.0.3', lladdr: '02:00:00:00:00:03', dev: 'v0', state: 'reachable' }), v0),
       },
       { fixture: 'neigh-add-noarp', build: () => add({ dst: '10.0.0.4', lladdr: '02:00:00:00:00:04', dev: 'v0', state: 'noarp' }) },
       { fixture: 'neigh-add-proxy', build: () => add({ dst: '10.0.0.50', dev: 'v0', proxy: true }) },

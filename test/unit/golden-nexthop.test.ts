@@ -8,9 +8,9 @@ import { NLM_F_ACK } from '../../src/netlink/core/constants.js';
 import type { Request } from '../../src/netlink/core/request.js';
 import { RTM_GETLINK, RTM_NEWLINK } from '../../src/netlink/rtnl/constants.js';
 import {
-  decodeNexthop, encodeNexthop, encodeNexthopDump, RTM_DELNEXTHOP, RTM_NEWNEXTHOP,
+  checkNexthop, decodeNexthop, encodeNexthop, encodeNexthopDump, RTM_DELNEXTHOP, RTM_NEWNEXTHOP,
   type Nexthop, type NexthopSpec,
-} from '../../src/netlink/rtnl/nexthop.js';
+} from '../../src/netlink/rtnl/nexthop/codec.js';
 import { Rtnl } from '../../src/netlink/rtnl/rtnl.js';
 import { ack, datagram, openFake, wireBytes, type FakeRawSocket, capturedRefusal, expectRefusalError, type CapturedRefusal } from '../support/fake-socket.js';
 import { answersTo, datagramWithSeq, flagsOf, loadGolden, seqOf, typeOf, withFlags, withoutSeqPid, type Golden } from '../support/golden.js';
@@ -22,7 +22,7 @@ const v0 = (dev: string | number): number => {
   if (dev === 'v0' || dev === 3) return 3;
   throw new Error(`unexpected dev ${String(dev)}`);
 };
-const add = (spec: NexthopSpec): Request => encodeNexthop(RTM_NEWNEXTHOP, 0x600 /* CREATE|EXCL */, spec, v0);
+const add = (spec: NexthopSpec): Request => encodeNexthop(RTM_NEWNEXTHOP, 0x600 /* CREATE|EXCL */, checkNexthop(spec), v0);
 
 const nexthop = (n: Partial<Nexthop> & Pick<Nexthop, 'id'>): Nexthop => ({
   blackhole: false, fdb: false, scope: 'global', protocol: 'unspec', flags: [], ...n,

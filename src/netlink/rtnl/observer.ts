@@ -6,8 +6,8 @@ import type { BulkHooks } from '../core/bulk.js';
 import { outcomeOf } from '../core/errors.js';
 import type { AddressSpec } from './address.js';
 import type { LinkAddSpec } from './link.js';
-import type { NeighSpec } from './neigh.js';
-import type { NexthopSpec } from './nexthop.js';
+import type { NeighSpec } from './neigh/codec.js';
+import type { NexthopSpec } from './nexthop/codec.js';
 import type { RouteSpec } from './route.js';
 import type { RuleSpec } from './rule.js';
 

@@ -6,11 +6,11 @@ import { AddressApi } from './address.js';
 import { LinkApi } from './link.js';
 import { RouteApi } from './route.js';
 import { RuleApi } from './rule.js';
-import { NeighApi } from './neigh.js';
-import { NexthopApi } from './nexthop.js';
+import { NeighApi } from './neigh/api.js';
+import { NexthopApi } from './nexthop/api.js';
 import { subscribe, type EventOptions, type RtnlEvent } from './events.js';
 import type { Hooks } from './observer.js';
-import { NsidApi } from './nsid.js';
+import { NsidApi } from './nsid/api.js';
 
 const { protocol: _protocol, groups: _groups, ...clientOptions } = SocketOptionsSchema.properties;
 
