@@ -57,13 +57,14 @@ export class RouteApi {
     }
   }
 
-  /** Streams routes (one family, one table or 'all') without holding them all. */
+  /** Streams the routes list() would return for one family, without holding them all. */
   async *dump(filter: RouteFilter & { family: Family }): AsyncGenerator<Route> {
     const f = checkRouteFilter(filter, true);
+    const oif = f.dev === undefined ? undefined : await this.links.index(f.dev);
     try {
-      for await (const msg of this.sock.dump(encodeRouteDump(f.families[0]!, { table: f.table }))) {
+      for await (const msg of this.sock.dump(dumpRequest(f.families[0]!, f, oif))) {
         const r = decodeRoute(msg);
-        if (f.table === undefined || r.table === f.table) yield r;
+        if (routeSelected(f, r)) yield r;
       }
     } catch (e) {
       if (isMissingTable(e)) return;
