@@ -18,16 +18,18 @@ export {
   AddressApi, decodeAddress, ADDRESS_FLAGS, type Address, type AddressSpec, type AddressDelSpec, type AddressFlag,
   type AddressListFilter, AddressSpecSchema, AddressDelSpecSchema, AddressListFilterSchema,
 } from './netlink/rtnl/address.js';
+export { RouteApi, type RouteBulkOptions, RouteBulkOptionsSchema } from './netlink/rtnl/route/api.js';
 export {
-  RouteApi, decodeRoute, routeToSpec, ROUTE_TYPES, METRICS, type Route, type RouteSpec, type RouteFilter,
-  type RouteGetSpec, type RouteType, type RouteFlag, type RouteMetrics, type NextHop, type NextHopSpec,
-  type RouteAddMode, type RouteBulkOptions, RouteSpecSchema, NextHopSpecSchema, RouteMetricsSchema, RouteFilterSchema,
-  RouteGetSpecSchema, RouteBulkOptionsSchema,
-} from './netlink/rtnl/route.js';
+  decodeRoute, routeToSpec, ROUTE_TYPES, type Route, type RouteSpec, type RouteType, type RouteFlag, type NextHop,
+  type NextHopSpec, type RouteAddMode, RouteSpecSchema, NextHopSpecSchema,
+} from './netlink/rtnl/route/codec.js';
+export { METRICS, type RouteMetrics, RouteMetricsSchema } from './netlink/rtnl/route/metrics.js';
+export { type RouteFilter, type RouteGetSpec, RouteFilterSchema, RouteGetSpecSchema } from './netlink/rtnl/route/query.js';
+export { RuleApi } from './netlink/rtnl/rule/api.js';
 export {
-  RuleApi, decodeRule, RULE_ACTIONS, type Rule, type RuleSpec, type RuleAction, type PortRange, type RuleListFilter,
+  decodeRule, RULE_ACTIONS, type Rule, type RuleSpec, type RuleAction, type PortRange, type RuleListFilter,
   RuleSpecSchema, RuleListFilterSchema,
-} from './netlink/rtnl/rule.js';
+} from './netlink/rtnl/rule/codec.js';
 export { NeighApi } from './netlink/rtnl/neigh/api.js';
 export {
   decodeNeigh, NEIGH_STATES, NEIGH_FLAGS, type Neigh, type NeighSpec, type NeighState, type NeighFlag,

@@ -7,8 +7,8 @@ import type { Link } from '../netlink/rtnl/link.js';
 import { nameTable } from '../netlink/rtnl/names.js';
 import type { Neigh } from '../netlink/rtnl/neigh/codec.js';
 import type { Nexthop } from '../netlink/rtnl/nexthop/codec.js';
-import type { NextHop, Route } from '../netlink/rtnl/route.js';
-import type { Rule } from '../netlink/rtnl/rule.js';
+import type { NextHop, Route } from '../netlink/rtnl/route/codec.js';
+import type { Rule } from '../netlink/rtnl/rule/codec.js';
 
 /** A table column: its header and how to print one row's cell. */
 export interface Column<T> {

@@ -11,9 +11,9 @@ import type { Nexthop } from '../netlink/rtnl/nexthop/codec.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { inNetns } from '../netlink/core/libc.js';
 import type { CreatedObject as RtnlObject } from '../netlink/rtnl/observer.js';
-import { decodeRoute, encodeRoute, RTM_NEWROUTE, routeToSpec, type Route, type RouteSpec } from '../netlink/rtnl/route.js';
+import { checkRoute, decodeRoute, encodeRoute, RTM_NEWROUTE, routeToSpec, type Route, type RouteSpec } from '../netlink/rtnl/route/codec.js';
 import type { Rtnl } from '../netlink/rtnl/rtnl.js';
-import { decodeRule, encodeRule, RTM_NEWRULE, type Rule, type RuleSpec } from '../netlink/rtnl/rule.js';
+import { checkRule, decodeRule, encodeRule, RTM_NEWRULE, type Rule, type RuleSpec } from '../netlink/rtnl/rule/codec.js';
 
 /** A sysctl (`net.*`) value set in a namespace: `old` is what cleanup writes back. */
 export interface SysctlObject {
@@ -149,7 +149,7 @@ const address: Kind<Extract<CreatedObject, { object: 'address' }>> = {
 
 /** The route a spec makes, in the shape a dump reports it. */
 export function canonicalRoute(spec: RouteSpec): Route {
-  const r = decodeRoute(encodeRoute(RTM_NEWROUTE, 0, spec).bytes);
+  const r = decodeRoute(encodeRoute(RTM_NEWROUTE, 0, checkRoute(spec)).bytes);
   // The kernel gives IPv6 routes metric 1024 when none is asked (IP6_RT_PRIO_USER), IPv4 ones 0.
   r.metric ??= r.family === 6 ? 1024 : 0;
   return r;
@@ -236,7 +236,7 @@ export function deletionSpec(want: Route): RouteSpec {
 
 /** The rule a spec makes, in the shape a dump reports it (priority 0 when the kernel is to choose). */
 export function canonicalRule(spec: RuleSpec): Rule {
-  const r = decodeRule(encodeRule(RTM_NEWRULE, spec).bytes);
+  const r = decodeRule(encodeRule(RTM_NEWRULE, 0, checkRule(spec)).bytes);
   return normaliseRule(r);
 }
 

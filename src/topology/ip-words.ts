@@ -7,8 +7,8 @@ import { parseAddress } from '../netlink/rtnl/inet.js';
 import type { LinkKind } from '../netlink/rtnl/link-kinds.js';
 import type { NeighSpec } from '../netlink/rtnl/neigh/codec.js';
 import type { NexthopSpec } from '../netlink/rtnl/nexthop/codec.js';
-import type { NextHopSpec, RouteSpec } from '../netlink/rtnl/route.js';
-import type { RuleSpec } from '../netlink/rtnl/rule.js';
+import type { NextHopSpec, RouteSpec } from '../netlink/rtnl/route/codec.js';
+import type { RuleSpec } from '../netlink/rtnl/rule/codec.js';
 import type { LinkModel } from './model.js';
 
 const hex = (n: number): string => `0x${n.toString(16)}`;

@@ -13,8 +13,8 @@ import type { LinkKind } from '../netlink/rtnl/link-kinds.js';
 import { linkNameProblem, type LinkAttributes } from '../netlink/rtnl/link.js';
 import { checkNeigh, encodeNeigh, RTM_NEWNEIGH, type NeighSpec } from '../netlink/rtnl/neigh/codec.js';
 import { checkNexthop, encodeNexthop, RTM_NEWNEXTHOP, type NexthopSpec } from '../netlink/rtnl/nexthop/codec.js';
-import { encodeRoute, RTM_NEWROUTE, type RouteSpec } from '../netlink/rtnl/route.js';
-import { encodeRule, RTM_NEWRULE, type RuleSpec } from '../netlink/rtnl/rule.js';
+import { checkRoute, encodeRoute, RTM_NEWROUTE, type RouteSpec } from '../netlink/rtnl/route/codec.js';
+import { checkRule, type RuleSpec } from '../netlink/rtnl/rule/codec.js';
 import { tableId } from '../netlink/rtnl/names.js';
 import { checkNamespaceName } from '../netns/options.js';
 import { expand } from './generate.js';
@@ -364,7 +364,7 @@ class Resolver {
     for (const r of ns.routes) {
       this.guard(r.path, () => {
         if (r.spec.table !== undefined && tableId(r.spec.table) === 0) throw new ValidationError('table 0 is not a table (use main, local or 1..4294967295)', 'table');
-        encodeRoute(RTM_NEWROUTE, 0, r.spec, index);
+        encodeRoute(RTM_NEWROUTE, 0, checkRoute(r.spec), index);
         if (r.spec.nhid !== undefined && ns.owned && !nexthopIds.has(r.spec.nhid)) throw new ValidationError(`no nexthop with id ${r.spec.nhid} in ${ns.path}`, 'nhid');
       });
       const key = routeKey(r.spec);
@@ -375,7 +375,7 @@ class Resolver {
     const priorities = new Set(ns.rules.flatMap((r) => (r.spec.priority !== undefined ? [r.spec.priority] : [])));
     for (const r of ns.rules) {
       this.guard(r.path, () => {
-        encodeRule(RTM_NEWRULE, r.spec);
+        checkRule(r.spec);
         if (r.spec.goto !== undefined && ns.owned && !priorities.has(r.spec.goto)) throw new ValidationError(`no rule with priority ${r.spec.goto} in ${ns.path} to go to`, 'goto');
         if (r.spec.goto !== undefined && r.spec.priority !== undefined && r.spec.goto <= r.spec.priority) {
           throw new ValidationError(`goto ${r.spec.goto} goes back from priority ${r.spec.priority}; the kernel only goes forward`, 'goto');

@@ -8,8 +8,8 @@ import { BondDataSchema, BridgeDataSchema, LINK_KINDS, MacvlanDataSchema, TunDat
 import { LinkAttributesSchema, LinkNameSchema } from '../netlink/rtnl/link.js';
 import { NeighSpecSchema } from '../netlink/rtnl/neigh/codec.js';
 import { NexthopSpecSchema } from '../netlink/rtnl/nexthop/codec.js';
-import { RouteSpecSchema } from '../netlink/rtnl/route.js';
-import { RuleSpecSchema } from '../netlink/rtnl/rule.js';
+import { RouteSpecSchema } from '../netlink/rtnl/route/codec.js';
+import { RuleSpecSchema } from '../netlink/rtnl/rule/codec.js';
 
 const LinkKindSchema = Type.Enum(LINK_KINDS);
 

@@ -4,9 +4,9 @@
 // current namespace only what the spec names is looked at.
 import { readFileSync } from 'node:fs';
 import type { Link } from '../netlink/rtnl/link.js';
-import type { Route, RouteSpec } from '../netlink/rtnl/route.js';
+import type { Route, RouteSpec } from '../netlink/rtnl/route/codec.js';
 import type { Rtnl } from '../netlink/rtnl/rtnl.js';
-import type { Rule } from '../netlink/rtnl/rule.js';
+import type { Rule } from '../netlink/rtnl/rule/codec.js';
 import { formatAddress, parseAddress } from '../netlink/rtnl/inet.js';
 import type { Namespace } from '../netns/namespace.js';
 import { canonicalRoute, canonicalRule, inClientNetns, sameRoute, sameSelectors, sysctlPath } from '../netns/objects.js';

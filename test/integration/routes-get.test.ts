@@ -2,7 +2,8 @@
 // device, preferred source and table for the same question, with and
 // without `fibmatch`, and with the from/iif/oif/mark selectors.
 import { expect } from 'chai';
-import type { Route, RouteGetSpec } from '../../src/index.js';
+import { NetlinkError, ValidationError, type Route, type RouteGetSpec } from '../../src/index.js';
+import { checkRouteGet, encodeRouteGet } from '../../src/netlink/rtnl/route/query.js';
 import { FreshNetns } from './fresh-netns.js';
 
 interface IpGet {
@@ -104,6 +105,21 @@ describe('routes: get answers as `ip route get`', () => {
     expect([resolved.dst, entry.dst]).to.deep.equal(['20.0.1.1', '20.0.0.0/16']);
     expect(entry.protocol).to.equal('boot');
   });
+
+  // Why RouteGetSpec has no table: the kernel refuses RTA_TABLE in a lookup of either family.
+  for (const dst of ['20.0.1.1', '2001:db8:30::1']) {
+    it(`the kernel refuses a table in a lookup (${dst}), and so does route.get`, async () => {
+      const req = encodeRouteGet(checkRouteGet({ dst }));
+      const table = Buffer.from([8, 0, 15, 0, 100, 0, 0, 0]); // RTA_TABLE 100
+      const bytes = Buffer.concat([req.bytes, table]);
+      bytes.writeUInt32LE(bytes.length, 0);
+      const kernel = await ns.rtnl.socket.request({ bytes, describe: req.describe }).then(() => undefined, (e: unknown) => e);
+      expect(kernel).to.be.instanceOf(NetlinkError).with.property('errnoName', 'EINVAL');
+      expect((kernel as NetlinkError).extackMessage).to.match(/Unsupported attribute in (route get|get route) request/);
+      const ours = await ns.rtnl.route.get({ dst, table: 100 } as RouteGetSpec).then(() => undefined, (e: unknown) => e);
+      expect(ours).to.be.instanceOf(ValidationError).with.property('field', 'table');
+    });
+  }
 
   it('the mark and iif asked about come back in the answer', async () => {
     expect((await ns.rtnl.route.get({ dst: '20.0.1.1', mark: 7 })).mark).to.equal(7);

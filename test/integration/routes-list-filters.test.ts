@@ -1,7 +1,8 @@
 // list() filters by family, table (number, name, 'all'), protocol, type and
 // device, returning what `ip route show` with the same filter shows; and
 // the kernel does the filtering (strict checking): the messages it sends
-// for a filtered dump already match the filter.
+// for a filtered dump already match the filter. dump() takes the same
+// filter with the same meaning.
 import { expect } from 'chai';
 import sinon from 'sinon';
 import type { Route, RouteFilter } from '../../src/index.js';
@@ -142,6 +143,18 @@ describe('routes: list filters', () => {
     expect(await ns.rtnl.route.list({ table: 77 })).to.deep.equal([]);
     expect(await ns.rtnl.route.list({ table: 77, family: 4 })).to.deep.equal([]);
   });
+
+  // dump() takes list()'s filter with the same meaning (it used to apply the table only).
+  for (const [title, filter] of cases) {
+    for (const family of filter.family === undefined ? ([4, 6] as const) : [filter.family]) {
+      it(`dump() streams what list() returns for the same filter: ${title}, IPv${family}`, async () => {
+        const f = { ...filter, family };
+        const streamed: string[] = [];
+        for await (const r of ns.rtnl.route.dump(f)) streamed.push(key(r));
+        expect(streamed).to.deep.equal((await ns.rtnl.route.list(f)).map(key));
+      });
+    }
+  }
 
   it('dump() streams one table of one family', async () => {
     const streamed: string[] = [];

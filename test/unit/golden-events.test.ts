@@ -6,8 +6,8 @@ import { expect } from 'chai';
 import { RTM_DELLINK } from '../../src/netlink/rtnl/constants.js';
 import { decodeEvent, type RtnlEvent } from '../../src/netlink/rtnl/events.js';
 import { encodeLinkSet, type Link } from '../../src/netlink/rtnl/link.js';
-import { decodeRoute, RTM_DELROUTE, RTM_NEWROUTE, type Route } from '../../src/netlink/rtnl/route.js';
-import { RTM_NEWRULE } from '../../src/netlink/rtnl/rule.js';
+import { decodeRoute, RTM_DELROUTE, RTM_NEWROUTE, type Route } from '../../src/netlink/rtnl/route/codec.js';
+import { RTM_NEWRULE } from '../../src/netlink/rtnl/rule/codec.js';
 import { ack, openFake, tick, track } from '../support/fake-socket.js';
 import { flagsOf, loadGolden, seqOf, typeOf, withSeq } from '../support/golden.js';
 

@@ -8,9 +8,9 @@ import { NLM_F_ACK } from '../../src/netlink/core/constants.js';
 import type { Request } from '../../src/netlink/core/request.js';
 import { RTM_GETLINK, RTM_NEWLINK } from '../../src/netlink/rtnl/constants.js';
 import {
-  decodeRoute, encodeRoute, encodeRouteDump, encodeRouteGet, ROUTE_ADD_FLAGS, RTA_OIF, RTA_TABLE, RTM_DELROUTE,
-  RTM_NEWROUTE, type Route, type RouteSpec,
-} from '../../src/netlink/rtnl/route.js';
+  checkRoute, decodeRoute, encodeRoute, ROUTE_ADD_FLAGS, RTA_OIF, RTA_TABLE, RTM_DELROUTE, RTM_NEWROUTE, type Route, type RouteSpec,
+} from '../../src/netlink/rtnl/route/codec.js';
+import { checkRouteGet, encodeRouteDump, encodeRouteGet } from '../../src/netlink/rtnl/route/query.js';
 import type { DevResolver } from '../../src/netlink/rtnl/devices.js';
 import { Rtnl } from '../../src/netlink/rtnl/rtnl.js';
 import { ack, capturedRefusal, type CapturedRefusal, datagram, done, expectRefusalError, type FakeRawSocket, openFake, refusal, wireBytes } from '../support/fake-socket.js';
@@ -23,7 +23,8 @@ const v0: DevResolver = (dev) => {
   if (dev === 'v0' || dev === 3) return 3;
   throw new Error(`unexpected dev ${String(dev)}`);
 };
-const add = (spec: RouteSpec): Request => encodeRoute(RTM_NEWROUTE, ROUTE_ADD_FLAGS.add, spec, v0);
+const add = (spec: RouteSpec): Request => encodeRoute(RTM_NEWROUTE, ROUTE_ADD_FLAGS.add, checkRoute(spec), v0);
+const del = (spec: RouteSpec): Request => encodeRoute(RTM_DELROUTE, 0, checkRoute(spec, RTM_DELROUTE));
 
 // ------------------------------------------------------------ expected routes
 
@@ -266,23 +267,23 @@ describe('golden: ip route', () => {
       },
       {
         fixture: 'route-replace',
-        build: () => encodeRoute(RTM_NEWROUTE, ROUTE_ADD_FLAGS.replace, { dst: '20.0.12.0/24', gateway: '10.0.0.2', metric: 10 }),
+        build: () => encodeRoute(RTM_NEWROUTE, ROUTE_ADD_FLAGS.replace, checkRoute({ dst: '20.0.12.0/24', gateway: '10.0.0.2', metric: 10 })),
       },
       {
         fixture: 'route-append',
-        build: () => encodeRoute(RTM_NEWROUTE, ROUTE_ADD_FLAGS.append, { dst: '20.0.12.0/24', gateway: '10.0.0.2', metric: 10 }),
+        build: () => encodeRoute(RTM_NEWROUTE, ROUTE_ADD_FLAGS.append, checkRoute({ dst: '20.0.12.0/24', gateway: '10.0.0.2', metric: 10 })),
       },
       {
         fixture: 'route-prepend',
-        build: () => encodeRoute(RTM_NEWROUTE, ROUTE_ADD_FLAGS.prepend, { dst: '20.0.12.0/24', gateway: '10.0.0.2', metric: 10 }),
+        build: () => encodeRoute(RTM_NEWROUTE, ROUTE_ADD_FLAGS.prepend, checkRoute({ dst: '20.0.12.0/24', gateway: '10.0.0.2', metric: 10 })),
       },
       // A delete leaves protocol and type 0 (any) and says scope nowhere, as ip does.
-      { fixture: 'route-del', build: () => encodeRoute(RTM_DELROUTE, 0, { dst: '20.0.0.0/24', gateway: '10.0.0.2' }) },
+      { fixture: 'route-del', build: () => del({ dst: '20.0.0.0/24', gateway: '10.0.0.2' }) },
       { fixture: 'route-add-nhid', build: () => add({ dst: '20.0.30.0/24', nhid: 10 }) },
       // The requests the kernel refused (see below) are ip's too.
       { fixture: 'route-add-exists-eexist', build: () => add({ dst: '20.0.0.0/24', gateway: '10.0.0.2' }) },
       { fixture: 'route-add-gw-unreachable-extack', build: () => add({ dst: '20.0.20.0/24', gateway: '192.0.2.77' }) },
-      { fixture: 'route-del-missing-esrch', build: () => encodeRoute(RTM_DELROUTE, 0, { dst: '20.0.99.0/24' }) },
+      { fixture: 'route-del-missing-esrch', build: () => del({ dst: '20.0.99.0/24' }) },
       // Host bits beyond the prefix are the kernel's to refuse, so they reach it as ip sent them.
       { fixture: 'route-add-bad-prefix-extack', build: () => add({ dst: '20.0.51.1/24', gateway: '10.0.0.2' }) },
       { fixture: 'route-add-nhid-missing-extack', build: () => add({ dst: '20.0.54.0/24', nhid: 99 }) },
@@ -293,11 +294,11 @@ describe('golden: ip route', () => {
       { fixture: 'route-add-tos-ecn-extack', build: () => add({ dst: '20.0.70.0/24', gateway: '10.0.0.2', tos: 3 }) },
       // Lookups: RTM_F_LOOKUP_TABLE as ip sets it; ip sends GETs without NLM_F_ACK, netnest asks for one.
       {
-        fixture: 'route-get', build: () => encodeRouteGet({ dst: '20.0.0.5' }),
+        fixture: 'route-get', build: () => encodeRouteGet(checkRouteGet({ dst: '20.0.0.5' })),
         adjust: (ip) => withFlags(ip, flagsOf(ip) | NLM_F_ACK),
       },
       {
-        fixture: 'route-get-fibmatch', build: () => encodeRouteGet({ dst: '20.0.0.5', fibmatch: true }),
+        fixture: 'route-get-fibmatch', build: () => encodeRouteGet(checkRouteGet({ dst: '20.0.0.5', fibmatch: true })),
         adjust: (ip) => withFlags(ip, flagsOf(ip) | NLM_F_ACK),
       },
       // ip's GETROUTE datagram is 156 bytes for a 28-byte message; the message is compared.
@@ -341,7 +342,7 @@ describe('golden: ip route', () => {
         text: 'RTM_NEWROUTE 20.0.20.0/24 via 192.0.2.77: ENETUNREACH (Network is unreachable): Nexthop has invalid gateway',
       },
       {
-        fixture: 'route-del-missing-esrch', build: () => encodeRoute(RTM_DELROUTE, 0, { dst: '20.0.99.0/24' }), code: 'ESRCH', errno: 3,
+        fixture: 'route-del-missing-esrch', build: () => del({ dst: '20.0.99.0/24' }), code: 'ESRCH', errno: 3,
         text: 'RTM_DELROUTE 20.0.99.0/24: ESRCH (No such process)',
       },
       {

@@ -3,19 +3,20 @@
 // table, protocol, flags), netnest sends the same request as `ip` for the same
 // command, and the kernel's refusals become the errors a caller should see.
 import { expect } from 'chai';
+import { NLM_F_CREATE, NLM_F_EXCL } from '../../src/netlink/core/constants.js';
 import type { Request } from '../../src/netlink/core/request.js';
 import { Rtnl } from '../../src/netlink/rtnl/rtnl.js';
 import {
-  decodeRule, encodeRule, encodeRuleDump, FRA_FLOW, FRA_GOTO, FRA_L3MDEV, FRA_PRIORITY, FRA_SRC, FRA_SUPPRESS_IFGROUP,
+  checkRule, decodeRule, encodeRule, encodeRuleDump, FRA_FLOW, FRA_GOTO, FRA_L3MDEV, FRA_PRIORITY, FRA_SRC, FRA_SUPPRESS_IFGROUP,
   FRA_SUPPRESS_PREFIXLEN, FRA_TUN_ID, RTM_DELRULE, RTM_GETRULE, RTM_NEWRULE, type Rule, type RuleSpec,
-} from '../../src/netlink/rtnl/rule.js';
+} from '../../src/netlink/rtnl/rule/codec.js';
 import { capturedRefusal, type CapturedRefusal, expectRefusalError, openFake, refusal, wireBytes } from '../support/fake-socket.js';
 import { answersTo, datagramWithSeq, loadGolden, seqOf, typeOf, withoutSeqPid, type Golden } from '../support/golden.js';
 
 const hex = (b: Buffer): string => withoutSeqPid(b).toString('hex');
 const rules = (g: Golden): Rule[] => g.received.filter((m) => typeOf(m) === RTM_NEWRULE).map(decodeRule);
-const add = (spec: RuleSpec): Request => encodeRule(RTM_NEWRULE, spec);
-const del = (spec: RuleSpec): Request => encodeRule(RTM_DELRULE, spec);
+const add = (spec: RuleSpec): Request => encodeRule(RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, checkRule(spec, RTM_NEWRULE));
+const del = (spec: RuleSpec): Request => encodeRule(RTM_DELRULE, 0, checkRule(spec, RTM_DELRULE));
 
 const rule = (r: Partial<Rule> & Pick<Rule, 'priority'>): Rule => ({
   family: 4, src: 'all', src_len: 0, dst: 'all', dst_len: 0, tos: 0, table: 0, action: 'lookup', not: false, protocol: 'unspec', flags: [],

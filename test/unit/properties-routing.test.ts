@@ -16,10 +16,14 @@ import {
 } from '../../src/netlink/rtnl/nexthop/codec.js';
 import { protocolId } from '../../src/netlink/rtnl/names.js';
 import {
-  decodeRoute, encodeRoute, METRICS, ROUTE_ADD_FLAGS, ROUTE_TYPES, RTM_NEWROUTE, type MetricName, type NextHop, type NextHopSpec,
-  type Route, type RouteMetrics, type RouteSpec, type RouteType,
-} from '../../src/netlink/rtnl/route.js';
-import { decodeRule, encodeRule, RTM_NEWRULE, type Rule, type RuleAction, type RuleSpec } from '../../src/netlink/rtnl/rule.js';
+  checkRoute, decodeRoute, encodeRoute, ROUTE_ADD_FLAGS, ROUTE_TYPES, RTM_NEWROUTE, type NextHop, type NextHopSpec, type Route,
+  type RouteSpec, type RouteType,
+} from '../../src/netlink/rtnl/route/codec.js';
+import { METRICS, type MetricName, type RouteMetrics } from '../../src/netlink/rtnl/route/metrics.js';
+import {
+  checkRule, decodeRule, encodeRule, RTM_NEWRULE, type Rule, type RuleAction, type RuleSpec,
+} from '../../src/netlink/rtnl/rule/codec.js';
+import { NLM_F_CREATE, NLM_F_EXCL } from '../../src/netlink/core/constants.js';
 import { goldenNames, loadGolden } from '../support/golden.js';
 
 const runs = (n: number): fc.Parameters<unknown> => ({ numRuns: n });
@@ -379,14 +383,14 @@ describe('routing codec properties', () => {
     // Requests are RTM_NEW* already: the kernel's echo of an added object has the same layout.
     it('routes: family, prefixes, gateways (RTA_VIA too), table (also >= 256), metric, protocol, scope, type, tos, metrics, multipath', () => {
       fc.assert(fc.property(routeCase, (c) => {
-        const req = encodeRoute(RTM_NEWROUTE, ROUTE_ADD_FLAGS.add, routeSpecOf(c));
+        const req = encodeRoute(RTM_NEWROUTE, ROUTE_ADD_FLAGS.add, checkRoute(routeSpecOf(c)));
         expect(protocolNumber(decodeRoute(req.bytes))).to.deep.equal(expectedRoute(c));
       }), runs(600));
     });
 
     it('rules: selectors, actions, tables, ports, uid ranges, tun_id, flow labels', () => {
       fc.assert(fc.property(ruleCase, (c) => {
-        const req = encodeRule(RTM_NEWRULE, ruleSpecOf(c));
+        const req = encodeRule(RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, checkRule(ruleSpecOf(c)));
         expect(protocolNumber(decodeRule(req.bytes))).to.deep.equal(expectedRule(c));
       }), runs(600));
     });

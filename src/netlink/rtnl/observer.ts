@@ -8,8 +8,8 @@ import type { AddressSpec } from './address.js';
 import type { LinkAddSpec } from './link.js';
 import type { NeighSpec } from './neigh/codec.js';
 import type { NexthopSpec } from './nexthop/codec.js';
-import type { RouteSpec } from './route.js';
-import type { RuleSpec } from './rule.js';
+import type { RouteSpec } from './route/codec.js';
+import type { RuleSpec } from './rule/codec.js';
 
 /** What a create request is about to make, in terms that identify it for deletion (device names resolved to indexes). */
 export type CreatedObject =

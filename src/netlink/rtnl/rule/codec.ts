@@ -1,22 +1,25 @@
-// Policy routing rules (`ip rule`, `ip -6 rule`): the Rule type, its
-// encoder and decoder, constants, and the operations bound to a socket.
+// Policy routing rules (`ip rule`, `ip -6 rule`) on the wire: constants,
+// the caller's spec with its one check, the encoder and the decoder.
 import { readFileSync } from 'node:fs';
-import { AttrReader, type RawAttribute } from '../core/attributes.js';
-import { runBulk, type BulkOptions, type BulkResult } from '../core/bulk.js';
-import { NLM_F_CREATE, NLM_F_EXCL } from '../core/constants.js';
-import { DecodeError, ValidationError } from '../core/errors.js';
-import type { NetlinkSocket, Request } from '../core/socket.js';
-import { NetlinkWriter } from '../core/writer.js';
-import { checker, CLOSED, Int, Text, Type, U16, U32, U8, type Static } from '../core/schema.js';
-import { afOf, describe, familyOf, FamilySchema, formatAddress, parseAddress, type Family } from './inet.js';
-import { uint } from './validate.js';
-import { LinkNameSchema, validateLinkName } from './link.js';
-import { protocolId, protocolName, ProtocolSchema, tableId, TableSchema } from './names.js';
-import { observed, observedMany, type Hooks } from './observer.js';
+import { AttrReader, type RawAttribute } from '../../core/attributes.js';
+import { NLMSG_HDRLEN } from '../../core/constants.js';
+import { DecodeError, ValidationError } from '../../core/errors.js';
+import { fixedHeader, messageEnd } from '../../core/message.js';
+import { checker, CLOSED, Int, Text, Type, U16, U32, U8, type Static } from '../../core/schema.js';
+import type { Request } from '../../core/socket.js';
+import { NetlinkWriter } from '../../core/writer.js';
+import { directIndex, type DevResolver } from '../devices.js';
+import { afOf, describe, familyOf, FamilySchema, formatAddress, parseAddress, type Family } from '../inet.js';
+import { LinkNameSchema } from '../link.js';
+import { protocolId, protocolName, ProtocolSchema, tableId, TableSchema } from '../names.js';
+import { uint } from '../validate.js';
 
 export const RTM_NEWRULE = 32;
 export const RTM_DELRULE = 33;
 export const RTM_GETRULE = 34;
+
+/** struct fib_rule_hdr */
+const FIB_RULE_HDR_SIZE = 12;
 
 export const FRA_DST = 1;
 export const FRA_SRC = 2;
@@ -54,6 +57,13 @@ export const FIB_RULE_OIF_DETACHED = 0x10;
 /** fib_rule_hdr.action by the words `ip rule` uses. */
 export const RULE_ACTIONS = ['unspec', 'lookup', 'goto', 'nop', 'res3', 'res4', 'blackhole', 'unreachable', 'prohibit'] as const;
 export type RuleAction = 'lookup' | 'goto' | 'nop' | 'blackhole' | 'unreachable' | 'prohibit';
+const FR_ACT_UNSPEC = 0;
+const FR_ACT_TO_TBL = 1;
+const FR_ACT_GOTO = 2;
+
+const RT_TABLE_MAIN = 254;
+
+// ------------------------------------------------------------ specs and types
 
 /** A port or an inclusive range [low, high]. */
 const PortRangeSchema = Type.Union([U16, Type.Tuple([U16, U16])]);
@@ -120,9 +130,6 @@ export const RuleListFilterSchema = Type.Object({
 }, CLOSED);
 export type RuleListFilter = Static<typeof RuleListFilterSchema>;
 
-const checkRuleSpec = checker(RuleSpecSchema);
-const checkRuleListFilter = checker(RuleListFilterSchema);
-
 /** A rule as the kernel reports it. Names follow `ip -j rule`. */
 export interface Rule {
   family: Family;
@@ -162,6 +169,8 @@ export interface Rule {
   unknown?: RawAttribute[];
 }
 
+// ------------------------------------------------------------------ checking
+
 let protocols: Map<string, number> | undefined;
 
 /** An IP protocol number, or its name as /etc/protocols spells it. */
@@ -184,12 +193,29 @@ export function ipProtocol(v: unknown, field = 'ipproto'): number {
   throw new ValidationError(`unknown IP protocol ${describe(v)}`, field);
 }
 
+/** A port or a range as FRA_*PORT_RANGE carries it (struct fib_rule_port_range). */
 function portRange(v: PortRange, field: string): Buffer {
-  const [lo, hi] = typeof v === 'number' ? [v, v] : Array.isArray(v) && v.length === 2 ? v : [NaN, NaN];
-  const b = Buffer.alloc(4);
-  b.writeUInt16LE(uint(lo, field, 0xffff), 0);
-  b.writeUInt16LE(uint(hi, field, 0xffff), 2);
+  const [lo, hi] = typeof v === 'number' ? [v, v] : v;
   if (lo > hi) throw new ValidationError(`port range ${lo}-${hi} is reversed`, field);
+  const b = Buffer.alloc(4);
+  b.writeUInt16LE(lo, 0);
+  b.writeUInt16LE(hi, 2);
+  return b;
+}
+
+/** struct fib_rule_uid_range */
+function uidRange([start, end]: [number, number]): Buffer {
+  if (start > end) throw new ValidationError(`uid range ${start}-${end} is reversed`, 'uidrange');
+  const b = Buffer.alloc(8);
+  b.writeUInt32LE(start, 0);
+  b.writeUInt32LE(end, 4);
+  return b;
+}
+
+/** FRA_TUN_ID is a be64. */
+function tunId(v: bigint | number): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64BE(BigInt(v));
   return b;
 }
 
@@ -206,97 +232,127 @@ function rulePrefix(v: string | undefined, field: string): RulePrefix | undefine
   return { bytes: a.bytes, len: a.prefixlen ?? (a.family === 4 ? 32 : 128), family: a.family };
 }
 
-/** Encodes one rule message into `w` (which may hold others: bulk batches). */
-export function writeRule(w: NetlinkWriter, type: number, flags: number, spec: RuleSpec): void {
-  if (spec === null || typeof spec !== 'object') throw new ValidationError(`expected a rule object, got ${describe(spec)}`);
+/** The action a spec asks for; a delete without one matches any action, as `ip rule del` sends it. */
+function actionOf(spec: RuleSpec, del: boolean): number {
+  const action = spec.action !== undefined ? RULE_ACTIONS.indexOf(spec.action)
+    : spec.goto !== undefined ? FR_ACT_GOTO : del ? FR_ACT_UNSPEC : FR_ACT_TO_TBL;
+  if (action === FR_ACT_GOTO && spec.goto === undefined) throw new ValidationError("a 'goto' rule needs `goto: PRIORITY`", 'goto');
+  if (spec.goto !== undefined && action !== FR_ACT_GOTO) throw new ValidationError(`\`goto\` given with action '${spec.action}'`, 'goto');
+  return action;
+}
+
+/** A rule spec after checkRule(): every value in the form it goes on the wire. */
+export interface RuleChecked {
+  spec: RuleSpec;
+  family: Family;
+  /** struct fib_rule_hdr fields (the table in full: ids from 256 go in FRA_TABLE). */
+  dstLen: number;
+  srcLen: number;
+  table: number;
+  action: number;
+  src: Buffer | undefined;
+  dst: Buffer | undefined;
+  tunId: Buffer | undefined;
+  uidrange: Buffer | undefined;
+  ipproto: number | undefined;
+  sport: Buffer | undefined;
+  dport: Buffer | undefined;
+  protocol: number | undefined;
+}
+
+const checkRuleSchema = checker(RuleSpecSchema);
+
+/**
+ * The one check of a rule spec for a request of `type` (RTM_NEWRULE, or
+ * RTM_DELRULE, which leaves the action and table to match any): the
+ * schema, then what needs parsing, with ip's defaults filled in.
+ */
+export function checkRule(spec: RuleSpec, type: number = RTM_NEWRULE): RuleChecked {
+  checkRuleSchema(spec);
   const del = type === RTM_DELRULE;
   const src = rulePrefix(spec.src, 'src');
   const dst = rulePrefix(spec.dst, 'dst');
   const family: Family = spec.family ?? src?.family ?? dst?.family ?? 4;
-  if (family !== 4 && family !== 6) throw new ValidationError(`family must be 4 or 6, got ${describe(family)}`, 'family');
   for (const [p, f] of [[src, 'src'], [dst, 'dst']] as const) {
     if (p?.family !== undefined && p.family !== family) throw new ValidationError(`'${spec[f]}' is not an IPv${family} prefix`, f);
   }
-  let action: number;
-  if (spec.action !== undefined) {
-    action = RULE_ACTIONS.indexOf(spec.action);
-    if (action <= 0 || action === 4 || action === 5) {
-      throw new ValidationError(`unknown rule action ${describe(spec.action)} (lookup, goto, nop, blackhole, unreachable, prohibit)`, 'action');
-    }
-  } else if (spec.goto !== undefined) {
-    action = 2;
-  } else if (del) {
-    action = 0; // a delete without an action matches any action, as `ip rule del` sends it
-  } else {
-    action = 1;
-  }
-  if (action === 2 && spec.goto === undefined) throw new ValidationError("a 'goto' rule needs `goto: PRIORITY`", 'goto');
-  if (spec.goto !== undefined && action !== 2) throw new ValidationError(`\`goto\` given with action '${spec.action}'`, 'goto');
+  const action = actionOf(spec, del);
   // l3mdev rules take their table from the device: no table of their own (the kernel refuses both).
-  const table = spec.table !== undefined ? tableId(spec.table) : action === 1 && !del && !spec.l3mdev ? 254 : 0;
-  if (action === 1 && table === 0 && !del && !spec.l3mdev) throw new ValidationError('table 0 is not a table', 'table');
+  const lookup = action === FR_ACT_TO_TBL && !del && !spec.l3mdev;
+  const table = spec.table !== undefined ? tableId(spec.table) : lookup ? RT_TABLE_MAIN : 0;
+  if (lookup && table === 0) throw new ValidationError('table 0 is not a table', 'table');
   if (spec.tos !== undefined && spec.dscp !== undefined) throw new ValidationError('give tos or dscp, not both', 'dscp');
-
-  w.beginMessage(type, flags);
-  w.u8(afOf(family));
-  w.u8(dst?.len ?? 0);
-  w.u8(src?.len ?? 0);
-  w.u8(spec.tos === undefined ? 0 : uint(spec.tos, 'tos', 255));
-  w.u8(table < 256 ? table : 0);
-  w.u8(0);
-  w.u8(0);
-  w.u8(action);
-  w.u32(spec.not ? FIB_RULE_INVERT : 0);
-  if (spec.priority !== undefined) w.attrU32(FRA_PRIORITY, uint(spec.priority, 'priority'), 'priority');
-  if (src?.bytes) w.attrBytes(FRA_SRC, src.bytes, 'src');
-  if (dst?.bytes) w.attrBytes(FRA_DST, dst.bytes, 'dst');
-  if (spec.fwmark !== undefined) w.attrU32(FRA_FWMARK, uint(spec.fwmark, 'fwmark'), 'fwmark');
-  if (spec.fwmask !== undefined) w.attrU32(FRA_FWMASK, uint(spec.fwmask, 'fwmask'), 'fwmask');
-  if (spec.realms !== undefined) w.attrU32(FRA_FLOW, uint(spec.realms, 'realms'), 'realms');
-  if (spec.tun_id !== undefined) {
-    const id = BigInt(spec.tun_id);
-    if (id < 0n || id > 0xffffffffffffffffn) throw new ValidationError('tun_id must fit 64 bits', 'tun_id');
-    // FRA_TUN_ID is a be64
-    const b = Buffer.alloc(8);
-    b.writeBigUInt64BE(id);
-    w.attrBytes(FRA_TUN_ID, b, 'tun_id');
-  }
-  if (spec.iif !== undefined) w.attrString(FRA_IIFNAME, validateLinkName(spec.iif, 'iif'), 'iif');
-  if (spec.oif !== undefined) w.attrString(FRA_OIFNAME, validateLinkName(spec.oif, 'oif'), 'oif');
-  if (spec.l3mdev) w.attrU8(FRA_L3MDEV, 1, 'l3mdev');
-  if (spec.uidrange !== undefined) {
-    const u = spec.uidrange;
-    if (!Array.isArray(u) || u.length !== 2) throw new ValidationError('expected [start, end]', 'uidrange');
-    const b = Buffer.alloc(8);
-    b.writeUInt32LE(uint(u[0], 'uidrange'), 0);
-    b.writeUInt32LE(uint(u[1], 'uidrange'), 4);
-    if (u[0] > u[1]) throw new ValidationError(`uid range ${u[0]}-${u[1]} is reversed`, 'uidrange');
-    w.attrBytes(FRA_UID_RANGE, b, 'uidrange');
-  }
-  if (spec.ipproto !== undefined) w.attrU8(FRA_IP_PROTO, ipProtocol(spec.ipproto), 'ipproto');
-  if (spec.sport !== undefined) w.attrBytes(FRA_SPORT_RANGE, portRange(spec.sport, 'sport'), 'sport');
-  if (spec.dport !== undefined) w.attrBytes(FRA_DPORT_RANGE, portRange(spec.dport, 'dport'), 'dport');
-  if (spec.sport_mask !== undefined) w.attrU16(FRA_SPORT_MASK, uint(spec.sport_mask, 'sport_mask', 0xffff), 'sport_mask');
-  if (spec.dport_mask !== undefined) w.attrU16(FRA_DPORT_MASK, uint(spec.dport_mask, 'dport_mask', 0xffff), 'dport_mask');
-  if (spec.dscp !== undefined) w.attrU8(FRA_DSCP, uint(spec.dscp, 'dscp', 63), 'dscp');
-  if (spec.dscp_mask !== undefined) w.attrU8(FRA_DSCP_MASK, uint(spec.dscp_mask, 'dscp_mask', 63), 'dscp_mask');
-  if (spec.flowlabel !== undefined) {
-    // The kernel wants both; without a mask the label is matched exactly.
-    w.attrU32be(FRA_FLOWLABEL, uint(spec.flowlabel, 'flowlabel', 0xfffff), 'flowlabel');
-    w.attrU32be(FRA_FLOWLABEL_MASK, uint(spec.flowlabel_mask ?? 0xfffff, 'flowlabel_mask', 0xfffff), 'flowlabel_mask');
-  } else if (spec.flowlabel_mask !== undefined) {
+  const c: RuleChecked = {
+    spec, family, dstLen: dst?.len ?? 0, srcLen: src?.len ?? 0, table, action, src: src?.bytes, dst: dst?.bytes,
+    tunId: spec.tun_id === undefined ? undefined : tunId(spec.tun_id),
+    uidrange: spec.uidrange === undefined ? undefined : uidRange(spec.uidrange),
+    ipproto: spec.ipproto === undefined ? undefined : ipProtocol(spec.ipproto),
+    sport: spec.sport === undefined ? undefined : portRange(spec.sport, 'sport'),
+    dport: spec.dport === undefined ? undefined : portRange(spec.dport, 'dport'),
+    protocol: undefined,
+  };
+  if (spec.flowlabel_mask !== undefined && spec.flowlabel === undefined) {
     throw new ValidationError('flowlabel_mask without flowlabel', 'flowlabel_mask');
   }
-  if (table >= 256) w.attrU32(FRA_TABLE, table, 'table');
-  if (spec.suppress_prefixlength !== undefined) {
-    w.attrU32(FRA_SUPPRESS_PREFIXLEN, uint(spec.suppress_prefixlength, 'suppress_prefixlength', 128), 'suppress_prefixlength');
+  if (spec.protocol !== undefined) c.protocol = protocolId(spec.protocol);
+  return c;
+}
+
+const checkRuleListFilterSchema = checker(RuleListFilterSchema);
+
+/** The families a rule listing covers: both unless the filter names one. */
+export function checkRuleListFilter(filter: RuleListFilter): Family[] {
+  checkRuleListFilterSchema(filter, 'filter');
+  return filter.family === undefined ? [4, 6] : [filter.family];
+}
+
+// ------------------------------------------------------------------ encoding
+
+/** Encodes one rule message into `w` (which may hold others: bulk batches). Rules name devices, so `dev` is unused. */
+export function writeRule(w: NetlinkWriter, type: number, flags: number, c: RuleChecked, _dev: DevResolver): void {
+  const spec = c.spec;
+  w.beginMessage(type, flags);
+  w.u8(afOf(c.family));
+  w.u8(c.dstLen);
+  w.u8(c.srcLen);
+  w.u8(spec.tos ?? 0);
+  w.u8(c.table < 256 ? c.table : 0);
+  w.u8(0);
+  w.u8(0);
+  w.u8(c.action);
+  w.u32(spec.not ? FIB_RULE_INVERT : 0);
+  if (spec.priority !== undefined) w.attrU32(FRA_PRIORITY, spec.priority, 'priority');
+  if (c.src) w.attrBytes(FRA_SRC, c.src, 'src');
+  if (c.dst) w.attrBytes(FRA_DST, c.dst, 'dst');
+  if (spec.fwmark !== undefined) w.attrU32(FRA_FWMARK, spec.fwmark, 'fwmark');
+  if (spec.fwmask !== undefined) w.attrU32(FRA_FWMASK, spec.fwmask, 'fwmask');
+  if (spec.realms !== undefined) w.attrU32(FRA_FLOW, spec.realms, 'realms');
+  if (c.tunId) w.attrBytes(FRA_TUN_ID, c.tunId, 'tun_id');
+  if (spec.iif !== undefined) w.attrString(FRA_IIFNAME, spec.iif, 'iif');
+  if (spec.oif !== undefined) w.attrString(FRA_OIFNAME, spec.oif, 'oif');
+  if (spec.l3mdev) w.attrU8(FRA_L3MDEV, 1, 'l3mdev');
+  if (c.uidrange) w.attrBytes(FRA_UID_RANGE, c.uidrange, 'uidrange');
+  if (c.ipproto !== undefined) w.attrU8(FRA_IP_PROTO, c.ipproto, 'ipproto');
+  if (c.sport) w.attrBytes(FRA_SPORT_RANGE, c.sport, 'sport');
+  if (c.dport) w.attrBytes(FRA_DPORT_RANGE, c.dport, 'dport');
+  if (spec.sport_mask !== undefined) w.attrU16(FRA_SPORT_MASK, spec.sport_mask, 'sport_mask');
+  if (spec.dport_mask !== undefined) w.attrU16(FRA_DPORT_MASK, spec.dport_mask, 'dport_mask');
+  if (spec.dscp !== undefined) w.attrU8(FRA_DSCP, spec.dscp, 'dscp');
+  if (spec.dscp_mask !== undefined) w.attrU8(FRA_DSCP_MASK, spec.dscp_mask, 'dscp_mask');
+  if (spec.flowlabel !== undefined) {
+    // The kernel wants both; without a mask the label is matched exactly.
+    w.attrU32be(FRA_FLOWLABEL, spec.flowlabel, 'flowlabel');
+    w.attrU32be(FRA_FLOWLABEL_MASK, spec.flowlabel_mask ?? 0xfffff, 'flowlabel_mask');
   }
-  if (spec.suppress_ifgroup !== undefined) w.attrU32(FRA_SUPPRESS_IFGROUP, uint(spec.suppress_ifgroup, 'suppress_ifgroup'), 'suppress_ifgroup');
-  if (spec.goto !== undefined) w.attrU32(FRA_GOTO, uint(spec.goto, 'goto'), 'goto');
-  if (spec.protocol !== undefined) w.attrU8(FRA_PROTOCOL, protocolId(spec.protocol), 'protocol');
+  if (c.table >= 256) w.attrU32(FRA_TABLE, c.table, 'table');
+  if (spec.suppress_prefixlength !== undefined) w.attrU32(FRA_SUPPRESS_PREFIXLEN, spec.suppress_prefixlength, 'suppress_prefixlength');
+  if (spec.suppress_ifgroup !== undefined) w.attrU32(FRA_SUPPRESS_IFGROUP, spec.suppress_ifgroup, 'suppress_ifgroup');
+  if (spec.goto !== undefined) w.attrU32(FRA_GOTO, spec.goto, 'goto');
+  if (c.protocol !== undefined) w.attrU8(FRA_PROTOCOL, c.protocol, 'protocol');
   w.endMessage();
 }
 
+/** The request's text for errors: `RTM_NEWRULE [priority P] [from S] [to D] [fwmark M] [lookup T] [ACTION]`. */
 export function describeRule(type: number, spec: RuleSpec): string {
   const parts = [type === RTM_DELRULE ? 'RTM_DELRULE' : 'RTM_NEWRULE'];
   if (spec?.priority !== undefined) parts.push(`priority ${spec.priority}`);
@@ -308,10 +364,10 @@ export function describeRule(type: number, spec: RuleSpec): string {
   return parts.join(' ');
 }
 
-export function encodeRule(type: number, spec: RuleSpec): Request {
+export function encodeRule(type: number, flags: number, c: RuleChecked, dev: DevResolver = directIndex): Request {
   const w = new NetlinkWriter(128);
-  writeRule(w, type, type === RTM_NEWRULE ? NLM_F_CREATE | NLM_F_EXCL : 0, spec);
-  return { bytes: w.toBuffer(), describe: describeRule(type, spec), marks: w.marks };
+  writeRule(w, type, flags, c, dev);
+  return { bytes: w.toBuffer(), describe: describeRule(type, c.spec), marks: w.marks };
 }
 
 /** A rule dump. Strict checking wants every header field but the family zero. */
@@ -324,7 +380,7 @@ export function encodeRuleDump(family: Family): Request {
   return { bytes: w.toBuffer(), describe: `RTM_GETRULE dump IPv${family}` };
 }
 
-// ----------------------------------------------------------------- decoding
+// ------------------------------------------------------------------ decoding
 
 const RULE_FLAGS: [number, string][] = [
   [FIB_RULE_PERMANENT, 'permanent'], [FIB_RULE_UNRESOLVED, 'unresolved'], [FIB_RULE_IIF_DETACHED, 'iif_detached'],
@@ -338,24 +394,25 @@ function range16(r: AttrReader): [number, number] {
 
 /** Decodes one RTM_NEWRULE/RTM_DELRULE message (header included). */
 export function decodeRule(msg: Buffer): Rule {
-  if (msg.length < 28) throw new DecodeError(`rule message of ${msg.length} bytes is shorter than nlmsghdr + fib_rule_hdr`);
-  const len = msg.readUInt32LE(0);
-  if (len > msg.length || len < 28) throw new DecodeError(`rule message length ${len} does not fit ${msg.length} bytes`);
-  const off = 16;
-  const family = familyOf(msg[off]!);
-  if (!family) throw new DecodeError(`rule family ${msg[off]} is neither AF_INET nor AF_INET6`, off);
-  const actionNum = msg[off + 7]!;
-  const hdrFlags = msg.readUInt32LE(off + 8);
+  return decodeRuleAt(msg, NLMSG_HDRLEN, messageEnd(msg, 'rule'));
+}
+
+export function decodeRuleAt(buf: Buffer, off: number, end: number): Rule {
+  fixedHeader(off, end, FIB_RULE_HDR_SIZE, 'rule');
+  const family = familyOf(buf[off]!);
+  if (!family) throw new DecodeError(`rule family ${buf[off]} is neither AF_INET nor AF_INET6`, off);
+  const actionNum = buf[off + 7]!;
+  const hdrFlags = buf.readUInt32LE(off + 8);
   const rule: Rule = {
     // The kernel leaves FRA_PRIORITY out for priority 0.
-    family, priority: 0, src: 'all', src_len: msg[off + 2]!, dst: 'all', dst_len: msg[off + 1]!, tos: msg[off + 3]!,
-    table: msg[off + 4]!, action: (RULE_ACTIONS[actionNum] as RuleAction | undefined) ?? actionNum,
+    family, priority: 0, src: 'all', src_len: buf[off + 2]!, dst: 'all', dst_len: buf[off + 1]!, tos: buf[off + 3]!,
+    table: buf[off + 4]!, action: (RULE_ACTIONS[actionNum] as RuleAction | undefined) ?? actionNum,
     not: (hdrFlags & FIB_RULE_INVERT) !== 0, protocol: 0, flags: [],
   };
   for (const [bit, name] of RULE_FLAGS) if (hdrFlags & bit) rule.flags.push(name);
   let unknown: RawAttribute[] | undefined;
   const want = family === 4 ? 4 : 16;
-  const r = new AttrReader(msg, off + 12, len);
+  const r = new AttrReader(buf, off + FIB_RULE_HDR_SIZE, end);
   while (r.next()) {
     switch (r.type) {
       case FRA_SRC: case FRA_DST: {
@@ -400,52 +457,4 @@ export function decodeRule(msg: Buffer): Rule {
   if (typeof rule.protocol === 'number') rule.protocol = protocolName(rule.protocol);
   if (unknown) rule.unknown = unknown;
   return rule;
-}
-
-// --------------------------------------------------------------- operations
-
-/** `ip rule` / `ip -6 rule` bound to one socket. */
-export class RuleApi {
-  constructor(private readonly sock: NetlinkSocket, private readonly hooks: Hooks = {}) {}
-
-  /** `ip rule show`: IPv4 and IPv6 rules unless `family` says one. */
-  async list(filter: RuleListFilter = {}): Promise<Rule[]> {
-    checkRuleListFilter(filter, 'filter');
-    const families: Family[] = filter.family === undefined ? [4, 6] : [filter.family];
-    const out: Rule[] = [];
-    for (const f of families) {
-      if (f !== 4 && f !== 6) throw new ValidationError(`family must be 4 or 6, got ${describe(f)}`, 'family');
-      out.push(...await this.sock.list(encodeRuleDump(f), decodeRule));
-    }
-    return out;
-  }
-
-  /** `ip rule add`: EEXIST when an identical rule exists. */
-  async add(spec: RuleSpec): Promise<void> {
-    checkRuleSpec(spec);
-    const req = encodeRule(RTM_NEWRULE, spec);
-    await observed(this.hooks, () => ({ object: 'rule', spec }), () => this.sock.request(req));
-  }
-
-  /** `ip rule del`: by the full selector, or by priority alone (`{ priority: 100 }`). */
-  async del(spec: RuleSpec): Promise<void> {
-    checkRuleSpec(spec);
-    await this.sock.request(encodeRule(RTM_DELRULE, spec));
-  }
-
-  /** Adds many rules pipelined; see RouteApi.addMany. */
-  async addMany(rules: Iterable<RuleSpec> | AsyncIterable<RuleSpec>, opts: BulkOptions = {}): Promise<BulkResult<RuleSpec>> {
-    const hooks = {
-      ...observedMany(this.hooks, (spec: RuleSpec) => ({ object: 'rule', spec }), undefined,
-        (spec) => writeRule(new NetlinkWriter(128), RTM_NEWRULE, 0, spec)), // invalid items are never sent, so never told
-      check: (spec: RuleSpec) => checkRuleSpec(spec),
-    };
-    return runBulk(this.sock, rules, (w, r) => writeRule(w, RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, r), (r) => describeRule(RTM_NEWRULE, r), opts, hooks);
-  }
-
-  /** Deletes many rules pipelined. */
-  delMany(rules: Iterable<RuleSpec> | AsyncIterable<RuleSpec>, opts: BulkOptions = {}): Promise<BulkResult<RuleSpec>> {
-    return runBulk(this.sock, rules, (w, r) => writeRule(w, RTM_DELRULE, 0, r), (r) => describeRule(RTM_DELRULE, r), opts,
-      { check: (spec: RuleSpec) => checkRuleSpec(spec) });
-  }
 }
