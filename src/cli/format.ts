@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type { Address } from '../netlink/rtnl/address.js';
 import type { Family } from '../netlink/rtnl/inet.js';
-import type { Link } from '../netlink/rtnl/link.js';
+import type { Link } from '../netlink/rtnl/link/codec.js';
 import { nameTable } from '../netlink/rtnl/names.js';
 import type { Neigh } from '../netlink/rtnl/neigh.js';
 import type { Nexthop } from '../netlink/rtnl/nexthop.js';

@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { NetnestError } from '../netlink/core/errors.js';
 import type { Address, AddressSpec } from '../netlink/rtnl/address.js';
-import type { Link } from '../netlink/rtnl/link.js';
+import type { Link } from '../netlink/rtnl/link/codec.js';
 import type { NeighSpec } from '../netlink/rtnl/neigh.js';
 import type { Nexthop, NexthopSpec } from '../netlink/rtnl/nexthop.js';
 import { routeToSpec, type Route, type RouteSpec } from '../netlink/rtnl/route.js';

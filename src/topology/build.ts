@@ -6,7 +6,7 @@
 // kernel's answer.
 import { NetlinkError, NetnestError, kernelOption } from '../netlink/core/errors.js';
 import type { Address } from '../netlink/rtnl/address.js';
-import type { LinkAddSpec, LinkKind } from '../netlink/rtnl/link.js';
+import type { LinkAddSpec, LinkKind } from '../netlink/rtnl/link/codec.js';
 import type { Rtnl } from '../netlink/rtnl/rtnl.js';
 import type { CleanupReport, NamespaceManager } from '../netns/manager.js';
 import type { Namespace } from '../netns/namespace.js';

@@ -4,7 +4,7 @@
 import { ValidationError } from '../netlink/core/errors.js';
 import type { AddressSpec } from '../netlink/rtnl/address.js';
 import { parseAddress } from '../netlink/rtnl/inet.js';
-import type { LinkKind } from '../netlink/rtnl/link-kinds.js';
+import type { LinkKind } from '../netlink/rtnl/link/kinds.js';
 import type { NeighSpec } from '../netlink/rtnl/neigh.js';
 import type { NexthopSpec } from '../netlink/rtnl/nexthop.js';
 import type { NextHopSpec, RouteSpec } from '../netlink/rtnl/route.js';

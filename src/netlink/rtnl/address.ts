@@ -12,7 +12,8 @@ import {
 import {
   afOf, describe, expectFamily, familyOf, FamilySchema, formatAddress, parseAddress, type Family, type ParsedAddress,
 } from './inet.js';
-import { LinkRefSchema, type LinkApi } from './link.js';
+import type { LinkApi } from './link/api.js';
+import { LinkRefSchema } from './link/codec.js';
 import { own } from './validate.js';
 import { observed, type Hooks } from './observer.js';
 

@@ -9,7 +9,7 @@ import { checker, CLOSED, Int, List, Type, type Static } from '../core/schema.js
 import { NetlinkSocket } from '../core/socket.js';
 import { decodeAddress, type Address } from './address.js';
 import { RTM_DELADDR, RTM_DELLINK, RTM_NEWADDR, RTM_NEWLINK } from './constants.js';
-import { decodeLink, type Link } from './link.js';
+import { decodeLink, type Link } from './link/codec.js';
 import { decodeNeigh, RTM_DELNEIGH, RTM_NEWNEIGH, type Neigh } from './neigh.js';
 import { decodeNexthop, RTM_DELNEXTHOP, RTM_NEWNEXTHOP, type Nexthop } from './nexthop.js';
 import { decodeRoute, RTM_DELROUTE, RTM_NEWROUTE, type Route } from './route.js';

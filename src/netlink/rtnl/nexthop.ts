@@ -11,7 +11,8 @@ import { checker, CLOSED, Int, List, Type, U32, type Static } from '../core/sche
 import { afOf, describe, familyOf, FamilySchema, formatAddress, parseAddress, type Family } from './inet.js';
 import { uint } from './validate.js';
 import type { DevCache } from './devices.js';
-import { LinkRefSchema, type LinkApi, type LinkRef } from './link.js';
+import type { LinkApi } from './link/api.js';
+import { LinkRefSchema, type LinkRef } from './link/codec.js';
 import { protocolId, protocolName, ProtocolSchema } from './names.js';
 import { observed, type Hooks } from './observer.js';
 

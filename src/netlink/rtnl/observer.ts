@@ -5,7 +5,7 @@
 import type { BulkHooks } from '../core/bulk.js';
 import { outcomeOf } from '../core/errors.js';
 import type { AddressSpec } from './address.js';
-import type { LinkAddSpec } from './link.js';
+import type { LinkAddSpec } from './link/codec.js';
 import type { NeighSpec } from './neigh.js';
 import type { NexthopSpec } from './nexthop.js';
 import type { RouteSpec } from './route.js';

@@ -16,7 +16,8 @@ import { uint } from './validate.js';
 import { parseScope } from './address.js';
 import { protocolId, protocolName, ProtocolSchema, tableId, TableSchema } from './names.js';
 import { directIndex, type DevCache, type DevResolver } from './devices.js';
-import { LinkRefSchema, type LinkApi } from './link.js';
+import type { LinkApi } from './link/api.js';
+import { LinkRefSchema } from './link/codec.js';
 import { observed, observedMany, type Hooks } from './observer.js';
 
 export const RTM_NEWROUTE = 24;

@@ -3,7 +3,7 @@
 import { checker, CLOSED, Type, type Static } from '../core/schema.js';
 import { NetlinkSocket, SocketOptionsSchema } from '../core/socket.js';
 import { AddressApi } from './address.js';
-import { LinkApi } from './link.js';
+import { LinkApi } from './link/api.js';
 import { RouteApi } from './route.js';
 import { RuleApi } from './rule.js';
 import { NeighApi } from './neigh.js';

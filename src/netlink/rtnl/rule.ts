@@ -10,7 +10,7 @@ import { NetlinkWriter } from '../core/writer.js';
 import { checker, CLOSED, Int, Text, Type, U16, U32, U8, type Static } from '../core/schema.js';
 import { afOf, describe, familyOf, FamilySchema, formatAddress, parseAddress, type Family } from './inet.js';
 import { uint } from './validate.js';
-import { LinkNameSchema, validateLinkName } from './link.js';
+import { LinkNameSchema, validateLinkName } from './link/codec.js';
 import { protocolId, protocolName, ProtocolSchema, tableId, TableSchema } from './names.js';
 import { observed, observedMany, type Hooks } from './observer.js';
 
