@@ -15,10 +15,11 @@ export {
   LINK_KINDS, BridgeDataSchema, MacvlanDataSchema, VxlanDataSchema, VlanDataSchema, VrfDataSchema, BondDataSchema,
   TunDataSchema,
 } from './netlink/rtnl/link/kinds.js';
+export { AddressApi } from './netlink/rtnl/address/api.js';
 export {
-  AddressApi, decodeAddress, ADDRESS_FLAGS, type Address, type AddressSpec, type AddressDelSpec, type AddressFlag,
+  decodeAddress, ADDRESS_FLAGS, type Address, type AddressSpec, type AddressDelSpec, type AddressFlag,
   type AddressListFilter, AddressSpecSchema, AddressDelSpecSchema, AddressListFilterSchema,
-} from './netlink/rtnl/address.js';
+} from './netlink/rtnl/address/codec.js';
 export {
   RouteApi, decodeRoute, routeToSpec, ROUTE_TYPES, METRICS, type Route, type RouteSpec, type RouteFilter,
   type RouteGetSpec, type RouteType, type RouteFlag, type RouteMetrics, type NextHop, type NextHopSpec,

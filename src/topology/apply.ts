@@ -5,7 +5,7 @@
 // a daemon that wants a desired state; `dryRun` only says what it would do.
 import { writeFileSync } from 'node:fs';
 import { NetnestError } from '../netlink/core/errors.js';
-import type { Address, AddressSpec } from '../netlink/rtnl/address.js';
+import type { Address, AddressSpec } from '../netlink/rtnl/address/codec.js';
 import type { Link } from '../netlink/rtnl/link/codec.js';
 import type { NeighSpec } from '../netlink/rtnl/neigh.js';
 import type { Nexthop, NexthopSpec } from '../netlink/rtnl/nexthop.js';

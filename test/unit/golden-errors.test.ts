@@ -5,8 +5,8 @@ import { expect } from 'chai';
 import { NLM_F_ACK_TLVS, NLM_F_CAPPED, NLM_F_CREATE, NLM_F_EXCL, NLMSG_ERROR } from '../../src/netlink/core/constants.js';
 import { UnsupportedLinkKindError } from '../../src/netlink/core/errors.js';
 import { decodeError, type ErrorMessage } from '../../src/netlink/core/message.js';
-import { encodeAddressAdd, encodeAddressDel } from '../../src/netlink/rtnl/address.js';
-import { RTM_NEWLINK } from '../../src/netlink/rtnl/constants.js';
+import { encodeAddress } from '../../src/netlink/rtnl/address/codec.js';
+import { RTM_DELADDR, RTM_NEWADDR, RTM_NEWLINK } from '../../src/netlink/rtnl/constants.js';
 import { encodeLink } from '../../src/netlink/rtnl/link/codec.js';
 import { flagsOf, loadGolden, seqOf, typeOf, type Golden } from '../support/golden.js';
 import { refusal } from '../support/fake-socket.js';
@@ -108,7 +108,7 @@ describe('golden: kernel errors', () => {
 
     it('`ip -6 addr add ff02::5/64 dev v0`: EADDRNOTAVAIL with the kernel\'s message', async () => {
       const g = loadGolden('addr-add-v6-multicast-extack');
-      const err = await refusal(encodeAddressAdd({ dev: 'v0', local: 'ff02::5/64' }, 3), lastError(g).reply);
+      const err = await refusal(encodeAddress(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, { dev: 'v0', local: 'ff02::5/64' }, () => 3), lastError(g).reply);
       expect(err).to.include({
         code: 'EADDRNOTAVAIL', extackMessage: 'ipv6: Cannot assign multicast address without "IFA_F_MCAUTOJOIN" flag', field: undefined,
       });
@@ -116,7 +116,7 @@ describe('golden: kernel errors', () => {
 
     it('`ip addr del 10.9.9.9/24 dev v0`: EADDRNOTAVAIL "ipv4: Address not found"', async () => {
       const g = loadGolden('addr-del-v4-missing-extack');
-      const err = await refusal(encodeAddressDel({ dev: 'v0', local: '10.9.9.9/24' }, 3), lastError(g).reply);
+      const err = await refusal(encodeAddress(RTM_DELADDR, 0, { dev: 'v0', local: '10.9.9.9/24' }, () => 3), lastError(g).reply);
       expect(err).to.include({ code: 'EADDRNOTAVAIL', errno: 99, extackMessage: 'ipv4: Address not found' });
       expect(err.request).to.equal('RTM_DELADDR 10.9.9.9/24 dev v0');
     });

@@ -10,9 +10,9 @@ import { decodeDone, decodeError, encodeHeader, MessageReader } from '../../src/
 import { NLM_F_CREATE, NLM_F_EXCL } from '../../src/netlink/core/constants.js';
 import { fieldAt, NetlinkWriter } from '../../src/netlink/core/writer.js';
 import {
-  ADDRESS_FLAGS, decodeAddress, encodeAddressAdd, type Address, type AddressFlag, type AddressSpec,
-} from '../../src/netlink/rtnl/address.js';
-import { RTM_NEWLINK } from '../../src/netlink/rtnl/constants.js';
+  ADDRESS_FLAGS, checkAddress, decodeAddress, encodeAddress, type Address, type AddressFlag, type AddressSpec,
+} from '../../src/netlink/rtnl/address/codec.js';
+import { RTM_NEWADDR, RTM_NEWLINK } from '../../src/netlink/rtnl/constants.js';
 import { formatAddress, parseAddress } from '../../src/netlink/rtnl/inet.js';
 import { checkLinkAdd, decodeLink, encodeLink, type Link, type LinkAddSpec } from '../../src/netlink/rtnl/link/codec.js';
 import { goldenNames, loadGolden } from '../support/golden.js';
@@ -392,7 +392,7 @@ describe('codec properties', () => {
         if (spec.metric !== undefined) expected.metric = spec.metric;
         if (spec.proto !== undefined) expected.proto = spec.proto;
 
-        expect(decodeAddress(encodeAddressAdd(spec, a.index).bytes)).to.deep.equal(expected);
+        expect(decodeAddress(encodeAddress(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, checkAddress(spec), () => a.index).bytes)).to.deep.equal(expected);
       }), runs(1000));
     });
   });

@@ -5,8 +5,8 @@ import { expect } from 'chai';
 import { NLM_F_CREATE, NLM_F_EXCL } from '../../src/netlink/core/constants.js';
 import { NetlinkError } from '../../src/netlink/core/errors.js';
 import type { Request } from '../../src/netlink/core/socket.js';
-import { encodeAddressAdd } from '../../src/netlink/rtnl/address.js';
-import { RTM_NEWLINK } from '../../src/netlink/rtnl/constants.js';
+import { encodeAddress } from '../../src/netlink/rtnl/address/codec.js';
+import { RTM_NEWADDR, RTM_NEWLINK } from '../../src/netlink/rtnl/constants.js';
 import { encodeLink } from '../../src/netlink/rtnl/link/codec.js';
 import { errorReply, openFake, tick, type ErrorReplyOptions } from '../support/fake-socket.js';
 
@@ -55,7 +55,7 @@ describe('socket: kernel errors name the caller\'s field', () => {
   });
 
   it('an offset pointing into the middle of an attribute still names it', async () => {
-    const req = encodeAddressAdd({ dev: 'v0', local: '10.0.0.1/24', label: 'v0:1' }, 3);
+    const req = encodeAddress(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, { dev: 3, local: '10.0.0.1/24', label: 'v0:1' });
     const label = findAttr(req.bytes, 24, req.bytes.length, 3); // IFA_LABEL
     expect((await refusedWith(req, 22, { offset: label.at + 5 })).field).to.equal('label');
   });

@@ -7,7 +7,7 @@ import { closeSync } from 'node:fs';
 import { describeValue as describe, OverrunError } from '../core/errors.js';
 import { checker, CLOSED, Int, List, Type, type Static } from '../core/schema.js';
 import { NetlinkSocket } from '../core/socket.js';
-import { decodeAddress, type Address } from './address.js';
+import { decodeAddress, type Address } from './address/codec.js';
 import { RTM_DELADDR, RTM_DELLINK, RTM_NEWADDR, RTM_NEWLINK } from './constants.js';
 import { decodeLink, type Link } from './link/codec.js';
 import { decodeNeigh, RTM_DELNEIGH, RTM_NEWNEIGH, type Neigh } from './neigh.js';

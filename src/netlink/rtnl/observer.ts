@@ -4,7 +4,7 @@
 // layer only reports; what to do with it is the caller's business.
 import type { BulkHooks } from '../core/bulk.js';
 import { outcomeOf } from '../core/errors.js';
-import type { AddressSpec } from './address.js';
+import type { AddressSpec } from './address/codec.js';
 import type { LinkAddSpec } from './link/codec.js';
 import type { NeighSpec } from './neigh.js';
 import type { NexthopSpec } from './nexthop.js';

@@ -13,7 +13,7 @@ import {
   afOf, describe, expectFamily, familyOf, FamilySchema, formatAddress, parseAddress, type Family, type ParsedAddress,
 } from './inet.js';
 import { uint } from './validate.js';
-import { parseScope } from './address.js';
+import { parseScope } from './address/codec.js';
 import { protocolId, protocolName, ProtocolSchema, tableId, TableSchema } from './names.js';
 import { directIndex, type DevCache, type DevResolver } from './devices.js';
 import type { LinkApi } from './link/api.js';

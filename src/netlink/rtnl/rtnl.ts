@@ -2,7 +2,7 @@
 // the object APIs named as `ip` names them (rtnl.link, rtnl.addr).
 import { checker, CLOSED, Type, type Static } from '../core/schema.js';
 import { NetlinkSocket, SocketOptionsSchema } from '../core/socket.js';
-import { AddressApi } from './address.js';
+import { AddressApi } from './address/api.js';
 import { LinkApi } from './link/api.js';
 import { RouteApi } from './route.js';
 import { RuleApi } from './rule.js';
