@@ -76,7 +76,8 @@ export class LinkApi {
    * `ip link add`. A veth and its peer are created in one request, each
    * directly in its namespace (`netns`, `peer.netns`), so no half-moved pair
    * can be left behind. What the kernel does not take in the create request
-   * (see followups()) is set right after it.
+   * (see followups()) is set right after it; if that is refused, the new
+   * link is deleted and the refusal thrown, never a link half as asked.
    */
   async add(spec: LinkAddSpec): Promise<void> {
     const checked = checkLinkAdd(spec);
@@ -92,8 +93,14 @@ export class LinkApi {
     await this.follow(checked, followups(checked), devs.resolve);
   }
 
-  private async follow(_spec: LinkAddSpec, steps: Followup[], dev: DevResolver): Promise<void> {
-    for (const { netns, change } of steps) await this.within(netns, (sock) => sock.request(encodeLink(RTM_NEWLINK, 0, change, dev)));
+  private async follow(spec: LinkAddSpec, steps: Followup[], dev: DevResolver): Promise<void> {
+    try {
+      for (const { netns, change } of steps) await this.within(netns, (sock) => sock.request(encodeLink(RTM_NEWLINK, 0, change, dev)));
+    } catch (e) {
+      // Deleting either end of a veth deletes both.
+      await this.within(spec.netns, (sock) => sock.request(encodeLink(RTM_DELLINK, 0, { dev: spec.name }))).catch(() => undefined);
+      throw e;
+    }
   }
 
   /** Runs `fn` with a socket in `netns`, opened for the call; with this client's socket when netns is undefined. */
@@ -125,7 +132,8 @@ export class LinkApi {
 
 /**
  * What the kernel does not take in a create request, to set right after it:
- * a tun's settings (the device is made by ioctl, not rtnetlink); a veth
+ * a tun's settings (the device is made by ioctl, not rtnetlink); an alias
+ * (rtnl_create_link ignores IFLA_IFALIAS, for a veth's peer too); a veth
  * peer's `up` (configured before its other end exists, it fails with
  * ENOTCONN). Each in the namespace its link lives in.
  */
@@ -135,6 +143,12 @@ function followups(spec: LinkAddSpec): Followup[] {
     const given = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) as LinkSetSpec;
     return Object.keys(given).length ? [{ netns: undefined, change: { ...given, dev: name } }] : [];
   }
+  const out: Followup[] = [];
+  if (spec.alias !== undefined) out.push({ netns: spec.netns, change: { dev: spec.name, alias: spec.alias } });
   const peer = spec.peer;
-  return peer?.up ? [{ netns: peer.netns, change: { dev: peer.name, up: true } }] : [];
+  if (peer && (peer.up || peer.alias !== undefined)) {
+    const change: LinkChange = { dev: peer.name, ...(peer.alias !== undefined && { alias: peer.alias }), ...(peer.up && { up: true }) };
+    out.push({ netns: peer.netns, change });
+  }
+  return out;
 }
