@@ -3,13 +3,13 @@ export { Rtnl, RtnlOptionsSchema, type RtnlOptions } from './netlink/rtnl/rtnl.j
 export { LinkApi } from './netlink/rtnl/link/api.js';
 export {
   decodeLink, validateLinkName, type Link, type LinkAddSpec, type LinkSetSpec, type LinkRef,
-  type LinkKind, type LinkAttributes, type LinkListFilter, type LinkStats, type VethPeer, type OperState,
+  type LinkAttributes, type LinkListFilter, type LinkStats, type VethPeer, type OperState,
   LinkNameSchema, LinkRefSchema, LinkAttributesSchema, VethPeerSchema, LinkAddSpecSchema, LinkSetSpecSchema,
   LinkListFilterSchema,
 } from './netlink/rtnl/link/codec.js';
 export { DevCache } from './netlink/rtnl/devices.js';
 export type {
-  BridgeData, MacvlanData, MacvlanMode, VxlanData, VlanData, VrfData, BondData, BondMode, TunData, KindData, Decoded,
+  LinkKind, BridgeData, MacvlanData, MacvlanMode, VxlanData, VlanData, VrfData, BondData, BondMode, TunData, KindData, Decoded,
 } from './netlink/rtnl/link/kinds.js';
 export {
   LINK_KINDS, BridgeDataSchema, MacvlanDataSchema, VxlanDataSchema, VlanDataSchema, VrfDataSchema, BondDataSchema,

@@ -16,8 +16,6 @@ import {
   VxlanDataSchema, writeKindData, type KindData, type KindWithData,
 } from './kinds.js';
 
-export type { LinkKind } from './kinds.js';
-
 // IFLA_* (if_link.h)
 export const IFLA_ADDRESS = 1;
 export const IFLA_BROADCAST = 2;
