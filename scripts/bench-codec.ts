@@ -17,11 +17,12 @@ import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { setImmediate as tick } from 'node:timers/promises';
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import { NLM_F_CREATE, NLM_F_EXCL } from '../src/netlink/core/constants.js';
 import { MessageReader } from '../src/netlink/core/message.js';
 import type { RawAttribute } from '../src/netlink/core/attributes.js';
-import { decodeAddress, encodeAddressAdd, type Address } from '../src/netlink/rtnl/address.js';
+import { checkAddress, decodeAddress, encodeAddress, type Address } from '../src/netlink/rtnl/address/codec.js';
 import { RTM_NEWADDR, RTM_NEWLINK } from '../src/netlink/rtnl/constants.js';
-import { decodeLink, encodeLinkAdd, encodeLinkSet, type Link } from '../src/netlink/rtnl/link.js';
+import { checkLinkAdd, checkLinkSet, decodeLink, encodeLink, type Link } from '../src/netlink/rtnl/link/codec.js';
 import { Rtnl } from '../src/netlink/rtnl/rtnl.js';
 import { createAnonymousNetns } from '../src/netns/syscalls.js';
 import { commandLine } from './command-line.js';
@@ -155,10 +156,10 @@ const addV6 = { dev: 'v0', local: '2001:db8::1/64', flags: ['nodad' as const, 'n
 
 const cases: CodecCase[] = [
   // The requests of the golden captures link-add-veth, link-set, addr-add-v4 and addr-add-v6.
-  encodeCase('encodeLinkAdd veth + peer', () => encodeLinkAdd(vethAdd)),
-  encodeCase('encodeLinkSet up mtu address alias txqlen master', () => encodeLinkSet(3, linkSet, { master: 4 })),
-  encodeCase('encodeAddressAdd v4 10.0.0.1/24', () => encodeAddressAdd(addV4, 3)),
-  encodeCase('encodeAddressAdd v6 2001:db8::1/64 nodad', () => encodeAddressAdd(addV6, 3)),
+  encodeCase('checkLinkAdd + encodeLink veth + peer', () => encodeLink(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, checkLinkAdd(vethAdd))),
+  encodeCase('checkLinkSet + encodeLink up mtu address alias txqlen master', () => encodeLink(RTM_NEWLINK, 0, checkLinkSet(3, linkSet), (d) => (d === 'br0' ? 4 : 3))),
+  encodeCase('checkAddress + encodeAddress v4 10.0.0.1/24', () => encodeAddress(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, checkAddress(addV4), () => 3)),
+  encodeCase('checkAddress + encodeAddress v6 2001:db8::1/64 nodad', () => encodeAddress(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, checkAddress(addV6), () => 3)),
   decodeOne(`decodeLink ${decodeLink(biggestLink).name} (biggest in link-dump)`, biggestLink, IFINFOMSG, decodeLink),
   decodeOne('decodeAddress v4 (brd, label)', addrV4, IFADDRMSG, decodeAddress),
   decodeOne('decodeAddress v6 (cacheinfo)', addrV6, IFADDRMSG, decodeAddress),

@@ -1,23 +1,25 @@
 // netnest's public API. Everything not exported here is internal.
 export { Rtnl, RtnlOptionsSchema, type RtnlOptions } from './netlink/rtnl/rtnl.js';
+export { LinkApi } from './netlink/rtnl/link/api.js';
 export {
-  LinkApi, decodeLink, validateLinkName, type Link, type LinkAddSpec, type LinkSetSpec, type LinkRef,
-  type LinkKind, type LinkAttributes, type LinkListFilter, type LinkStats, type VethPeer, type OperState,
+  decodeLink, validateLinkName, type Link, type LinkAddSpec, type LinkSetSpec, type LinkRef,
+  type LinkAttributes, type LinkListFilter, type LinkStats, type VethPeer, type OperState,
   LinkNameSchema, LinkRefSchema, LinkAttributesSchema, VethPeerSchema, LinkAddSpecSchema, LinkSetSpecSchema,
   LinkListFilterSchema,
-} from './netlink/rtnl/link.js';
+} from './netlink/rtnl/link/codec.js';
 export { DevCache } from './netlink/rtnl/devices.js';
 export type {
-  BridgeData, MacvlanData, MacvlanMode, VxlanData, VlanData, VrfData, BondData, BondMode, TunData, KindData, Decoded,
-} from './netlink/rtnl/link-kinds.js';
+  LinkKind, BridgeData, MacvlanData, MacvlanMode, VxlanData, VlanData, VrfData, BondData, BondMode, TunData, KindData, Decoded,
+} from './netlink/rtnl/link/kinds.js';
 export {
   LINK_KINDS, BridgeDataSchema, MacvlanDataSchema, VxlanDataSchema, VlanDataSchema, VrfDataSchema, BondDataSchema,
   TunDataSchema,
-} from './netlink/rtnl/link-kinds.js';
+} from './netlink/rtnl/link/kinds.js';
+export { AddressApi } from './netlink/rtnl/address/api.js';
 export {
-  AddressApi, decodeAddress, ADDRESS_FLAGS, type Address, type AddressSpec, type AddressDelSpec, type AddressFlag,
+  decodeAddress, ADDRESS_FLAGS, type Address, type AddressSpec, type AddressDelSpec, type AddressFlag,
   type AddressListFilter, AddressSpecSchema, AddressDelSpecSchema, AddressListFilterSchema,
-} from './netlink/rtnl/address.js';
+} from './netlink/rtnl/address/codec.js';
 export { RouteApi, type RouteBulkOptions, RouteBulkOptionsSchema } from './netlink/rtnl/route/api.js';
 export {
   decodeRoute, routeToSpec, ROUTE_TYPES, type Route, type RouteSpec, type RouteType, type RouteFlag, type NextHop,

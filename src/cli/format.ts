@@ -1,9 +1,9 @@
 // Output of the netnest command: aligned text tables and JSON. Column names
 // follow `ip` (DESIGN.md), so a reader who knows `ip -br link` reads these.
 import { readFileSync } from 'node:fs';
-import type { Address } from '../netlink/rtnl/address.js';
+import type { Address } from '../netlink/rtnl/address/codec.js';
 import type { Family } from '../netlink/rtnl/inet.js';
-import type { Link } from '../netlink/rtnl/link.js';
+import type { Link } from '../netlink/rtnl/link/codec.js';
 import { nameTable } from '../netlink/rtnl/names.js';
 import type { Neigh } from '../netlink/rtnl/neigh/codec.js';
 import type { Nexthop } from '../netlink/rtnl/nexthop/codec.js';

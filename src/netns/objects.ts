@@ -5,9 +5,10 @@
 // a dumped object compare field by field.
 import { closeSync as closeFd } from 'node:fs';
 import { NetlinkError } from '../netlink/core/errors.js';
-import { decodeAddress, encodeAddressAdd, type Address } from '../netlink/rtnl/address.js';
+import { decodeAddress, encodeAddress, type Address } from '../netlink/rtnl/address/codec.js';
 import { checkNeigh, decodeNeigh, encodeNeigh, RTM_NEWNEIGH, type Neigh } from '../netlink/rtnl/neigh/codec.js';
 import type { Nexthop } from '../netlink/rtnl/nexthop/codec.js';
+import { RTM_NEWADDR } from '../netlink/rtnl/constants.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { inNetns } from '../netlink/core/libc.js';
 import type { CreatedObject as RtnlObject } from '../netlink/rtnl/observer.js';
@@ -111,7 +112,7 @@ const link: Kind<Extract<CreatedObject, { object: 'link' }>> = {
 // --------------------------------------------------------------- addresses
 
 function canonicalAddress(o: Extract<CreatedObject, { object: 'address' }>): Address {
-  return decodeAddress(encodeAddressAdd(o.spec, o.index).bytes);
+  return decodeAddress(encodeAddress(RTM_NEWADDR, 0, o.spec, () => o.index).bytes);
 }
 
 /** The kernel keys an IPv4 address by address and prefix length, an IPv6 one by address. */

@@ -5,8 +5,8 @@
 // a daemon that wants a desired state; `dryRun` only says what it would do.
 import { writeFileSync } from 'node:fs';
 import { NetnestError } from '../netlink/core/errors.js';
-import type { Address, AddressSpec } from '../netlink/rtnl/address.js';
-import type { Link } from '../netlink/rtnl/link.js';
+import type { Address, AddressSpec } from '../netlink/rtnl/address/codec.js';
+import type { Link } from '../netlink/rtnl/link/codec.js';
 import type { NeighSpec } from '../netlink/rtnl/neigh/codec.js';
 import type { Nexthop, NexthopSpec } from '../netlink/rtnl/nexthop/codec.js';
 import { routeToSpec, type Route, type RouteSpec } from '../netlink/rtnl/route/codec.js';

@@ -5,8 +5,9 @@
 // built so far, and the error names the spec's place and carries the
 // kernel's answer.
 import { NetlinkError, NetnestError, kernelOption } from '../netlink/core/errors.js';
-import type { Address } from '../netlink/rtnl/address.js';
-import type { LinkAddSpec, LinkKind } from '../netlink/rtnl/link.js';
+import type { Address } from '../netlink/rtnl/address/codec.js';
+import type { LinkAddSpec } from '../netlink/rtnl/link/codec.js';
+import type { LinkKind } from '../netlink/rtnl/link/kinds.js';
 import type { Rtnl } from '../netlink/rtnl/rtnl.js';
 import type { CleanupReport, NamespaceManager } from '../netns/manager.js';
 import type { Namespace } from '../netns/namespace.js';

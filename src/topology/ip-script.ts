@@ -29,7 +29,7 @@
 // `sysctl` between batches; in a named one it is the batch line
 // `netns exec NAME sysctl ...`, as in the script.
 import { ValidationError } from '../netlink/core/errors.js';
-import type { LinkKind } from '../netlink/rtnl/link-kinds.js';
+import type { LinkKind } from '../netlink/rtnl/link/kinds.js';
 import { isDeviceSysctl, type LinkModel, type NamespaceModel, type TopologyModel } from './model.js';
 import {
   addressArgs, addressDelArgs, byFamily, kindData, linkAttrs, neighArgs, nexthopArgs, nexthopFamily6, routeArgs, ruleArgs, ruleFamily,

@@ -2,9 +2,9 @@
 // `ip neigh`, `ip nexthop`, `ip route` and `ip rule` take for one spec, as a
 // person would type them. ip-script.ts puts them in the order a build needs.
 import { ValidationError } from '../netlink/core/errors.js';
-import type { AddressSpec } from '../netlink/rtnl/address.js';
+import type { AddressSpec } from '../netlink/rtnl/address/codec.js';
 import { parseAddress } from '../netlink/rtnl/inet.js';
-import type { LinkKind } from '../netlink/rtnl/link-kinds.js';
+import type { LinkKind } from '../netlink/rtnl/link/kinds.js';
 import type { NeighSpec } from '../netlink/rtnl/neigh/codec.js';
 import type { NexthopSpec } from '../netlink/rtnl/nexthop/codec.js';
 import type { NextHopSpec, RouteSpec } from '../netlink/rtnl/route/codec.js';

@@ -3,7 +3,8 @@
 // spec; destroy() removes everything it made, and nothing else.
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { NetnestError } from '../netlink/core/errors.js';
-import type { Link, LinkKind } from '../netlink/rtnl/link.js';
+import type { Link } from '../netlink/rtnl/link/codec.js';
+import type { LinkKind } from '../netlink/rtnl/link/kinds.js';
 import type { Rtnl } from '../netlink/rtnl/rtnl.js';
 import { NamespaceManager, type CleanupReport } from '../netns/manager.js';
 import type { Namespace } from '../netns/namespace.js';

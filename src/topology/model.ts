@@ -6,11 +6,11 @@
 // reported at once, before anything is built.
 import { NetnestError, ValidationError } from '../netlink/core/errors.js';
 import { problems, type Problem } from '../netlink/core/schema.js';
-import type { AddressSpec } from '../netlink/rtnl/address.js';
-import { encodeAddressAdd } from '../netlink/rtnl/address.js';
+import type { AddressSpec } from '../netlink/rtnl/address/codec.js';
+import { checkAddress } from '../netlink/rtnl/address/codec.js';
 import { parseAddress } from '../netlink/rtnl/inet.js';
-import type { LinkKind } from '../netlink/rtnl/link-kinds.js';
-import { linkNameProblem, type LinkAttributes } from '../netlink/rtnl/link.js';
+import type { LinkKind } from '../netlink/rtnl/link/kinds.js';
+import { linkNameProblem, type LinkAttributes } from '../netlink/rtnl/link/codec.js';
 import { checkNeigh, encodeNeigh, RTM_NEWNEIGH, type NeighSpec } from '../netlink/rtnl/neigh/codec.js';
 import { checkNexthop, encodeNexthop, RTM_NEWNEXTHOP, type NexthopSpec } from '../netlink/rtnl/nexthop/codec.js';
 import { checkRoute, encodeRoute, RTM_NEWROUTE, type RouteSpec } from '../netlink/rtnl/route/codec.js';
@@ -247,7 +247,7 @@ class Resolver {
       if (a === undefined) return;
       const spec: AddressSpec = typeof a === 'string' ? { dev: name, local: a } : { ...a, dev: name };
       const apath = `${path}.addresses[${i}]`;
-      this.guard(apath, () => encodeAddressAdd(spec, 1));
+      this.guard(apath, () => checkAddress({ ...spec, dev: 1 }));
       m.addresses.push({ spec, path: apath });
     });
     return m;

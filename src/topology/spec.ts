@@ -3,9 +3,9 @@
 // addr.add, route.add, rule.add, neigh.add and nexthop.add take), keyed by
 // namespace and link name, so a person who knows `ip` reads it as it is.
 import { CLOSED, Int, List, Text, Type, type Static, type TSchema } from '../netlink/core/schema.js';
-import { AddressSpecSchema } from '../netlink/rtnl/address.js';
-import { BondDataSchema, BridgeDataSchema, LINK_KINDS, MacvlanDataSchema, TunDataSchema, VlanDataSchema, VrfDataSchema, VxlanDataSchema } from '../netlink/rtnl/link-kinds.js';
-import { LinkAttributesSchema, LinkNameSchema } from '../netlink/rtnl/link.js';
+import { AddressSpecSchema } from '../netlink/rtnl/address/codec.js';
+import { BondDataSchema, BridgeDataSchema, LINK_KINDS, MacvlanDataSchema, TunDataSchema, VlanDataSchema, VrfDataSchema, VxlanDataSchema } from '../netlink/rtnl/link/kinds.js';
+import { LinkAttributesSchema, LinkNameSchema } from '../netlink/rtnl/link/codec.js';
 import { NeighSpecSchema } from '../netlink/rtnl/neigh/codec.js';
 import { NexthopSpecSchema } from '../netlink/rtnl/nexthop/codec.js';
 import { RouteSpecSchema } from '../netlink/rtnl/route/codec.js';

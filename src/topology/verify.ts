@@ -3,7 +3,7 @@
 // everything is its own, so what the spec does not name is "extra"; in the
 // current namespace only what the spec names is looked at.
 import { readFileSync } from 'node:fs';
-import type { Link } from '../netlink/rtnl/link.js';
+import type { Link } from '../netlink/rtnl/link/codec.js';
 import type { Route, RouteSpec } from '../netlink/rtnl/route/codec.js';
 import type { Rtnl } from '../netlink/rtnl/rtnl.js';
 import type { Rule } from '../netlink/rtnl/rule/codec.js';

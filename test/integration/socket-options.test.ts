@@ -7,7 +7,7 @@ import { Rtnl } from '../../src/index.js';
 import {
   NETLINK_CAP_ACK, NETLINK_EXT_ACK, NETLINK_GET_STRICT_CHK, NLM_F_DUMP_FILTERED, SO_RCVBUF, SOL_NETLINK, SOL_SOCKET,
 } from '../../src/netlink/core/constants.js';
-import { decodeAddress, encodeAddressDump } from '../../src/netlink/rtnl/address.js';
+import { decodeAddress, encodeAddressDump } from '../../src/netlink/rtnl/address/codec.js';
 import { FreshNetns } from './fresh-netns.js';
 
 const library = new URL('../../src/index.js', import.meta.url).href;

@@ -7,8 +7,8 @@
 import { expect } from 'chai';
 import { AttrReader } from '../../src/netlink/core/attributes.js';
 import { NetlinkWriter } from '../../src/netlink/core/writer.js';
-import { decodeLink } from '../../src/netlink/rtnl/link.js';
-import { decodeAddress } from '../../src/netlink/rtnl/address.js';
+import { decodeLink } from '../../src/netlink/rtnl/link/codec.js';
+import { decodeAddress } from '../../src/netlink/rtnl/address/codec.js';
 
 const IFLA_IFNAME = 3;
 const IFLA_QDISC = 6;

@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { OverrunError } from '../../src/netlink/core/errors.js';
 import { EventQueue, type RtnlEvent } from '../../src/netlink/rtnl/events.js';
-import type { Link } from '../../src/netlink/rtnl/link.js';
+import type { Link } from '../../src/netlink/rtnl/link/codec.js';
 
 const linkEvent = (index: number): RtnlEvent => ({ kind: 'link', action: 'new', link: { index } as Link });
 

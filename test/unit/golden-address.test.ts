@@ -2,10 +2,12 @@
 // kernel's answers decode into the Address a user expects, and netnest puts
 // the same request bytes on the wire as `ip` for the same command.
 import { expect } from 'chai';
-import { NLM_F_DUMP_FILTERED, NLM_F_MULTI } from '../../src/netlink/core/constants.js';
+import { NLM_F_CREATE, NLM_F_DUMP_FILTERED, NLM_F_EXCL, NLM_F_MULTI } from '../../src/netlink/core/constants.js';
 import type { Request } from '../../src/netlink/core/socket.js';
-import { decodeAddress, encodeAddressAdd, encodeAddressDel, encodeAddressDump, type Address } from '../../src/netlink/rtnl/address.js';
-import { RTM_GETADDR, RTM_NEWADDR } from '../../src/netlink/rtnl/constants.js';
+import {
+  checkAddress, checkAddressDel, decodeAddress, encodeAddress, encodeAddressDump, type Address, type AddressDelSpec, type AddressSpec,
+} from '../../src/netlink/rtnl/address/codec.js';
+import { RTM_DELADDR, RTM_GETADDR, RTM_NEWADDR } from '../../src/netlink/rtnl/constants.js';
 import { Rtnl } from '../../src/netlink/rtnl/rtnl.js';
 import { openFake, wireBytes } from '../support/fake-socket.js';
 import { answersTo, datagramWithSeq, flagsOf, loadGolden, seqOf, typeOf, withoutSeqPid, type Golden } from '../support/golden.js';
@@ -63,28 +65,30 @@ describe('golden: ip addr', () => {
 
   describe('encoding the same request as ip', () => {
     // `dev v0` is ifindex 3 in every capture; ip resolved it on its second socket, as AddressApi does.
+    const add = (spec: AddressSpec): Request => encodeAddress(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, checkAddress(spec), () => 3);
+    const del = (spec: AddressDelSpec): Request => encodeAddress(RTM_DELADDR, 0, checkAddressDel(spec), () => 3);
     interface Case { fixture: string; build: () => Request; mode?: 'request' | 'dump'; pick?: (g: Golden) => Buffer }
     const cases: Case[] = [
-      { fixture: 'addr-add-v4', build: () => encodeAddressAdd({ dev: 'v0', local: '10.0.0.1/24' }, 3) },
+      { fixture: 'addr-add-v4', build: () => add({ dev: 'v0', local: '10.0.0.1/24' }) },
       {
         fixture: 'addr-add-v4-full',
-        build: () => encodeAddressAdd({
+        build: () => add({
           dev: 'v0', local: '10.0.1.1/24', broadcast: '+', label: 'v0:1', scope: 'link', valid_lft: 100, preferred_lft: 50,
-        }, 3),
+        }),
       },
-      { fixture: 'addr-add-v4-peer', build: () => encodeAddressAdd({ dev: 'v0', local: '10.0.2.1', peer: '10.0.2.2/32' }, 3) },
+      { fixture: 'addr-add-v4-peer', build: () => add({ dev: 'v0', local: '10.0.2.1', peer: '10.0.2.2/32' }) },
       {
         // nodad|noprefixroute = 0x202 does not fit ifa_flags (u8): both go to IFA_FLAGS.
         fixture: 'addr-add-v6',
-        build: () => encodeAddressAdd({ dev: 'v0', local: '2001:db8::1/64', flags: ['nodad', 'noprefixroute'] }, 3),
+        build: () => add({ dev: 'v0', local: '2001:db8::1/64', flags: ['nodad', 'noprefixroute'] }),
       },
       {
         fixture: 'addr-add-v6-lft',
-        build: () => encodeAddressAdd({ dev: 'v0', local: '2001:db8:1::1/64', flags: ['nodad'], valid_lft: 3600, preferred_lft: 1800 }, 3),
+        build: () => add({ dev: 'v0', local: '2001:db8:1::1/64', flags: ['nodad'], valid_lft: 3600, preferred_lft: 1800 }),
       },
-      { fixture: 'addr-add-v6-multicast-extack', build: () => encodeAddressAdd({ dev: 'v0', local: 'ff02::5/64' }, 3) },
-      { fixture: 'addr-del-v4', build: () => encodeAddressDel({ dev: 'v0', local: '10.0.0.1/24' }, 3) },
-      { fixture: 'addr-del-v4-missing-extack', build: () => encodeAddressDel({ dev: 'v0', local: '10.9.9.9/24' }, 3) },
+      { fixture: 'addr-add-v6-multicast-extack', build: () => add({ dev: 'v0', local: 'ff02::5/64' }) },
+      { fixture: 'addr-del-v4', build: () => del({ dev: 'v0', local: '10.0.0.1/24' }) },
+      { fixture: 'addr-del-v4-missing-extack', build: () => del({ dev: 'v0', local: '10.9.9.9/24' }) },
       // ip's GETADDR datagram carries 128 zero bytes after the 24-byte message; the message is compared.
       { fixture: 'addr-dump', build: () => encodeAddressDump(), mode: 'dump' },
       { fixture: 'addr-dump-v4', build: () => encodeAddressDump({ family: 4, index: 3 }), mode: 'dump', pick: (g) => g.sent[2]! },

@@ -2,11 +2,12 @@
 // decode into errno + extended ACK exactly as README.md lists them, and the
 // same bytes answering a netnest request give the error a user should see.
 import { expect } from 'chai';
-import { NLM_F_ACK_TLVS, NLM_F_CAPPED, NLMSG_ERROR } from '../../src/netlink/core/constants.js';
+import { NLM_F_ACK_TLVS, NLM_F_CAPPED, NLM_F_CREATE, NLM_F_EXCL, NLMSG_ERROR } from '../../src/netlink/core/constants.js';
 import { UnsupportedLinkKindError } from '../../src/netlink/core/errors.js';
 import { decodeError, type ErrorMessage } from '../../src/netlink/core/message.js';
-import { encodeAddressAdd, encodeAddressDel } from '../../src/netlink/rtnl/address.js';
-import { encodeLinkAdd, encodeLinkSet } from '../../src/netlink/rtnl/link.js';
+import { encodeAddress } from '../../src/netlink/rtnl/address/codec.js';
+import { RTM_DELADDR, RTM_NEWADDR, RTM_NEWLINK } from '../../src/netlink/rtnl/constants.js';
+import { encodeLink } from '../../src/netlink/rtnl/link/codec.js';
 import { flagsOf, loadGolden, seqOf, typeOf, type Golden } from '../support/golden.js';
 import { refusal } from '../support/fake-socket.js';
 
@@ -62,7 +63,7 @@ describe('golden: kernel errors', () => {
 
   describe('the error a caller gets for the same refusal', () => {
     it('`ip link add d0 type dummy`: UnsupportedLinkKindError naming CONFIG_DUMMY', async () => {
-      const err = await refusal(encodeLinkAdd({ name: 'd0', kind: 'dummy' }), lastError(loadGolden('link-add-dummy-eopnotsupp')).reply);
+      const err = await refusal(encodeLink(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, { name: 'd0', kind: 'dummy' }), lastError(loadGolden('link-add-dummy-eopnotsupp')).reply);
       expect(err).to.be.instanceOf(UnsupportedLinkKindError);
       expect(err.code).to.equal('ERR_LINK_KIND_UNSUPPORTED');
       expect(err.errnoName).to.equal('EOPNOTSUPP');
@@ -72,7 +73,7 @@ describe('golden: kernel errors', () => {
     });
 
     it('`ip link add br0 type bridge` when br0 exists: EEXIST without extended ACK', async () => {
-      const err = await refusal(encodeLinkAdd({ name: 'br0', kind: 'bridge' }), lastError(loadGolden('link-add-exists-eexist')).reply);
+      const err = await refusal(encodeLink(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, { name: 'br0', kind: 'bridge' }), lastError(loadGolden('link-add-exists-eexist')).reply);
       expect(err).to.not.be.instanceOf(UnsupportedLinkKindError);
       expect(err).to.include({ code: 'EEXIST', errno: 17, errnoName: 'EEXIST', extackMessage: undefined, extackOffset: undefined, field: undefined });
       expect(err.request).to.equal('RTM_NEWLINK bridge br0');
@@ -80,7 +81,7 @@ describe('golden: kernel errors', () => {
     });
 
     it('`ip link add vx1 type vxlan ... srcport 2000 1000`: EINVAL blamed on vxlan.srcport', async () => {
-      const req = encodeLinkAdd({ name: 'vx1', kind: 'vxlan', vxlan: { id: 5, dstport: 4789, srcport: [2000, 1000], learning: true } });
+      const req = encodeLink(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, { name: 'vx1', kind: 'vxlan', vxlan: { id: 5, dstport: 4789, srcport: [2000, 1000], learning: true } });
       const ip = loadGolden('link-add-vxlan-port-range-extack').sent.at(-1)!;
       // The kernel's offset counts in ip's bytes; it names our field only if our attribute sits at the same place.
       expect(req.bytes.subarray(60, 68).toString('hex')).to.equal(ip.subarray(60, 68).toString('hex'));
@@ -92,7 +93,7 @@ describe('golden: kernel errors', () => {
     });
 
     it('`ip link set dev v0 mtu 100000`: EINVAL with the kernel\'s message and no field', async () => {
-      const err = await refusal(encodeLinkSet(3, { mtu: 100000 }), lastError(loadGolden('link-set-mtu-too-big-extack')).reply);
+      const err = await refusal(encodeLink(RTM_NEWLINK, 0, { dev: 3, mtu: 100000 }), lastError(loadGolden('link-set-mtu-too-big-extack')).reply);
       expect(err).to.include({ code: 'EINVAL', extackMessage: 'mtu greater than device maximum', extackOffset: undefined, field: undefined });
       expect(err.message).to.equal('RTM_NEWLINK set index 3: EINVAL (Invalid argument): mtu greater than device maximum');
     });
@@ -107,7 +108,7 @@ describe('golden: kernel errors', () => {
 
     it('`ip -6 addr add ff02::5/64 dev v0`: EADDRNOTAVAIL with the kernel\'s message', async () => {
       const g = loadGolden('addr-add-v6-multicast-extack');
-      const err = await refusal(encodeAddressAdd({ dev: 'v0', local: 'ff02::5/64' }, 3), lastError(g).reply);
+      const err = await refusal(encodeAddress(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, { dev: 'v0', local: 'ff02::5/64' }, () => 3), lastError(g).reply);
       expect(err).to.include({
         code: 'EADDRNOTAVAIL', extackMessage: 'ipv6: Cannot assign multicast address without "IFA_F_MCAUTOJOIN" flag', field: undefined,
       });
@@ -115,7 +116,7 @@ describe('golden: kernel errors', () => {
 
     it('`ip addr del 10.9.9.9/24 dev v0`: EADDRNOTAVAIL "ipv4: Address not found"', async () => {
       const g = loadGolden('addr-del-v4-missing-extack');
-      const err = await refusal(encodeAddressDel({ dev: 'v0', local: '10.9.9.9/24' }, 3), lastError(g).reply);
+      const err = await refusal(encodeAddress(RTM_DELADDR, 0, { dev: 'v0', local: '10.9.9.9/24' }, () => 3), lastError(g).reply);
       expect(err).to.include({ code: 'EADDRNOTAVAIL', errno: 99, extackMessage: 'ipv4: Address not found' });
       expect(err.request).to.equal('RTM_DELADDR 10.9.9.9/24 dev v0');
     });

@@ -3,9 +3,9 @@
 // a socket hands multicast messages to its event consumer even when their seq
 // is that of a request of its own.
 import { expect } from 'chai';
-import { RTM_DELLINK } from '../../src/netlink/rtnl/constants.js';
+import { RTM_DELLINK, RTM_NEWLINK } from '../../src/netlink/rtnl/constants.js';
 import { decodeEvent, type RtnlEvent } from '../../src/netlink/rtnl/events.js';
-import { encodeLinkSet, type Link } from '../../src/netlink/rtnl/link.js';
+import { encodeLink, type Link } from '../../src/netlink/rtnl/link/codec.js';
 import { decodeRoute, RTM_DELROUTE, RTM_NEWROUTE, type Route } from '../../src/netlink/rtnl/route/codec.js';
 import { RTM_NEWRULE } from '../../src/netlink/rtnl/rule/codec.js';
 import { ack, openFake, tick, track } from '../support/fake-socket.js';
@@ -93,7 +93,7 @@ describe('golden: events (ip monitor)', () => {
     const seen: RtnlEvent[] = [];
     sock.onNotification = (m) => { const e = decodeEvent(m); if (e) seen.push(e); };
     try {
-      const pending = track(sock.request(encodeLinkSet(1, { mtu: 1400 })));
+      const pending = track(sock.request(encodeLink(RTM_NEWLINK, 0, { dev: 1, mtu: 1400 })));
       await tick();
       const ours = raw.last;
       // The route notification carries the seq of whoever caused it; make it collide with ours.

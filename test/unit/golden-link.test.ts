@@ -3,14 +3,16 @@
 // same request bytes on the wire as `ip` for the same command.
 import { expect } from 'chai';
 import { AttrReader } from '../../src/netlink/core/attributes.js';
-import { NLM_F_ACK, NLMSG_ERROR } from '../../src/netlink/core/constants.js';
+import { NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NLMSG_ERROR } from '../../src/netlink/core/constants.js';
 import { decodeError } from '../../src/netlink/core/message.js';
 import type { Request } from '../../src/netlink/core/socket.js';
-import { RTM_GETLINK, RTM_NEWLINK } from '../../src/netlink/rtnl/constants.js';
+import { RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK } from '../../src/netlink/rtnl/constants.js';
+import { directIndex, type DevResolver } from '../../src/netlink/rtnl/devices.js';
 import {
-  decodeLink, encodeLinkAdd, encodeLinkDel, encodeLinkDump, encodeLinkGet, encodeLinkSet, IFLA_INFO_SLAVE_DATA, IFLA_LINKINFO,
-  type Link,
-} from '../../src/netlink/rtnl/link.js';
+  checkLinkAdd, checkLinkSet, decodeLink, encodeLink, encodeLinkDump, encodeLinkGet, type Link, type LinkAddSpec, type LinkRef,
+  type LinkSetSpec,
+} from '../../src/netlink/rtnl/link/codec.js';
+import { IFLA_INFO_SLAVE_DATA, IFLA_LINKINFO } from '../../src/netlink/rtnl/link/kinds.js';
 import { Rtnl } from '../../src/netlink/rtnl/rtnl.js';
 import { openFake, wireBytes } from '../support/fake-socket.js';
 import {
@@ -159,46 +161,48 @@ describe('golden: ip link', () => {
       /** A documented, legitimate difference applied to ip's bytes. */
       adjust?: (ip: Buffer) => Buffer;
     }
+    // As LinkApi sends them: checked, then encoded with the names ip resolved (`v0` is 3, `br0` is 4).
+    const indexes: DevResolver = (dev, field) => (dev === 'v0' ? 3 : dev === 'br0' ? 4 : directIndex(dev, field));
+    const add = (spec: LinkAddSpec): Request => encodeLink(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, checkLinkAdd(spec), indexes);
+    const set = (ref: LinkRef, spec: LinkSetSpec): Request => encodeLink(RTM_NEWLINK, 0, checkLinkSet(ref, spec), indexes);
     const cases: Case[] = [
-      { fixture: 'link-add-veth', build: () => encodeLinkAdd({ name: 'v0', kind: 'veth', peer: { name: 'v1' } }) },
+      { fixture: 'link-add-veth', build: () => add({ name: 'v0', kind: 'veth', peer: { name: 'v1' } }) },
       {
         fixture: 'link-add-veth-peer-opts',
-        build: () => encodeLinkAdd({
+        build: () => add({
           name: 'v0', kind: 'veth', mtu: 1400, address: '02:00:00:00:00:01',
           peer: { name: 'v1', mtu: 1300, address: '02:00:00:00:00:02' },
         }),
       },
-      { fixture: 'link-add-bridge', build: () => encodeLinkAdd({ name: 'br0', kind: 'bridge' }) },
-      { fixture: 'link-add-ifb', build: () => encodeLinkAdd({ name: 'ifbx', kind: 'ifb' }) },
-      { fixture: 'link-add-dummy-eopnotsupp', build: () => encodeLinkAdd({ name: 'd0', kind: 'dummy' }) },
+      { fixture: 'link-add-bridge', build: () => add({ name: 'br0', kind: 'bridge' }) },
+      { fixture: 'link-add-ifb', build: () => add({ name: 'ifbx', kind: 'ifb' }) },
+      { fixture: 'link-add-dummy-eopnotsupp', build: () => add({ name: 'd0', kind: 'dummy' }) },
       {
         // ip resolved `link v0` to ifindex 3 on its second socket; netnest's LinkApi does the same lookup.
         fixture: 'link-add-macvlan',
-        build: () => encodeLinkAdd({ name: 'mv0', kind: 'macvlan', link: 'v0', macvlan: { mode: 'bridge' } }, { link: 3 }),
+        build: () => add({ name: 'mv0', kind: 'macvlan', link: 'v0', macvlan: { mode: 'bridge' } }),
       },
       {
         // `nolearning` is learning: false.
         fixture: 'link-add-vxlan',
-        build: () => encodeLinkAdd({
+        build: () => add({
           name: 'vx0', kind: 'vxlan', vxlan: { id: 42, dstport: 4789, local: '10.1.1.1', ttl: 64, learning: false },
         }),
       },
       {
         // iproute2 always sends IFLA_VXLAN_LEARNING (default on), so the spec says learning: true.
         fixture: 'link-add-vxlan-port-range-extack',
-        build: () => encodeLinkAdd({ name: 'vx1', kind: 'vxlan', vxlan: { id: 5, dstport: 4789, srcport: [2000, 1000], learning: true } }),
+        build: () => add({ name: 'vx1', kind: 'vxlan', vxlan: { id: 5, dstport: 4789, srcport: [2000, 1000], learning: true } }),
       },
       {
         // ip resolved `dev v0` (3) and `master br0` (4) to indexes before sending.
         fixture: 'link-set',
-        build: () => encodeLinkSet(3, {
-          up: true, mtu: 1400, address: '02:00:00:00:00:09', alias: 'hello', txqueuelen: 500, master: 'br0',
-        }, { master: 4 }),
+        build: () => set(3, { up: true, mtu: 1400, address: '02:00:00:00:00:09', alias: 'hello', txqueuelen: 500, master: 'br0' }),
       },
-      { fixture: 'link-set-nomaster', build: () => encodeLinkSet(3, { master: null }) },
-      { fixture: 'link-set-name', build: () => encodeLinkSet(3, { name: 'v0renamed' }) },
-      { fixture: 'link-set-mtu-too-big-extack', build: () => encodeLinkSet(3, { mtu: 100000 }) },
-      { fixture: 'link-del', build: () => encodeLinkDel(3) },
+      { fixture: 'link-set-nomaster', build: () => set(3, { master: null }) },
+      { fixture: 'link-set-name', build: () => set(3, { name: 'v0renamed' }) },
+      { fixture: 'link-set-mtu-too-big-extack', build: () => set(3, { mtu: 100000 }) },
+      { fixture: 'link-del', build: () => encodeLink(RTM_DELLINK, 0, { dev: 3 }) },
       {
         // The GETLINK ip's ll_name_to_index() sent on its second socket: EXT_MASK (VF|SKIP_STATS), IFNAME.
         // ip sends GETs without NLM_F_ACK; netnest always asks for one (it ends the exchange).

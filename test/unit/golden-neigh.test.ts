@@ -4,7 +4,7 @@
 // and the kernel's refusals become the errors a caller should see.
 import { expect } from 'chai';
 import type { Request } from '../../src/netlink/core/request.js';
-import { decodeLink } from '../../src/netlink/rtnl/link.js';
+import { decodeLink } from '../../src/netlink/rtnl/link/codec.js';
 import { RTM_GETLINK, RTM_NEWLINK } from '../../src/netlink/rtnl/constants.js';
 import {
   checkNeigh, checkNeighDel, decodeNeigh, encodeNeigh, encodeNeighDump, RTM_DELNEIGH, RTM_GETNEIGH, RTM_NEWNEIGH, type Neigh, type NeighDelSpec, type NeighSpec,

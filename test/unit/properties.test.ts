@@ -7,12 +7,14 @@ import { Address4, Address6 } from 'ip-address';
 import { AttrReader } from '../../src/netlink/core/attributes.js';
 import { DecodeError, NetnestError, ValidationError } from '../../src/netlink/core/errors.js';
 import { decodeDone, decodeError, encodeHeader, MessageReader } from '../../src/netlink/core/message.js';
+import { NLM_F_CREATE, NLM_F_EXCL } from '../../src/netlink/core/constants.js';
 import { fieldAt, NetlinkWriter } from '../../src/netlink/core/writer.js';
 import {
-  ADDRESS_FLAGS, decodeAddress, encodeAddressAdd, type Address, type AddressFlag, type AddressSpec,
-} from '../../src/netlink/rtnl/address.js';
+  ADDRESS_FLAGS, checkAddress, decodeAddress, encodeAddress, type Address, type AddressFlag, type AddressSpec,
+} from '../../src/netlink/rtnl/address/codec.js';
+import { RTM_NEWADDR, RTM_NEWLINK } from '../../src/netlink/rtnl/constants.js';
 import { formatAddress, parseAddress } from '../../src/netlink/rtnl/inet.js';
-import { decodeLink, encodeLinkAdd, encodeLinkSet, type Link, type LinkAddSpec } from '../../src/netlink/rtnl/link.js';
+import { checkLinkAdd, decodeLink, encodeLink, type Link, type LinkAddSpec } from '../../src/netlink/rtnl/link/codec.js';
 import { goldenNames, loadGolden } from '../support/golden.js';
 import { ack, openFake, tick } from '../support/fake-socket.js';
 
@@ -244,8 +246,8 @@ describe('codec properties', () => {
       fc.assert(fc.property(common, kindSpec, (c, k) => {
         const { master, ...attrs } = c;
         const { lower, ...kind } = k as typeof k & { lower?: number };
-        const spec = { ...attrs, ...kind } as LinkAddSpec;
-        const req = encodeLinkAdd(spec, { ...(master !== undefined && { master }), ...(lower !== undefined && { link: lower }) });
+        const spec = { ...attrs, ...kind, ...(master !== undefined && { master }), ...(lower !== undefined && { link: lower }) } as LinkAddSpec;
+        const req = encodeLink(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, checkLinkAdd(spec));
         const l = decodeLink(req.bytes);
         const expected: Partial<Link> = { name: c.name, kind: k.kind, up: c.up === true };
         if (c.mtu !== undefined) expected.mtu = c.mtu;
@@ -390,7 +392,7 @@ describe('codec properties', () => {
         if (spec.metric !== undefined) expected.metric = spec.metric;
         if (spec.proto !== undefined) expected.proto = spec.proto;
 
-        expect(decodeAddress(encodeAddressAdd(spec, a.index).bytes)).to.deep.equal(expected);
+        expect(decodeAddress(encodeAddress(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, checkAddress(spec), () => a.index).bytes)).to.deep.equal(expected);
       }), runs(1000));
     });
   });
@@ -481,7 +483,7 @@ describe('codec properties', () => {
     it('a socket given any datagram neither throws nor leaves the request unanswered by a crash', async () => {
       const { sock, raw } = openFake();
       await fc.assert(fc.asyncProperty(bytes, async (b) => {
-        const p = sock.request(encodeLinkSet(1, { mtu: 1400 })).then(() => undefined, (e: unknown) => e);
+        const p = sock.request(encodeLink(RTM_NEWLINK, 0, { dev: 1, mtu: 1400 })).then(() => undefined, (e: unknown) => e);
         await tick();
         const seq = raw.last.readUInt32LE(8);
         if (b.length >= 16) b.writeUInt32LE(seq, 8); // aim at the pending request

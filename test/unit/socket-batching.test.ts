@@ -1,13 +1,14 @@
 // Requests made together leave in one sendmsg, and no more than maxInFlight
 // wait for replies at once, so the kernel's answers always fit the receive buffer.
 import { expect } from 'chai';
-import { encodeLinkSet } from '../../src/netlink/rtnl/link.js';
+import { RTM_NEWLINK } from '../../src/netlink/rtnl/constants.js';
+import { encodeLink } from '../../src/netlink/rtnl/link/codec.js';
 import { ack, openFake, tick } from '../support/fake-socket.js';
 
 describe('socket: batching and the in-flight window', () => {
   it('sends the requests of one tick in a single sendmsg', async () => {
     const { sock, raw } = openFake();
-    const pending = Array.from({ length: 5 }, (_, i) => sock.request(encodeLinkSet(i + 1, { mtu: 1400 })));
+    const pending = Array.from({ length: 5 }, (_, i) => sock.request(encodeLink(RTM_NEWLINK, 0, { dev: i + 1, mtu: 1400 })));
     await tick();
     expect(raw.sendCalls.map((c) => c.length)).to.deep.equal([5]);
     expect(sock.stats).to.include({ sendCalls: 1, sent: 5 });
@@ -18,7 +19,7 @@ describe('socket: batching and the in-flight window', () => {
 
   it('with maxInFlight 4, ten requests: four go out, the next only as replies come back', async () => {
     const { sock, raw } = openFake({ maxInFlight: 4 });
-    const pending = Array.from({ length: 10 }, (_, i) => sock.request(encodeLinkSet(i + 1, { mtu: 1400 })));
+    const pending = Array.from({ length: 10 }, (_, i) => sock.request(encodeLink(RTM_NEWLINK, 0, { dev: i + 1, mtu: 1400 })));
     await tick();
     expect(raw.sendCalls.map((c) => c.length)).to.deep.equal([4]);
     expect(sock.pending).to.equal(10);

@@ -3,14 +3,15 @@
 // refuses new work at once.
 import { expect } from 'chai';
 import { SocketClosedError } from '../../src/netlink/core/errors.js';
-import { encodeLinkDump, encodeLinkSet } from '../../src/netlink/rtnl/link.js';
+import { RTM_NEWLINK } from '../../src/netlink/rtnl/constants.js';
+import { encodeLinkDump, encodeLink } from '../../src/netlink/rtnl/link/codec.js';
 import { ack, collect, openFake, tick, track } from '../support/fake-socket.js';
 
 describe('socket: close', () => {
   it('rejects in-flight, queued and dump requests with SocketClosedError and closes the raw socket', async () => {
     const { sock, raw } = openFake({ maxInFlight: 1 });
-    const inFlight = track(sock.request(encodeLinkSet(1, { mtu: 1400 })));
-    const queued = track(sock.request(encodeLinkSet(2, { mtu: 1400 })));
+    const inFlight = track(sock.request(encodeLink(RTM_NEWLINK, 0, { dev: 1, mtu: 1400 })));
+    const queued = track(sock.request(encodeLink(RTM_NEWLINK, 0, { dev: 2, mtu: 1400 })));
     const dump = track(collect(sock.dump(encodeLinkDump())));
     await tick();
     expect(raw.sent).to.have.length(1);
@@ -31,7 +32,7 @@ describe('socket: close', () => {
     sock.close();
     sock.close();
     expect(raw.closeCalls).to.equal(1);
-    const req = track(sock.request(encodeLinkSet(1, { mtu: 1400 })));
+    const req = track(sock.request(encodeLink(RTM_NEWLINK, 0, { dev: 1, mtu: 1400 })));
     const dump = track(sock.dump(encodeLinkDump()).next());
     await Promise.all([req.done, dump.done]);
     expect(req.error).to.be.instanceOf(SocketClosedError);
@@ -42,7 +43,7 @@ describe('socket: close', () => {
 
   it('a reply arriving after close is ignored', async () => {
     const { sock, raw } = openFake();
-    const p = track(sock.request(encodeLinkSet(1, { mtu: 1400 })));
+    const p = track(sock.request(encodeLink(RTM_NEWLINK, 0, { dev: 1, mtu: 1400 })));
     await tick();
     const req = raw.last;
     sock.close();

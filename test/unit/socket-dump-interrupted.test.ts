@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import { NLM_F_DUMP_INTR, NLM_F_MULTI } from '../../src/netlink/core/constants.js';
 import { DumpInterruptedError } from '../../src/netlink/core/errors.js';
-import { decodeLink, encodeLinkDump } from '../../src/netlink/rtnl/link.js';
+import { decodeLink, encodeLinkDump } from '../../src/netlink/rtnl/link/codec.js';
 import { collect, done, linkMessage, openFake, type FakeRawSocket } from '../support/fake-socket.js';
 import { seqOf } from '../support/golden.js';
 

@@ -4,7 +4,8 @@
 import { expect } from 'chai';
 import { NLM_F_DUMP, NLM_F_MULTI, NLM_F_REQUEST } from '../../src/netlink/core/constants.js';
 import { NetlinkError } from '../../src/netlink/core/errors.js';
-import { decodeLink, encodeLinkDump, encodeLinkSet } from '../../src/netlink/rtnl/link.js';
+import { RTM_NEWLINK } from '../../src/netlink/rtnl/constants.js';
+import { decodeLink, encodeLinkDump, encodeLink } from '../../src/netlink/rtnl/link/codec.js';
 import { ack, collect, done, errorReply, linkMessage, message, openFake, tick, track } from '../support/fake-socket.js';
 import { flagsOf, seqOf } from '../support/golden.js';
 
@@ -69,7 +70,7 @@ describe('socket: dumps', () => {
     const { sock, raw } = openFake();
     const d = track(collect(sock.dump(encodeLinkDump())));
     await tick();
-    const set = track(sock.request(encodeLinkSet(3, { mtu: 1400 })));
+    const set = track(sock.request(encodeLink(RTM_NEWLINK, 0, { dev: 3, mtu: 1400 })));
     await tick();
     expect(raw.sent).to.have.length(2);
     raw.deliver(ack(raw.last));

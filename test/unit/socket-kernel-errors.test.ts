@@ -2,10 +2,12 @@
 // the kernel gives (from the request's nlmsghdr) is mapped back through the
 // encoder's field marks to `mtu`, `peer.mtu`, `vxlan.srcport`...
 import { expect } from 'chai';
+import { NLM_F_CREATE, NLM_F_EXCL } from '../../src/netlink/core/constants.js';
 import { NetlinkError } from '../../src/netlink/core/errors.js';
 import type { Request } from '../../src/netlink/core/socket.js';
-import { encodeAddressAdd } from '../../src/netlink/rtnl/address.js';
-import { encodeLinkAdd, encodeLinkSet } from '../../src/netlink/rtnl/link.js';
+import { encodeAddress } from '../../src/netlink/rtnl/address/codec.js';
+import { RTM_NEWADDR, RTM_NEWLINK } from '../../src/netlink/rtnl/constants.js';
+import { encodeLink } from '../../src/netlink/rtnl/link/codec.js';
 import { errorReply, openFake, tick, type ErrorReplyOptions } from '../support/fake-socket.js';
 
 /** The attribute of this type in [from, to) of a request, found without the library's reader. */
@@ -31,7 +33,7 @@ async function refusedWith(req: Request, errno: number, o: ErrorReplyOptions): P
 
 describe('socket: kernel errors name the caller\'s field', () => {
   it('an offset at a top-level attribute names it (mtu)', async () => {
-    const req = encodeLinkSet(3, { mtu: 100000, txqueuelen: 5 });
+    const req = encodeLink(RTM_NEWLINK, 0, { dev: 3, mtu: 100000, txqueuelen: 5 });
     const mtu = findAttr(req.bytes, 32, req.bytes.length, 4);
     const err = await refusedWith(req, 22, { msg: 'mtu greater than device maximum', offset: mtu.at });
     expect(err).to.include({ code: 'EINVAL', field: 'mtu', extackOffset: mtu.at });
@@ -40,7 +42,7 @@ describe('socket: kernel errors name the caller\'s field', () => {
   });
 
   it('an offset inside a nested attribute names the innermost field (peer.mtu, not peer)', async () => {
-    const req = encodeLinkAdd({ name: 'v0', kind: 'veth', mtu: 1400, peer: { name: 'v1', mtu: 1300 } });
+    const req = encodeLink(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, { name: 'v0', kind: 'veth', mtu: 1400, peer: { name: 'v1', mtu: 1300 } });
     const b = req.bytes;
     const info = findAttr(b, 32, b.length, 18); // IFLA_LINKINFO
     const data = findAttr(b, info.at + 4, info.end, 2); // IFLA_INFO_DATA
@@ -53,20 +55,20 @@ describe('socket: kernel errors name the caller\'s field', () => {
   });
 
   it('an offset pointing into the middle of an attribute still names it', async () => {
-    const req = encodeAddressAdd({ dev: 'v0', local: '10.0.0.1/24', label: 'v0:1' }, 3);
+    const req = encodeAddress(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, { dev: 3, local: '10.0.0.1/24', label: 'v0:1' });
     const label = findAttr(req.bytes, 24, req.bytes.length, 3); // IFA_LABEL
     expect((await refusedWith(req, 22, { offset: label.at + 5 })).field).to.equal('label');
   });
 
   it('an offset outside every field keeps the offset and names no field', async () => {
-    const req = encodeLinkSet(3, { mtu: 1400 });
+    const req = encodeLink(RTM_NEWLINK, 0, { dev: 3, mtu: 1400 });
     const err = await refusedWith(req, 22, { msg: 'bad header', offset: 20 }); // inside ifinfomsg
     expect(err).to.include({ field: undefined, extackOffset: 20 });
     expect(err.message).to.include('[attribute at offset 20]');
   });
 
   it('a missing attribute reported inside a nest names that nest (vxlan)', async () => {
-    const req = encodeLinkAdd({ name: 'vx0', kind: 'vxlan', vxlan: { id: 7 } });
+    const req = encodeLink(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, { name: 'vx0', kind: 'vxlan', vxlan: { id: 7 } });
     const info = findAttr(req.bytes, 32, req.bytes.length, 18);
     const data = findAttr(req.bytes, info.at + 4, info.end, 2);
     const err = await refusedWith(req, 22, { msg: 'Missing attribute', missingType: 15, missingNest: data.at });
@@ -75,7 +77,7 @@ describe('socket: kernel errors name the caller\'s field', () => {
   });
 
   it('works the same when the kernel echoes the whole request (no NETLINK_CAP_ACK)', async () => {
-    const req = encodeLinkSet(3, { mtu: 100000 });
+    const req = encodeLink(RTM_NEWLINK, 0, { dev: 3, mtu: 100000 });
     const err = await refusedWith(req, 22, { offset: 32, capped: false });
     expect(err.field).to.equal('mtu');
   });

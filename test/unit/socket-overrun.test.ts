@@ -4,7 +4,8 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { OverrunError } from '../../src/netlink/core/errors.js';
-import { encodeLinkDump, encodeLinkSet } from '../../src/netlink/rtnl/link.js';
+import { RTM_NEWLINK } from '../../src/netlink/rtnl/constants.js';
+import { encodeLinkDump, encodeLink } from '../../src/netlink/rtnl/link/codec.js';
 import { ack, collect, openFake, tick, track } from '../support/fake-socket.js';
 
 describe('socket: receive buffer overrun (ENOBUFS)', () => {
@@ -12,9 +13,9 @@ describe('socket: receive buffer overrun (ENOBUFS)', () => {
     const { sock, raw } = openFake({ maxInFlight: 2 });
     const onOverrun = sinon.spy();
     sock.onOverrun = onOverrun;
-    const a = track(sock.request(encodeLinkSet(1, { mtu: 1400 })));
-    const b = track(sock.request(encodeLinkSet(2, { mtu: 1400 })));
-    const queued = track(sock.request(encodeLinkSet(3, { mtu: 1400 })));
+    const a = track(sock.request(encodeLink(RTM_NEWLINK, 0, { dev: 1, mtu: 1400 })));
+    const b = track(sock.request(encodeLink(RTM_NEWLINK, 0, { dev: 2, mtu: 1400 })));
+    const queued = track(sock.request(encodeLink(RTM_NEWLINK, 0, { dev: 3, mtu: 1400 })));
     await tick();
     expect(raw.sent).to.have.length(2);
 
@@ -36,7 +37,7 @@ describe('socket: receive buffer overrun (ENOBUFS)', () => {
     await queued.done;
     expect(queued.error).to.equal(undefined);
 
-    const later = sock.request(encodeLinkSet(4, { mtu: 1400 }));
+    const later = sock.request(encodeLink(RTM_NEWLINK, 0, { dev: 4, mtu: 1400 }));
     await tick();
     raw.deliver(ack(raw.last));
     expect(await later).to.deep.equal([]);

@@ -1,7 +1,8 @@
 // An idle socket never keeps the process alive (a forgotten client must not
 // hang a test run); while requests are pending it does, so they get answers.
 import { expect } from 'chai';
-import { encodeLinkDump, encodeLinkSet } from '../../src/netlink/rtnl/link.js';
+import { RTM_NEWLINK } from '../../src/netlink/rtnl/constants.js';
+import { encodeLinkDump, encodeLink } from '../../src/netlink/rtnl/link/codec.js';
 import { ack, collect, done, openFake, tick, track } from '../support/fake-socket.js';
 import { seqOf } from '../support/golden.js';
 
@@ -14,7 +15,7 @@ describe('socket: keeping the process alive', () => {
 
   it('refs while a request is pending and unrefs when it is answered', async () => {
     const { sock, raw } = openFake();
-    const p = track(sock.request(encodeLinkSet(1, { mtu: 1400 })));
+    const p = track(sock.request(encodeLink(RTM_NEWLINK, 0, { dev: 1, mtu: 1400 })));
     expect(raw.referenced).to.equal(true);
     await tick();
     raw.deliver(ack(raw.last));
@@ -26,8 +27,8 @@ describe('socket: keeping the process alive', () => {
 
   it('stays referenced until the last of several requests, queued ones included', async () => {
     const { sock, raw } = openFake({ maxInFlight: 1 });
-    const a = track(sock.request(encodeLinkSet(1, { mtu: 1400 })));
-    const b = track(sock.request(encodeLinkSet(2, { mtu: 1400 })));
+    const a = track(sock.request(encodeLink(RTM_NEWLINK, 0, { dev: 1, mtu: 1400 })));
+    const b = track(sock.request(encodeLink(RTM_NEWLINK, 0, { dev: 2, mtu: 1400 })));
     await tick();
     raw.deliver(ack(raw.last));
     await a.done;

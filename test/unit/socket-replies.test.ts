@@ -2,14 +2,15 @@
 // order, whatever else arrives on the socket.
 import { expect } from 'chai';
 import { NLM_F_ACK, NLM_F_REQUEST } from '../../src/netlink/core/constants.js';
-import { decodeLink, encodeLinkGet, encodeLinkSet } from '../../src/netlink/rtnl/link.js';
+import { RTM_NEWLINK } from '../../src/netlink/rtnl/constants.js';
+import { decodeLink, encodeLinkGet, encodeLink } from '../../src/netlink/rtnl/link/codec.js';
 import { ack, linkMessage, openFake, tick, track } from '../support/fake-socket.js';
 import { flagsOf, seqOf } from '../support/golden.js';
 
 describe('socket: replies are matched to requests', () => {
   it('gives each request its own sequence number and sets REQUEST|ACK', async () => {
     const { sock, raw } = openFake();
-    for (let i = 1; i <= 3; i++) track(sock.request(encodeLinkSet(i, { mtu: 1400 })));
+    for (let i = 1; i <= 3; i++) track(sock.request(encodeLink(RTM_NEWLINK, 0, { dev: i, mtu: 1400 })));
     await tick();
     const seqs = raw.sent.map(seqOf);
     expect(new Set(seqs).size).to.equal(3);
@@ -45,8 +46,8 @@ describe('socket: replies are matched to requests', () => {
 
   it('a reply for an unknown seq is counted in stats.unmatched and disturbs no one', async () => {
     const { sock, raw } = openFake();
-    const a = track(sock.request(encodeLinkSet(1, { mtu: 1400 })));
-    const b = track(sock.request(encodeLinkSet(2, { mtu: 1400 })));
+    const a = track(sock.request(encodeLink(RTM_NEWLINK, 0, { dev: 1, mtu: 1400 })));
+    const b = track(sock.request(encodeLink(RTM_NEWLINK, 0, { dev: 2, mtu: 1400 })));
     await tick();
     const [ma, mb] = raw.sent;
     const stray = Buffer.from(ack(ma!));
@@ -66,7 +67,7 @@ describe('socket: replies are matched to requests', () => {
   it('the same Request object sent twice at once gets two sequence numbers and two answers', async () => {
     // The socket writes seq into req.bytes; two sends of one buffer must not end up sharing a seq.
     const { sock, raw } = openFake();
-    const req = encodeLinkSet(1, { mtu: 1400 });
+    const req = encodeLink(RTM_NEWLINK, 0, { dev: 1, mtu: 1400 });
     const a = track(sock.request(req));
     const b = track(sock.request(req));
     await tick();
@@ -79,7 +80,7 @@ describe('socket: replies are matched to requests', () => {
 
   it('ignores datagrams that do not come from the kernel (port 0)', async () => {
     const { sock, raw } = openFake();
-    const a = track(sock.request(encodeLinkSet(1, { mtu: 1400 })));
+    const a = track(sock.request(encodeLink(RTM_NEWLINK, 0, { dev: 1, mtu: 1400 })));
     await tick();
     raw.deliverFrom(4242, ack(raw.last)); // another process spoofing an ACK
     await tick();

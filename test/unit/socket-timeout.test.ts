@@ -3,7 +3,8 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { TimeoutError } from '../../src/netlink/core/errors.js';
-import { encodeLinkDump, encodeLinkSet } from '../../src/netlink/rtnl/link.js';
+import { RTM_NEWLINK } from '../../src/netlink/rtnl/constants.js';
+import { encodeLinkDump, encodeLink } from '../../src/netlink/rtnl/link/codec.js';
 import { ack, collect, done, linkMessage, openFake, tick, track } from '../support/fake-socket.js';
 import { seqOf } from '../support/golden.js';
 
@@ -15,7 +16,7 @@ describe('socket: request timeout', () => {
 
   it('rejects with TimeoutError (ERR_NETLINK_TIMEOUT) when no reply comes within timeoutMs', async () => {
     const { sock, raw } = openFake({ timeoutMs: 500 });
-    const p = track(sock.request(encodeLinkSet(3, { mtu: 1400 })));
+    const p = track(sock.request(encodeLink(RTM_NEWLINK, 0, { dev: 3, mtu: 1400 })));
     await tick();
     clock.tick(499);
     await tick();
@@ -33,7 +34,7 @@ describe('socket: request timeout', () => {
 
   it('a reply in time cancels the timer', async () => {
     const { sock, raw } = openFake({ timeoutMs: 500 });
-    const p = track(sock.request(encodeLinkSet(3, { mtu: 1400 })));
+    const p = track(sock.request(encodeLink(RTM_NEWLINK, 0, { dev: 3, mtu: 1400 })));
     await tick();
     raw.deliver(ack(raw.last));
     await p.done;
@@ -44,8 +45,8 @@ describe('socket: request timeout', () => {
 
   it('a timed-out request frees its slot: the queued one is sent', async () => {
     const { sock, raw } = openFake({ timeoutMs: 500, maxInFlight: 1 });
-    const first = track(sock.request(encodeLinkSet(1, { mtu: 1400 })));
-    const second = track(sock.request(encodeLinkSet(2, { mtu: 1400 })));
+    const first = track(sock.request(encodeLink(RTM_NEWLINK, 0, { dev: 1, mtu: 1400 })));
+    const second = track(sock.request(encodeLink(RTM_NEWLINK, 0, { dev: 2, mtu: 1400 })));
     await tick();
     expect(raw.sent).to.have.length(1);
     clock.tick(500);

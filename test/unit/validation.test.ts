@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import { ValidationError } from '../../src/netlink/core/errors.js';
 import { Rtnl } from '../../src/netlink/rtnl/rtnl.js';
-import type { LinkAddSpec } from '../../src/netlink/rtnl/link.js';
+import type { LinkAddSpec } from '../../src/netlink/rtnl/link/codec.js';
 import { openFake, tick } from '../support/fake-socket.js';
 
 async function rejectedBeforeSending(call: (rtnl: Rtnl) => Promise<unknown>, field: string | undefined): Promise<void> {

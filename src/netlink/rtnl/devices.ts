@@ -2,7 +2,7 @@
 // them, and their resolution to interface indexes before encoding: names are
 // looked up once per operation (DevCache), so encoders stay synchronous.
 import { describeValue as describe, ValidationError } from '../core/errors.js';
-import type { LinkRef } from './link.js';
+import type { LinkRef } from './link/codec.js';
 import { uint } from './validate.js';
 
 /** Indexes for `dev` names, resolved by the caller before encoding. */

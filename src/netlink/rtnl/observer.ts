@@ -4,8 +4,8 @@
 // layer only reports; what to do with it is the caller's business.
 import type { BulkHooks } from '../core/bulk.js';
 import { outcomeOf } from '../core/errors.js';
-import type { AddressSpec } from './address.js';
-import type { LinkAddSpec } from './link.js';
+import type { AddressSpec } from './address/codec.js';
+import type { LinkAddSpec } from './link/codec.js';
 import type { NeighSpec } from './neigh/codec.js';
 import type { NexthopSpec } from './nexthop/codec.js';
 import type { RouteSpec } from './route/codec.js';

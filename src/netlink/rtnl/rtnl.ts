@@ -2,8 +2,8 @@
 // the object APIs named as `ip` names them (rtnl.link, rtnl.addr).
 import { checker, CLOSED, Type, type Static } from '../core/schema.js';
 import { NetlinkSocket, SocketOptionsSchema } from '../core/socket.js';
-import { AddressApi } from './address.js';
-import { LinkApi } from './link.js';
+import { AddressApi } from './address/api.js';
+import { LinkApi } from './link/api.js';
 import { RouteApi } from './route/api.js';
 import { RuleApi } from './rule/api.js';
 import { NeighApi } from './neigh/api.js';

@@ -5,7 +5,7 @@ import { NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE } from '../../core/constants.js
 import { ValidationError } from '../../core/errors.js';
 import type { NetlinkSocket } from '../../core/socket.js';
 import { describe, type Family } from '../inet.js';
-import type { LinkApi } from '../link.js';
+import type { LinkApi } from '../link/api.js';
 import { observed, type Hooks } from '../observer.js';
 import {
   checkNeigh, checkNeighDel, checkNeighListFilter, decodeNeigh, encodeNeigh, encodeNeighDump, RTM_DELNEIGH, RTM_NEWNEIGH,

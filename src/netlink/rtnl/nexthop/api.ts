@@ -4,7 +4,7 @@
 import { NLM_F_CREATE, NLM_F_ECHO, NLM_F_EXCL, NLM_F_REPLACE } from '../../core/constants.js';
 import { DecodeError } from '../../core/errors.js';
 import type { NetlinkSocket } from '../../core/socket.js';
-import type { LinkApi } from '../link.js';
+import type { LinkApi } from '../link/api.js';
 import { observed, type Hooks } from '../observer.js';
 import {
   checkNexthop, checkNexthopFilter, checkNexthopId, decodeNexthop, encodeNexthop, encodeNexthopDel, encodeNexthopDump,

@@ -7,7 +7,7 @@ import { checker, CLOSED, Type, type Static } from '../../core/schema.js';
 import type { NetlinkSocket, Request } from '../../core/socket.js';
 import type { DevCache } from '../devices.js';
 import type { Family } from '../inet.js';
-import type { LinkApi } from '../link.js';
+import type { LinkApi } from '../link/api.js';
 import { observed, observedMany, type Hooks } from '../observer.js';
 import {
   checkRoute, decodeRoute, describeRoute, encodeRoute, ROUTE_ADD_FLAGS, routeToSpec, RTM_DELROUTE, RTM_NEWROUTE, writeRoute,

@@ -8,11 +8,11 @@ import { fixedHeader, messageEnd } from '../../core/message.js';
 import { checker, CLOSED, Int, List, Type, U32, U8, type Static } from '../../core/schema.js';
 import type { Request } from '../../core/socket.js';
 import { NetlinkWriter } from '../../core/writer.js';
-import { parseScope } from '../address.js';
+import { parseScope } from '../address/codec.js';
 import { RT_SCOPE_HOST, RT_SCOPE_LINK, RT_SCOPE_NOWHERE, RT_SCOPE_UNIVERSE, scopeName, ScopeSchema, type ScopeName } from '../constants.js';
 import { directIndex, type DevResolver } from '../devices.js';
 import { afOf, expectFamily, familyOf, FamilySchema, formatAddress, parseAddress, type Family } from '../inet.js';
-import { LinkRefSchema, type LinkRef } from '../link.js';
+import { LinkRefSchema, type LinkRef } from '../link/codec.js';
 import { protocolId, protocolName, ProtocolSchema, tableId, TableSchema } from '../names.js';
 import { checkMetrics, decodeMetrics, RouteMetricsSchema, writeMetrics, type MetricsChecked, type RouteMetrics } from './metrics.js';
 

@@ -1,20 +1,22 @@
-// Addresses (`ip addr`): the Address type, its encoder and decoder,
-// constants, and the operations (list, add, replace, del) bound to a socket.
-import { AttrReader, type RawAttribute } from '../core/attributes.js';
-import { DecodeError, ValidationError } from '../core/errors.js';
-import type { NetlinkSocket, Request } from '../core/socket.js';
-import { NetlinkWriter } from '../core/writer.js';
-import { checker, CLOSED, List, Text, Type, U32, U8, type Static } from '../core/schema.js';
+// Addresses (`ip addr`): the Address type, the specs and their one check,
+// the encoder of add/replace/del and the decoder. No socket: see api.ts.
+import { AttrReader, type RawAttribute } from '../../core/attributes.js';
+import { NLMSG_HDRLEN } from '../../core/constants.js';
+import { DecodeError, ValidationError } from '../../core/errors.js';
+import { fixedHeader, messageEnd } from '../../core/message.js';
+import type { Request } from '../../core/request.js';
+import { NetlinkWriter } from '../../core/writer.js';
+import { checker, CLOSED, List, Text, Type, U32, U8, type Static } from '../../core/schema.js';
 import {
-  AF_INET, AF_INET6, AF_UNSPEC, RT_SCOPE_HOST, RT_SCOPE_LINK, RT_SCOPE_NOWHERE, RT_SCOPE_SITE, RT_SCOPE_UNIVERSE,
-  RTM_DELADDR, RTM_GETADDR, RTM_NEWADDR, scopeName, ScopeSchema, type ScopeName,
-} from './constants.js';
+  AF_UNSPEC, RT_SCOPE_HOST, RT_SCOPE_LINK, RT_SCOPE_NOWHERE, RT_SCOPE_SITE, RT_SCOPE_UNIVERSE, RTM_DELADDR, RTM_GETADDR,
+  scopeName, ScopeSchema, type ScopeName,
+} from '../constants.js';
+import { directIndex, type DevResolver } from '../devices.js';
 import {
   afOf, describe, expectFamily, familyOf, FamilySchema, formatAddress, parseAddress, type Family, type ParsedAddress,
-} from './inet.js';
-import { LinkRefSchema, type LinkApi } from './link.js';
-import { own } from './validate.js';
-import { observed, type Hooks } from './observer.js';
+} from '../inet.js';
+import { LinkRefSchema } from '../link/codec.js';
+import { own } from '../validate.js';
 
 // IFA_* (if_addr.h)
 export const IFA_ADDRESS = 1;
@@ -37,6 +39,8 @@ export type AddressFlag = keyof typeof ADDRESS_FLAGS;
 
 /** Flags a caller may set; the others are the kernel's to report. */
 const SETTABLE_FLAGS: readonly AddressFlag[] = ['nodad', 'optimistic', 'home', 'mngtmpaddr', 'noprefixroute', 'autojoin'];
+
+const IFADDRMSG_LEN = 8;
 
 /** Lifetimes of 0xffffffff mean "forever". */
 export const INFINITY_LIFE_TIME = 0xffffffff;
@@ -110,9 +114,9 @@ export const AddressListFilterSchema = Type.Object({
 }, CLOSED);
 export type AddressListFilter = Static<typeof AddressListFilterSchema>;
 
-const checkAddressSpec = checker(AddressSpecSchema);
-const checkAddressDelSpec = checker(AddressDelSpecSchema);
-const checkAddressListFilter = checker(AddressListFilterSchema);
+export const checkAddressListFilter = checker(AddressListFilterSchema);
+const addressSchema = checker(AddressSpecSchema);
+const addressDelSchema = checker(AddressDelSpecSchema);
 
 const scopeValues: Record<string, number> = {
   global: RT_SCOPE_UNIVERSE, universe: RT_SCOPE_UNIVERSE, site: RT_SCOPE_SITE, link: RT_SCOPE_LINK, host: RT_SCOPE_HOST,
@@ -126,19 +130,53 @@ export function parseScope(scope: unknown, field: string): number {
   throw new ValidationError(`unknown scope ${describe(scope)} (global, site, link, host, nowhere or 0..255)`, field);
 }
 
-function lifetime(v: unknown, field: string): number {
-  if (v === 'forever') return INFINITY_LIFE_TIME;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > INFINITY_LIFE_TIME) {
-    throw new ValidationError(`expected seconds (0..4294967295) or 'forever', got ${describe(v)}`, field);
-  }
-  return v;
+/** Seconds, with 'forever' as the kernel's INFINITY_LIFE_TIME. */
+function lifetime(v: number | 'forever'): number {
+  return v === 'forever' ? INFINITY_LIFE_TIME : v;
 }
 
-function validateLabel(label: unknown, field: string): string {
-  if (typeof label !== 'string' || label.length === 0 || Buffer.byteLength(label) > 15) {
-    throw new ValidationError(`label must be 1..15 bytes, got ${describe(label)}`, field);
+/**
+ * The one check of `ip addr add|replace` input: the schema, then what it
+ * cannot say (the addresses and their families, settable flags, scope, label
+ * bytes, lifetimes in order).
+ */
+export function checkAddress(spec: AddressSpec): AddressSpec {
+  addressSchema(spec);
+  const p = prepare(spec);
+  for (const f of spec.flags ?? []) {
+    if (!SETTABLE_FLAGS.includes(f)) throw new ValidationError(`address flag ${describe(f)} cannot be set (settable: ${SETTABLE_FLAGS.join(', ')})`, 'flags');
   }
-  return label;
+  if (spec.scope !== undefined) parseScope(spec.scope, 'scope');
+  if (spec.label !== undefined) {
+    if (p.family !== 4) throw new ValidationError('labels exist for IPv4 addresses only', 'label');
+    checkLabel(spec.label);
+  }
+  if (spec.broadcast !== undefined) {
+    if (p.family !== 4) throw new ValidationError('broadcast addresses exist for IPv4 only', 'broadcast');
+    if (spec.broadcast !== '+') expectFamily(parseAddress(spec.broadcast, 'broadcast', { prefix: 'forbidden' }), 4, 'broadcast', spec.broadcast);
+  }
+  if (spec.anycast !== undefined) expectFamily(parseAddress(spec.anycast, 'anycast', { prefix: 'forbidden' }), p.family, 'anycast', spec.anycast);
+  const { valid, preferred } = lifetimes(spec);
+  if (preferred > valid) throw new ValidationError(`preferred_lft (${preferred}) is greater than valid_lft (${valid})`, 'preferred_lft');
+  return spec;
+}
+
+/** The one check of `ip addr del` input. */
+export function checkAddressDel(spec: AddressDelSpec): AddressDelSpec {
+  addressDelSchema(spec);
+  prepare(spec);
+  if (spec.label !== undefined) checkLabel(spec.label);
+  return spec;
+}
+
+/** The label in bytes (the schema counts characters). */
+function checkLabel(label: string): void {
+  if (Buffer.byteLength(label) > 15) throw new ValidationError(`label must be 1..15 bytes, got ${describe(label)}`, 'label');
+}
+
+function lifetimes(spec: AddressSpec): { valid: number; preferred: number } {
+  const valid = spec.valid_lft === undefined ? INFINITY_LIFE_TIME : lifetime(spec.valid_lft);
+  return { valid, preferred: spec.preferred_lft === undefined ? valid : lifetime(spec.preferred_lft) };
 }
 
 // ----------------------------------------------------------------- encoding
@@ -150,9 +188,9 @@ interface Prepared {
   peer: ParsedAddress | undefined;
 }
 
+/** local and peer parsed; with a peer, the prefix length is the peer's. */
 function prepare(spec: { local: string; peer?: string | undefined }): Prepared {
-  if (spec === null || typeof spec !== 'object') throw new ValidationError(`expected an address spec object, got ${describe(spec)}`);
-  const local = parseAddress(spec?.local, 'local');
+  const local = parseAddress(spec.local, 'local');
   let prefixlen = local.prefixlen ?? (local.family === 4 ? 32 : 128);
   let peer: ParsedAddress | undefined;
   if (spec.peer !== undefined) {
@@ -180,45 +218,31 @@ function broadcastOf(local: Buffer, prefixlen: number): Buffer {
   return b;
 }
 
-/** Encodes `ip addr add` (or replace). `index` is the resolved `dev`. */
-export function encodeAddressAdd(spec: AddressSpec, index: number, replace = false): Request {
-  const p = prepare(spec);
-  let flags = 0;
-  for (const f of spec.flags ?? []) {
-    if (!SETTABLE_FLAGS.includes(f)) throw new ValidationError(`address flag ${describe(f)} cannot be set (settable: ${SETTABLE_FLAGS.join(', ')})`, 'flags');
-    flags |= ADDRESS_FLAGS[f];
-  }
-  const scope = spec.scope === undefined ? RT_SCOPE_UNIVERSE : parseScope(spec.scope, 'scope');
-  const w = new NetlinkWriter(128);
-  w.beginMessage(RTM_NEWADDR, replace ? 0x400 | 0x100 : 0x400 | 0x200); // CREATE|REPLACE or CREATE|EXCL
+/**
+ * Writes one address message: RTM_NEWADDR (NLM_F_CREATE with NLM_F_EXCL to
+ * add, NLM_F_REPLACE to replace) or RTM_DELADDR, whose spec has no more than
+ * local, peer and label. `dev` resolves the link.
+ */
+export function writeAddress(w: NetlinkWriter, type: number, flags: number, spec: AddressSpec | AddressDelSpec, dev: DevResolver): void {
+  const a: AddressSpec = spec;
+  const p = prepare(a);
+  let ifaFlags = 0;
+  for (const f of a.flags ?? []) ifaFlags |= ADDRESS_FLAGS[f];
+  w.beginMessage(type, flags);
   // Like iproute2: flags that fit the u8 header field go there, others in IFA_FLAGS.
-  ifaddrmsg(w, p.family, p.prefixlen, flags <= 0xff ? flags : 0, scope, index);
+  const scope = a.scope === undefined ? RT_SCOPE_UNIVERSE : parseScope(a.scope, 'scope');
+  ifaddrmsg(w, p.family, p.prefixlen, ifaFlags <= 0xff ? ifaFlags : 0, scope, dev(a.dev, 'dev'));
   w.attrBytes(IFA_LOCAL, p.local.bytes, 'local');
-  if (flags > 0xff) w.attrU32(IFA_FLAGS, flags, 'flags');
-  if (spec.label !== undefined) {
-    if (p.family !== 4) throw new ValidationError('labels exist for IPv4 addresses only', 'label');
-    w.attrString(IFA_LABEL, validateLabel(spec.label, 'label'), 'label');
-  }
+  if (ifaFlags > 0xff) w.attrU32(IFA_FLAGS, ifaFlags, 'flags');
+  if (a.label !== undefined) w.attrString(IFA_LABEL, a.label, 'label');
   w.attrBytes(IFA_ADDRESS, (p.peer ?? p.local).bytes, p.peer ? 'peer' : 'local');
-  if (spec.broadcast !== undefined) {
-    if (p.family !== 4) throw new ValidationError('broadcast addresses exist for IPv4 only', 'broadcast');
-    if (spec.broadcast === '+') {
-      w.attrBytes(IFA_BROADCAST, broadcastOf(p.local.bytes, p.prefixlen), 'broadcast');
-    } else {
-      const b = parseAddress(spec.broadcast, 'broadcast', { prefix: 'forbidden' });
-      expectFamily(b, 4, 'broadcast', spec.broadcast);
-      w.attrBytes(IFA_BROADCAST, b.bytes, 'broadcast');
-    }
+  if (a.broadcast !== undefined) {
+    const b = a.broadcast === '+' ? broadcastOf(p.local.bytes, p.prefixlen) : parseAddress(a.broadcast, 'broadcast', { prefix: 'forbidden' }).bytes;
+    w.attrBytes(IFA_BROADCAST, b, 'broadcast');
   }
-  if (spec.anycast !== undefined) {
-    const a = parseAddress(spec.anycast, 'anycast', { prefix: 'forbidden' });
-    expectFamily(a, p.family, 'anycast', spec.anycast);
-    w.attrBytes(IFA_ANYCAST, a.bytes, 'anycast');
-  }
-  if (spec.valid_lft !== undefined || spec.preferred_lft !== undefined) {
-    const valid = spec.valid_lft === undefined ? INFINITY_LIFE_TIME : lifetime(spec.valid_lft, 'valid_lft');
-    const preferred = spec.preferred_lft === undefined ? valid : lifetime(spec.preferred_lft, 'preferred_lft');
-    if (preferred > valid) throw new ValidationError(`preferred_lft (${preferred}) is greater than valid_lft (${valid})`, 'preferred_lft');
+  if (a.anycast !== undefined) w.attrBytes(IFA_ANYCAST, parseAddress(a.anycast, 'anycast', { prefix: 'forbidden' }).bytes, 'anycast');
+  if (a.valid_lft !== undefined || a.preferred_lft !== undefined) {
+    const { valid, preferred } = lifetimes(a);
     const t = w.beginNested(IFA_CACHEINFO, 'valid_lft');
     w.u32(preferred);
     w.u32(valid);
@@ -226,29 +250,20 @@ export function encodeAddressAdd(spec: AddressSpec, index: number, replace = fal
     w.u32(0);
     w.endNested(t);
   }
-  if (spec.metric !== undefined) {
-    const m = spec.metric;
-    if (!Number.isInteger(m) || m < 0 || m > 0xffffffff) throw new ValidationError(`expected an integer metric, got ${describe(m)}`, 'metric');
-    w.attrU32(IFA_RT_PRIORITY, m, 'metric');
-  }
-  if (spec.proto !== undefined) {
-    if (!Number.isInteger(spec.proto) || spec.proto < 0 || spec.proto > 255) throw new ValidationError('proto must be 0..255', 'proto');
-    w.attrU8(IFA_PROTO, spec.proto, 'proto');
-  }
+  if (a.metric !== undefined) w.attrU32(IFA_RT_PRIORITY, a.metric, 'metric');
+  if (a.proto !== undefined) w.attrU8(IFA_PROTO, a.proto, 'proto');
   w.endMessage();
-  return { bytes: w.toBuffer(), describe: `RTM_NEWADDR ${spec.local}${spec.peer ? ` peer ${spec.peer}` : ''} dev ${spec.dev}`, marks: w.marks };
 }
 
-export function encodeAddressDel(spec: AddressDelSpec, index: number): Request {
-  const p = prepare(spec);
-  const w = new NetlinkWriter(96);
-  w.beginMessage(RTM_DELADDR, 0);
-  ifaddrmsg(w, p.family, p.prefixlen, 0, 0, index);
-  w.attrBytes(IFA_LOCAL, p.local.bytes, 'local');
-  if (spec.label !== undefined) w.attrString(IFA_LABEL, validateLabel(spec.label, 'label'), 'label');
-  w.attrBytes(IFA_ADDRESS, (p.peer ?? p.local).bytes, p.peer ? 'peer' : 'local');
-  w.endMessage();
-  return { bytes: w.toBuffer(), describe: `RTM_DELADDR ${spec.local} dev ${spec.dev}`, marks: w.marks };
+export function describeAddress(type: number, spec: AddressSpec | AddressDelSpec): string {
+  if (type === RTM_DELADDR) return `RTM_DELADDR ${spec.local} dev ${spec.dev}`;
+  return `RTM_NEWADDR ${spec.local}${spec.peer ? ` peer ${spec.peer}` : ''} dev ${spec.dev}`;
+}
+
+export function encodeAddress(type: number, flags: number, spec: AddressSpec | AddressDelSpec, dev: DevResolver = directIndex): Request {
+  const w = new NetlinkWriter(128);
+  writeAddress(w, type, flags, spec, dev);
+  return { bytes: w.toBuffer(), describe: describeAddress(type, spec), marks: w.marks };
 }
 
 /** A dump request; with strict checking the kernel filters by family and index itself. */
@@ -266,13 +281,12 @@ const flagList = Object.entries(ADDRESS_FLAGS) as [AddressFlag, number][];
 
 /** Decodes one RTM_NEWADDR/RTM_DELADDR message (header included). */
 export function decodeAddress(msg: Buffer): Address {
-  if (msg.length < 24) throw new DecodeError(`address message of ${msg.length} bytes is shorter than nlmsghdr + ifaddrmsg`);
-  const len = msg.readUInt32LE(0);
-  if (len > msg.length || len < 24) throw new DecodeError(`address message length ${len} does not fit ${msg.length} bytes`);
-  return decodeAddressAt(msg, 16, len);
+  return decodeAddressAt(msg, NLMSG_HDRLEN, messageEnd(msg, 'address'));
 }
 
+/** Decodes ifaddrmsg + attributes in [off, end). */
 export function decodeAddressAt(buf: Buffer, off: number, end: number): Address {
+  fixedHeader(off, end, IFADDRMSG_LEN, 'address');
   const af = buf[off]!;
   const family = familyOf(af);
   if (!family) throw new DecodeError(`address family ${af} is neither AF_INET nor AF_INET6`, off);
@@ -283,7 +297,7 @@ export function decodeAddressAt(buf: Buffer, off: number, end: number): Address 
   let address: string | undefined;
   let local: string | undefined;
   let unknown: RawAttribute[] | undefined;
-  const r = new AttrReader(buf, off + 8, end);
+  const r = new AttrReader(buf, off + IFADDRMSG_LEN, end);
   while (r.next()) {
     switch (r.type) {
       case IFA_ADDRESS: address = ipOf(r, family); break;
@@ -314,50 +328,3 @@ function ipOf(r: AttrReader, family: Family): string {
   if (r.len !== want) throw new DecodeError(`IPv${family} address attribute type ${r.type} has ${r.len} bytes`, r.off);
   return formatAddress(r.buf, r.off, want);
 }
-
-// --------------------------------------------------------------- operations
-
-/** `ip addr` bound to one socket: list, add, replace, del. */
-export class AddressApi {
-  constructor(private readonly sock: NetlinkSocket, private readonly links: LinkApi, private readonly hooks: Hooks = {}) {}
-
-  /** `ip addr show [dev DEV]`, IPv4 and IPv6 unless `family` says one. */
-  async list(filter: AddressListFilter = {}): Promise<Address[]> {
-    checkAddressListFilter(filter, 'filter');
-    const index = filter.dev === undefined ? undefined : await this.links.index(filter.dev);
-    return this.sock.list(encodeAddressDump({
-      ...(filter.family !== undefined && { family: filter.family }), ...(index !== undefined && { index }),
-    }), decodeAddress);
-  }
-
-  /** `ip addr add`: EEXIST if the address is there already. */
-  async add(spec: AddressSpec): Promise<void> {
-    checkAddressSpec(spec);
-    const req = encodeAddressAdd(spec, 0); // bad input fails here, before any lookup
-    const index = await this.links.index(spec.dev);
-    await observed(this.hooks, () => ({ object: 'address', spec, index, replace: false }), () => this.sock.request(withIndex(req, index)));
-  }
-
-  /** `ip addr replace`: adds, or updates lifetimes/flags of an existing address. */
-  async replace(spec: AddressSpec): Promise<void> {
-    checkAddressSpec(spec);
-    const req = encodeAddressAdd(spec, 0, true);
-    const index = await this.links.index(spec.dev);
-    await observed(this.hooks, () => ({ object: 'address', spec, index, replace: true }), () => this.sock.request(withIndex(req, index)));
-  }
-
-  /** `ip addr del`. */
-  async del(spec: AddressDelSpec): Promise<void> {
-    checkAddressDelSpec(spec);
-    const req = encodeAddressDel(spec, 0);
-    await this.sock.request(withIndex(req, await this.links.index(spec.dev)));
-  }
-}
-
-/** Fills in ifa_index (after nlmsghdr: family, prefixlen, flags, scope, then the u32 index). */
-function withIndex(req: Request, index: number): Request {
-  req.bytes.writeUInt32LE(index, 16 + 4);
-  return req;
-}
-
-export { AF_INET, AF_INET6 };

@@ -4,9 +4,9 @@
 // that opens /dev/net/tun, so we switch to the socket's namespace (SIOCGSKNS)
 // for the duration of these synchronous calls.
 import { closeSync, openSync } from 'node:fs';
-import { check, inNetns, libcFunction } from '../core/libc.js';
-import type { NetlinkSocket } from '../core/socket.js';
-import type { TunData } from './link-kinds.js';
+import { check, inNetns, libcFunction } from '../../core/libc.js';
+import type { NetlinkSocket } from '../../core/socket.js';
+import type { TunData } from './kinds.js';
 
 const TUNSETIFF = 0x400454ca;
 const TUNSETPERSIST = 0x400454cb;

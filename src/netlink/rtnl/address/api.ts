@@ -1,0 +1,48 @@
+// `ip addr` bound to one socket: list, add, replace, del. Each operation
+// checks its input once, looks up its link, then encodes and sends.
+import { NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE } from '../../core/constants.js';
+import type { NetlinkSocket } from '../../core/socket.js';
+import { RTM_DELADDR, RTM_NEWADDR } from '../constants.js';
+import type { LinkApi } from '../link/api.js';
+import { observed, type Hooks } from '../observer.js';
+import {
+  checkAddress, checkAddressDel, checkAddressListFilter, decodeAddress, encodeAddress, encodeAddressDump, type Address,
+  type AddressDelSpec, type AddressListFilter, type AddressSpec,
+} from './codec.js';
+
+export class AddressApi {
+  constructor(private readonly sock: NetlinkSocket, private readonly links: LinkApi, private readonly hooks: Hooks = {}) {}
+
+  /** `ip addr show [dev DEV]`, IPv4 and IPv6 unless `family` says one. */
+  async list(filter: AddressListFilter = {}): Promise<Address[]> {
+    checkAddressListFilter(filter, 'filter');
+    const index = filter.dev === undefined ? undefined : await this.links.index(filter.dev);
+    return this.sock.list(encodeAddressDump({
+      ...(filter.family !== undefined && { family: filter.family }), ...(index !== undefined && { index }),
+    }), decodeAddress);
+  }
+
+  /** `ip addr add`: EEXIST if the address is there already. */
+  add(spec: AddressSpec): Promise<void> {
+    return this.create(spec, false);
+  }
+
+  /** `ip addr replace`: adds, or updates lifetimes/flags of an existing address. */
+  replace(spec: AddressSpec): Promise<void> {
+    return this.create(spec, true);
+  }
+
+  private async create(spec: AddressSpec, replace: boolean): Promise<void> {
+    const checked = checkAddress(spec);
+    const index = await this.links.index(checked.dev);
+    const req = encodeAddress(RTM_NEWADDR, NLM_F_CREATE | (replace ? NLM_F_REPLACE : NLM_F_EXCL), checked, () => index);
+    await observed(this.hooks, () => ({ object: 'address', spec: checked, index, replace }), () => this.sock.request(req));
+  }
+
+  /** `ip addr del`. */
+  async del(spec: AddressDelSpec): Promise<void> {
+    const checked = checkAddressDel(spec);
+    const index = await this.links.index(checked.dev);
+    await this.sock.request(encodeAddress(RTM_DELADDR, 0, checked, () => index));
+  }
+}
