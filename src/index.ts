@@ -1,12 +1,8 @@
 // netnest's public API. Everything not exported here is internal.
 export { Rtnl, RtnlOptionsSchema, type RtnlOptions } from './netlink/rtnl/rtnl.js';
 export { LinkApi } from './netlink/rtnl/link/api.js';
-export {
-  decodeLink, validateLinkName, type Link, type LinkAddSpec, type LinkSetSpec, type LinkRef,
-  type LinkAttributes, type LinkListFilter, type LinkStats, type VethPeer, type OperState,
-  LinkNameSchema, LinkRefSchema, LinkAttributesSchema, VethPeerSchema, LinkAddSpecSchema, LinkSetSpecSchema,
-  LinkListFilterSchema,
-} from './netlink/rtnl/link/codec.js';
+export { decodeLink, type Link, type LinkAddSpec, type LinkSetSpec, type LinkAttributes, type LinkListFilter, type LinkStats, type VethPeer, type OperState, LinkAttributesSchema, VethPeerSchema, LinkAddSpecSchema, LinkSetSpecSchema, LinkListFilterSchema } from './netlink/rtnl/link/codec.js';
+export { validateLinkName, type LinkRef, LinkNameSchema, LinkRefSchema } from './netlink/rtnl/devices.js';
 export { DevCache } from './netlink/rtnl/devices.js';
 export type {
   LinkKind, BridgeData, MacvlanData, MacvlanMode, VxlanData, VlanData, VrfData, BondData, BondMode, TunData, KindData, Decoded,
@@ -21,10 +17,8 @@ export {
   type AddressListFilter, AddressSpecSchema, AddressDelSpecSchema, AddressListFilterSchema,
 } from './netlink/rtnl/address/codec.js';
 export { RouteApi, type RouteBulkOptions, RouteBulkOptionsSchema } from './netlink/rtnl/route/api.js';
-export {
-  decodeRoute, routeToSpec, ROUTE_TYPES, type Route, type RouteSpec, type RouteType, type RouteFlag, type NextHop,
-  type NextHopSpec, type RouteAddMode, RouteSpecSchema, NextHopSpecSchema,
-} from './netlink/rtnl/route/codec.js';
+export { decodeRoute, routeToSpec, type Route, type RouteSpec, type NextHop, type NextHopSpec, RouteSpecSchema, NextHopSpecSchema } from './netlink/rtnl/route/codec.js';
+export { ROUTE_TYPES, type RouteType, type RouteFlag, type RouteAddMode } from './netlink/rtnl/route/constants.js';
 export { METRICS, type RouteMetrics, RouteMetricsSchema } from './netlink/rtnl/route/metrics.js';
 export { type RouteFilter, type RouteGetSpec, RouteFilterSchema, RouteGetSpecSchema } from './netlink/rtnl/route/query.js';
 export { RuleApi } from './netlink/rtnl/rule/api.js';

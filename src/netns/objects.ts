@@ -12,7 +12,8 @@ import { RTM_NEWADDR } from '../netlink/rtnl/constants.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { inNetns } from '../netlink/core/libc.js';
 import type { CreatedObject as RtnlObject } from '../netlink/rtnl/observer.js';
-import { checkRoute, decodeRoute, encodeRoute, RTM_NEWROUTE, routeToSpec, type Route, type RouteSpec } from '../netlink/rtnl/route/codec.js';
+import { checkRoute, decodeRoute, encodeRoute, routeToSpec, type Route, type RouteSpec } from '../netlink/rtnl/route/codec.js';
+import { RTM_NEWROUTE } from '../netlink/rtnl/route/constants.js';
 import type { Rtnl } from '../netlink/rtnl/rtnl.js';
 import { checkRule, decodeRule, encodeRule, RTM_NEWRULE, type Rule, type RuleSpec } from '../netlink/rtnl/rule/codec.js';
 

@@ -5,7 +5,8 @@
 import { CLOSED, Int, List, Text, Type, type Static, type TSchema } from '../netlink/core/schema.js';
 import { AddressSpecSchema } from '../netlink/rtnl/address/codec.js';
 import { BondDataSchema, BridgeDataSchema, LINK_KINDS, MacvlanDataSchema, TunDataSchema, VlanDataSchema, VrfDataSchema, VxlanDataSchema } from '../netlink/rtnl/link/kinds.js';
-import { LinkAttributesSchema, LinkNameSchema } from '../netlink/rtnl/link/codec.js';
+import { LinkAttributesSchema } from '../netlink/rtnl/link/codec.js';
+import { LinkNameSchema } from '../netlink/rtnl/devices.js';
 import { NeighSpecSchema } from '../netlink/rtnl/neigh/codec.js';
 import { NexthopSpecSchema } from '../netlink/rtnl/nexthop/codec.js';
 import { RouteSpecSchema } from '../netlink/rtnl/route/codec.js';

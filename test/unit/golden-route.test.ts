@@ -7,9 +7,8 @@ import { AttrReader } from '../../src/netlink/core/attributes.js';
 import { NLM_F_ACK } from '../../src/netlink/core/constants.js';
 import type { Request } from '../../src/netlink/core/request.js';
 import { RTM_GETLINK, RTM_NEWLINK } from '../../src/netlink/rtnl/constants.js';
-import {
-  checkRoute, decodeRoute, encodeRoute, ROUTE_ADD_FLAGS, RTA_OIF, RTA_TABLE, RTM_DELROUTE, RTM_NEWROUTE, type Route, type RouteSpec,
-} from '../../src/netlink/rtnl/route/codec.js';
+import { checkRoute, decodeRoute, encodeRoute, type Route, type RouteSpec } from '../../src/netlink/rtnl/route/codec.js';
+import { ROUTE_ADD_FLAGS, RTA_OIF, RTA_TABLE, RTM_DELROUTE, RTM_NEWROUTE } from '../../src/netlink/rtnl/route/constants.js';
 import { checkRouteGet, encodeRouteDump, encodeRouteGet } from '../../src/netlink/rtnl/route/query.js';
 import type { DevResolver } from '../../src/netlink/rtnl/devices.js';
 import { Rtnl } from '../../src/netlink/rtnl/rtnl.js';

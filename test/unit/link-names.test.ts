@@ -2,7 +2,7 @@
 // bad name fails before a request is made, with the caller's field.
 import { expect } from 'chai';
 import { ValidationError } from '../../src/netlink/core/errors.js';
-import { validateLinkName } from '../../src/netlink/rtnl/link/codec.js';
+import { validateLinkName } from '../../src/netlink/rtnl/devices.js';
 
 describe('link names', () => {
   const good = ['v0', 'eth0', 'a', 'x'.repeat(15), 'br-lan_1.100', 'é'.repeat(7) + 'x', 'v0@x'];

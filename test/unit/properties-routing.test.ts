@@ -15,10 +15,8 @@ import {
   type NexthopGroupMember, type NexthopSpec,
 } from '../../src/netlink/rtnl/nexthop/codec.js';
 import { protocolId } from '../../src/netlink/rtnl/names.js';
-import {
-  checkRoute, decodeRoute, encodeRoute, ROUTE_ADD_FLAGS, ROUTE_TYPES, RTM_NEWROUTE, type NextHop, type NextHopSpec, type Route,
-  type RouteSpec, type RouteType,
-} from '../../src/netlink/rtnl/route/codec.js';
+import { checkRoute, decodeRoute, encodeRoute, type NextHop, type NextHopSpec, type Route, type RouteSpec } from '../../src/netlink/rtnl/route/codec.js';
+import { ROUTE_ADD_FLAGS, ROUTE_TYPES, RTM_NEWROUTE, type RouteType } from '../../src/netlink/rtnl/route/constants.js';
 import { METRICS, type MetricName, type RouteMetrics } from '../../src/netlink/rtnl/route/metrics.js';
 import {
   checkRule, decodeRule, encodeRule, RTM_NEWRULE, type Rule, type RuleAction, type RuleSpec,

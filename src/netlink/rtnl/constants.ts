@@ -1,5 +1,7 @@
 // rtnetlink constants shared by several objects (/usr/include/linux/rtnetlink.h).
+import { describeValue as describe, ValidationError } from '../core/errors.js';
 import { Type, U8 } from '../core/schema.js';
+import { own } from './validate.js';
 
 export const RTM_NEWLINK = 16;
 export const RTM_DELLINK = 17;
@@ -48,4 +50,17 @@ export const ScopeSchema = Type.Union([Type.Enum(SCOPE_NAMES), U8]);
 
 export function scopeName(scope: number): ScopeName | number {
   return (scopeNames[scope] as ScopeName | undefined) ?? scope;
+}
+
+/** A scope by name (`ip ... scope link`; global is universe) or number. */
+const scopeValues: Record<string, number> = {
+  global: RT_SCOPE_UNIVERSE, universe: RT_SCOPE_UNIVERSE, site: RT_SCOPE_SITE, link: RT_SCOPE_LINK, host: RT_SCOPE_HOST,
+  nowhere: RT_SCOPE_NOWHERE,
+};
+
+export function parseScope(scope: unknown, field: string): number {
+  if (typeof scope === 'number' && Number.isInteger(scope) && scope >= 0 && scope <= 255) return scope;
+  const n = own(scopeValues, scope);
+  if (n !== undefined) return n;
+  throw new ValidationError(`unknown scope ${describe(scope)} (global, site, link, host, nowhere or 0..255)`, field);
 }

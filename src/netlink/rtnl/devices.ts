@@ -1,9 +1,44 @@
 // Device references (`dev: 'eth0'` or `dev: 3`) as the object modules take
-// them, and their resolution to interface indexes before encoding: names are
-// looked up once per operation (DevCache), so encoders stay synchronous.
+// them — link names checked as the kernel checks them — and their resolution
+// to interface indexes before encoding: names are looked up once per
+// operation (DevCache), so encoders stay synchronous.
 import { describeValue as describe, ValidationError } from '../core/errors.js';
-import type { LinkRef } from './link/codec.js';
+import { IfIndex, Type, type Static } from '../core/schema.js';
 import { uint } from './validate.js';
+
+/** Why a string is not a link name as the kernel's dev_valid_name() sees it; undefined when it is one. */
+export function linkNameProblem(name: string): string | undefined {
+  if (name.length === 0) return 'expected a link name, got \'\'';
+  if (Buffer.byteLength(name) > 15) return `link name ${describe(name)} is longer than 15 bytes`;
+  if (name === '.' || name === '..') return `'${name}' is not a valid link name`;
+  if (name.includes('\0')) return `link name ${describe(name)} contains a NUL character`;
+  if (/[/:\s]/.test(name)) return `link name ${describe(name)} contains '/', ':' or whitespace`;
+  return undefined;
+}
+
+/** Checks a link name as the kernel's dev_valid_name() does. */
+export function validateLinkName(name: unknown, field: string): string {
+  if (typeof name !== 'string') throw new ValidationError(`expected a link name, got ${describe(name)}`, field);
+  const problem = linkNameProblem(name);
+  if (problem) throw new ValidationError(problem, field);
+  return name;
+}
+
+/** A link name: 1..15 bytes, no '/', ':', whitespace or NUL, not '.' or '..'. */
+export const LinkNameSchema = Type.Refine(
+  Type.String({ minLength: 1, maxLength: 15, pattern: '^[^/:\\s\\u0000]+$' }),
+  (name) => linkNameProblem(name) === undefined,
+  (name) => linkNameProblem(name) ?? `expected a link name, got ${describe(name)}`,
+);
+
+/** A link by name or index, as `dev` takes it. */
+export const LinkRefSchema = Type.Union([LinkNameSchema, IfIndex]);
+export type LinkRef = Static<typeof LinkRefSchema>;
+
+export function describeRef(ref: LinkRef): string {
+  return typeof ref === 'number' ? `index ${ref}` : ref;
+}
+
 
 /** Indexes for `dev` names, resolved by the caller before encoding. */
 export type DevResolver = (dev: LinkRef, field: string) => number;

@@ -12,7 +12,8 @@ import { RTM_DELADDR, RTM_DELLINK, RTM_NEWADDR, RTM_NEWLINK } from './constants.
 import { decodeLink, type Link } from './link/codec.js';
 import { decodeNeigh, RTM_DELNEIGH, RTM_NEWNEIGH, type Neigh } from './neigh/codec.js';
 import { decodeNexthop, RTM_DELNEXTHOP, RTM_NEWNEXTHOP, type Nexthop } from './nexthop/codec.js';
-import { decodeRoute, RTM_DELROUTE, RTM_NEWROUTE, type Route } from './route/codec.js';
+import { decodeRoute, type Route } from './route/codec.js';
+import { RTM_DELROUTE, RTM_NEWROUTE } from './route/constants.js';
 import { decodeRule, RTM_DELRULE, RTM_NEWRULE, type Rule } from './rule/codec.js';
 
 /** RTNLGRP_* by the names `ip monitor` takes, plus families of both. */

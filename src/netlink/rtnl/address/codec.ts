@@ -8,14 +8,14 @@ import type { Request } from '../../core/request.js';
 import { NetlinkWriter } from '../../core/writer.js';
 import { checker, CLOSED, List, Text, Type, U32, U8, type Static } from '../../core/schema.js';
 import {
-  AF_UNSPEC, RT_SCOPE_HOST, RT_SCOPE_LINK, RT_SCOPE_NOWHERE, RT_SCOPE_SITE, RT_SCOPE_UNIVERSE, RTM_DELADDR, RTM_GETADDR,
+  AF_UNSPEC, parseScope, RT_SCOPE_UNIVERSE, RTM_DELADDR, RTM_GETADDR,
   scopeName, ScopeSchema, type ScopeName,
 } from '../constants.js';
 import { directIndex, type DevResolver } from '../devices.js';
 import {
   afOf, describe, expectFamily, familyOf, FamilySchema, formatAddress, parseAddress, type Family, type ParsedAddress,
 } from '../inet.js';
-import { LinkRefSchema } from '../link/codec.js';
+import { LinkRefSchema } from '../devices.js';
 import { own } from '../validate.js';
 
 // IFA_* (if_addr.h)
@@ -117,18 +117,6 @@ export type AddressListFilter = Static<typeof AddressListFilterSchema>;
 export const checkAddressListFilter = checker(AddressListFilterSchema);
 const addressSchema = checker(AddressSpecSchema);
 const addressDelSchema = checker(AddressDelSpecSchema);
-
-const scopeValues: Record<string, number> = {
-  global: RT_SCOPE_UNIVERSE, universe: RT_SCOPE_UNIVERSE, site: RT_SCOPE_SITE, link: RT_SCOPE_LINK, host: RT_SCOPE_HOST,
-  nowhere: RT_SCOPE_NOWHERE,
-};
-
-export function parseScope(scope: unknown, field: string): number {
-  if (typeof scope === 'number' && Number.isInteger(scope) && scope >= 0 && scope <= 255) return scope;
-  const n = own(scopeValues, scope);
-  if (n !== undefined) return n;
-  throw new ValidationError(`unknown scope ${describe(scope)} (global, site, link, host, nowhere or 0..255)`, field);
-}
 
 /** Seconds, with 'forever' as the kernel's INFINITY_LIFE_TIME. */
 function lifetime(v: number | 'forever'): number {

@@ -6,10 +6,8 @@ import { NetlinkSocket } from '../../core/socket.js';
 import { messageName, RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK } from '../constants.js';
 import { DevCache, type DevResolver } from '../devices.js';
 import { observed, type Hooks } from '../observer.js';
-import {
-  checkLinkAdd, checkLinkListFilter, checkLinkRef, checkLinkSet, decodeLink, describeRef, encodeLink, encodeLinkDump,
-  encodeLinkGet, type Link, type LinkAddSpec, type LinkChange, type LinkListFilter, type LinkRef, type LinkSetSpec,
-} from './codec.js';
+import { checkLinkAdd, checkLinkListFilter, checkLinkRef, checkLinkSet, decodeLink, encodeLink, encodeLinkDump, encodeLinkGet, type Link, type LinkAddSpec, type LinkChange, type LinkListFilter, type LinkSetSpec } from './codec.js';
+import { describeRef, type LinkRef } from '../devices.js';
 import { createTun } from './tun.js';
 
 /** A change to make right after a create, in the namespace (an fd; undefined: the socket's) where its link lives. */

@@ -8,7 +8,7 @@ import type { Request } from '../../core/request.js';
 import { NetlinkWriter } from '../../core/writer.js';
 import { checker, CLOSED, IfIndex, Int, Text, Type, U32, type Static } from '../../core/schema.js';
 import { AF_UNSPEC, RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK } from '../constants.js';
-import { directIndex, type DevResolver } from '../devices.js';
+import { describeRef, directIndex, LinkNameSchema, LinkRefSchema, type DevResolver, type LinkRef } from '../devices.js';
 import { formatLinkAddress, parseMac, describe } from '../inet.js';
 import {
   BondDataSchema, BridgeDataSchema, checkKindData, checkKindOptions, decodeLinkInfo, IFLA_INFO_DATA, IFLA_INFO_KIND,
@@ -140,35 +140,6 @@ export interface LinkStats {
 }
 
 // ------------------------------------------------------------------- input
-
-/** Why a string is not a link name as the kernel's dev_valid_name() sees it; undefined when it is one. */
-export function linkNameProblem(name: string): string | undefined {
-  if (name.length === 0) return 'expected a link name, got \'\'';
-  if (Buffer.byteLength(name) > 15) return `link name ${describe(name)} is longer than 15 bytes`;
-  if (name === '.' || name === '..') return `'${name}' is not a valid link name`;
-  if (name.includes('\0')) return `link name ${describe(name)} contains a NUL character`;
-  if (/[/:\s]/.test(name)) return `link name ${describe(name)} contains '/', ':' or whitespace`;
-  return undefined;
-}
-
-/** Checks a link name as the kernel's dev_valid_name() does. */
-export function validateLinkName(name: unknown, field: string): string {
-  if (typeof name !== 'string') throw new ValidationError(`expected a link name, got ${describe(name)}`, field);
-  const problem = linkNameProblem(name);
-  if (problem) throw new ValidationError(problem, field);
-  return name;
-}
-
-/** A link name: 1..15 bytes, no '/', ':', whitespace or NUL, not '.' or '..'. */
-export const LinkNameSchema = Type.Refine(
-  Type.String({ minLength: 1, maxLength: 15, pattern: '^[^/:\\s\\u0000]+$' }),
-  (name) => linkNameProblem(name) === undefined,
-  (name) => linkNameProblem(name) ?? `expected a link name, got ${describe(name)}`,
-);
-
-/** A link by name or index, as `dev` takes it. */
-export const LinkRefSchema = Type.Union([LinkNameSchema, IfIndex]);
-export type LinkRef = Static<typeof LinkRefSchema>;
 
 /** Attributes common to `ip link add` and `ip link set`. */
 const linkAttributes = {
@@ -407,10 +378,6 @@ export function encodeLinkDump(filter: { master?: number; kind?: string } = {}):
   }
   w.endMessage();
   return { bytes: w.toBuffer(), describe: 'RTM_GETLINK dump', marks: w.marks };
-}
-
-export function describeRef(ref: LinkRef): string {
-  return typeof ref === 'number' ? `index ${ref}` : ref;
 }
 
 // ----------------------------------------------------------------- decoding

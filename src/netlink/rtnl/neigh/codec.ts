@@ -10,7 +10,7 @@ import { checker, CLOSED, Type, type Static } from '../../core/schema.js';
 import { NetlinkWriter } from '../../core/writer.js';
 import { directIndex, type DevResolver } from '../devices.js';
 import { afOf, describe, familyOf, FamilySchema, formatAddress, formatLinkAddress, parseAddress, parseMac, type Family } from '../inet.js';
-import { LinkRefSchema } from '../link/codec.js';
+import { LinkRefSchema } from '../devices.js';
 import { protocolId, protocolName, ProtocolSchema } from '../names.js';
 import { own } from '../validate.js';
 

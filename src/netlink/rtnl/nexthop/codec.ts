@@ -12,7 +12,7 @@ import { NetlinkWriter } from '../../core/writer.js';
 import { scopeName, type ScopeName } from '../constants.js';
 import { directIndex, type DevResolver } from '../devices.js';
 import { afOf, familyOf, FamilySchema, formatAddress, parseAddress, type Family } from '../inet.js';
-import { LinkRefSchema } from '../link/codec.js';
+import { LinkRefSchema } from '../devices.js';
 import { protocolId, protocolName, ProtocolSchema } from '../names.js';
 
 export const RTM_NEWNEXTHOP = 104;

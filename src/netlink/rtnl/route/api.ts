@@ -9,10 +9,8 @@ import type { DevCache } from '../devices.js';
 import type { Family } from '../inet.js';
 import type { LinkApi } from '../link/api.js';
 import { observed, observedMany, type Hooks } from '../observer.js';
-import {
-  checkRoute, decodeRoute, describeRoute, encodeRoute, ROUTE_ADD_FLAGS, routeToSpec, RTM_DELROUTE, RTM_NEWROUTE, writeRoute,
-  type Route, type RouteAddMode, type RouteChecked, type RouteSpec,
-} from './codec.js';
+import { checkRoute, decodeRoute, describeRoute, encodeRoute, routeToSpec, writeRoute, type Route, type RouteChecked, type RouteSpec } from './codec.js';
+import { ROUTE_ADD_FLAGS, RTM_DELROUTE, RTM_NEWROUTE, type RouteAddMode } from './constants.js';
 import {
   checkRouteFilter, checkRouteGet, encodeRouteDump, encodeRouteGet, routeSelected, type RouteFilter, type RouteFilterChecked,
   type RouteGetSpec,

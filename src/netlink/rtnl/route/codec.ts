@@ -1,6 +1,6 @@
-// Routes (`ip route`, `ip -6 route`) on the wire: constants, the caller's
-// spec with its one check, the encoder and the decoder. Metrics are in
-// metrics.ts, dump filters and lookups (`ip route get`) in query.ts.
+// Routes (`ip route`, `ip -6 route`) on the wire: the caller's spec with its
+// one check, the encoder and the decoder. The constants are in constants.ts,
+// metrics in metrics.ts, dump filters and lookups (`ip route get`) in query.ts.
 import { AttrReader, type RawAttribute } from '../../core/attributes.js';
 import { NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, NLMSG_HDRLEN } from '../../core/constants.js';
 import { DecodeError, ValidationError } from '../../core/errors.js';
@@ -8,84 +8,16 @@ import { fixedHeader, messageEnd } from '../../core/message.js';
 import { checker, CLOSED, Int, List, Type, U32, U8, type Static } from '../../core/schema.js';
 import type { Request } from '../../core/socket.js';
 import { NetlinkWriter } from '../../core/writer.js';
-import { parseScope } from '../address/codec.js';
-import { RT_SCOPE_HOST, RT_SCOPE_LINK, RT_SCOPE_NOWHERE, RT_SCOPE_UNIVERSE, scopeName, ScopeSchema, type ScopeName } from '../constants.js';
-import { directIndex, type DevResolver } from '../devices.js';
+import {
+  parseScope, RT_SCOPE_HOST, RT_SCOPE_LINK, RT_SCOPE_NOWHERE, RT_SCOPE_UNIVERSE, scopeName, ScopeSchema, type ScopeName,
+} from '../constants.js';
+import { directIndex, LinkRefSchema, type DevResolver, type LinkRef } from '../devices.js';
 import { afOf, expectFamily, familyOf, FamilySchema, formatAddress, parseAddress, type Family } from '../inet.js';
-import { LinkRefSchema, type LinkRef } from '../link/codec.js';
 import { protocolId, protocolName, ProtocolSchema, tableId, TableSchema } from '../names.js';
+import {
+  NEXTHOP_FLAGS, PREF_NAMES, PREF_VALUES, ROUTE_FLAGS, ROUTE_TYPES, RTA_CACHEINFO, RTA_DST, RTA_EXPIRES, RTA_GATEWAY, RTA_IIF, RTA_MARK, RTA_METRICS, RTA_MULTIPATH, RTA_NH_ID, RTA_OIF, RTA_PREF, RTA_PREFSRC, RTA_PRIORITY, RTA_SRC, RTA_TABLE, RTA_UID, RTA_VIA, RTMSG_SIZE, RTM_DELROUTE, RTM_NEWROUTE, RTPROT_BOOT, RT_TABLE_MAIN, RT_TABLE_UNSPEC, SETTABLE_ROUTE_FLAGS, type RouteType,
+} from './constants.js';
 import { checkMetrics, decodeMetrics, RouteMetricsSchema, writeMetrics, type MetricsChecked, type RouteMetrics } from './metrics.js';
-
-export const RTM_NEWROUTE = 24;
-export const RTM_DELROUTE = 25;
-export const RTM_GETROUTE = 26;
-
-/** struct rtmsg */
-const RTMSG_SIZE = 12;
-
-// RTA_* (rtnetlink.h)
-export const RTA_DST = 1;
-export const RTA_SRC = 2;
-export const RTA_IIF = 3;
-export const RTA_OIF = 4;
-export const RTA_GATEWAY = 5;
-export const RTA_PRIORITY = 6;
-export const RTA_PREFSRC = 7;
-export const RTA_METRICS = 8;
-export const RTA_MULTIPATH = 9;
-export const RTA_FLOW = 11;
-export const RTA_CACHEINFO = 12;
-export const RTA_TABLE = 15;
-export const RTA_MARK = 16;
-export const RTA_VIA = 18;
-export const RTA_PREF = 20;
-export const RTA_ENCAP_TYPE = 21;
-export const RTA_EXPIRES = 23;
-export const RTA_UID = 25;
-export const RTA_IP_PROTO = 27;
-export const RTA_SPORT = 28;
-export const RTA_DPORT = 29;
-export const RTA_NH_ID = 30;
-
-export const RT_TABLE_UNSPEC = 0;
-export const RT_TABLE_MAIN = 254;
-export const RT_TABLE_LOCAL = 255;
-
-export const RTPROT_BOOT = 3;
-
-export const RTM_F_CLONED = 0x200;
-export const RTM_F_LOOKUP_TABLE = 0x1000;
-export const RTM_F_FIB_MATCH = 0x2000;
-
-/** rtm_type values by the names `ip route` uses. */
-export const ROUTE_TYPES = [
-  'unspec', 'unicast', 'local', 'broadcast', 'anycast', 'multicast', 'blackhole', 'unreachable', 'prohibit', 'throw',
-  'nat', 'xresolve',
-] as const;
-export type RouteType = (typeof ROUTE_TYPES)[number];
-
-/** rtm_flags / rtnh_flags bits by the names `ip route` prints. */
-const NEXTHOP_FLAGS: [number, string][] = [
-  [1, 'dead'], [2, 'pervasive'], [4, 'onlink'], [8, 'offload'], [16, 'linkdown'], [32, 'unresolved'], [64, 'trap'],
-];
-const ROUTE_FLAGS: [number, string][] = [
-  ...NEXTHOP_FLAGS, [0x100, 'notify'], [RTM_F_CLONED, 'cloned'], [0x400, 'equalize'], [0x800, 'prefix'],
-  [0x4000, 'rt_offload'], [0x8000, 'rt_trap'], [0x20000000, 'rt_offload_failed'],
-];
-const SETTABLE_ROUTE_FLAGS = ['onlink', 'pervasive'] as const;
-export type RouteFlag = (typeof SETTABLE_ROUTE_FLAGS)[number];
-
-const PREF_NAMES: Record<number, 'medium' | 'high' | 'low'> = { 0: 'medium', 1: 'high', 3: 'low' };
-const PREF_VALUES = { medium: 0, high: 1, low: 3 } as const;
-
-/** NLM flags for each way of adding (`ip route add|replace|append|prepend`). */
-export const ROUTE_ADD_FLAGS = {
-  add: NLM_F_CREATE | NLM_F_EXCL,
-  replace: NLM_F_CREATE | NLM_F_REPLACE,
-  append: NLM_F_CREATE | NLM_F_APPEND,
-  prepend: NLM_F_CREATE,
-} as const;
-export type RouteAddMode = keyof typeof ROUTE_ADD_FLAGS;
 
 // ------------------------------------------------------------ specs and types
 

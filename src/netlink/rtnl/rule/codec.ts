@@ -10,7 +10,7 @@ import type { Request } from '../../core/socket.js';
 import { NetlinkWriter } from '../../core/writer.js';
 import { directIndex, type DevResolver } from '../devices.js';
 import { afOf, describe, familyOf, FamilySchema, formatAddress, parseAddress, type Family } from '../inet.js';
-import { LinkNameSchema } from '../link/codec.js';
+import { LinkNameSchema } from '../devices.js';
 import { protocolId, protocolName, ProtocolSchema, tableId, TableSchema } from '../names.js';
 import { uint } from '../validate.js';
 
