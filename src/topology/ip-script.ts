@@ -206,11 +206,11 @@ class Generator {
   /** `ip link add NAME [netns NS] ... type KIND ...`, run in the current namespace. */
   private createHere(ns: NamespaceModel, l: LinkModel): IpCommand {
     const kind = this.kindOf(l);
-    const args = ['link', 'add', 'name', l.name, ...this.placed(ns), ...linkAttrs(l.attrs), 'type', kind];
+    const args = ['link', 'add', 'name', l.name, ...this.placed(ns), ...linkAttrs(l.attrs, true), 'type', kind];
     if (kind === 'veth') {
       const far = this.byKey.get(l.peer!.ns)!;
       const end = far.links.get(l.peer!.name);
-      args.push('peer', 'name', l.peer!.name, ...linkAttrs(end?.attrs ?? {}), ...this.placed(far));
+      args.push('peer', 'name', l.peer!.name, ...linkAttrs(end?.attrs ?? {}, true), ...this.placed(far));
     } else if (kind === l.kind) {
       args.push(...kindData(kind, l.data ?? {}, l.path));
     }
@@ -244,12 +244,16 @@ class Generator {
       const lower = l!.lower !== undefined && kind !== 'vxlan' ? ['link', l!.lower] : [];
       const data = kind === l!.kind ? kindData(kind, l!.data ?? {}, l!.path) : [];
       if (kind === 'vxlan' && l!.lower !== undefined) data.push('dev', l!.lower);
-      out.push(ip(['link', 'add', 'name', l!.name, ...lower, ...linkAttrs(l!.attrs), 'type', kind, ...data], l!.path));
+      out.push(ip(['link', 'add', 'name', l!.name, ...lower, ...linkAttrs(l!.attrs, true), 'type', kind, ...data], l!.path));
     }
-    // Settings of links that exist already (lo; the current namespace's own).
+    // Settings of links that exist already (lo; the current namespace's own); the alias of
+    // those made with `ip link add` (tun devices got theirs with their settings).
     for (const l of ns.links.values()) {
       const attrs = linkAttrs(l.attrs);
       if (l.origin === 'existing' && attrs.length) out.push(ip(['link', 'set', 'dev', l.name, ...attrs], l.path));
+      else if (l.attrs.alias !== undefined && this.kinds.get(l) !== 'tun' && l.origin !== 'existing') {
+        out.push(ip(['link', 'set', 'dev', l.name, 'alias', l.attrs.alias], l.path));
+      }
     }
     for (const l of ns.links.values()) if (l.master !== undefined) out.push(ip(['link', 'set', 'dev', l.name, 'master', l.master], `${l.path}.master`));
     for (const l of ns.links.values()) for (const a of l.addresses) out.push(ip(['addr', 'add', ...addressArgs(a.spec)], a.path));

@@ -18,13 +18,17 @@ const dev = (d: string | number): string => (typeof d === 'number' ? `if${d}` : 
 const IP_ROUTE_TYPES = new Set(['local', 'nat', 'broadcast', 'anycast', 'multicast', 'prohibit', 'unreachable', 'blackhole', 'xresolve', 'throw']);
 const ROUTE_TYPE_NUMBERS: Record<string, number> = { unspec: 0 };
 
-export function linkAttrs(a: LinkModel['attrs']): string[] {
+/**
+ * A link's settings as `ip link` words. `ip link add` takes `alias` but the
+ * kernel ignores it on creation: for an add, it is left out (and set after).
+ */
+export function linkAttrs(a: LinkModel['attrs'], add = false): string[] {
   const out: string[] = [];
   if (a.mtu !== undefined) out.push('mtu', String(a.mtu));
   if (a.address !== undefined) out.push('address', a.address);
   if (a.broadcast !== undefined) out.push('broadcast', a.broadcast);
   if (a.txqueuelen !== undefined) out.push('txqueuelen', String(a.txqueuelen));
-  if (a.alias !== undefined) out.push('alias', a.alias);
+  if (a.alias !== undefined && !add) out.push('alias', a.alias);
   if (a.group !== undefined) out.push('group', String(a.group));
   return out;
 }
