@@ -18,7 +18,7 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const MOCHA = join(ROOT, 'node_modules/mocha/bin/mocha.js');
 
 /** The code of the block of `doc` whose first line is `// NAME ...`. */
-export function exampleBlock(markdown: string, name: string): string {
+function exampleBlock(markdown: string, name: string): string {
   const blocks = [...markdown.matchAll(/^```(?:js|ts)\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
   const found = blocks.filter((b) => b.startsWith(`// ${name} `));
   if (found.length !== 1) throw new Error(`${found.length} blocks start with "// ${name} "`);
@@ -26,7 +26,7 @@ export function exampleBlock(markdown: string, name: string): string {
 }
 
 /** What the example says it prints, one entry per console.log() line. */
-export function expectedOutput(code: string): string[] {
+function expectedOutput(code: string): string[] {
   const lines = code.split('\n');
   const out: string[] = [];
   lines.forEach((line, i) => {
