@@ -46,7 +46,7 @@ export {
   NetlinkSocket, SocketOptionsSchema, type SocketOptions, type Request, type RawSocket, type DumpOptions, type SocketStats,
 } from './netlink/core/socket.js';
 export { runBulk, BulkOptionsSchema, type BulkOptions, type BulkResult, type BulkFailure } from './netlink/core/bulk.js';
-export { NetlinkWriter, type FieldMark } from './netlink/core/writer.js';
+export { NetlinkWriter, fieldAt, type FieldMark } from './netlink/core/writer.js';
 export { AttrReader, type RawAttribute } from './netlink/core/attributes.js';
 export { MessageReader, decodeError, type ErrorMessage, type NlMsgHeader } from './netlink/core/message.js';
 export {

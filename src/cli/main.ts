@@ -1,6 +1,6 @@
 // The `netnest` command. Exit codes: 0 success, 1 a netnest (or kernel)
 // error, 2 a usage error. bin/netnest.js and `npm run demo` both land here.
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { NetnestError } from '../netlink/core/errors.js';
@@ -111,10 +111,17 @@ function familyOptions(cmd: Command, what: string): Command {
     .addOption(new Option('-6', `IPv6 ${what} only`));
 }
 
+/** netnest's version, from the package.json of the copy that runs (three folders above dist/src/cli/main.js). */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
 /** The command tree; `status` receives the exit status of commands that decide their own (demo, sweep). */
 function program(status: { code: number }): Command {
   const p = new Command('netnest')
     .description('Inspect links, addresses, routes, rules, neighbours and nexthops through rtnetlink; build, verify, draw and remove topologies from spec files; sweep what crashed netnest processes left behind; run the netnest demo.')
+    .version(packageVersion(), '-V, --version', "print netnest's version")
     .exitOverride()
     .showHelpAfterError('(run netnest --help for usage)')
     .addHelpText('after', `

@@ -1,210 +1,28 @@
 // netnest/mocha: a mocha root-hook plugin that runs the whole test run in a
-// Sandbox, and a helper that gives each test its own NamespaceManager.
+// Sandbox.
 //
 //   mocha --require netnest/mocha
 //
 // Loading this module moves the process into a fresh network namespace
-// before any test file is loaded; after the run it switches back, removes
-// the sandbox world, and fails the run if the host's network state changed.
+// before any test file is loaded (hence the top-level await); its afterAll
+// root hook switches back, removes the sandbox world, and fails the run if
+// the host's network state changed. The fixtures (useNamespaces,
+// useTopology) live in netnest/testing, which test files import without
+// entering anything; they are re-exported here for files written against
+// netnest/mocha.
 //
 // What the switch does not move: libuv's thread pool (dns.lookup, fs, zlib)
 // stays in the original namespace, and so do sockets opened before this
 // module is loaded. Child processes started by tests inherit the sandbox.
-import { checker, CLOSED, Type, type Static } from '../netlink/core/schema.js';
-import { NamespaceManager, type CleanupReport, type CreateOptions } from '../netns/manager.js';
-import { ManagerOptionsSchema } from '../netns/options.js';
-import { LINK_KINDS, type LinkKind } from '../netlink/rtnl/link/kinds.js';
-import { Lab } from '../topology/lab.js';
-import { loadTopology } from '../topology/load.js';
-import { resolveTopology } from '../topology/model.js';
-import type { TopologySpec } from '../topology/spec.js';
-import { Namespace } from '../netns/namespace.js';
-import { Sandbox } from '../netns/sandbox.js';
-import { diff, snapshot, type Snapshot } from '../netns/snapshot.js';
+import { enterSandbox, exitSandbox } from './run-sandbox.js';
 
-let hostBefore: Snapshot | undefined;
-let current: Sandbox | undefined;
-
-/** Enters the run's sandbox (done on import when used as `--require netnest/mocha`). */
-export async function enterSandbox(): Promise<Sandbox> {
-  if (current) return current;
-  const host = Namespace.current();
-  try {
-    hostBefore = await snapshot(host);
-  } finally {
-    host.close();
-  }
-  current = await Sandbox.enter();
-  return current;
-}
-
-/** The run's sandbox: `sandbox().world`, `sandbox().host`, `sandbox().manager`. */
-export function sandbox(): Sandbox {
-  if (!current) throw new Error('netnest/mocha: the sandbox is not active (load the plugin with --require netnest/mocha)');
-  return current;
-}
-
-/** Leaves the sandbox and checks the host; throws with one line per change if it changed. */
-export async function exitSandbox(): Promise<void> {
-  const sb = current;
-  if (!sb) return;
-  current = undefined;
-  const report = await sb.exit();
-  const host = Namespace.current();
-  let after: Snapshot;
-  try {
-    after = await snapshot(host);
-  } finally {
-    host.close();
-  }
-  const problems: string[] = [];
-  // Namespaces kept for inspection (NETNEST_KEEP) are meant to be there.
-  const kept = new Set(report.keptNames.map((n) => `netns ${n}`));
-  if (hostBefore) for (const c of diff(hostBefore, after)) if (!kept.has(c.key)) problems.push(c.line);
-  for (const f of report.cleanup.failed) problems.push(`cleanup failed: ${f.what}: ${f.error.message}`);
-  if (report.foreignNames.length) {
-    console.warn(`netnest/mocha: named namespaces appeared during the run and were left alone: ${report.foreignNames.join(', ')}`);
-  }
-  if (problems.length) throw new Error(`netnest/mocha: the host's network state changed during the run:\n  ${problems.join('\n  ')}`);
-}
+export * from './fixtures.js';
 
 export const mochaHooks = {
   async afterAll(): Promise<void> {
     await exitSandbox();
   },
 };
-
-export const UseNamespacesOptionsSchema = Type.Object({
-  ...Type.Omit(ManagerOptionsSchema, ['root', 'ephemeralRoot']).properties,
-  /** Keep a failing test's namespaces named for inspection (default: NETNEST_KEEP=1 in the environment). */
-  keep: Type.Optional(Type.Boolean()),
-}, CLOSED);
-export type UseNamespacesOptions = Static<typeof UseNamespacesOptionsSchema>;
-const checkUseNamespacesOptions = checker(UseNamespacesOptionsSchema);
-
-interface MochaThis {
-  currentTest?: { state?: string; title: string; fullTitle(): string };
-}
-
-declare const beforeEach: (fn: (this: MochaThis) => void | Promise<void>) => void;
-declare const afterEach: (fn: (this: MochaThis) => void | Promise<void>) => void;
-
-/**
- * Call inside describe(): each test gets a fresh NamespaceManager rooted in
- * the namespace the test runs in (the sandbox world under this plugin), and
- * everything it made is cleaned up after the test, even when the test throws.
- *
- *   const nn = useNamespaces();
- *   it('...', async () => { const ns = nn().create(); const r = nn().rtnl(ns); ... });
- */
-export function useNamespaces(opts: UseNamespacesOptions = {}): () => NamespaceManager {
-  checkUseNamespacesOptions(opts, 'options');
-  let manager: NamespaceManager | undefined;
-  const { keep: keepOpt, ...managerOpts } = opts;
-  const keep = keepOpt ?? process.env.NETNEST_KEEP === '1';
-  beforeEach(function () {
-    const inSandbox = current !== undefined;
-    manager = new NamespaceManager({ ...managerOpts, ...(inSandbox && { root: Namespace.current(), ephemeralRoot: true }) });
-  });
-  afterEach(async function () {
-    const m = manager;
-    manager = undefined;
-    if (!m) return;
-    if (keep && this.currentTest?.state === 'failed') {
-      const names = m.keep();
-      if (names.length) {
-        console.error(`\nnetnest: kept the namespaces of "${this.currentTest.fullTitle()}" for inspection:`);
-        for (const n of names) console.error(`  ip netns exec ${n} bash     # or: nsenter --net=/run/netns/${n}`);
-        console.error('  remove them with: netnest sweep --kept   (after this process has exited)\n');
-      }
-    }
-    const report: CleanupReport = await m.dispose();
-    const problems = [...report.failed.map((f) => `${f.what}: ${f.error.message}`), ...report.lingering.map((l) => `still present: ${l}`)];
-    if (problems.length) throw new Error(`netnest: cleanup after "${this.currentTest?.title}" was incomplete:\n  ${problems.join('\n  ')}`);
-  });
-  return () => {
-    if (!manager) throw new Error('useNamespaces(): the manager exists only while a test runs');
-    return manager;
-  };
-}
-
-export const UseTopologyOptionsSchema = Type.Object({
-  /** Keep a failing test's namespaces named for inspection (default: NETNEST_KEEP=1 in the environment). */
-  keep: Type.Optional(Type.Boolean()),
-  /** 'each' (default): a fresh topology for every test; 'all': one for the whole describe(). */
-  per: Type.Optional(Type.Enum(['each', 'all'])),
-  /** Kinds to make instead of ones the kernel lacks, added to the spec's: `{ dummy: 'ifb' }`. */
-  substitute: Type.Optional(Type.Record(Type.String(), Type.Enum(LINK_KINDS))),
-  /**
-   * How destroying waits for veth ends in the current namespace that vanish
-   * with the topology's namespaces (CleanupOptions.settle). Default 'defer':
-   * they are renamed out of the way at once, so the next test can reuse every
-   * name, and the kernel frees them in the background.
-   */
-  settle: Type.Optional(Type.Enum(['wait', 'defer'])),
-}, CLOSED);
-export type UseTopologyOptions = Static<typeof UseTopologyOptionsSchema>;
-const checkUseTopologyOptions = checker(UseTopologyOptionsSchema);
-
-declare const before: (fn: (this: MochaThis) => void | Promise<void>) => void;
-declare const after: (fn: (this: MochaThis) => void | Promise<void>) => void;
-
-/**
- * Call inside describe(): builds the topology (a spec object or a spec
- * file's path) before each test — or once for the describe() with
- * `per: 'all'` — in the namespace the test runs in (the sandbox world under
- * this plugin), and destroys it afterwards, even when the test throws. The
- * spec is checked when useTopology() is called, so a bad spec fails the file
- * at once, with every problem.
- *
- *   const lab = useTopology('test/fixtures/small.yaml');
- *   it('...', async () => { const r1 = lab().ns('r1'); await r1.rtnl.route.list(); r1.run(() => ...); });
- */
-export function useTopology(spec: TopologySpec | string, opts: UseTopologyOptions = {}): () => Lab {
-  checkUseTopologyOptions(opts, 'options');
-  const model = typeof spec === 'string' ? loadTopology(spec) : resolveTopology(spec);
-  const keep = opts.keep ?? process.env.NETNEST_KEEP === '1';
-  let lab: Lab | undefined;
-  async function up(): Promise<void> {
-    const inSandbox = current !== undefined;
-    const manager = new NamespaceManager({ settle: opts.settle ?? 'defer', ...(inSandbox && { root: Namespace.current(), ephemeralRoot: true }) });
-    try {
-      lab = await Lab.build(model, { manager, ...(opts.substitute && { substitute: opts.substitute as Record<string, LinkKind> }) });
-    } catch (e) {
-      await manager.dispose(); // the build removed what it made; the manager goes too
-      throw e;
-    }
-  }
-  async function down(this: MochaThis): Promise<void> {
-    const l = lab;
-    lab = undefined;
-    if (!l) return;
-    if (keep && this.currentTest?.state === 'failed') {
-      const names = l.manager.keep();
-      if (names.length) {
-        console.error(`\nnetnest: kept the namespaces of topology ${l.name} ("${this.currentTest.fullTitle()}") for inspection:`);
-        for (const n of names) console.error(`  ip netns exec ${n} bash`);
-        console.error('  remove them with: netnest sweep --kept   (after this process has exited)\n');
-      }
-    }
-    const report = await l.manager.dispose();
-    const problems = [...report.failed.map((f) => `${f.what}: ${f.error.message}`), ...report.lingering.map((x) => `still present: ${x}`)];
-    if (problems.length) throw new Error(`netnest: destroying topology ${l.name} after "${this.currentTest?.title}" was incomplete:\n  ${problems.join('\n  ')}`);
-  }
-  if (opts.per === 'all') {
-    before(up);
-    after(down);
-  } else {
-    beforeEach(up);
-    afterEach(down);
-  }
-  return () => {
-    if (!lab) throw new Error(`useTopology(): topology ${model.name} exists only while ${opts.per === 'all' ? 'its describe() runs' : 'a test runs'}`);
-    return lab;
-  };
-}
-
-export type { CreateOptions };
 
 // Used as a root-hook plugin (--require), enter the sandbox before any test file loads.
 await enterSandbox();

@@ -1,6 +1,7 @@
 // The netnest command as a user runs it: a child process of the test run, so
 // it inherits the sandbox namespace and everything it sees or builds is there.
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
 import { Rtnl } from '../../src/index.js';
 import { FreshNetns } from '../integration/fresh-netns.js';
 import { netnest, netnestIn } from './run.js';
@@ -95,6 +96,18 @@ describe('netnest command', () => {
     for (const command of ['links', 'addrs', 'routes', 'rules', 'neigh', 'nexthops', 'demo']) {
       expect(r.stdout).to.match(new RegExp(`^\\s+${command}\\b`, 'm'));
     }
+  });
+
+  it('--version and -V print the version of package.json and exit 0', async () => {
+    // The package.json beside the compiled tree this test runs from (dist/test/cli -> the package root).
+    const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(version).to.match(/^\d+\.\d+\.\d+/);
+    for (const flag of ['--version', '-V']) {
+      const r = await netnest(flag);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stdout).to.equal(`${version}\n`);
+    }
+    expect((await netnest('--help')).stdout).to.match(/^\s+-V, --version\s+print netnest's version$/m);
   });
 
   it('exits 2 on an unknown command', async () => {
