@@ -58,7 +58,8 @@ export class Dispatcher {
   private seq = Math.floor(Math.random() * 0x7fffffff) + 1;
   private readonly waiting = new Map<number, Waiter>();
   private readonly queued = new Queue<Waiter>();
-  private readonly ranges = new Map<ReplySink, { base: number; count: number }>();
+  /** The bulk ranges, by their sinks. */
+  private readonly ranges = new Map<ReplySink, { base: number; count: number; sink: ReplySink }>();
   /** Request buffers queued or in flight (their seq field is ours until answered). */
   private readonly inUse = new WeakSet<Buffer>();
   private toSend: Waiter[] = [];
@@ -110,7 +111,7 @@ export class Dispatcher {
     if (this.seq + count + 1 > 0xffffffff) this.seq = 0; // keep the range contiguous
     const base = this.seq + 1;
     this.seq += count;
-    this.ranges.set(sink, { base, count });
+    this.ranges.set(sink, { base, count, sink });
     this.changed();
     return base;
   }
@@ -299,9 +300,9 @@ export class Dispatcher {
 
   /** Hands a reply to the bulk range its seq falls in; false when it falls in none. */
   private toRange(r: MessageReader): boolean {
-    for (const [sink, range] of this.ranges) {
+    for (const range of this.ranges.values()) {
       if (((r.seq - range.base) >>> 0) < range.count) {
-        sink.onReply(r.seq, r);
+        range.sink.onReply(r.seq, r);
         return true;
       }
     }
