@@ -56,48 +56,27 @@ export class Dumps {
     private readonly onActive: () => void,
   ) {}
 
-  /** Streams a dump; each next() that finds no message left pulls one more part. */
-  stream(req: Request, opts: DumpOptions = {}): AsyncIterableIterator<Buffer> {
+  /**
+   * Streams a dump; each next() that finds no message left pulls one more
+   * part. An async generator: calls are queued, and leaving a `for await`
+   * early runs the `finally` that lets the rest of the dump be drained.
+   */
+  async *stream(req: Request, opts: DumpOptions = {}): AsyncGenerator<Buffer, void, undefined> {
+    const run = await this.start(req);
     const messages = new Queue<Buffer>();
     const push = (msg: Buffer): void => messages.push(msg);
-    let run: DumpRun | undefined;
-    let over = false;
-    const end = (): void => {
-      over = true;
-      if (run) this.finish(run);
-    };
-    const next = async (): Promise<IteratorResult<Buffer>> => {
-      run ??= await this.start(req);
+    try {
       for (;;) {
-        const msg = messages.shift();
-        if (msg) return { value: msg, done: false };
-        if (run.ended) {
-          end();
-          // The kernel's error, or the inconsistency, comes after the items it sent.
-          if (run.error) throw run.error;
-          if (run.interrupted && opts.interrupted !== 'ignore') throw new DumpInterruptedError(req.describe, 1);
-          return { value: undefined, done: true };
-        }
+        for (let msg = messages.shift(); msg; msg = messages.shift()) yield msg;
+        if (run.ended) break;
         await this.pull(run, push);
       }
-    };
-    const it: AsyncIterableIterator<Buffer> = {
-      [Symbol.asyncIterator]: () => it,
-      next: async () => {
-        if (over) return { value: undefined, done: true };
-        try {
-          return await next();
-        } catch (e) {
-          end();
-          throw e;
-        }
-      },
-      return: async () => {
-        end();
-        return { value: undefined, done: true };
-      },
-    };
-    return it;
+    } finally {
+      this.finish(run);
+    }
+    // The kernel's error, or the inconsistency, comes after the items it sent.
+    if (run.error) throw run.error;
+    if (run.interrupted && opts.interrupted !== 'ignore') throw new DumpInterruptedError(req.describe, 1);
   }
 
   /**
