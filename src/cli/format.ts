@@ -228,20 +228,9 @@ export function ipProtocolName(n: number): string {
 
 const hex = (n: number): string => `0x${n.toString(16)}`;
 
-let dsfieldNames: Map<number, string> | undefined;
-
-/** A tos value as ip prints it: its /etc/iproute2/rt_dsfield name (AF11, EF...) or hex. */
+/** A tos value as ip prints it: its rt_dsfield name (AF11, EF...) or hex. */
 export function dsfieldName(n: number): string {
-  if (!dsfieldNames) {
-    dsfieldNames = new Map();
-    try {
-      for (const line of readFileSync('/etc/iproute2/rt_dsfield', 'utf8').split('\n')) {
-        const m = /^\s*(0x[0-9a-fA-F]+|\d+)\s+([^\s#]+)/.exec(line);
-        if (m && !dsfieldNames.has(Number(m[1]))) dsfieldNames.set(Number(m[1]), m[2]!);
-      }
-    } catch { /* no rt_dsfield: numbers only */ }
-  }
-  return dsfieldNames.get(n) ?? hex(n);
+  return nameTable('rt_dsfield').byNumber.get(n) ?? hex(n);
 }
 
 /** "VALUE/MASK", or VALUE alone when the mask is absent or full: kernels report a full mask for plain selectors. */

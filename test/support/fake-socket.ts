@@ -1,12 +1,16 @@
 // A fake of the `netlink` package's RawNetlinkSocket, to test the transport
 // without a kernel: it records every sendmsg, lets a test play the kernel
 // (datagrams from port 0, socket errors as the package emits them) and
-// tracks ref/unref/close. Below it, builders for kernel replies.
+// tracks ref/unref/close. It also opens the channel dumps are pulled through
+// (FakeDumpChannel): the same production code reads dumps from it as from
+// the kernel's socket. Like the kernel, the fake answers a request on the
+// socket that sent it. Below it, builders for kernel replies.
 import { EventEmitter } from 'node:events';
 import {
   NLM_F_ACK_TLVS, NLM_F_CAPPED, NLM_F_MULTI, NLMSG_DONE, NLMSG_ERROR, NLMSGERR_ATTR_MISS_NEST, NLMSGERR_ATTR_MISS_TYPE,
   NLMSGERR_ATTR_MSG, NLMSGERR_ATTR_OFFS,
 } from '../../src/netlink/core/constants.js';
+import { EAGAIN, ENOBUFS, type DumpChannel } from '../../src/netlink/core/dump-channel.js';
 import { NetlinkSocket, type RawSocket, type Request, type SocketOptions } from '../../src/netlink/core/socket.js';
 import { NetlinkWriter } from '../../src/netlink/core/writer.js';
 import { expect } from 'chai';
@@ -30,8 +34,10 @@ export function errnoException(code: string, errno: number, syscall: string, mes
   return e;
 }
 
+const EBADF = 9;
+
 export class FakeRawSocket extends EventEmitter implements RawSocket {
-  /** One entry per sendmsg: copies of the messages of that call, as the kernel would see them. */
+  /** One entry per sendmsg, on either socket: copies of the messages of that call, as the kernel would see them. */
   readonly sendCalls: Buffer[][] = [];
   /** The package refs a new socket; NetlinkSocket is expected to unref it at once. */
   referenced = true;
@@ -42,6 +48,10 @@ export class FakeRawSocket extends EventEmitter implements RawSocket {
   nextSendError: Error | undefined;
   /** Plays the kernel: called after each sendmsg with its messages. */
   onSend: ((msgs: Buffer[]) => void) | undefined;
+  /** The dump channels opened on this socket, in order. */
+  readonly dumpChannels: FakeDumpChannel[] = [];
+  /** Which dump channel sent the request with this seq: its answers go there. */
+  private readonly dumpSeqs = new Map<number, FakeDumpChannel>();
 
   constructor(readonly port = 4321) {
     super();
@@ -49,14 +59,20 @@ export class FakeRawSocket extends EventEmitter implements RawSocket {
 
   send(msg: Uint8Array | Uint8Array[], _options: { port?: number } | undefined, cb: (err?: Error) => void): void {
     if (this.closeCalls > 0) throw new Error('send on a closed raw socket');
-    const parts = Array.isArray(msg) ? msg : [msg];
-    const copies = parts.flatMap((p) => splitMessages(Buffer.from(p)));
-    this.sendCalls.push(copies);
-    const err = this.nextSendError;
-    this.nextSendError = undefined;
+    const err = this.record(msg);
     queueMicrotask(() => cb(err));
-    // The kernel handles the request at once but the reply is read on a later turn of the loop.
-    if (this.onSend) setImmediate(() => this.onSend?.(copies));
+  }
+
+  openDumpChannel(): DumpChannel {
+    const channel = new FakeDumpChannel(this);
+    this.dumpChannels.push(channel);
+    return channel;
+  }
+
+  /** A sendmsg of the dump channel: recorded with the others; its answers go back to that channel. */
+  sendFromDump(channel: FakeDumpChannel, bytes: Buffer): Error | undefined {
+    for (const m of splitMessages(Buffer.from(bytes))) this.dumpSeqs.set(seqOf(m), channel);
+    return this.record(bytes);
   }
 
   address(): { port: number } {
@@ -97,18 +113,102 @@ export class FakeRawSocket extends EventEmitter implements RawSocket {
     return all[all.length - 1]!;
   }
 
-  /** One datagram from the kernel holding these messages (each padded to 4 bytes). */
+  /**
+   * One datagram from the kernel holding these messages (each padded to 4
+   * bytes), to the socket that sent the request of the first one's seq.
+   */
   deliver(...messages: Buffer[]): void {
-    this.deliverFrom(0, datagram(...messages));
+    const data = datagram(...messages);
+    const channel = data.length >= 16 ? this.dumpSeqs.get(seqOf(data)) : undefined;
+    if (channel) channel.queue(data);
+    else this.deliverFrom(0, data);
   }
 
   deliverFrom(port: number, data: Buffer): void {
     this.emit('message', data, { port, groups: 0 });
   }
 
-  /** The receive buffer overflowed: what the package emits when recvmsg fails with ENOBUFS. */
+  /**
+   * The receive buffers overflowed: the package emits what recvmsg failed
+   * with (ENOBUFS), and so does the receive a dump waits for.
+   */
   overrun(): void {
+    for (const c of this.dumpChannels) c.interrupt(ENOBUFS);
     this.emit('error', errnoException('ENOBUFS', 105, 'recvmsg', 'Error when receiving Netlink message: No buffer space available'));
+  }
+
+  private record(msg: Uint8Array | Uint8Array[]): Error | undefined {
+    const parts = Array.isArray(msg) ? msg : [msg];
+    const copies = parts.flatMap((p) => splitMessages(Buffer.from(p)));
+    this.sendCalls.push(copies);
+    const err = this.nextSendError;
+    this.nextSendError = undefined;
+    // The kernel handles the request at once but the reply is read on a later turn of the loop.
+    if (this.onSend) setImmediate(() => this.onSend?.(copies));
+    return err;
+  }
+}
+
+/**
+ * The fake kernel's side of a dump channel: datagrams delivered to it wait
+ * in an inbox until pull.ts receives them, one per receive().
+ */
+export class FakeDumpChannel implements DumpChannel {
+  /** Datagrams delivered and not received yet. */
+  readonly inbox: Buffer[] = [];
+  /** Datagrams received so far: how many parts the consumer has pulled. */
+  reads = 0;
+  closed = false;
+  private errno = 0;
+  private wakers: (() => void)[] = [];
+
+  constructor(private readonly kernel: FakeRawSocket) {}
+
+  send(bytes: Buffer): number {
+    if (this.closed) return EBADF;
+    const err = this.kernel.sendFromDump(this, bytes) as (Error & { errno?: number }) | undefined;
+    return err ? Math.abs(err.errno ?? 5) : 0;
+  }
+
+  receive(): Buffer | number {
+    if (this.closed) return EBADF;
+    if (this.errno) {
+      const e = this.errno;
+      this.errno = 0;
+      return e;
+    }
+    const d = this.inbox.shift();
+    if (!d) return EAGAIN;
+    this.reads++;
+    return d;
+  }
+
+  wait(): Promise<void> {
+    if (this.inbox.length > 0 || this.errno || this.closed) return Promise.resolve();
+    return new Promise((resolve) => { this.wakers.push(resolve); });
+  }
+
+  close(): void {
+    this.closed = true;
+    this.wake();
+  }
+
+  queue(data: Buffer): void {
+    this.inbox.push(data);
+    this.wake();
+  }
+
+  /** A dump waiting for its next part: its next receive fails with this errno. */
+  interrupt(errno: number): void {
+    if (this.wakers.length === 0) return;
+    this.errno = errno;
+    this.wake();
+  }
+
+  private wake(): void {
+    const w = this.wakers;
+    this.wakers = [];
+    for (const f of w) f();
   }
 }
 

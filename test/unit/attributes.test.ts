@@ -173,10 +173,81 @@ describe('netlink attributes', () => {
       w.attrU32(2, 1);
       const r = AttrReader.of(w.bytes());
       r.next();
-      expect(() => r.u32()).to.throw(DecodeError, /needs 4 bytes, has 2/);
+      expect(() => r.u32()).to.throw(DecodeError, /^attribute 1: u32 needs exactly 4 bytes, has 2 \(at byte 4\)$/);
       r.next();
       expect(() => r.u64()).to.throw(DecodeError);
       expect(() => r.u64n()).to.throw(DecodeError);
+    });
+
+    it('an attribute longer than its fixed size (a u32 of 8 bytes) is an error naming it, not read', () => {
+      const w = new NetlinkWriter();
+      w.attrBytes(4, Buffer.alloc(8)); // an "mtu" of 8 bytes
+      const r = AttrReader.of(w.bytes());
+      r.next();
+      expect(() => r.u32()).to.throw(DecodeError, /^attribute 4: u32 needs exactly 4 bytes, has 8 \(at byte 4\)$/);
+    });
+
+    const sizes: [string, number, (r: AttrReader) => unknown][] = [
+      ['u8', 1, (r) => r.u8()], ['u16', 2, (r) => r.u16()], ['u16be', 2, (r) => r.u16be()], ['u32', 4, (r) => r.u32()],
+      ['s32', 4, (r) => r.s32()], ['u32be', 4, (r) => r.u32be()], ['u64', 8, (r) => r.u64()], ['u64n', 8, (r) => r.u64n()],
+      ['flag', 0, (r) => r.flag()],
+    ];
+    for (const [name, size, read] of sizes) {
+      it(`${name} reads exactly ${size} bytes: one more or one less is refused`, () => {
+        for (const len of [size - 1, size + 1].filter((n) => n >= 0)) {
+          const w = new NetlinkWriter();
+          w.attrBytes(9, Buffer.alloc(len));
+          const r = AttrReader.of(w.bytes());
+          r.next();
+          expect(() => read(r), `${len} bytes`).to.throw(DecodeError, new RegExp(`^attribute 9: \\w+ needs exactly ${size} bytes, has ${len}`));
+        }
+        const w = new NetlinkWriter();
+        w.attrBytes(9, Buffer.alloc(size));
+        const r = AttrReader.of(w.bytes());
+        r.next();
+        expect(() => read(r)).to.not.throw();
+      });
+    }
+
+    /** IFLA_LINKINFO { IFLA_INFO_DATA { IFLA_VXLAN_ID as 8 bytes } }, and the reader at that attribute. */
+    function deepAttribute(names?: { top: Record<number, string>; info: Record<number, string>; data: Record<number, string> }): AttrReader {
+      const w = new NetlinkWriter();
+      const info = w.beginNested(18);
+      const data = w.beginNested(2);
+      w.attrBytes(1, Buffer.alloc(8));
+      w.endNested(data);
+      w.endNested(info);
+      const buf = w.toBuffer();
+      const top = new AttrReader(buf, 0, buf.length, names?.top);
+      top.next();
+      const li = top.nested(names?.info);
+      li.next();
+      const d = li.nested(names?.data);
+      d.next();
+      return d;
+    }
+
+    it('a nested attribute is named with the nests it sits in', () => {
+      expect(() => deepAttribute().u32()).to.throw(DecodeError, /^attribute 1 in nest 18 > 2: u32 needs exactly 4 bytes, has 8/);
+    });
+
+    it('with name tables, the attribute and its nests are named as the kernel headers name them', () => {
+      const r = deepAttribute({ top: { 18: 'IFLA_LINKINFO' }, info: { 2: 'IFLA_INFO_DATA' }, data: { 1: 'IFLA_VXLAN_ID' } });
+      expect(() => r.u32()).to.throw(DecodeError,
+        /^attribute IFLA_VXLAN_ID \(1\) in nest IFLA_LINKINFO \(18\) > IFLA_INFO_DATA \(2\): u32 needs exactly 4 bytes, has 8/);
+    });
+
+    it('a length that does not fit its nest names the nest too', () => {
+      const w = new NetlinkWriter();
+      const n = w.beginNested(18);
+      w.attrU32(3, 1);
+      w.endNested(n);
+      const buf = w.toBuffer();
+      buf.writeUInt16LE(40, 4); // the inner attribute claims 40 bytes
+      const r = new AttrReader(buf, 0, buf.length, { 18: 'IFLA_LINKINFO' });
+      r.next();
+      const inner = r.nested();
+      expect(() => inner.next()).to.throw(DecodeError, /^attribute 3 in nest IFLA_LINKINFO \(18\) has length 40, 8 bytes left/);
     });
 
     it('a range outside the buffer', () => {

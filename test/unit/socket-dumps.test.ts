@@ -3,11 +3,11 @@
 // socket), and a consumer may stop early.
 import { expect } from 'chai';
 import { NLM_F_DUMP, NLM_F_MULTI, NLM_F_REQUEST } from '../../src/netlink/core/constants.js';
-import { NetlinkError } from '../../src/netlink/core/errors.js';
+import { NetlinkError, NetnestError } from '../../src/netlink/core/errors.js';
+import { NetlinkSocket } from '../../src/netlink/core/socket.js';
 import { RTM_NEWLINK } from '../../src/netlink/rtnl/constants.js';
 import { decodeLink, encodeLinkDump, encodeLink } from '../../src/netlink/rtnl/link/codec.js';
-import { ack, collect, done, errorReply, linkMessage, message, openFake, tick, track } from '../support/fake-socket.js';
-import { flagsOf, seqOf } from '../support/golden.js';
+import { ack, collect, done, errorReply, FakeRawSocket, linkMessage, message, openFake, tick, track } from '../support/fake-socket.js';import { flagsOf, seqOf } from '../support/golden.js';
 
 const names = (msgs: Buffer[]): string[] => msgs.map((m) => decodeLink(m).name);
 const link = (seq: number, index: number, name: string): Buffer => linkMessage(seq, index, name, NLM_F_MULTI);
@@ -27,6 +27,26 @@ describe('socket: dumps', () => {
     raw.deliver(done(seq));
     expect(names(await collect(it))).to.deep.equal(['v0', 'v1']);
     expect(sock.pending).to.equal(0);
+    sock.close();
+  });
+
+  it('is pulled: the next part is read from the kernel only once the consumer has used up the last one', async () => {
+    const { sock, raw } = openFake();
+    const it = sock.dump(encodeLinkDump());
+    const first = it.next();
+    await tick();
+    const seq = seqOf(raw.last);
+    raw.deliver(link(seq, 1, 'lo'), link(seq, 2, 'v0'));
+    raw.deliver(link(seq, 3, 'v1'));
+    raw.deliver(done(seq));
+    const channel = raw.dumpChannels[0]!;
+    expect(decodeLink((await first).value as Buffer).name).to.equal('lo');
+    expect([channel.reads, channel.inbox.length], 'parts read, parts left with the kernel').to.deep.equal([1, 2]);
+    expect(decodeLink((await it.next()).value as Buffer).name).to.equal('v0'); // from the same part
+    expect(channel.reads).to.equal(1);
+    expect(decodeLink((await it.next()).value as Buffer).name).to.equal('v1');
+    expect(channel.reads).to.equal(2);
+    expect((await it.next()).done).to.equal(true);
     sock.close();
   });
 
@@ -101,7 +121,10 @@ describe('socket: dumps', () => {
     const second = track(collect(sock.dump(encodeLinkDump())));
     await tick();
     expect(raw.sent).to.have.length(1);
-    raw.deliver(link(s1, 3, 'v1'), done(s1));
+    raw.deliver(link(s1, 3, 'v1'));
+    await tick();
+    expect(raw.sent, 'not before the first dump ends').to.have.length(1);
+    raw.deliver(done(s1));
     await tick();
     expect(raw.sent).to.have.length(2);
     const s2 = seqOf(raw.last);
@@ -109,6 +132,20 @@ describe('socket: dumps', () => {
     await second.done;
     expect(names(second.value!)).to.deep.equal(['lo', 'v0', 'v1']);
     expect(sock.stats.unmatched).to.equal(0);
+    sock.close();
+  });
+
+  it('an injected raw socket without a dump channel cannot dump (ERR_SOCKET_FD) but serves requests', async () => {
+    const raw = new FakeRawSocket();
+    Object.assign(raw, { openDumpChannel: undefined }); // a raw socket of the `netlink` package has none
+    const sock = NetlinkSocket.open({ raw });
+    const err = await sock.dump(encodeLinkDump()).next().then(() => undefined, (e: unknown) => e);
+    expect(err).to.be.instanceOf(NetnestError).and.include({ code: 'ERR_SOCKET_FD' });
+    const set = track(sock.request(encodeLink(RTM_NEWLINK, 0, { dev: 3, mtu: 1400 })));
+    await tick();
+    raw.deliver(ack(raw.last));
+    await set.done;
+    expect(set.error).to.equal(undefined);
     sock.close();
   });
 

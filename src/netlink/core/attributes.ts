@@ -1,6 +1,9 @@
 // Zero-copy attribute reader: a cursor over a byte range. next() moves to
 // the following attribute; accessors read its payload in place. Every bound
-// is checked, so bad input raises DecodeError, never RangeError.
+// is checked, so bad input raises DecodeError, never RangeError, and the
+// fixed-size accessors are strict: a u32 read from an attribute of 8 bytes is
+// a DecodeError naming the attribute (and the nests it sits in), never a
+// silent read of its first four.
 import { NLA_F_NESTED, NLA_HDRLEN, NLA_TYPE_MASK } from './constants.js';
 import { DecodeError } from './errors.js';
 
@@ -12,6 +15,9 @@ export interface RawAttribute {
   data: Buffer;
 }
 
+/** Names of attribute types, for errors: IFLA_MTU for 4 at the top of a link message. */
+export type AttrNames = Readonly<Record<number, string>>;
+
 export class AttrReader {
   /** Attribute type without the NESTED / NET_BYTEORDER bits. */
   type = 0;
@@ -21,8 +27,12 @@ export class AttrReader {
   off = 0;
   len = 0;
   private pos: number;
+  /** The reader of the enclosing attribute, and that attribute's type (for errors). */
+  private parent: AttrReader | undefined;
+  private nestType = 0;
 
-  constructor(readonly buf: Buffer, start: number, readonly end: number) {
+  /** `names`: this level's attribute names, used in errors. */
+  constructor(readonly buf: Buffer, start: number, readonly end: number, private readonly names?: AttrNames) {
     if (start < 0 || end > buf.length || start > end) throw new DecodeError('attribute range outside the buffer', start);
     this.pos = start;
   }
@@ -38,7 +48,7 @@ export class AttrReader {
     const nlaLen = this.buf.readUInt16LE(this.pos);
     const rawType = this.buf.readUInt16LE(this.pos + 2);
     if (nlaLen < NLA_HDRLEN || nlaLen > rem) {
-      throw new DecodeError(`attribute type ${rawType & NLA_TYPE_MASK} has length ${nlaLen}, ${rem} bytes left`, this.pos);
+      throw new DecodeError(`${this.describe(rawType & NLA_TYPE_MASK)} has length ${nlaLen}, ${rem} bytes left`, this.pos);
     }
     this.type = rawType & NLA_TYPE_MASK;
     this.nestedFlag = (rawType & NLA_F_NESTED) !== 0;
@@ -48,20 +58,38 @@ export class AttrReader {
     return true;
   }
 
-  private need(n: number, what: string): void {
-    if (this.len < n) throw new DecodeError(`attribute type ${this.type}: ${what} needs ${n} bytes, has ${this.len}`, this.off);
+  /** A fixed-size read: the payload must be exactly `n` bytes. */
+  private size(n: number, what: string): void {
+    if (this.len !== n) throw new DecodeError(`${this.describe()}: ${what} needs exactly ${n} bytes, has ${this.len}`, this.off);
   }
 
-  u8(): number { this.need(1, 'u8'); return this.buf[this.off]!; }
-  u16(): number { this.need(2, 'u16'); return this.buf.readUInt16LE(this.off); }
-  u16be(): number { this.need(2, 'u16'); return this.buf.readUInt16BE(this.off); }
-  u32(): number { this.need(4, 'u32'); return this.buf.readUInt32LE(this.off); }
-  s32(): number { this.need(4, 's32'); return this.buf.readInt32LE(this.off); }
-  u32be(): number { this.need(4, 'u32'); return this.buf.readUInt32BE(this.off); }
-  u64(): bigint { this.need(8, 'u64'); return this.buf.readBigUInt64LE(this.off); }
+  /**
+   * How errors name an attribute of this reader: "attribute IFLA_MTU (4)" or
+   * "attribute 4", with the nests it sits in: "attribute 7 in nest 18 > 2".
+   */
+  describe(type = this.type): string {
+    let where = '';
+    for (let r: AttrReader | undefined = this; r?.parent; r = r.parent) {
+      where = ` > ${r.parent.nameOf(r.nestType)}${where}`;
+    }
+    return `attribute ${this.nameOf(type)}${where ? ` in nest ${where.slice(3)}` : ''}`;
+  }
+
+  private nameOf(type: number): string {
+    const name = this.names?.[type];
+    return name === undefined ? String(type) : `${name} (${type})`;
+  }
+
+  u8(): number { this.size(1, 'u8'); return this.buf[this.off]!; }
+  u16(): number { this.size(2, 'u16'); return this.buf.readUInt16LE(this.off); }
+  u16be(): number { this.size(2, 'u16'); return this.buf.readUInt16BE(this.off); }
+  u32(): number { this.size(4, 'u32'); return this.buf.readUInt32LE(this.off); }
+  s32(): number { this.size(4, 's32'); return this.buf.readInt32LE(this.off); }
+  u32be(): number { this.size(4, 'u32'); return this.buf.readUInt32BE(this.off); }
+  u64(): bigint { this.size(8, 'u64'); return this.buf.readBigUInt64LE(this.off); }
   /** A u64 as a number when it fits exactly (counters, lifetimes). */
   u64n(): number {
-    this.need(8, 'u64');
+    this.size(8, 'u64');
     const lo = this.buf.readUInt32LE(this.off);
     const hi = this.buf.readUInt32LE(this.off + 4);
     return hi * 0x100000000 + lo;
@@ -86,10 +114,16 @@ export class AttrReader {
   /** The payload as a copy, for values kept after the datagram is released. */
   copy(): Buffer { return Buffer.from(this.bytes()); }
 
-  flag(): true { return true; }
+  /** A flag attribute: present, with no payload. */
+  flag(): true { this.size(0, 'flag'); return true; }
 
-  /** A reader over this attribute's payload. */
-  nested(): AttrReader { return new AttrReader(this.buf, this.off, this.off + this.len); }
+  /** A reader over this attribute's payload; `names` names the nest's attributes in errors. */
+  nested(names?: AttrNames): AttrReader {
+    const r = new AttrReader(this.buf, this.off, this.off + this.len, names);
+    r.parent = this;
+    r.nestType = this.type;
+    return r;
+  }
 
   /**
    * The attribute as kept for unknown types: a view, not a copy (decoding

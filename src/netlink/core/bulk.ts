@@ -12,9 +12,10 @@
 import { NLM_F_ACK, NLM_F_REQUEST, NLMSG_ERROR } from './constants.js';
 import { describeValue, NetnestError, OverrunError, SocketClosedError, ValidationError } from './errors.js';
 import { requestError } from './request.js';
-import { decodeError, type MessageReader } from './message.js';
+import type { ReplySink } from './dispatch.js';
+import { decodeError } from './message.js';
 import { checker, CLOSED, Int, Type, type Static } from './schema.js';
-import type { NetlinkSocket, RangeSink } from './socket.js';
+import { bulkChannel, type BulkChannel, type NetlinkSocket } from './socket.js';
 import { NetlinkWriter } from './writer.js';
 
 /** A batch holds at least one message whatever the size; it must fit the send buffer (the socket asks for 1 MiB). */
@@ -72,19 +73,22 @@ export interface BulkResult<T> {
 /** Encodes one item into the writer (beginMessage...endMessage); may throw ValidationError. */
 export type BulkEncoder<T> = (w: NetlinkWriter, item: T) => void;
 
+/** One batch: its items, and what the kernel has answered for them so far. */
 interface Batch<T> {
-  base: number;
   items: T[];
+  /** The items' positions in the input. */
   indexes: number[];
+  /** Where each item's message starts in the batch's bytes. */
+  starts: number[];
   /** Seq offsets that failed, with their errors. */
   errors: Map<number, Error>;
   acks: number;
   /** 1 where the kernel's reply for the item arrived. */
   answered: Uint8Array;
   done: boolean;
-  sink: RangeSink | undefined;
-  resolve: () => void;
 }
+
+type Options = ReturnType<typeof bulkOptions>;
 
 export async function runBulk<T>(
   sock: NetlinkSocket,
@@ -94,167 +98,192 @@ export async function runBulk<T>(
   opts: BulkOptions = {},
   hooks: BulkHooks<T> = {},
 ): Promise<BulkResult<T>> {
-  const { mode, batchBytes, window, onProgress } = bulkOptions(opts);
-  const result: BulkResult<T> = { total: 0, ok: 0, failed: [] };
-  const pendingFailures: BulkFailure<T>[] = [];
-  const inFlight = new Set<Promise<void>>();
+  // Async, so bad options or a non-iterable input reject rather than throw.
+  return new BulkRun(sock[bulkChannel](), items, encode, describe, bulkOptions(opts), hooks).run();
+}
 
-  const syncIt = iteratorOf(items);
-  const asyncIt = syncIt ? undefined : (items as AsyncIterable<T>)[Symbol.asyncIterator]();
-  let exhausted = false;
+class BulkRun<T> {
+  private readonly result: BulkResult<T> = { total: 0, ok: 0, failed: [] };
+  private readonly failures: BulkFailure<T>[] = [];
+  /** One promise per batch awaiting its replies. */
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly syncIt: Iterator<T> | undefined;
+  private readonly asyncIt: AsyncIterator<T> | undefined;
+  private exhausted = false;
   /** What stopped the run early (the input threw, a callback threw): rethrown once everything sent is settled. */
-  let abort: { error: unknown } | undefined;
+  private abort: { error: unknown } | undefined;
 
-  const fail = (index: number, item: T, error: Error): void => {
-    pendingFailures.push({ index, item, error });
-    hooks.settled?.(index, item, error);
-  };
+  constructor(
+    private readonly channel: BulkChannel,
+    items: Iterable<T> | AsyncIterable<T>,
+    private readonly encode: BulkEncoder<T>,
+    private readonly describe: (item: T) => string,
+    private readonly opts: Options,
+    private readonly hooks: BulkHooks<T>,
+  ) {
+    this.syncIt = iteratorOf(items);
+    this.asyncIt = this.syncIt ? undefined : (items as AsyncIterable<T>)[Symbol.asyncIterator]();
+  }
 
-  const settle = (b: Batch<T>): void => {
-    for (let i = 0; i < b.items.length; i++) {
-      const e = b.errors.get(i);
-      if (e) fail(b.indexes[i]!, b.items[i]!, e);
-      else {
-        result.ok++;
-        hooks.settled?.(b.indexes[i]!, b.items[i]!, undefined);
-      }
+  async run(): Promise<BulkResult<T>> {
+    let w = new NetlinkWriter(this.opts.batchBytes + 4096);
+    while (!this.exhausted && !this.abort) {
+      w.reset();
+      const batch = await this.fill(w);
+      if (batch.items.length === 0) continue;
+      while (this.inFlight.size >= this.opts.window) await Promise.race(this.inFlight);
+      // The batch keeps the writer's bytes until it is sent: the next batch gets a writer of its own.
+      const bytes = w.bytes();
+      w = new NetlinkWriter(this.opts.batchBytes + 4096);
+      if (!this.send(batch, bytes)) break;
     }
-    // A throwing progress callback ends the run, but never inside the socket's receive path.
-    if (onProgress && !abort) {
+    await Promise.all(this.inFlight);
+    if (this.abort) {
+      // The input is left where it stopped; its iterator is told so.
       try {
-        onProgress(result.ok, pendingFailures.length);
-      } catch (e) {
-        abort = { error: e };
-      }
+        if (this.syncIt) this.syncIt.return?.();
+        else await this.asyncIt!.return?.();
+      } catch { /* the input's own cleanup failed: the first error wins */ }
+      throw this.abort.error;
     }
-  };
+    this.failures.sort((a, b) => a.index - b.index);
+    this.result.failed = this.failures;
+    return this.result;
+  }
 
-  let w = new NetlinkWriter(batchBytes + 4096);
-  while (!exhausted && !abort) {
-    // Fill one batch.
-    w.reset();
+  /** Reads and encodes items into `w` until the batch is full or the input ends. */
+  private async fill(w: NetlinkWriter): Promise<Batch<T>> {
+    const { hooks } = this;
     const items: T[] = [];
     const indexes: number[] = [];
     const starts: number[] = [];
-    while (w.pos < batchBytes && !abort) {
+    while (w.pos < this.opts.batchBytes && !this.abort) {
       // A synchronous input is read without a promise per item (the hot path).
       let n: IteratorResult<T>;
       try {
-        n = syncIt ? syncIt.next() : await asyncIt!.next();
+        n = this.syncIt ? this.syncIt.next() : await this.asyncIt!.next();
       } catch (e) {
-        abort = { error: e };
+        this.abort = { error: e };
         break;
       }
       if (n.done) {
-        exhausted = true;
+        this.exhausted = true;
         break;
       }
-      const index = result.total++;
+      const index = this.result.total++;
       const start = w.pos;
       try {
         hooks.check?.(n.value);
         const ready = hooks.prepare?.(n.value, index);
         if (ready) await ready;
-        encode(w, n.value);
+        this.encode(w, n.value);
       } catch (e) {
         w.pos = start;
-        if (e instanceof NetnestError) {
-          fail(index, n.value, e);
-          continue;
-        }
+        this.fail(index, n.value, e instanceof Error ? e : new Error(String(e)));
+        if (e instanceof NetnestError) continue;
         // Not a refusal of the item: a bug or a failing hook. Nothing more is read.
-        fail(index, n.value, e instanceof Error ? e : new Error(String(e)));
-        abort = { error: e };
+        this.abort = { error: e };
         break;
       }
       items.push(n.value);
       indexes.push(index);
       starts.push(start);
     }
-    if (items.length === 0) continue;
-    while (inFlight.size >= window) await Promise.race(inFlight);
+    return { items, indexes, starts, errors: new Map(), acks: 0, answered: new Uint8Array(items.length), done: false };
+  }
 
-    const bytes = w.toBuffer();
-    w = new NetlinkWriter(batchBytes + 4096);
-    const batch: Batch<T> = {
-      base: 0, items, indexes, errors: new Map(), acks: 0, answered: new Uint8Array(items.length), done: false, sink: undefined, resolve: () => {},
-    };
-    const p = new Promise<void>((resolve) => { batch.resolve = resolve; });
+  /** Sends a batch with seqs of its own; false when the socket is closed (the run ends). */
+  private send(batch: Batch<T>, bytes: Buffer): boolean {
+    const { items, starts } = batch;
+    const { mode } = this.opts;
+    const channel = this.channel;
+    let resolve!: () => void;
+    const p = new Promise<void>((r) => { resolve = r; });
     const finish = (): void => {
       if (batch.done) return;
       batch.done = true;
-      if (batch.sink) sock.detachSink(batch.sink);
-      settle(batch);
-      batch.resolve();
+      channel.release(sink);
+      this.settle(batch);
+      resolve();
     };
     const last = items.length - 1;
-    if (sock.isClosed) {
-      // Nothing of this batch was sent, and nothing more can be: the run ends with the error.
-      for (let i = 0; i < items.length; i++) batch.errors.set(i, new SocketClosedError(describe(items[i]!), false));
-      finish();
-      abort = { error: new SocketClosedError() };
-      break;
-    }
-    batch.sink = sock.attachSink(items.length, (base) => ({
-      base,
-      count: items.length,
-      onReply(seq: number, r: MessageReader): void {
+    let base = 0;
+    let dropsAtSend = 0;
+    const sink: ReplySink = {
+      onReply: (seq, r) => {
         if (r.type !== NLMSG_ERROR || batch.done) return;
         const i = (seq - base) >>> 0;
         const e = decodeError(r.buf, r.off, r.end, r.flags);
-        if (e.errno !== 0) {
-          const item = items[i]!;
-          batch.errors.set(i, itemError(e, item, encode, describe));
-        }
+        if (e.errno !== 0) batch.errors.set(i, itemError(e, items[i]!, this.encode, this.describe));
         batch.answered[i] = 1;
         batch.acks++;
-        if (mode === 'barrier' ? i === last : batch.acks === items.length) {
-          // In 'barrier' mode silence means success, so a drop since this batch
-          // was sent may have been one of its errors: its unanswered items are
-          // then reported as unknown, never as done.
-          if (mode === 'barrier' && sock.droppedCount() !== dropsAtSend) {
-            batch.sink!.onFailure(new OverrunError('receive buffer overrun: the kernel dropped replies; the outcome of this item is unknown'));
-          } else {
-            finish();
-          }
+        if (mode === 'barrier' ? i !== last : batch.acks !== items.length) return;
+        // In 'barrier' mode silence means success, so a drop since this batch
+        // was sent may have been one of its errors: its unanswered items are
+        // then reported as unknown, never as done.
+        if (mode === 'barrier' && channel.dropped() !== dropsAtSend) {
+          sink.onFailure(new OverrunError('receive buffer overrun: the kernel dropped replies; the outcome of this item is unknown'));
+        } else {
+          finish();
         }
       },
-      onFailure(err: Error): void {
+      onFailure: (err) => {
         if (batch.done) return;
         // Items already answered keep their answers (in 'barrier' mode only
         // errors are answers); the others' outcome is unknown.
         for (let i = 0; i < items.length; i++) {
-          if (!batch.answered[i]) batch.errors.set(i, err instanceof SocketClosedError ? new SocketClosedError(describe(items[i]!), err.outcomeUnknown) : err);
+          if (!batch.answered[i]) batch.errors.set(i, err instanceof SocketClosedError ? new SocketClosedError(this.describe(items[i]!), err.outcomeUnknown) : err);
         }
         finish();
       },
-    }));
-    const base = batch.sink.base;
-    const dropsAtSend = mode === 'barrier' ? sock.droppedCount() : 0;
+    };
+    if (channel.closed) {
+      // Nothing of this batch was sent, and nothing more can be: the run ends with the error.
+      for (let i = 0; i < items.length; i++) batch.errors.set(i, new SocketClosedError(this.describe(items[i]!), false));
+      batch.done = true;
+      this.settle(batch);
+      this.abort = { error: new SocketClosedError() };
+      return false;
+    }
+    base = channel.reserve(items.length, sink);
+    dropsAtSend = mode === 'barrier' ? channel.dropped() : 0;
     for (let i = 0; i < starts.length; i++) {
       const at = starts[i]!;
       bytes.writeUInt32LE((base + i) >>> 0, at + 8);
-      const flags = bytes.readUInt16LE(at + 6) | NLM_F_REQUEST | (mode === 'each' || i === last ? NLM_F_ACK : 0);
-      bytes.writeUInt16LE(flags, at + 6);
+      bytes.writeUInt16LE(bytes.readUInt16LE(at + 6) | NLM_F_REQUEST | (mode === 'each' || i === last ? NLM_F_ACK : 0), at + 6);
     }
-    inFlight.add(p);
-    void p.then(() => inFlight.delete(p));
-    sock.sendRaw(bytes, items.length, (err) => {
-      if (err) batch.sink?.onFailure(err);
+    this.inFlight.add(p);
+    void p.then(() => this.inFlight.delete(p));
+    channel.send(bytes, items.length, (err) => {
+      if (err) sink.onFailure(err);
     });
+    return true;
   }
-  await Promise.all(inFlight);
-  if (abort) {
-    // The input is left where it stopped; its iterator is told so.
-    try {
-      if (syncIt) syncIt.return?.();
-      else await asyncIt!.return?.();
-    } catch { /* the input's own cleanup failed: the first error wins */ }
-    throw abort.error;
+
+  /** Reports the outcome of every item of a batch. */
+  private settle(b: Batch<T>): void {
+    for (let i = 0; i < b.items.length; i++) {
+      const e = b.errors.get(i);
+      if (e) this.fail(b.indexes[i]!, b.items[i]!, e);
+      else {
+        this.result.ok++;
+        this.hooks.settled?.(b.indexes[i]!, b.items[i]!, undefined);
+      }
+    }
+    // A throwing progress callback ends the run, but never inside the socket's receive path.
+    if (this.opts.onProgress && !this.abort) {
+      try {
+        this.opts.onProgress(this.result.ok, this.failures.length);
+      } catch (e) {
+        this.abort = { error: e };
+      }
+    }
   }
-  pendingFailures.sort((a, b) => a.index - b.index);
-  result.failed = pendingFailures;
-  return result;
+
+  private fail(index: number, item: T, error: Error): void {
+    this.failures.push({ index, item, error });
+    this.hooks.settled?.(index, item, error);
+  }
 }
 
 /** The synchronous iterator of `items`, undefined for an async iterable; ValidationError for anything else. */

@@ -24,8 +24,14 @@ export const RT_SCOPE_NOWHERE = 255;
 
 /** Multicast groups (RTNLGRP_*), for event sockets. */
 export const RTNLGRP_LINK = 1;
+export const RTNLGRP_NEIGH = 3;
 export const RTNLGRP_IPV4_IFADDR = 5;
+export const RTNLGRP_IPV4_ROUTE = 7;
+export const RTNLGRP_IPV4_RULE = 8;
 export const RTNLGRP_IPV6_IFADDR = 9;
+export const RTNLGRP_IPV6_ROUTE = 11;
+export const RTNLGRP_IPV6_RULE = 19;
+export const RTNLGRP_NEXTHOP = 32;
 
 const messageNames: Record<number, string> = {
   [RTM_NEWLINK]: 'RTM_NEWLINK', [RTM_DELLINK]: 'RTM_DELLINK', [RTM_GETLINK]: 'RTM_GETLINK', [RTM_SETLINK]: 'RTM_SETLINK',

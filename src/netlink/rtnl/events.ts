@@ -5,31 +5,35 @@
 // resync with a dump instead of trusting its view.
 import { closeSync } from 'node:fs';
 import { describeValue as describe, OverrunError } from '../core/errors.js';
+import { Queue } from '../core/queue.js';
 import { checker, CLOSED, Int, List, Type, type Static } from '../core/schema.js';
 import { NetlinkSocket } from '../core/socket.js';
 import { decodeAddress, type Address } from './address/codec.js';
 import { RTM_DELADDR, RTM_DELLINK, RTM_NEWADDR, RTM_NEWLINK } from './constants.js';
+import {
+  AF_INET, AF_INET6, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_IFADDR, RTNLGRP_IPV6_ROUTE,
+  RTNLGRP_IPV6_RULE, RTNLGRP_LINK, RTNLGRP_NEIGH, RTNLGRP_NEXTHOP,
+} from './constants.js';
 import { decodeLink, type Link } from './link/codec.js';
 import { decodeNeigh, RTM_DELNEIGH, RTM_NEWNEIGH, type Neigh } from './neigh/codec.js';
 import { decodeNexthop, RTM_DELNEXTHOP, RTM_NEWNEXTHOP, type Nexthop } from './nexthop/codec.js';
 import { decodeRoute, type Route } from './route/codec.js';
 import { RTM_DELROUTE, RTM_NEWROUTE } from './route/constants.js';
 import { decodeRule, RTM_DELRULE, RTM_NEWRULE, type Rule } from './rule/codec.js';
-
 /** RTNLGRP_* by the names `ip monitor` takes, plus families of both. */
 export const EVENT_GROUPS = {
-  link: [1],
-  neigh: [3],
-  'ipv4-ifaddr': [5],
-  'ipv4-route': [7],
-  'ipv4-rule': [8],
-  'ipv6-ifaddr': [9],
-  'ipv6-route': [11],
-  'ipv6-rule': [19],
-  nexthop: [32],
-  address: [5, 9],
-  route: [7, 11],
-  rule: [8, 19],
+  link: [RTNLGRP_LINK],
+  neigh: [RTNLGRP_NEIGH],
+  'ipv4-ifaddr': [RTNLGRP_IPV4_IFADDR],
+  'ipv4-route': [RTNLGRP_IPV4_ROUTE],
+  'ipv4-rule': [RTNLGRP_IPV4_RULE],
+  'ipv6-ifaddr': [RTNLGRP_IPV6_IFADDR],
+  'ipv6-route': [RTNLGRP_IPV6_ROUTE],
+  'ipv6-rule': [RTNLGRP_IPV6_RULE],
+  nexthop: [RTNLGRP_NEXTHOP],
+  address: [RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR],
+  route: [RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE],
+  rule: [RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_RULE],
 } as const;
 export type EventGroup = keyof typeof EVENT_GROUPS;
 
@@ -59,9 +63,6 @@ export const EventOptionsSchema = Type.Object({
 export type EventOptions = Static<typeof EventOptionsSchema>;
 
 const checkEventOptions = checker(EventOptionsSchema);
-
-const AF_INET = 2;
-const AF_INET6 = 10;
 
 /**
  * Decodes one notification; undefined for what is not covered here (other
@@ -183,8 +184,7 @@ export function subscribe(beside: NetlinkSocket, opts: EventOptions = {}): Async
  * overrun event saying how many before the events that were kept.
  */
 export class EventQueue {
-  private items: (RtnlEvent | undefined)[] = [];
-  private head = 0;
+  private readonly events = new Queue<RtnlEvent>();
   /** Events dropped since the consumer last read an overrun event. */
   private dropped = 0;
 
@@ -192,17 +192,16 @@ export class EventQueue {
 
   /** Events waiting, the pending overrun event included. */
   get length(): number {
-    return this.items.length - this.head + (this.dropped > 0 ? 1 : 0);
+    return this.events.length + (this.dropped > 0 ? 1 : 0);
   }
 
   push(e: RtnlEvent): void {
-    this.items.push(e);
+    this.events.push(e);
     // With max 1 a pending overrun event fills the queue alone: the new event goes too.
-    while (this.length > this.max && this.head < this.items.length) {
-      this.items[this.head++] = undefined;
+    while (this.length > this.max && this.events.length > 0) {
+      this.events.shift();
       this.dropped++;
     }
-    this.compact();
   }
 
   /** The next event to read: an overrun event first when some were dropped. */
@@ -213,17 +212,6 @@ export class EventQueue {
       const error = new OverrunError(`the event queue exceeded maxQueue (${this.max}); ${n} event${n === 1 ? ' was' : 's were'} dropped`, undefined, n);
       return { kind: 'overrun', error, dropped: n };
     }
-    if (this.head === this.items.length) return undefined;
-    const e = this.items[this.head];
-    this.items[this.head++] = undefined;
-    this.compact();
-    return e;
-  }
-
-  private compact(): void {
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
+    return this.events.shift();
   }
 }

@@ -40,7 +40,7 @@ function parseInto(text: string, t: NameTable): void {
   }
 }
 
-export function nameTable(file: 'rt_tables' | 'rt_protos' | 'rt_realms'): NameTable {
+export function nameTable(file: 'rt_tables' | 'rt_protos' | 'rt_realms' | 'rt_dsfield'): NameTable {
   let t = cache.get(file);
   if (t) return t;
   t = { byName: new Map(), byNumber: new Map() };
