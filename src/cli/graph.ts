@@ -4,8 +4,6 @@
 import { writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { NetnestError } from '../netlink/core/errors.js';
-import { toDot, toMermaid, toSvg } from '../topology/graph.js';
-import { loadTopology } from '../topology/load.js';
 
 export const GRAPH_FORMATS = ['svg', 'dot', 'mermaid'] as const;
 export type GraphFormat = (typeof GRAPH_FORMATS)[number];
@@ -25,6 +23,8 @@ export function graphFormat(opts: GraphCommandOptions): GraphFormat {
 
 /** Reads the spec (a TopologyError lists its problems), draws it, and writes the picture to OUT or through `write`. */
 export async function graphCommand(file: string, opts: GraphCommandOptions, write: (s: string) => void): Promise<void> {
+  // Loaded here, not at startup: every other command would pay for them.
+  const [{ loadTopology }, { toDot, toMermaid, toSvg }] = await Promise.all([import('../topology/load.js'), import('../topology/graph.js')]);
   const model = loadTopology(file);
   const format = graphFormat(opts);
   const text = format === 'svg' ? await toSvg(model) : format === 'dot' ? toDot(model) : toMermaid(model);

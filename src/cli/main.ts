@@ -7,16 +7,17 @@ import { NetnestError } from '../netlink/core/errors.js';
 import type { Family } from '../netlink/rtnl/inet.js';
 import { Rtnl } from '../netlink/rtnl/rtnl.js';
 import { JOURNAL_DIR } from '../netns/journal.js';
-import { demo } from './demo.js';
 import { GRAPH_FORMATS, graphCommand, type GraphFormat } from './graph.js';
-import { sweepCommand } from './sweep.js';
-import { downCommand, execCommand, showCommand, upCommand, verifyCommand } from './topology.js';
-import { TOPOLOGY_DIR } from '../topology/state.js';
+import { TOPOLOGY_DIR } from '../topology/dirs.js';
 import { Presets, SingleBar } from 'cli-progress';
 import {
   addrsTable, hiddenByIp, linkNames, linksTable, namedNeighs, namedNexthops, namedRoutes, neighTable, nexthopsTable,
   routesTable, rulesTable, toJson, withDevNames,
 } from './format.js';
+
+// The commands that build, draw or sweep load their layers when they run: loading
+// them all at startup cost every command (and every `netnest links`) 0.2 s.
+const topology = (): Promise<typeof import('./topology.js')> => import('./topology.js');
 
 /** Thrown for bad command lines that commander itself cannot see (e.g. `addrs dev` without a name). */
 class UsageError extends Error {}
@@ -211,7 +212,7 @@ namespace the demo checks that 'ip -j' sees the links and addresses netnest
 lists. It compares 'ip -j link' and 'ip -j addr' of the current namespace
 before and after, and exits 1 if they differ or if ip disagreed.`)
     .action(async () => {
-      status.code = await demo(write);
+      status.code = await (await import('./demo.js')).demo(write);
     });
 
   p.command('sweep')
@@ -238,7 +239,7 @@ the reason, "unknown", "live" for processes left alone, "failed" with the
 error, "done" for each journal deleted, then a summary. Exit status 1 when
 anything failed.`)
     .action(async (o: { dryRun?: boolean; kept?: boolean; journalDir: string; json?: boolean }) => {
-      status.code = await sweepCommand(o, write);
+      status.code = await (await import('./sweep.js')).sweepCommand(o, write);
     });
 
   p.command('graph')
@@ -296,7 +297,7 @@ Example: netnest up examples/reference.yaml`)
     .action(async (file: string, o: { dryRun?: boolean; substitute?: string[]; json?: boolean; stateDir: string; journalDir: string }) => {
       const bar = o.json ? undefined : progress();
       try {
-        status.code = await upCommand(file, { ...o, ...(bar && { onPhase: bar.phase }) }, write);
+        status.code = await (await topology()).upCommand(file, { ...o, ...(bar && { onPhase: bar.phase }) }, write);
       } finally {
         bar?.stop();
       }
@@ -315,7 +316,7 @@ namespace, a link whose index changed, a sysctl someone changed since: left
 alone and reported). Idempotent: a topology that is not there is "nothing to
 remove". Exit status 1 when something could not be removed.`)
     .action(async (target: string, o: { dryRun?: boolean; json?: boolean; stateDir: string; journalDir: string }) => {
-      status.code = await downCommand(target, o, write);
+      status.code = await (await topology()).downCommand(target, o, write);
     });
 
   p.command('verify')
@@ -328,7 +329,7 @@ Differences are "missing" (the spec has it, the kernel not), "different"
 own namespaces, "extra" (the kernel has it, the spec does not name it). In
 the current namespace only what the spec names is looked at.`)
     .action(async (file: string, o: { json?: boolean }) => {
-      status.code = await verifyCommand(file, o, write);
+      status.code = await (await topology()).verifyCommand(file, o, write);
     });
 
   p.command('show')
@@ -336,8 +337,8 @@ the current namespace only what the spec names is looked at.`)
     .argument('[name]', 'only this topology')
     .option('--json', 'print the list as JSON')
     .option('--state-dir <dir>', 'where standing topologies are kept', TOPOLOGY_DIR)
-    .action((name: string | undefined, o: { json?: boolean; stateDir: string }) => {
-      status.code = showCommand(name, o, write);
+    .action(async (name: string | undefined, o: { json?: boolean; stateDir: string }) => {
+      status.code = (await topology()).showCommand(name, o, write);
     });
 
   p.command('exec')
@@ -345,8 +346,8 @@ the current namespace only what the spec names is looked at.`)
     .argument('<name>', 'the topology')
     .argument('<ns>', "the namespace's key in the spec (r1), or current")
     .argument('<command...>', 'the command and its arguments, after --')
-    .action((name: string, ns: string, command: string[]) => {
-      status.code = execCommand(name, ns, command);
+    .action(async (name: string, ns: string, command: string[]) => {
+      status.code = (await topology()).execCommand(name, ns, command);
     });
   return p;
 }

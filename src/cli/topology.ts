@@ -15,7 +15,8 @@ import { applyTopology, type Change } from '../topology/apply.js';
 import { Lab } from '../topology/lab.js';
 import { loadTopology } from '../topology/load.js';
 import type { TopologyModel } from '../topology/model.js';
-import { destroyTopology, keepTopology, openTopology, readTopologyState, topologyStates, TOPOLOGY_DIR, type TopologyState } from '../topology/state.js';
+import { destroyTopology, keepTopology, openTopology, readTopologyState, topologyStates, type TopologyState } from '../topology/state.js';
+import { TOPOLOGY_DIR } from '../topology/dirs.js';
 import { verifyTopology } from '../topology/verify.js';
 import { toJson } from './format.js';
 

@@ -12,7 +12,8 @@ export { Lab, type BuildOptions, type LabNamespace } from './lab.js';
 export { TopologyBuildError, type BuildReport } from './build.js';
 export { verifyTopology, type Difference, type VerifiedNamespace } from './verify.js';
 export { applyTopology, ruleToSpec, type Change, type ApplyOptions } from './apply.js';
-export { keepTopology, readTopologyState, topologyStates, destroyTopology, openTopology, TOPOLOGY_DIR, type TopologyState, type DestroyReport } from './state.js';
+export { keepTopology, readTopologyState, topologyStates, destroyTopology, openTopology, type TopologyState, type DestroyReport } from './state.js';
+export { TOPOLOGY_DIR } from './dirs.js';
 export {
   toIpCommands, toIpBatch, batchesOf, toShellScript, type IpCommand, type IpBatch, type IpScript, type IpScriptOptions,
 } from './ip-script.js';

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { NetnestError } from '../netlink/core/errors.js';
 import { Rtnl } from '../netlink/rtnl/rtnl.js';
 import { JOURNAL_DIR, readJournals } from '../netns/journal.js';
+import { TOPOLOGY_DIR } from './dirs.js';
 import { Namespace } from '../netns/namespace.js';
 import { sweep, type SweepReport } from '../netns/sweep.js';
 import { processAlive } from '../netns/syscalls.js';
@@ -15,7 +16,6 @@ import type { TopologyModel } from './model.js';
 import type { VerifiedNamespace } from './verify.js';
 
 /** Where kept topologies live: one directory each. */
-export const TOPOLOGY_DIR = `${JOURNAL_DIR}/topologies`;
 
 export interface TopologyState {
   name: string;
