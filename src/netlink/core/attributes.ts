@@ -58,8 +58,8 @@ export class AttrReader {
     return true;
   }
 
-  /** A fixed-size read: the payload must be exactly `n` bytes. */
-  private size(n: number, what: string): void {
+  /** A fixed-size read: the payload must be exactly `n` bytes (`what`: "u32", "an IPv4 address"). */
+  exactly(n: number, what: string): void {
     if (this.len !== n) throw new DecodeError(`${this.describe()}: ${what} needs exactly ${n} bytes, has ${this.len}`, this.off);
   }
 
@@ -80,16 +80,17 @@ export class AttrReader {
     return name === undefined ? String(type) : `${name} (${type})`;
   }
 
-  u8(): number { this.size(1, 'u8'); return this.buf[this.off]!; }
-  u16(): number { this.size(2, 'u16'); return this.buf.readUInt16LE(this.off); }
-  u16be(): number { this.size(2, 'u16'); return this.buf.readUInt16BE(this.off); }
-  u32(): number { this.size(4, 'u32'); return this.buf.readUInt32LE(this.off); }
-  s32(): number { this.size(4, 's32'); return this.buf.readInt32LE(this.off); }
-  u32be(): number { this.size(4, 'u32'); return this.buf.readUInt32BE(this.off); }
-  u64(): bigint { this.size(8, 'u64'); return this.buf.readBigUInt64LE(this.off); }
+  u8(): number { this.exactly(1, 'u8'); return this.buf[this.off]!; }
+  u16(): number { this.exactly(2, 'u16'); return this.buf.readUInt16LE(this.off); }
+  u16be(): number { this.exactly(2, 'u16'); return this.buf.readUInt16BE(this.off); }
+  u32(): number { this.exactly(4, 'u32'); return this.buf.readUInt32LE(this.off); }
+  s32(): number { this.exactly(4, 's32'); return this.buf.readInt32LE(this.off); }
+  u32be(): number { this.exactly(4, 'u32'); return this.buf.readUInt32BE(this.off); }
+  u64(): bigint { this.exactly(8, 'u64'); return this.buf.readBigUInt64LE(this.off); }
+  u64be(): bigint { this.exactly(8, 'u64'); return this.buf.readBigUInt64BE(this.off); }
   /** A u64 as a number when it fits exactly (counters, lifetimes). */
   u64n(): number {
-    this.size(8, 'u64');
+    this.exactly(8, 'u64');
     const lo = this.buf.readUInt32LE(this.off);
     const hi = this.buf.readUInt32LE(this.off + 4);
     return hi * 0x100000000 + lo;
@@ -114,8 +115,17 @@ export class AttrReader {
   /** The payload as a copy, for values kept after the datagram is released. */
   copy(): Buffer { return Buffer.from(this.bytes()); }
 
+  /**
+   * Checks that a struct attribute (rta_cacheinfo, rtnl_link_stats64...)
+   * holds at least the `n` bytes read from it: structs grow in newer kernels,
+   * so more is fine, less is a DecodeError naming the attribute.
+   */
+  struct(n: number, what: string): void {
+    if (this.len < n) throw new DecodeError(`${this.describe()}: ${what} needs at least ${n} bytes, has ${this.len}`, this.off);
+  }
+
   /** A flag attribute: present, with no payload. */
-  flag(): true { this.size(0, 'flag'); return true; }
+  flag(): true { this.exactly(0, 'flag'); return true; }
 
   /** A reader over this attribute's payload; `names` names the nest's attributes in errors. */
   nested(names?: AttrNames): AttrReader {

@@ -2,6 +2,7 @@
 // formats (4/16 bytes, 6-byte MACs) are read and written here, on the hot path,
 // without allocating more than the result.
 import { Address4, Address6 } from 'ip-address';
+import type { AttrReader } from '../core/attributes.js';
 import { ValidationError } from '../core/errors.js';
 import { Type, type Static } from '../core/schema.js';
 import { AF_INET, AF_INET6 } from './constants.js';
@@ -164,6 +165,13 @@ export function afOf(family: Family): number {
 }
 
 /** Formats 4 or 16 bytes as iproute2 (inet_ntop) prints them; other lengths as hex. */
+/** The attribute `r` is at as an address of `family`: exactly 4 or 16 bytes, else a DecodeError naming it. */
+export function readAddress(r: AttrReader, family: Family): string {
+  const n = family === 4 ? 4 : 16;
+  r.exactly(n, `an IPv${family} address`);
+  return formatAddress(r.buf, r.off, n);
+}
+
 export function formatAddress(buf: Buffer, off = 0, len = buf.length - off): string {
   if (len === 4) return `${buf[off]}.${buf[off + 1]}.${buf[off + 2]}.${buf[off + 3]}`;
   if (len === 16) return formatIPv6(buf, off);

@@ -13,7 +13,7 @@ import {
 } from '../constants.js';
 import { directIndex, type DevResolver } from '../devices.js';
 import {
-  afOf, describe, expectFamily, familyOf, FamilySchema, formatAddress, parseAddress, type Family, type ParsedAddress,
+  afOf, describe, expectFamily, familyOf, FamilySchema, formatAddress, parseAddress, readAddress, type Family, type ParsedAddress,
 } from '../inet.js';
 import { LinkRefSchema } from '../devices.js';
 import { own } from '../validate.js';
@@ -288,14 +288,14 @@ export function decodeAddressAt(buf: Buffer, off: number, end: number): Address 
   const r = new AttrReader(buf, off + IFADDRMSG_LEN, end);
   while (r.next()) {
     switch (r.type) {
-      case IFA_ADDRESS: address = ipOf(r, family); break;
-      case IFA_LOCAL: local = ipOf(r, family); break;
+      case IFA_ADDRESS: address = readAddress(r, family); break;
+      case IFA_LOCAL: local = readAddress(r, family); break;
       case IFA_LABEL: out.label = r.string(); break;
-      case IFA_BROADCAST: out.broadcast = ipOf(r, family); break;
-      case IFA_ANYCAST: out.anycast = ipOf(r, family); break;
+      case IFA_BROADCAST: out.broadcast = readAddress(r, family); break;
+      case IFA_ANYCAST: out.anycast = readAddress(r, family); break;
       case IFA_FLAGS: rawFlags = r.u32(); break;
       case IFA_CACHEINFO:
-        if (r.len < 16) throw new DecodeError(`IFA_CACHEINFO of ${r.len} bytes`, r.off);
+        r.struct(16, 'ifa_cacheinfo');
         out.preferred_lft = r.buf.readUInt32LE(r.off);
         out.valid_lft = r.buf.readUInt32LE(r.off + 4);
         break;
@@ -311,8 +311,3 @@ export function decodeAddressAt(buf: Buffer, off: number, end: number): Address 
   return out;
 }
 
-function ipOf(r: AttrReader, family: Family): string {
-  const want = family === 4 ? 4 : 16;
-  if (r.len !== want) throw new DecodeError(`IPv${family} address attribute type ${r.type} has ${r.len} bytes`, r.off);
-  return formatAddress(r.buf, r.off, want);
-}

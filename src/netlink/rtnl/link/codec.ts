@@ -432,7 +432,7 @@ export function decodeLinkAt(buf: Buffer, off: number, end: number): Link {
       case IFLA_STATS: case IFLA_LINKMODE: break; // 32-bit stats superseded by STATS64; linkmode: not useful
       default: {
         const field = u32Fields[r.type];
-        if (field && r.len === 4) (link as unknown as Record<string, number>)[field] = r.u32();
+        if (field) (link as unknown as Record<string, number>)[field] = r.u32();
         else (unknown ??= []).push(r.raw());
       }
     }
@@ -442,7 +442,7 @@ export function decodeLinkAt(buf: Buffer, off: number, end: number): Link {
 }
 
 function decodeStats64(r: AttrReader): LinkStats {
-  if (r.len < 64) throw new DecodeError(`IFLA_STATS64 of ${r.len} bytes`, r.off);
+  r.struct(64, 'rtnl_link_stats64');
   const at = (i: number): number => {
     const o = r.off + i * 8;
     return r.buf.readUInt32LE(o + 4) * 0x100000000 + r.buf.readUInt32LE(o);

@@ -340,7 +340,7 @@ function decodeVxlan(r: AttrReader, unknown: RawAttribute[]): Decoded<VxlanData>
       case IFLA_VXLAN_AGEING: d.ageing = r.u32(); break;
       case IFLA_VXLAN_PORT: d.dstport = r.u16be(); break;
       case IFLA_VXLAN_PORT_RANGE:
-        if (r.len < 4) throw new DecodeError(`IFLA_VXLAN_PORT_RANGE of ${r.len} bytes`, r.off);
+        r.struct(4, 'ifla_vxlan_port_range');
         d.srcport = [r.buf.readUInt16BE(r.off), r.buf.readUInt16BE(r.off + 2)];
         break;
       default: unknown.push(r.raw());

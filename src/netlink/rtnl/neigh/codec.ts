@@ -9,7 +9,9 @@ import type { Request } from '../../core/request.js';
 import { checker, CLOSED, Type, type Static } from '../../core/schema.js';
 import { NetlinkWriter } from '../../core/writer.js';
 import { directIndex, type DevResolver } from '../devices.js';
-import { afOf, describe, familyOf, FamilySchema, formatAddress, formatLinkAddress, parseAddress, parseMac, type Family } from '../inet.js';
+import {
+  afOf, describe, familyOf, FamilySchema, formatAddress, formatLinkAddress, parseAddress, parseMac, readAddress, type Family,
+} from '../inet.js';
 import { LinkRefSchema } from '../devices.js';
 import { protocolId, protocolName, ProtocolSchema } from '../names.js';
 import { own } from '../validate.js';
@@ -234,15 +236,14 @@ export function decodeNeighAt(buf: Buffer, off: number, end: number): Neigh {
   while (r.next()) {
     switch (r.type) {
       case NDA_DST:
-        if (r.len !== (family === 4 ? 4 : 16)) throw new DecodeError(`NDA_DST of ${r.len} bytes`, r.off);
-        n.dst = formatAddress(r.buf, r.off, r.len);
+        n.dst = readAddress(r, family);
         break;
       case NDA_LLADDR: n.lladdr = formatLinkAddress(r.buf, r.off, r.len); break;
       case NDA_PROBES: n.probes = r.u32(); break;
       case NDA_PROTOCOL: n.protocol = protocolName(r.u8()); break;
       case NDA_CACHEINFO:
         // struct nda_cacheinfo: confirmed, used, updated (clock ticks), refcnt
-        if (r.len < 16) throw new DecodeError(`NDA_CACHEINFO of ${r.len} bytes`, r.off);
+        r.struct(16, 'nda_cacheinfo');
         n.confirmed = Math.floor(r.buf.readUInt32LE(r.off) / USER_HZ);
         n.used = Math.floor(r.buf.readUInt32LE(r.off + 4) / USER_HZ);
         n.updated = Math.floor(r.buf.readUInt32LE(r.off + 8) / USER_HZ);

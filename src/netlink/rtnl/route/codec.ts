@@ -12,7 +12,9 @@ import {
   parseScope, RT_SCOPE_HOST, RT_SCOPE_LINK, RT_SCOPE_NOWHERE, RT_SCOPE_UNIVERSE, scopeName, ScopeSchema, type ScopeName,
 } from '../constants.js';
 import { directIndex, LinkRefSchema, type DevResolver, type LinkRef } from '../devices.js';
-import { afOf, expectFamily, familyOf, FamilySchema, formatAddress, parseAddress, type Family } from '../inet.js';
+import {
+  afOf, expectFamily, familyOf, FamilySchema, formatAddress, parseAddress, readAddress, type Family,
+} from '../inet.js';
 import { protocolId, protocolName, ProtocolSchema, tableId, TableSchema } from '../names.js';
 import {
   NEXTHOP_FLAGS, PREF_NAMES, PREF_VALUES, ROUTE_FLAGS, ROUTE_TYPES, RTA_CACHEINFO, RTA_DST, RTA_EXPIRES, RTA_GATEWAY, RTA_IIF, RTA_MARK, RTA_METRICS, RTA_MULTIPATH, RTA_NH_ID, RTA_OIF, RTA_PREF, RTA_PREFSRC, RTA_PRIORITY, RTA_SRC, RTA_TABLE, RTA_UID, RTA_VIA, RTMSG_SIZE, RTM_DELROUTE, RTM_NEWROUTE, RTPROT_BOOT, RT_TABLE_MAIN, RT_TABLE_UNSPEC, SETTABLE_ROUTE_FLAGS, type RouteType,
@@ -336,11 +338,6 @@ function flagsOf(bits: number, table: [number, string][]): string[] {
   return out;
 }
 
-function addrOf(r: AttrReader, family: Family, what: string): string {
-  const want = family === 4 ? 4 : 16;
-  if (r.len !== want) throw new DecodeError(`route ${what} has ${r.len} bytes, IPv${family} needs ${want}`, r.off);
-  return formatAddress(r.buf, r.off, want);
-}
 
 function viaOf(r: AttrReader): { family: Family; host: string } {
   if (r.len < 2) throw new DecodeError('RTA_VIA shorter than its family field', r.off);
@@ -379,16 +376,16 @@ export function decodeRouteAt(buf: Buffer, off: number, end: number): Route {
   while (r.next()) {
     switch (r.type) {
       case RTA_DST: {
-        const a = addrOf(r, family, 'dst');
+        const a = readAddress(r, family);
         route.dst = dstLen === (family === 4 ? 32 : 128) ? a : `${a}/${dstLen}`;
         break;
       }
-      case RTA_SRC: route.src = addrOf(r, family, 'src'); route.src_len = srcLen; break;
-      case RTA_GATEWAY: route.gateway = addrOf(r, family, 'gateway'); break;
+      case RTA_SRC: route.src = readAddress(r, family); route.src_len = srcLen; break;
+      case RTA_GATEWAY: route.gateway = readAddress(r, family); break;
       case RTA_VIA: route.via = viaOf(r); break;
       case RTA_OIF: route.oif = r.u32(); break;
       case RTA_IIF: route.iif = r.u32(); break;
-      case RTA_PREFSRC: route.prefsrc = addrOf(r, family, 'prefsrc'); break;
+      case RTA_PREFSRC: route.prefsrc = readAddress(r, family); break;
       case RTA_PRIORITY: route.metric = r.u32(); break;
       case RTA_TABLE: route.table = r.u32(); break;
       case RTA_MARK: route.mark = r.u32(); break;
@@ -399,11 +396,12 @@ export function decodeRouteAt(buf: Buffer, off: number, end: number): Route {
       case RTA_MULTIPATH: route.nexthops = decodeMultipath(r, family); break;
       case RTA_CACHEINFO:
         // struct rta_cacheinfo: clntref, lastuse, expires (USER_HZ ticks), ...
-        if (r.len >= 12) {
-          const ticks = r.buf.readInt32LE(r.off + 8);
-          if (ticks !== 0) route.expires = Math.round(ticks / 100);
-        }
+      {
+        r.struct(12, 'rta_cacheinfo up to rta_expires');
+        const ticks = r.buf.readInt32LE(r.off + 8);
+        if (ticks !== 0) route.expires = Math.round(ticks / 100);
         break;
+      }
       default: (unknown ??= []).push(r.raw());
     }
   }
@@ -425,7 +423,7 @@ function decodeMultipath(r: AttrReader, family: Family): NextHop[] {
     };
     const a = new AttrReader(buf, pos + 8, pos + len);
     while (a.next()) {
-      if (a.type === RTA_GATEWAY) nh.gateway = addrOf(a, family, 'nexthop gateway');
+      if (a.type === RTA_GATEWAY) nh.gateway = readAddress(a, family);
       else if (a.type === RTA_VIA) nh.via = viaOf(a);
     }
     out.push(nh);

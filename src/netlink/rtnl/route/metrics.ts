@@ -81,7 +81,7 @@ export function decodeMetrics(r: AttrReader): RouteMetrics {
       m.congctl = r.string();
     } else {
       const name = METRICS[r.type];
-      if (name && name !== 'lock' && r.len >= 4) (m as Record<string, number>)[name] = r.u32();
+      if (name && name !== 'lock') (m as Record<string, number>)[name] = r.u32();
     }
   }
   return m;

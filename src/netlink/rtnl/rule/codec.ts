@@ -9,7 +9,9 @@ import { checker, CLOSED, Int, Text, Type, U16, U32, U8, type Static } from '../
 import type { Request } from '../../core/socket.js';
 import { NetlinkWriter } from '../../core/writer.js';
 import { directIndex, type DevResolver } from '../devices.js';
-import { afOf, describe, familyOf, FamilySchema, formatAddress, parseAddress, type Family } from '../inet.js';
+import {
+  afOf, describe, familyOf, FamilySchema, formatAddress, parseAddress, readAddress, type Family,
+} from '../inet.js';
 import { LinkNameSchema } from '../devices.js';
 import { protocolId, protocolName, ProtocolSchema, tableId, TableSchema } from '../names.js';
 import { uint } from '../validate.js';
@@ -388,7 +390,7 @@ const RULE_FLAGS: [number, string][] = [
 ];
 
 function range16(r: AttrReader): [number, number] {
-  if (r.len < 4) throw new DecodeError(`port range of ${r.len} bytes`, r.off);
+  r.struct(4, 'fib_rule_port_range');
   return [r.buf.readUInt16LE(r.off), r.buf.readUInt16LE(r.off + 2)];
 }
 
@@ -416,8 +418,7 @@ export function decodeRuleAt(buf: Buffer, off: number, end: number): Rule {
   while (r.next()) {
     switch (r.type) {
       case FRA_SRC: case FRA_DST: {
-        if (r.len !== want) throw new DecodeError(`rule address of ${r.len} bytes`, r.off);
-        const a = formatAddress(r.buf, r.off, want);
+        const a = readAddress(r, family);
         if (r.type === FRA_SRC) rule.src = rule.src_len === want * 8 ? a : `${a}/${rule.src_len}`;
         else rule.dst = rule.dst_len === want * 8 ? a : `${a}/${rule.dst_len}`;
         break;
@@ -430,12 +431,12 @@ export function decodeRuleAt(buf: Buffer, off: number, end: number): Rule {
       case FRA_OIFNAME: rule.oif = r.string(); break;
       case FRA_GOTO: rule.goto = r.u32(); break;
       case FRA_FLOW: rule.realms = r.u32(); break;
-      case FRA_TUN_ID: if (r.len < 8) throw new DecodeError('FRA_TUN_ID shorter than 8 bytes', r.off); rule.tun_id = r.buf.readBigUInt64BE(r.off); break;
+      case FRA_TUN_ID: rule.tun_id = r.u64be(); break;
       case FRA_SUPPRESS_IFGROUP: rule.suppress_ifgroup = r.u32(); break;
       case FRA_SUPPRESS_PREFIXLEN: rule.suppress_prefixlength = r.u32(); break;
       case FRA_L3MDEV: rule.l3mdev = r.u8() !== 0; break;
       case FRA_UID_RANGE:
-        if (r.len < 8) throw new DecodeError('FRA_UID_RANGE shorter than 8 bytes', r.off);
+        r.struct(8, 'fib_rule_uid_range');
         rule.uidrange = [r.buf.readUInt32LE(r.off), r.buf.readUInt32LE(r.off + 4)];
         break;
       case FRA_PROTOCOL: rule.protocol = protocolName(r.u8()); break;
