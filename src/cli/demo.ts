@@ -4,7 +4,6 @@
 // traffic (a TCP echo between two hosts three routers apart, from Node
 // processes started inside their namespaces), verified against its spec,
 // drawn, destroyed, and the host shown unchanged. Each phase is timed.
-import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';

@@ -9,7 +9,7 @@
 // needed anyway: a replace, and what the kernel numbers itself.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { NetnestError, SyscallError } from '../netlink/core/errors.js';
-import type { CreatedIdentity, CreatedObject as RtnlObject, CreateObserver, CreateOutcome } from '../netlink/rtnl/observer.js';
+import type { CreatedIdentity, CreateObserver, CreateOutcome } from '../netlink/rtnl/observer.js';
 import type { Rtnl } from '../netlink/rtnl/rtnl.js';
 import type { Journal, NamespaceRef } from './journal.js';
 import type { Namespace } from './namespace.js';

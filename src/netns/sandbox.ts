@@ -7,7 +7,7 @@
 // namespace; so do sockets opened before enter().
 import { lstatSync, readlinkSync, unlinkSync } from 'node:fs';
 import { NetnestError } from '../netlink/core/errors.js';
-import { keptInThisProcess, NamespaceManager, type CleanupReport, type ManagerOptions } from './manager.js';
+import { keptInThisProcess, NamespaceManager, type CleanupReport } from './manager.js';
 import { Namespace, namedNamespaces, NETNS_RUN_DIR } from './namespace.js';
 import { removeNameAsIpDoes } from './names.js';
 import { checkSandboxOptions, type SandboxOptions } from './options.js';

@@ -242,7 +242,7 @@ current:
       expect(roots, 'one root element').to.equal(1);
     }
 
-    const decode = (s: string): string => s.replace(/&(amp|lt|gt|quot|apos|#\d+);/g, (e, n: string) => (
+    const decode = (s: string): string => s.replace(/&(amp|lt|gt|quot|apos|#\d+);/g, (_e, n: string) => (
       n.startsWith('#') ? String.fromCharCode(Number(n.slice(1))) : ({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" } as Record<string, string>)[n]!));
 
     it('renders well-formed SVG with a node for every link, each name in a <text>', async () => {

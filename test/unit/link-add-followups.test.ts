@@ -9,7 +9,7 @@ import { NetlinkError } from '../../src/netlink/core/errors.js';
 import { RTM_DELLINK, RTM_NEWLINK } from '../../src/netlink/rtnl/constants.js';
 import { decodeLink, type Link } from '../../src/netlink/rtnl/link/codec.js';
 import { Rtnl } from '../../src/netlink/rtnl/rtnl.js';
-import { ack, errorReply, openFake, type FakeRawSocket } from '../support/fake-socket.js';
+import { errorReply, openFake, type FakeRawSocket } from '../support/fake-socket.js';
 import { flagsOf, typeOf } from '../support/golden.js';
 
 interface Sent {

@@ -13,10 +13,9 @@ import {
 } from '../constants.js';
 import { directIndex, type DevResolver } from '../devices.js';
 import {
-  afOf, describe, expectFamily, familyOf, FamilySchema, formatAddress, parseAddress, readAddress, type Family, type ParsedAddress,
+  afOf, describe, expectFamily, familyOf, FamilySchema, parseAddress, readAddress, type Family, type ParsedAddress,
 } from '../inet.js';
 import { LinkRefSchema } from '../devices.js';
-import { own } from '../validate.js';
 
 // IFA_* (if_addr.h)
 export const IFA_ADDRESS = 1;

@@ -2,14 +2,14 @@
 // encoder of every link request and the decoder. No socket: see api.ts.
 import { AttrReader, type RawAttribute } from '../../core/attributes.js';
 import { NLMSG_HDRLEN } from '../../core/constants.js';
-import { DecodeError, NetlinkError, UnsupportedLinkKindError, ValidationError } from '../../core/errors.js';
+import { NetlinkError, UnsupportedLinkKindError, ValidationError } from '../../core/errors.js';
 import { fixedHeader, messageEnd } from '../../core/message.js';
 import type { Request } from '../../core/request.js';
 import { NetlinkWriter } from '../../core/writer.js';
-import { checker, CLOSED, IfIndex, Int, Text, Type, U32, type Static } from '../../core/schema.js';
-import { AF_UNSPEC, RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK } from '../constants.js';
+import { checker, CLOSED, Int, Text, Type, U32, type Static } from '../../core/schema.js';
+import { AF_UNSPEC, RTM_DELLINK, RTM_GETLINK } from '../constants.js';
 import { describeRef, directIndex, LinkNameSchema, LinkRefSchema, type DevResolver, type LinkRef } from '../devices.js';
-import { formatLinkAddress, parseMac, describe } from '../inet.js';
+import { formatLinkAddress, parseMac } from '../inet.js';
 import {
   BondDataSchema, BridgeDataSchema, checkKindData, checkKindOptions, decodeLinkInfo, IFLA_INFO_DATA, IFLA_INFO_KIND,
   IFLA_LINKINFO, LINK_KINDS, MacvlanDataSchema, TunDataSchema, VETH_INFO_PEER, VlanDataSchema, VrfDataSchema,

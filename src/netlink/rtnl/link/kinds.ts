@@ -3,7 +3,7 @@
 // ... type KIND ...`. veth lives in codec.ts because its peer is a whole link
 // message.
 import { AttrReader, type RawAttribute } from '../../core/attributes.js';
-import { DecodeError, ValidationError } from '../../core/errors.js';
+import { ValidationError } from '../../core/errors.js';
 import type { NetlinkWriter } from '../../core/writer.js';
 import { formatAddress, formatLinkAddress, parseAddress } from '../inet.js';
 import { CLOSED, Int, Type, U16, U32, U8, type Static } from '../../core/schema.js';

@@ -10,7 +10,7 @@ import { checker, CLOSED, Type, type Static } from '../../core/schema.js';
 import { NetlinkWriter } from '../../core/writer.js';
 import { directIndex, type DevResolver } from '../devices.js';
 import {
-  afOf, describe, familyOf, FamilySchema, formatAddress, formatLinkAddress, parseAddress, parseMac, readAddress, type Family,
+  afOf, describe, familyOf, FamilySchema, formatLinkAddress, parseAddress, parseMac, readAddress, type Family,
 } from '../inet.js';
 import { LinkRefSchema } from '../devices.js';
 import { protocolId, protocolName, ProtocolSchema } from '../names.js';

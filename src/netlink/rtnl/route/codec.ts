@@ -2,7 +2,7 @@
 // one check, the encoder and the decoder. The constants are in constants.ts,
 // metrics in metrics.ts, dump filters and lookups (`ip route get`) in query.ts.
 import { AttrReader, type RawAttribute } from '../../core/attributes.js';
-import { NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, NLMSG_HDRLEN } from '../../core/constants.js';
+import { NLMSG_HDRLEN } from '../../core/constants.js';
 import { DecodeError, ValidationError } from '../../core/errors.js';
 import { fixedHeader, messageEnd } from '../../core/message.js';
 import { checker, CLOSED, Int, List, Type, U32, U8, type Static } from '../../core/schema.js';

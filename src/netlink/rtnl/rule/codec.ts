@@ -10,7 +10,7 @@ import type { Request } from '../../core/socket.js';
 import { NetlinkWriter } from '../../core/writer.js';
 import { directIndex, type DevResolver } from '../devices.js';
 import {
-  afOf, describe, familyOf, FamilySchema, formatAddress, parseAddress, readAddress, type Family,
+  afOf, describe, familyOf, FamilySchema, parseAddress, readAddress, type Family,
 } from '../inet.js';
 import { LinkNameSchema } from '../devices.js';
 import { protocolId, protocolName, ProtocolSchema, tableId, TableSchema } from '../names.js';
