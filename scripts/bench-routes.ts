@@ -54,7 +54,7 @@ function v6(i: number): string {
 
 function ipBatch(path: string, lines: Iterable<string>, name: string): number {
   const file = join(dir, `${name}.batch`);
-  writeFileSync(file, [...lines].join('\n') + '\n');
+  writeFileSync(file, `${[...lines].join('\n')}\n`);
   const t = process.hrtime.bigint();
   const r = spawnSync('nsenter', [`--net=${path}`, 'ip', '-batch', file], { encoding: 'utf8' });
   const s = seconds(t);
@@ -105,7 +105,7 @@ async function rules(n: number): Promise<void> {
   function* specs(): Generator<RuleSpec> {
     for (let i = 0; i < n; i++) yield { priority: 1000 + i, src: v4(i), table: 100 + (i % 50) };
   }
-  let t = process.hrtime.bigint();
+  const t = process.hrtime.bigint();
   const res = await w.rtnl.rule.addMany(specs());
   const netnest = seconds(t);
   if (res.ok !== n) throw new Error(`rules: ${res.ok}/${n} loaded: ${res.failed[0]?.error.message}`);

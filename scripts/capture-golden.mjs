@@ -54,7 +54,7 @@ const lines = readFileSync(opts.trace, 'utf8').split('\n');
 
 const SYSCALL_RE = /^(\d+)\s+(\w+)\((.*)$/;
 const RESUMED_RE = /^(\d+)\s+<\.\.\. (\w+) resumed>(.*)$/;
-const DUMP_RE = /^ \| ([0-9a-f]{5})  (.*) \|$/;
+const DUMP_RE = /^ \| ([0-9a-f]{5}) {2}(.*) \|$/;
 const BUFHDR_RE = /^ \* (\d+) bytes in buffer (\d+)$/;
 const NL_CALLS = new Set(['sendto', 'sendmsg', 'recvmsg', 'recvfrom']);
 
@@ -247,7 +247,7 @@ const out = {
   iproute2: meta.iproute2,
   exchanges,
 };
-writeFileSync(opts.out, JSON.stringify(out, null, 2) + '\n');
+writeFileSync(opts.out, `${JSON.stringify(out, null, 2)}\n`);
 const sends = exchanges.filter((e) => e.dir === 'send').length;
 process.stdout.write(
   `${meta.name}: ${sends} send, ${exchanges.length - sends} recv` +

@@ -186,7 +186,9 @@ function nexthopLines(r: NamedRoute): string[] {
 function tableWithExtras<T>(rows: readonly T[], columns: readonly Column<T>[], extras: (row: T) => string[]): string {
   const lines = table(rows, columns).split('\n');
   const out = [lines[0]!];
-  rows.forEach((r, i) => out.push(lines[i + 1]!, ...extras(r)));
+  rows.forEach((r, i) => {
+    out.push(lines[i + 1]!, ...extras(r));
+  });
   return out.join('\n');
 }
 

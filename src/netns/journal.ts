@@ -69,13 +69,13 @@ export class Journal {
   }
 
   private write(line: JournalLine): void {
-    let text = JSON.stringify(line, replacer) + '\n';
+    let text = `${JSON.stringify(line, replacer)}\n`;
     if (this.fd === undefined) {
       mkdirSync(this.dir, { recursive: true, mode: 0o755 });
       this.fd = openSync(this.path, 'a', 0o644);
       // The head and the first entry in one write. A process killed before it
       // leaves an empty file, which sweep attributes by its name (pid-start-*.jsonl).
-      text = JSON.stringify({ t: 'start', pid: this.owner.pid, start: this.owner.start, at: new Date().toISOString() }) + '\n' + text;
+      text = `${JSON.stringify({ t: 'start', pid: this.owner.pid, start: this.owner.start, at: new Date().toISOString() })}\n${text}`;
     }
     writeSync(this.fd, text);
   }

@@ -2,7 +2,7 @@
 // mount on an empty placeholder file (persistent), or — netnest's own — a
 // symbolic link to this process's fd (process-bound). Claiming a name never
 // takes over an existing one; releasing a name checks it is still ours.
-import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readlinkSync, symlinkSync, unlinkSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readlinkSync, symlinkSync, unlinkSync, type Stats } from 'node:fs';
 import { NetnestError } from '../netlink/core/errors.js';
 import { checkNamespaceName } from './options.js';
 import type { Journal } from './journal.js';
@@ -125,7 +125,7 @@ export function removeNameAsIpDoes(name: string): void {
 export function releaseJournaledName(name: string, mode: 'persistent' | 'process-bound', target: string | undefined,
   made: { inode: number; dev: number } | undefined, dryRun: boolean): 'removed' | string {
   const path = `${NETNS_RUN_DIR}/${name}`;
-  let st;
+  let st: Stats;
   try {
     st = lstatSync(path);
   } catch {

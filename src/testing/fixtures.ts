@@ -46,7 +46,7 @@ export function useNamespaces(opts: UseNamespacesOptions = {}): () => NamespaceM
   let manager: NamespaceManager | undefined;
   const { keep: keepOpt, ...managerOpts } = opts;
   const keep = keepOpt ?? process.env.NETNEST_KEEP === '1';
-  beforeEach(function () {
+  beforeEach(() => {
     manager = new NamespaceManager({ ...managerOpts, ...(inSandbox() && { root: Namespace.current(), ephemeralRoot: true }) });
   });
   afterEach(async function () {

@@ -230,7 +230,7 @@ class Generator {
     const pending = [...ns.links.values()].filter((l) => l.origin === 'create' && this.needsNamespace(l));
     while (pending.length) {
       const i = pending.findIndex((l) => !pending.some((o) => o.name === l.lower));
-      const [l] = pending.splice(i < 0 ? 0 : i, 1);
+      const [l] = pending.splice(Math.max(i, 0), 1);
       const kind = this.kindOf(l!);
       if (kind === 'tun') {
         const t = (l!.data ?? {}) as { mode?: string; owner?: number; group?: number; pi?: boolean; vnet_hdr?: boolean; multi_queue?: boolean };
@@ -326,7 +326,7 @@ class Generator {
       const order: LinkModel[] = [];
       while (made.length) {
         const i = made.findIndex((l) => !made.some((o) => o.lower === l.name));
-        order.push(...made.splice(i < 0 ? 0 : i, 1));
+        order.push(...made.splice(Math.max(i, 0), 1));
       }
       const gone = new Set<string>();
       for (const l of order) {

@@ -150,7 +150,7 @@ function routeFamily(r: RouteSpec): 4 | 6 {
   if (r.family !== undefined) return r.family;
   const hint = [r.dst, r.gateway, ...(r.nexthops ?? []).map((n) => n.gateway), r.prefsrc, r.src]
     .find((v) => v !== undefined && v !== 'default' && v !== 'all' && v !== 'any');
-  return hint !== undefined && hint.includes(':') ? 6 : 4;
+  return hint?.includes(':') ? 6 : 4;
 }
 
 function gatewayArgs(gw: string, family: 4 | 6): string[] {
@@ -213,7 +213,7 @@ function metricArgs(m: NonNullable<RouteSpec['metrics']>): string[] {
 }
 
 export function ruleFamily(r: RuleSpec): 4 | 6 {
-  return r.family ?? ([r.src, r.dst].some((p) => p !== undefined && p.includes(':')) ? 6 : 4);
+  return r.family ?? ([r.src, r.dst].some((p) => p?.includes(':')) ? 6 : 4);
 }
 
 /** IPv4 rules first, then IPv6, each in the spec's order (the two families are separate rule lists). */

@@ -10,7 +10,7 @@ import type { AddressSpec } from '../netlink/rtnl/address/codec.js';
 import { checkAddress } from '../netlink/rtnl/address/codec.js';
 import { parseAddress } from '../netlink/rtnl/inet.js';
 import type { LinkKind } from '../netlink/rtnl/link/kinds.js';
-import { type LinkAttributes } from '../netlink/rtnl/link/codec.js';
+import type { LinkAttributes } from '../netlink/rtnl/link/codec.js';
 import { linkNameProblem } from '../netlink/rtnl/devices.js';
 import { checkNeigh, encodeNeigh, RTM_NEWNEIGH, type NeighSpec } from '../netlink/rtnl/neigh/codec.js';
 import { checkNexthop, encodeNexthop, RTM_NEWNEXTHOP, type NexthopSpec } from '../netlink/rtnl/nexthop/codec.js';
@@ -192,8 +192,12 @@ class Resolver {
     }
     for (const [name, l] of Object.entries(s.links ?? {})) if (l) ns.links.set(name, this.link(ns, name, l));
     // (An item the schema refused is a hole here: skipped, its problem already told.)
-    s.neigh?.forEach((n, i) => n && ns.neigh.push({ spec: n, path: `${path}.neigh[${i}]` }));
-    s.nexthops?.forEach((n, i) => n && ns.nexthops.push({ spec: n, path: `${path}.nexthops[${i}]` }));
+    s.neigh?.forEach((n, i) => {
+      if (n) ns.neigh.push({ spec: n, path: `${path}.neigh[${i}]` });
+    });
+    s.nexthops?.forEach((n, i) => {
+      if (n) ns.nexthops.push({ spec: n, path: `${path}.nexthops[${i}]` });
+    });
     s.routes?.forEach((line, i) => {
       if (!line) return;
       for (const g of this.generated(`${path}.routes[${i}]`, () => expand(line, { dst: 1 }))) ns.routes.push(g);

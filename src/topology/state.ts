@@ -4,7 +4,7 @@
 // persistent namespaces and what it added to the current namespace. `down`
 // from any process is a sweep of that journal, with every identity check.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { NetnestError } from '../netlink/core/errors.js';
+import type { NetnestError } from '../netlink/core/errors.js';
 import { Rtnl } from '../netlink/rtnl/rtnl.js';
 import { JOURNAL_DIR, readJournals } from '../netns/journal.js';
 import { TOPOLOGY_DIR } from './dirs.js';

@@ -123,11 +123,17 @@ export class Dispatcher {
 
   /** Sends pre-encoded messages (a bulk batch) in one sendmsg. */
   sendBatch(bytes: Buffer, count: number, cb: (err?: Error) => void): void {
-    if (this.closed) return cb(new SocketClosedError());
+    if (this.closed) {
+      cb(new SocketClosedError());
+      return;
+    }
     this.stats.sendCalls++;
     this.stats.sent += count;
     const onSent = (err?: Error): void => {
-      if (!err) return cb();
+      if (!err) {
+        cb();
+        return;
+      }
       const e = err as Error & { errno?: number };
       cb(e.errno ? new SyscallError('sendmsg', Math.abs(e.errno)) : e);
     };

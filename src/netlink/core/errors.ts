@@ -49,6 +49,7 @@ const MAX_SHOWN = 80;
  */
 export function describeValue(v: unknown): string {
   if (typeof v === 'string') {
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point (they are escaped for display)
     const s = (v.length > MAX_SHOWN ? v.slice(0, MAX_SHOWN) : v).replace(/[\u0000-\u001f\u007f]/g, escapeControl);
     return v.length > MAX_SHOWN ? `'${s}…' (${v.length} characters)` : `'${s}'`;
   }

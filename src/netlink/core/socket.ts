@@ -254,7 +254,10 @@ export class NetlinkSocket {
   /** Ends the drain once every sent request is answered, or its answers cannot come any more. */
   private drainStep(): void {
     if (this.released) return;
-    if (!this.dispatch.busy) return this.finishClose();
+    if (!this.dispatch.busy) {
+      this.finishClose();
+      return;
+    }
     // Everything the kernel queued has been read (rmem 0), or we waited long enough:
     // what is still unanswered was dropped.
     const elapsed = Date.now() - this.drainSince;

@@ -216,7 +216,7 @@ const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'
 function formatHex(b: Buffer, off: number, len: number): string {
   if (len === 0) return '';
   let s = HEX[b[off]!]!;
-  for (let i = 1; i < len; i++) s += ':' + HEX[b[off + i]!]!;
+  for (let i = 1; i < len; i++) s += `:${HEX[b[off + i]!]!}`;
   return s;
 }
 

@@ -2,7 +2,7 @@
 // encoder of every link request and the decoder. No socket: see api.ts.
 import { AttrReader, type RawAttribute } from '../../core/attributes.js';
 import { NLMSG_HDRLEN } from '../../core/constants.js';
-import { NetlinkError, UnsupportedLinkKindError, ValidationError } from '../../core/errors.js';
+import { type NetlinkError, UnsupportedLinkKindError, ValidationError } from '../../core/errors.js';
 import { fixedHeader, messageEnd } from '../../core/message.js';
 import type { Request } from '../../core/request.js';
 import { NetlinkWriter } from '../../core/writer.js';

@@ -150,7 +150,10 @@ export type KindOptions = { kind: LinkKind; netns?: number; peer?: object; link?
 /** Which options go with which kind: a veth needs a peer, a vxlan its id, bridge options a bridge... */
 export function checkKindOptions(spec: KindOptions): void {
   const { kind } = spec;
-  if (kind === 'tun') return checkTunOptions(spec);
+  if (kind === 'tun') {
+    checkTunOptions(spec);
+    return;
+  }
   if (kind === 'veth' && !spec.peer) throw new ValidationError('a veth needs a peer: { peer: { name } }', 'peer');
   if (kind !== 'veth' && spec.peer) throw new ValidationError(`only veth links have a peer, not ${kind}`, 'peer');
   if (kind === 'macvlan' && spec.link === undefined) throw new ValidationError('a macvlan needs its lower device: { link }', 'link');

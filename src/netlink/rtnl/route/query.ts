@@ -8,7 +8,7 @@ import { directIndex, type DevResolver } from '../devices.js';
 import { afOf, expectFamily, FamilySchema, parseAddress, type Family } from '../inet.js';
 import { LinkRefSchema, type LinkRef } from '../devices.js';
 import { protocolId, ProtocolSchema, tableId, TableSchema } from '../names.js';
-import { type Route } from './codec.js';
+import type { Route } from './codec.js';
 import { ROUTE_TYPES, RT_TABLE_MAIN, RTA_DPORT, RTA_DST, RTA_IIF, RTA_IP_PROTO, RTA_MARK, RTA_OIF, RTA_SPORT, RTA_SRC, RTA_TABLE, RTA_UID, RTM_F_FIB_MATCH, RTM_F_LOOKUP_TABLE, RTM_GETROUTE } from './constants.js';
 
 /** `ip route show` filters, for route.list() and route.dump() alike. */
