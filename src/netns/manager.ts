@@ -2,7 +2,7 @@
 // namespaces, hands out clients, records what those clients create in
 // namespaces it does not own, and puts everything back in one call.
 import { randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, openSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, type Stats } from 'node:fs';
 import { NetlinkError, NetnestError, ValidationError } from '../netlink/core/errors.js';
 import type { Rtnl, RtnlOptions } from '../netlink/rtnl/rtnl.js';
 import { Journal, JOURNAL_DIR, type NamespaceRef } from './journal.js';
@@ -15,7 +15,7 @@ import {
 } from './options.js';
 
 export type { CleanupOptions, CreateOptions, ManagerOptions };
-import { isNetns, Namespace, namedNamespaces, NETNS_RUN_DIR, type NamespaceKind } from './namespace.js';
+import { isNetns, Namespace, namedNamespaces, NETNS_RUN_DIR } from './namespace.js';
 import { createAnonymousNetns } from './syscalls.js';
 
 export { namedNamespaces, validateNamespaceName };
@@ -185,7 +185,7 @@ export class NamespaceManager {
 
   /** The namespace an fd given in a spec (`field`) refers to (kept open until cleanup). */
   private nsOfFd(fd: number, field: string): Namespace {
-    let stat;
+    let stat: Stats;
     try {
       if (!isNetns(fd)) throw new Error('not a network namespace');
       stat = fstatSync(fd);
@@ -476,5 +476,3 @@ function nsRef(ns: Namespace, root: Namespace): NamespaceRef {
   if (ns.equals(root)) paths.push(`/proc/${process.pid}/ns/net`);
   return { inode: ns.inode, dev: ns.dev, paths };
 }
-
-export type { NamespaceKind };

@@ -73,7 +73,6 @@ export function createAnonymousNetns(): number {
 
 export const MS_BIND = 0x1000;
 export const MS_REC = 0x4000;
-export const MS_PRIVATE = 1 << 18;
 export const MS_SHARED = 1 << 20;
 export const MNT_DETACH = 2;
 

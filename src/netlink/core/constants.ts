@@ -35,15 +35,11 @@ export const NLA_TYPE_MASK = ~(NLA_F_NESTED | NLA_F_NET_BYTEORDER) & 0xffff;
 
 export const NLMSGERR_ATTR_MSG = 1;
 export const NLMSGERR_ATTR_OFFS = 2;
-export const NLMSGERR_ATTR_COOKIE = 3;
-export const NLMSGERR_ATTR_POLICY = 4;
 export const NLMSGERR_ATTR_MISS_TYPE = 5;
 export const NLMSGERR_ATTR_MISS_NEST = 6;
 
 // setsockopt(SOL_NETLINK, ...)
 export const SOL_NETLINK = 270;
-export const NETLINK_ADD_MEMBERSHIP = 1;
-export const NETLINK_DROP_MEMBERSHIP = 2;
 export const NETLINK_NO_ENOBUFS = 5;
 export const NETLINK_CAP_ACK = 10;
 export const NETLINK_EXT_ACK = 11;

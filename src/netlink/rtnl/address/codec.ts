@@ -24,7 +24,6 @@ export const IFA_LABEL = 3;
 export const IFA_BROADCAST = 4;
 export const IFA_ANYCAST = 5;
 export const IFA_CACHEINFO = 6;
-export const IFA_MULTICAST = 7;
 export const IFA_FLAGS = 8;
 export const IFA_RT_PRIORITY = 9;
 export const IFA_PROTO = 11;

@@ -24,11 +24,8 @@ export const NDA_DST = 1;
 export const NDA_LLADDR = 2;
 export const NDA_CACHEINFO = 3;
 export const NDA_PROBES = 4;
-export const NDA_VLAN = 5;
 export const NDA_IFINDEX = 8;
-export const NDA_MASTER = 9;
 export const NDA_PROTOCOL = 12;
-export const NDA_FLAGS_EXT = 15;
 
 /** sizeof(struct ndmsg). */
 const NDMSG_SIZE = 12;

@@ -19,13 +19,11 @@ export const RTA_PRIORITY = 6;
 export const RTA_PREFSRC = 7;
 export const RTA_METRICS = 8;
 export const RTA_MULTIPATH = 9;
-export const RTA_FLOW = 11;
 export const RTA_CACHEINFO = 12;
 export const RTA_TABLE = 15;
 export const RTA_MARK = 16;
 export const RTA_VIA = 18;
 export const RTA_PREF = 20;
-export const RTA_ENCAP_TYPE = 21;
 export const RTA_EXPIRES = 23;
 export const RTA_UID = 25;
 export const RTA_IP_PROTO = 27;
@@ -35,7 +33,6 @@ export const RTA_NH_ID = 30;
 
 export const RT_TABLE_UNSPEC = 0;
 export const RT_TABLE_MAIN = 254;
-export const RT_TABLE_LOCAL = 255;
 
 export const RTPROT_BOOT = 3;
 
