@@ -221,8 +221,8 @@ async function allocation(fn: () => unknown, n = 64, samples = 7): Promise<Alloc
   };
 }
 
-/** Payload bytes the decoder copied into `unknown` lists (link, kind data) and how many attributes. */
-function copiedUnknown(objs: (Link | Address)[]): { bytes: number; count: number } {
+/** Payload bytes of the `unknown` lists (link, kind data: views into the message, not copies) and how many attributes. */
+function unknownPayload(objs: (Link | Address)[]): { bytes: number; count: number } {
   let bytes = 0;
   let count = 0;
   const add = (u: RawAttribute[] | undefined): void => {
@@ -338,11 +338,11 @@ async function main(): Promise<void> {
       const { messages, fixed: header, decode } = c.input!;
       const a = await allocation(c.fn);
       const attributes = messages.reduce((s, m) => s + m.length - 16 - header, 0);
-      const copied = copiedUnknown(messages.map(decode));
-      rows.push([c.name, String(c.bytes), String(attributes), int(a.heap), int(a.buffers), `${copied.bytes} (${copied.count})`]);
+      const unknown = unknownPayload(messages.map(decode));
+      rows.push([c.name, String(c.bytes), String(attributes), int(a.heap), int(a.buffers), `${unknown.bytes} (${unknown.count})`]);
     }
     console.log('\nAllocated per decode call (JS heap and Buffer memory), against the input it decodes');
-    console.log(table(['case', 'message B', 'attribute B', 'heap B/op', 'buffer B/op', 'unknown payload copied B (attrs)'], rows));
+    console.log(table(['case', 'message B', 'attribute B', 'heap B/op', 'buffer B/op', 'unknown payload B (attrs), as views'], rows));
   }
 
   if (KERNEL && ONLY === undefined) {

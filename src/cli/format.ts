@@ -1,5 +1,5 @@
 // Output of the netnest command: aligned text tables and JSON. Column names
-// follow `ip` (DESIGN.md), so a reader who knows `ip -br link` reads these.
+// follow `ip`, so a reader who knows `ip -br link` reads these.
 import { readFileSync } from 'node:fs';
 import type { Address } from '../netlink/rtnl/address/codec.js';
 import type { Family } from '../netlink/rtnl/inet.js';

@@ -394,8 +394,19 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
 
 /** Entry point of bin/netnest.js and of `node dist/src/cli/main.js`. */
 export async function run(argv: readonly string[] = process.argv): Promise<void> {
+  process.stdout.on('error', dropOutputOnceClosed);
+  process.stderr.on('error', dropOutputOnceClosed);
   // exitCode, not exit(): stdout is flushed and idle sockets do not hold the process.
   process.exitCode = await main(argv);
+}
+
+/**
+ * `netnest --help | head`: once the reader has gone (EPIPE), the rest of the output (or of
+ * the messages on stderr) is dropped and the command runs to its end and exits with its own status, quietly. It is
+ * not cut short: `up` or `down` stopped halfway would leave more to sweep.
+ */
+function dropOutputOnceClosed(e: NodeJS.ErrnoException): void {
+  if (e.code !== 'EPIPE') throw e;
 }
 
 /** True when node was started on this file (`node dist/src/cli/main.js`), not when it is imported. */

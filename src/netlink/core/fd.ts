@@ -1,5 +1,5 @@
-// The `netlink` package hides its socket's file descriptor. We find it the
-// way DESIGN.md says: port id -> inode (/proc/thread-self/net/netlink, which
+// The `netlink` package hides its socket's file descriptor. We find it as
+// docs/core.md ("Socket options, and why") says: port id -> inode (/proc/thread-self/net/netlink, which
 // lists the sockets of the calling thread's namespace) -> fd (/proc/self/fd).
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { NetnestError } from './errors.js';
