@@ -13,10 +13,9 @@ import type { CreatedIdentity, CreateObserver, CreateOutcome } from '../netlink/
 import type { Rtnl } from '../netlink/rtnl/rtnl.js';
 import type { Journal, NamespaceRef } from './journal.js';
 import type { Namespace } from './namespace.js';
-import {
-  collisionKey, describeRecorded, existing, inClientNetns, removeRecorded, sysctlPath, type CreatedObject, type LookupCache, type Recorded,
-  type SysctlObject,
-} from './objects.js';
+import type { CreatedObject, LookupCache, Recorded, SysctlObject } from './objects/kind.js';
+import { inClientNetns, sysctlPath } from './objects/sysctl.js';
+import { collisionKey, describeRecorded, existing, removeRecorded } from './objects/table.js';
 
 export interface LedgerEntry {
   /** Its line in the crash journal; undefined when not journaled (an ephemeral root). */

@@ -1,27 +1,23 @@
 // The namespace manager: pins the namespace it starts in (its root), makes
 // namespaces, hands out clients, records what those clients create in
 // namespaces it does not own, and puts everything back in one call.
-import { randomBytes } from 'node:crypto';
 import { closeSync, fstatSync, openSync, type Stats } from 'node:fs';
-import { NetlinkError, NetnestError, ValidationError } from '../netlink/core/errors.js';
+import { NetnestError, ValidationError } from '../netlink/core/errors.js';
 import type { Rtnl, RtnlOptions } from '../netlink/rtnl/rtnl.js';
 import { Journal, JOURNAL_DIR, type NamespaceRef } from './journal.js';
 import { Ledger } from './ledger.js';
+import { isNetns, Namespace, namedNamespaces, NETNS_RUN_DIR } from './namespace.js';
 import { claimName, existsOrDangling, releaseName, validateNamespaceName } from './names.js';
-import { sweep, type SweepReport } from './sweep.js';
 import {
   checkCleanupOptions, checkCreateOptions, checkManagerOptions, checkNamespaceHandle, checkNamespaceName, checkNamespacePath, checkSysctl,
   type CleanupOptions, type CreateOptions, type ManagerOptions, type SweepOptions,
 } from './options.js';
-
-export type { CleanupOptions, CreateOptions, ManagerOptions };
-import { isNetns, Namespace, namedNamespaces, NETNS_RUN_DIR } from './namespace.js';
+import { deferLinks, dependentsOf, waitGone, type Dependent } from './settle.js';
+import { sweep, type SweepReport } from './sweep.js';
 import { createAnonymousNetns } from './syscalls.js';
 
+export type { CleanupOptions, CreateOptions, ManagerOptions };
 export { namedNamespaces, validateNamespaceName };
-
-
-
 
 /** What cleanup() did, one readable line per thing. */
 export interface CleanupReport {
@@ -45,13 +41,6 @@ export interface CleanupReport {
   lingering: string[];
   /** Links left to vanish in the background (settle: 'defer'), under their throwaway names. */
   deferred: string[];
-}
-
-/** A link in a surviving namespace that vanishes with a namespace being deleted. */
-interface Dependent {
-  ns: Namespace;
-  index: number;
-  name: string;
 }
 
 /** Names keep() gave in this process: a Sandbox leaving must not remove them with its world. */
@@ -294,16 +283,25 @@ export class NamespaceManager {
     await this.closeClients();
     const owned = this.owned;
     this.owned = [];
-    const dependents = await this.dependentsOf(owned);
+    const client = (ns: Namespace): Rtnl => this.ownClient(ns);
+    const dependents = await dependentsOf(this.survivors(), owned.map((o) => o.ns), client);
     // A link that goes with a deleted namespace is left to it: deleting it here would
     // cost a grace period of its own instead of sharing the namespace's.
     await this.ledger.removeAll(report, (e) => {
       const index = e.rec.id?.index;
       return e.rec.obj.object === 'link' && index !== undefined && dependents.some((d) => d.ns === e.ns && d.index === index);
     });
-    const waitFor = mode === 'defer' ? await this.deferLinks(dependents, report) : dependents;
+    let waitFor = dependents;
+    if (mode === 'defer') {
+      const moved = await deferLinks(dependents, this.root, client);
+      for (const d of moved.deferred) {
+        this.deferred.push({ index: d.index, name: d.name });
+        report.deferred.push(`link ${d.was} (index ${d.index}) as ${d.name}`);
+      }
+      waitFor = moved.waitFor;
+    }
     this.deleteNamespaces(owned, report);
-    for (const w of await this.waitGone(waitFor)) {
+    for (const w of await waitGone(waitFor, client, this.settleTimeoutMs)) {
       report.lingering.push(`link ${w.name} (index ${w.index}) in ${w.ns.equals(this.root) ? 'root' : w.ns.toString()}`);
     }
     this.letGo();
@@ -319,53 +317,6 @@ export class NamespaceManager {
     for (const c of this.clients) c.close();
     this.clients = [];
     await this.ledger.idle();
-  }
-
-  /** Links in surviving namespaces that vanish with the namespaces we delete: those whose peer lives in one. */
-  private async dependentsOf(owned: { ns: Namespace }[]): Promise<Dependent[]> {
-    const dependents: Dependent[] = [];
-    for (const s of this.survivors()) {
-      let links: Awaited<ReturnType<Rtnl['link']['list']>> | undefined;
-      for (const o of owned) {
-        if (!o.ns.isOpen) continue;
-        let nsid: number | undefined;
-        try {
-          nsid = await this.ownClient(s).nsid.get(o.ns.fd);
-        } catch {
-          continue;
-        }
-        if (nsid === undefined) continue;
-        links ??= await this.ownClient(s).link.list().catch(() => []);
-        for (const l of links) if (l.link_netnsid === nsid) dependents.push({ ns: s, index: l.index, name: l.name });
-      }
-    }
-    return dependents;
-  }
-
-  /**
-   * settle: 'defer': takes the dependents in the root out of the way now (down,
-   * a throwaway name) and leaves them to vanish in the background. Returns
-   * those still to be waited for.
-   */
-  private async deferLinks(dependents: Dependent[], report: CleanupReport): Promise<Dependent[]> {
-    const waitFor: Dependent[] = [];
-    for (const d of dependents) {
-      if (!d.ns.equals(this.root)) {
-        waitFor.push(d); // only the root is watched later; others are waited for now
-        continue;
-      }
-      const name = `nnx${randomBytes(6).toString('hex')}`;
-      try {
-        const r = this.ownClient(d.ns);
-        await r.link.set(d.index, { up: false });
-        await r.link.set(d.index, { name });
-        this.deferred.push({ index: d.index, name });
-        report.deferred.push(`link ${d.name} (index ${d.index}) as ${name}`);
-      } catch (err) {
-        if (!(err instanceof NetlinkError && err.errnoName === 'ENODEV')) waitFor.push(d);
-      }
-    }
-    return waitFor;
   }
 
   /** Closes our own clients in the namespaces we made, then deletes those, newest first. */
@@ -406,32 +357,15 @@ export class NamespaceManager {
     this.journal.close();
   }
 
-
   /**
    * Waits (bounded by settleTimeoutMs) until the links a deferred cleanup
    * left to the kernel are gone; returns the names of any still there.
    */
   async settle(): Promise<string[]> {
-    const left = await this.waitGone(this.deferred.map((d) => ({ ns: this.root, ...d })));
+    const deferred: Dependent[] = this.deferred.map((d) => ({ ns: this.root, ...d }));
+    const left = await waitGone(deferred, (ns) => this.ownClient(ns), this.settleTimeoutMs);
     this.deferred = [];
     return left.map((w) => `link ${w.name} (index ${w.index})`);
-  }
-
-  private async waitGone<T extends { ns: Namespace; index: number; name: string }>(links: T[]): Promise<T[]> {
-    const deadline = Date.now() + this.settleTimeoutMs;
-    let left = links;
-    while (left.length > 0) {
-      const still: T[] = [];
-      for (const w of left) {
-        if (!w.ns.isOpen) continue;
-        const l = await this.ownClient(w.ns).link.find(w.index).catch(() => undefined);
-        if (l && l.name === w.name) still.push(w);
-      }
-      left = still;
-      if (left.length === 0 || Date.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    return left;
   }
 
   /**

@@ -12,12 +12,12 @@ import { Rtnl } from '../netlink/rtnl/rtnl.js';
 import { JOURNAL_DIR, readJournals, type NamespaceRef, type ReadJournal } from './journal.js';
 import { namedNamespaces, NETNS_RUN_DIR } from './namespace.js';
 import { releaseJournaledName } from './names.js';
+import type { CreatedObject, Identity, LookupCache, Recorded } from './objects/kind.js';
+import { describeRecorded, removeRecorded } from './objects/table.js';
 import { checkSweepOptions, type SweepOptions } from './options.js';
-
-export type { SweepOptions };
-import { describeRecorded, removeRecorded, type CreatedObject, type Identity, type LookupCache, type Recorded } from './objects.js';
 import { processAlive } from './syscalls.js';
 
+export type { SweepOptions };
 
 export interface SweepReport {
   /** Journals of live processes, left alone. */

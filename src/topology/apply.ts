@@ -12,7 +12,7 @@ import type { Nexthop, NexthopSpec } from '../netlink/rtnl/nexthop/codec.js';
 import { routeToSpec, type Route, type RouteSpec } from '../netlink/rtnl/route/codec.js';
 import type { Rule, RuleSpec } from '../netlink/rtnl/rule/codec.js';
 import type { NamespaceManager } from '../netns/manager.js';
-import { sysctlPath } from '../netns/objects.js';
+import { sysctlPath } from '../netns/objects/sysctl.js';
 import { addLink, linkAddSpec } from './build.js';
 import type { LinkModel, TopologyModel } from './model.js';
 import { verifyTopology, type Difference, type VerifiedNamespace } from './verify.js';

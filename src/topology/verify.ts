@@ -9,7 +9,9 @@ import type { Rtnl } from '../netlink/rtnl/rtnl.js';
 import type { Rule } from '../netlink/rtnl/rule/codec.js';
 import { formatAddress, parseAddress } from '../netlink/rtnl/inet.js';
 import type { Namespace } from '../netns/namespace.js';
-import { canonicalRoute, canonicalRule, inClientNetns, sameRoute, sameSelectors, sysctlPath } from '../netns/objects.js';
+import { canonicalRoute, sameRoute } from '../netns/objects/route.js';
+import { canonicalRule, sameSelectors } from '../netns/objects/rule.js';
+import { inClientNetns, sysctlPath } from '../netns/objects/sysctl.js';
 import type { NamespaceModel, TopologyModel } from './model.js';
 
 export interface Difference {
