@@ -21,7 +21,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { formatAddress, parseAddress } from '../src/netlink/rtnl/inet.js';
 import { protocolId, tableId } from '../src/netlink/rtnl/names.js';
-import { ipProtocol } from '../src/netlink/rtnl/rule/codec.js';
+import { ipProtocol } from '../src/netlink/rtnl/names.js';
 import {
   loadTopology, toIpBatch, toIpCommands, type NamespaceModel, type TopologyModel,
 } from '../src/topology/index.js';

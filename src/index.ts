@@ -23,9 +23,9 @@ export { METRICS, type RouteMetrics, RouteMetricsSchema } from './netlink/rtnl/r
 export { type RouteFilter, type RouteGetSpec, RouteFilterSchema, RouteGetSpecSchema } from './netlink/rtnl/route/query.js';
 export { RuleApi } from './netlink/rtnl/rule/api.js';
 export {
-  decodeRule, RULE_ACTIONS, type Rule, type RuleSpec, type RuleAction, type PortRange, type RuleListFilter,
-  RuleSpecSchema, RuleListFilterSchema,
+  decodeRule, type Rule, type RuleSpec, type PortRange, type RuleListFilter, RuleSpecSchema, RuleListFilterSchema,
 } from './netlink/rtnl/rule/codec.js';
+export { RULE_ACTIONS, type RuleAction } from './netlink/rtnl/rule/constants.js';
 export { NeighApi } from './netlink/rtnl/neigh/api.js';
 export {
   decodeNeigh, NEIGH_STATES, NEIGH_FLAGS, type Neigh, type NeighSpec, type NeighState, type NeighFlag,

@@ -1,10 +1,9 @@
 // Output of the netnest command: aligned text tables and JSON. Column names
 // follow `ip`, so a reader who knows `ip -br link` reads these.
-import { readFileSync } from 'node:fs';
 import type { Address } from '../netlink/rtnl/address/codec.js';
 import type { Family } from '../netlink/rtnl/inet.js';
 import type { Link } from '../netlink/rtnl/link/codec.js';
-import { nameTable } from '../netlink/rtnl/names.js';
+import { ipProtocolName, nameTable } from '../netlink/rtnl/names.js';
 import type { Neigh } from '../netlink/rtnl/neigh/codec.js';
 import type { Nexthop } from '../netlink/rtnl/nexthop/codec.js';
 import type { NextHop, Route } from '../netlink/rtnl/route/codec.js';
@@ -210,22 +209,6 @@ export function routesTable(routes: readonly NamedRoute[]): string {
     { header: 'nhid', cell: (r) => (r.nhid === undefined ? dash : String(r.nhid)) },
     { header: 'flags', cell: (r) => (r.flags.length ? r.flags.join(',') : dash) },
   ], nexthopLines);
-}
-
-let ipProtocolNames: Map<number, string> | undefined;
-
-/** An IP protocol number by its /etc/protocols name (tcp, udp...), as ip prints `ipproto`. */
-export function ipProtocolName(n: number): string {
-  if (!ipProtocolNames) {
-    ipProtocolNames = new Map([[1, 'icmp'], [6, 'tcp'], [17, 'udp'], [47, 'gre'], [50, 'esp'], [58, 'ipv6-icmp'], [132, 'sctp']]);
-    try {
-      for (const line of readFileSync('/etc/protocols', 'utf8').split('\n')) {
-        const m = /^([a-zA-Z][\w.+-]*)\s+(\d+)/.exec(line);
-        if (m) ipProtocolNames.set(Number(m[2]), m[1]!);
-      }
-    } catch { /* no /etc/protocols: the built-in names remain */ }
-  }
-  return ipProtocolNames.get(n) ?? String(n);
 }
 
 const hex = (n: number): string => `0x${n.toString(16)}`;

@@ -8,7 +8,7 @@ import { decodeEvent, type RtnlEvent } from '../../src/netlink/rtnl/events.js';
 import { encodeLink, type Link } from '../../src/netlink/rtnl/link/codec.js';
 import { decodeRoute, type Route } from '../../src/netlink/rtnl/route/codec.js';
 import { RTM_DELROUTE, RTM_NEWROUTE } from '../../src/netlink/rtnl/route/constants.js';
-import { RTM_NEWRULE } from '../../src/netlink/rtnl/rule/codec.js';
+import { RTM_NEWRULE } from '../../src/netlink/rtnl/rule/constants.js';
 import { ack, openFake, tick, track } from '../support/fake-socket.js';
 import { flagsOf, loadGolden, seqOf, typeOf, withSeq } from '../support/golden.js';
 

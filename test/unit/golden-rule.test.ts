@@ -6,10 +6,11 @@ import { expect } from 'chai';
 import { NLM_F_CREATE, NLM_F_EXCL } from '../../src/netlink/core/constants.js';
 import type { Request } from '../../src/netlink/core/request.js';
 import { Rtnl } from '../../src/netlink/rtnl/rtnl.js';
+import { checkRule, decodeRule, encodeRule, encodeRuleDump, type Rule, type RuleSpec } from '../../src/netlink/rtnl/rule/codec.js';
 import {
-  checkRule, decodeRule, encodeRule, encodeRuleDump, FRA_FLOW, FRA_GOTO, FRA_L3MDEV, FRA_PRIORITY, FRA_SRC, FRA_SUPPRESS_IFGROUP,
-  FRA_SUPPRESS_PREFIXLEN, FRA_TUN_ID, RTM_DELRULE, RTM_GETRULE, RTM_NEWRULE, type Rule, type RuleSpec,
-} from '../../src/netlink/rtnl/rule/codec.js';
+  FRA_FLOW, FRA_GOTO, FRA_L3MDEV, FRA_PRIORITY, FRA_SRC, FRA_SUPPRESS_IFGROUP, FRA_SUPPRESS_PREFIXLEN, FRA_TUN_ID, RTM_DELRULE,
+  RTM_GETRULE, RTM_NEWRULE,
+} from '../../src/netlink/rtnl/rule/constants.js';
 import { capturedRefusal, type CapturedRefusal, expectRefusalError, openFake, refusal, wireBytes } from '../support/fake-socket.js';
 import { answersTo, datagramWithSeq, loadGolden, seqOf, typeOf, withoutSeqPid, type Golden } from '../support/golden.js';
 

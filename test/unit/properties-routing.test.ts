@@ -18,9 +18,8 @@ import { protocolId } from '../../src/netlink/rtnl/names.js';
 import { checkRoute, decodeRoute, encodeRoute, type NextHop, type NextHopSpec, type Route, type RouteSpec } from '../../src/netlink/rtnl/route/codec.js';
 import { ROUTE_ADD_FLAGS, ROUTE_TYPES, RTM_NEWROUTE, type RouteType } from '../../src/netlink/rtnl/route/constants.js';
 import { METRICS, type MetricName, type RouteMetrics } from '../../src/netlink/rtnl/route/metrics.js';
-import {
-  checkRule, decodeRule, encodeRule, RTM_NEWRULE, type Rule, type RuleAction, type RuleSpec,
-} from '../../src/netlink/rtnl/rule/codec.js';
+import { checkRule, decodeRule, encodeRule, type Rule, type RuleSpec } from '../../src/netlink/rtnl/rule/codec.js';
+import { RTM_NEWRULE, type RuleAction } from '../../src/netlink/rtnl/rule/constants.js';
 import { NLM_F_CREATE, NLM_F_EXCL } from '../../src/netlink/core/constants.js';
 import { goldenNames, loadGolden } from '../support/golden.js';
 

@@ -19,7 +19,8 @@ import { decodeNeigh, RTM_DELNEIGH, RTM_NEWNEIGH, type Neigh } from './neigh/cod
 import { decodeNexthop, RTM_DELNEXTHOP, RTM_NEWNEXTHOP, type Nexthop } from './nexthop/codec.js';
 import { decodeRoute, type Route } from './route/codec.js';
 import { RTM_DELROUTE, RTM_NEWROUTE } from './route/constants.js';
-import { decodeRule, RTM_DELRULE, RTM_NEWRULE, type Rule } from './rule/codec.js';
+import { decodeRule, type Rule } from './rule/codec.js';
+import { RTM_DELRULE, RTM_NEWRULE } from './rule/constants.js';
 /** RTNLGRP_* by the names `ip monitor` takes, plus families of both. */
 export const EVENT_GROUPS = {
   link: [RTNLGRP_LINK],

@@ -1,10 +1,11 @@
 // Names iproute2 accepts for numbers: routing tables (/etc/iproute2/rt_tables),
-// route protocols (rt_protos), realms. Read once, lazily, with the built-in
-// names as a fallback when the files are absent.
+// route protocols (rt_protos), realms, and IP protocols (/etc/protocols). Read
+// once, lazily, with the built-in names as a fallback when the files are absent.
 import { readdirSync, readFileSync } from 'node:fs';
 import { ValidationError } from '../core/errors.js';
 import { Text, Type, U32, U8 } from '../core/schema.js';
 import { describe } from './inet.js';
+import { uint } from './validate.js';
 
 /** A routing table: its id, or its name in /etc/iproute2/rt_tables ('main', 'local'...). */
 export const TableSchema = Type.Union([U32, Text({ minLength: 1 })]);
@@ -88,4 +89,43 @@ export function protocolId(v: unknown, field = 'protocol'): number {
 /** A protocol number as its name when iproute2 has one, else the number. */
 export function protocolName(n: number): string | number {
   return nameTable('rt_protos').byNumber.get(n) ?? n;
+}
+
+let ipProtocols: NameTable | undefined;
+
+/** IP protocols by name and by number as /etc/protocols spells them; the first line for a number names it (`ip`, not `hopopt`). */
+function ipProtocolTable(): NameTable {
+  if (ipProtocols) return ipProtocols;
+  const t: NameTable = { byName: new Map(), byNumber: new Map() };
+  for (const [name, n] of [['icmp', 1], ['tcp', 6], ['udp', 17], ['gre', 47], ['esp', 50], ['ipv6-icmp', 58], ['sctp', 132]] as const) {
+    t.byName.set(name, n);
+    t.byNumber.set(n, name);
+  }
+  try {
+    for (const line of readFileSync('/etc/protocols', 'utf8').split('\n')) {
+      const m = /^([a-zA-Z][\w.+-]*)\s+(\d+)/.exec(line);
+      if (!m) continue;
+      const n = Number(m[2]);
+      if (!t.byName.has(m[1]!)) t.byName.set(m[1]!, n);
+      if (!t.byNumber.has(n)) t.byNumber.set(n, m[1]!);
+    }
+  } catch { /* no /etc/protocols: the built-in names remain */ }
+  ipProtocols = t;
+  return t;
+}
+
+/** An IP protocol number, or its name as /etc/protocols spells it (`ipproto tcp`). */
+export function ipProtocol(v: unknown, field = 'ipproto'): number {
+  if (typeof v === 'number') return uint(v, field, 255);
+  if (typeof v === 'string') {
+    if (/^\d+$/.test(v)) return uint(Number(v), field, 255);
+    const n = ipProtocolTable().byName.get(v);
+    if (n !== undefined) return n;
+  }
+  throw new ValidationError(`unknown IP protocol ${describe(v)}`, field);
+}
+
+/** An IP protocol number by its /etc/protocols name (tcp, udp...), as `ip rule` prints `ipproto`; else the number. */
+export function ipProtocolName(n: number): string {
+  return ipProtocolTable().byNumber.get(n) ?? String(n);
 }

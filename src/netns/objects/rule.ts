@@ -1,7 +1,8 @@
 // Rules in the table of object kinds: found by priority and selectors (or,
 // for a priority the kernel chose, as the look-alike that was not there
 // before), and removed only when a delete request would stop at ours.
-import { checkRule, decodeRule, encodeRule, RTM_NEWRULE, type Rule, type RuleSpec } from '../../netlink/rtnl/rule/codec.js';
+import { checkRule, decodeRule, encodeRule, type Rule, type RuleSpec } from '../../netlink/rtnl/rule/codec.js';
+import { RTM_NEWRULE } from '../../netlink/rtnl/rule/constants.js';
 import { cached, forget, same, type Kind, type ObjectOf } from './kind.js';
 
 /** The rule a spec makes, in the shape a dump reports it (priority 0 when the kernel is to choose). */

@@ -1,5 +1,6 @@
 // Links (`ip link`): the Link type, the specs and their one check, the
-// encoder of every link request and the decoder. No socket: see api.ts.
+// encoder of every link request and the decoder (the IFLA_* numbers are in
+// constants.ts, the kinds' data in kinds.ts). No socket: see api.ts.
 import { AttrReader, type RawAttribute } from '../../core/attributes.js';
 import { NLMSG_HDRLEN } from '../../core/constants.js';
 import { type NetlinkError, UnsupportedLinkKindError, ValidationError } from '../../core/errors.js';
@@ -15,33 +16,13 @@ import {
   IFLA_LINKINFO, LINK_KINDS, MacvlanDataSchema, TunDataSchema, VETH_INFO_PEER, VlanDataSchema, VrfDataSchema,
   VxlanDataSchema, writeKindData, type KindData, type KindWithData,
 } from './kinds.js';
-
-// IFLA_* (if_link.h)
-export const IFLA_ADDRESS = 1;
-export const IFLA_BROADCAST = 2;
-export const IFLA_IFNAME = 3;
-export const IFLA_MTU = 4;
-export const IFLA_LINK = 5;
-export const IFLA_QDISC = 6;
-export const IFLA_STATS = 7;
-export const IFLA_MASTER = 10;
-export const IFLA_TXQLEN = 13;
-export const IFLA_OPERSTATE = 16;
-export const IFLA_LINKMODE = 17;
-export const IFLA_IFALIAS = 20;
-export const IFLA_STATS64 = 23;
-export const IFLA_GROUP = 27;
-export const IFLA_NET_NS_FD = 28;
-export const IFLA_EXT_MASK = 29;
-export const IFLA_PROMISCUITY = 30;
-export const IFLA_NUM_TX_QUEUES = 31;
-export const IFLA_NUM_RX_QUEUES = 32;
-export const IFLA_CARRIER = 33;
-export const IFLA_LINK_NETNSID = 37;
-export const IFLA_MIN_MTU = 50;
-export const IFLA_MAX_MTU = 51;
-export const IFLA_ALT_IFNAME = 53;
-export const IFLA_PERM_ADDRESS = 54;
+import {
+  IFF_UP, IFLA_ADDRESS, IFLA_ALT_IFNAME, IFLA_BROADCAST, IFLA_CARRIER, IFLA_EXT_MASK, IFLA_GROUP, IFLA_IFALIAS,
+  IFLA_IFNAME, IFLA_LINK, IFLA_LINKMODE, IFLA_LINK_NETNSID, IFLA_MASTER, IFLA_MAX_MTU, IFLA_MIN_MTU, IFLA_MTU,
+  IFLA_NET_NS_FD, IFLA_NUM_RX_QUEUES, IFLA_NUM_TX_QUEUES, IFLA_OPERSTATE, IFLA_PERM_ADDRESS, IFLA_PROMISCUITY,
+  IFLA_PROP_LIST, IFLA_PROTO_DOWN, IFLA_QDISC, IFLA_STATS, IFLA_STATS64, IFLA_TXQLEN, RTEXT_FILTER_SKIP_STATS,
+  RTEXT_FILTER_VF,
+} from './constants.js';
 
 // Plain u32 / u8 attributes decoded under the name `ip -j -d link` gives them.
 const u32Fields: Record<number, keyof Link> = {
@@ -49,12 +30,6 @@ const u32Fields: Record<number, keyof Link> = {
   58: 'gro_max_size', 59: 'tso_max_size', 60: 'tso_max_segs', 61: 'allmulti', 63: 'gso_ipv4_max_size',
   64: 'gro_ipv4_max_size',
 };
-const IFLA_PROTO_DOWN = 39;
-
-export const RTEXT_FILTER_VF = 1 << 0;
-export const RTEXT_FILTER_SKIP_STATS = 1 << 3;
-
-export const IFF_UP = 1 << 0;
 
 const IFINFOMSG_LEN = 16;
 
@@ -423,7 +398,7 @@ export function decodeLinkAt(buf: Buffer, off: number, end: number): Link {
       case IFLA_NUM_RX_QUEUES: link.num_rx_queues = r.u32(); break;
       case IFLA_STATS64: link.stats = decodeStats64(r); break;
       case IFLA_LINKINFO: decodeLinkInfo(r.nested(), link); break;
-      case 52: { // IFLA_PROP_LIST: the alternative names
+      case IFLA_PROP_LIST: { // the alternative names
         const p = r.nested();
         while (p.next()) if (p.type === IFLA_ALT_IFNAME) (link.altnames ??= []).push(p.string());
         break;

@@ -6,9 +6,10 @@ import type { NetlinkSocket } from '../../core/socket.js';
 import { directIndex } from '../devices.js';
 import { observed, observedMany, type Hooks } from '../observer.js';
 import {
-  checkRule, checkRuleListFilter, decodeRule, describeRule, encodeRule, encodeRuleDump, RTM_DELRULE, RTM_NEWRULE, writeRule,
+  checkRule, checkRuleListFilter, decodeRule, describeRule, encodeRule, encodeRuleDump, writeRule,
   type Rule, type RuleChecked, type RuleListFilter, type RuleSpec,
 } from './codec.js';
+import { RTM_DELRULE, RTM_NEWRULE } from './constants.js';
 
 type Rules = Iterable<RuleSpec> | AsyncIterable<RuleSpec>;
 

@@ -1,6 +1,6 @@
-// Policy routing rules (`ip rule`, `ip -6 rule`) on the wire: constants,
-// the caller's spec with its one check, the encoder and the decoder.
-import { readFileSync } from 'node:fs';
+// Policy routing rules (`ip rule`, `ip -6 rule`) on the wire: the caller's
+// spec with its one check, the encoder and the decoder (the FRA_* numbers and
+// flags are in constants.ts).
 import { AttrReader, type RawAttribute } from '../../core/attributes.js';
 import { NLMSG_HDRLEN } from '../../core/constants.js';
 import { DecodeError, ValidationError } from '../../core/errors.js';
@@ -8,60 +8,16 @@ import { fixedHeader, messageEnd } from '../../core/message.js';
 import { checker, CLOSED, Int, Text, Type, U16, U32, U8, type Static } from '../../core/schema.js';
 import type { Request } from '../../core/socket.js';
 import { NetlinkWriter } from '../../core/writer.js';
-import { directIndex, type DevResolver } from '../devices.js';
+import { directIndex, LinkNameSchema, type DevResolver } from '../devices.js';
+import { afOf, describe, familyOf, FamilySchema, parseAddress, readAddress, type Family } from '../inet.js';
+import { ipProtocol, protocolId, protocolName, ProtocolSchema, tableId, TableSchema } from '../names.js';
 import {
-  afOf, describe, familyOf, FamilySchema, parseAddress, readAddress, type Family,
-} from '../inet.js';
-import { LinkNameSchema } from '../devices.js';
-import { protocolId, protocolName, ProtocolSchema, tableId, TableSchema } from '../names.js';
-import { uint } from '../validate.js';
-
-export const RTM_NEWRULE = 32;
-export const RTM_DELRULE = 33;
-export const RTM_GETRULE = 34;
-
-/** struct fib_rule_hdr */
-const FIB_RULE_HDR_SIZE = 12;
-
-export const FRA_DST = 1;
-export const FRA_SRC = 2;
-export const FRA_IIFNAME = 3;
-export const FRA_GOTO = 4;
-export const FRA_PRIORITY = 6;
-export const FRA_FWMARK = 10;
-export const FRA_FLOW = 11;
-export const FRA_TUN_ID = 12;
-export const FRA_SUPPRESS_IFGROUP = 13;
-export const FRA_SUPPRESS_PREFIXLEN = 14;
-export const FRA_TABLE = 15;
-export const FRA_FWMASK = 16;
-export const FRA_OIFNAME = 17;
-export const FRA_L3MDEV = 19;
-export const FRA_UID_RANGE = 20;
-export const FRA_PROTOCOL = 21;
-export const FRA_IP_PROTO = 22;
-export const FRA_SPORT_RANGE = 23;
-export const FRA_DPORT_RANGE = 24;
-// Kernel 6.14+ selectors, newer than this machine's headers.
-export const FRA_DSCP = 25;
-export const FRA_FLOWLABEL = 26;
-export const FRA_FLOWLABEL_MASK = 27;
-export const FRA_SPORT_MASK = 28;
-export const FRA_DPORT_MASK = 29;
-export const FRA_DSCP_MASK = 30;
-
-export const FIB_RULE_PERMANENT = 0x1;
-export const FIB_RULE_INVERT = 0x2;
-export const FIB_RULE_UNRESOLVED = 0x4;
-export const FIB_RULE_IIF_DETACHED = 0x8;
-export const FIB_RULE_OIF_DETACHED = 0x10;
-
-/** fib_rule_hdr.action by the words `ip rule` uses. */
-export const RULE_ACTIONS = ['unspec', 'lookup', 'goto', 'nop', 'res3', 'res4', 'blackhole', 'unreachable', 'prohibit'] as const;
-export type RuleAction = 'lookup' | 'goto' | 'nop' | 'blackhole' | 'unreachable' | 'prohibit';
-const FR_ACT_UNSPEC = 0;
-const FR_ACT_TO_TBL = 1;
-const FR_ACT_GOTO = 2;
+  FIB_RULE_HDR_SIZE, FIB_RULE_IIF_DETACHED, FIB_RULE_INVERT, FIB_RULE_OIF_DETACHED, FIB_RULE_PERMANENT, FIB_RULE_UNRESOLVED,
+  FR_ACT_GOTO, FR_ACT_TO_TBL, FR_ACT_UNSPEC, FRA_DPORT_MASK, FRA_DPORT_RANGE, FRA_DSCP, FRA_DSCP_MASK, FRA_DST, FRA_FLOW,
+  FRA_FLOWLABEL, FRA_FLOWLABEL_MASK, FRA_FWMARK, FRA_FWMASK, FRA_GOTO, FRA_IIFNAME, FRA_IP_PROTO, FRA_L3MDEV, FRA_OIFNAME,
+  FRA_PRIORITY, FRA_PROTOCOL, FRA_SPORT_MASK, FRA_SPORT_RANGE, FRA_SRC, FRA_SUPPRESS_IFGROUP, FRA_SUPPRESS_PREFIXLEN,
+  FRA_TABLE, FRA_TUN_ID, FRA_UID_RANGE, RTM_DELRULE, RTM_GETRULE, RTM_NEWRULE, RULE_ACTIONS, type RuleAction,
+} from './constants.js';
 
 const RT_TABLE_MAIN = 254;
 
@@ -172,28 +128,6 @@ export interface Rule {
 }
 
 // ------------------------------------------------------------------ checking
-
-let protocols: Map<string, number> | undefined;
-
-/** An IP protocol number, or its name as /etc/protocols spells it. */
-export function ipProtocol(v: unknown, field = 'ipproto'): number {
-  if (typeof v === 'number') return uint(v, field, 255);
-  if (typeof v === 'string') {
-    if (/^\d+$/.test(v)) return uint(Number(v), field, 255);
-    if (!protocols) {
-      protocols = new Map([['icmp', 1], ['tcp', 6], ['udp', 17], ['gre', 47], ['esp', 50], ['ipv6-icmp', 58], ['sctp', 132]]);
-      try {
-        for (const line of readFileSync('/etc/protocols', 'utf8').split('\n')) {
-          const m = /^([a-zA-Z][\w.+-]*)\s+(\d+)/.exec(line);
-          if (m && !protocols.has(m[1]!)) protocols.set(m[1]!, Number(m[2]));
-        }
-      } catch { /* no /etc/protocols: the built-in names remain */ }
-    }
-    const n = protocols.get(v);
-    if (n !== undefined) return n;
-  }
-  throw new ValidationError(`unknown IP protocol ${describe(v)}`, field);
-}
 
 /** A port or a range as FRA_*PORT_RANGE carries it (struct fib_rule_port_range). */
 function portRange(v: PortRange, field: string): Buffer {
