@@ -2,115 +2,19 @@
 // error, 2 a usage error. bin/netnest.js and `npm run demo` both land here.
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { Presets, SingleBar } from 'cli-progress';
 import { Command, CommanderError, Option } from 'commander';
 import { NetnestError } from '../netlink/core/errors.js';
-import type { Family } from '../netlink/rtnl/inet.js';
-import { Rtnl } from '../netlink/rtnl/rtnl.js';
 import { JOURNAL_DIR } from '../netns/journal.js';
-import { GRAPH_FORMATS, graphCommand, type GraphFormat } from './graph.js';
 import { TOPOLOGY_DIR } from '../topology/dirs.js';
-import { Presets, SingleBar } from 'cli-progress';
-import {
-  addrsTable, hiddenByIp, linkNames, linksTable, namedNeighs, namedNexthops, namedRoutes, neighTable, nexthopsTable,
-  routesTable, rulesTable, toJson, withDevNames,
-} from './format.js';
+import { GRAPH_FORMATS, graphCommand, type GraphFormat } from './graph.js';
+import { addListCommands, UsageError } from './list.js';
 
 // The commands that build, draw or sweep load their layers when they run: loading
 // them all at startup cost every command (and every `netnest links`) 0.2 s.
 const topology = (): Promise<typeof import('./topology.js')> => import('./topology.js');
 
-/** Thrown for bad command lines that commander itself cannot see (e.g. `addrs dev` without a name). */
-class UsageError extends Error {}
-
 const write = (s: string): void => { process.stdout.write(`${s}\n`); };
-
-async function withClient<T>(fn: (rtnl: Rtnl) => Promise<T>): Promise<T> {
-  const rtnl = Rtnl.open();
-  try {
-    return await fn(rtnl);
-  } finally {
-    rtnl.close();
-  }
-}
-
-async function links(opts: { json?: boolean; details?: boolean }): Promise<void> {
-  const list = await withClient((rtnl) => rtnl.link.list());
-  if (opts.json) {
-    // Raw attributes netnest does not interpret are noise unless asked for.
-    write(toJson(opts.details ? list : list.map(({ unknown: _u, ...l }) => l)));
-  } else {
-    write(linksTable(list, opts.details));
-  }
-}
-
-/** `addrs [dev] NAME`: `ip addr show dev NAME` takes the keyword, `ip addr show NAME` does not need it. */
-function devFromWords(words: string[], option: string | undefined): string | undefined {
-  const w = words[0] === 'dev' ? words.slice(1) : words;
-  if (words[0] === 'dev' && w.length === 0) throw new UsageError("'dev' needs a link name");
-  if (w.length > 1) throw new UsageError(`unexpected arguments: ${w.slice(1).join(' ')}`);
-  if (w.length === 1 && option !== undefined && option !== w[0]) throw new UsageError(`two links given: --dev ${option} and ${w[0]}`);
-  return w[0] ?? option;
-}
-
-async function addrs(words: string[], opts: { json?: boolean; dev?: string; family?: Family }): Promise<void> {
-  const dev = devFromWords(words, opts.dev);
-  const [list, all] = await withClient(async (rtnl) => {
-    const filter = { ...(opts.family !== undefined && { family: opts.family }), ...(dev !== undefined && { dev }) };
-    return [await rtnl.addr.list(filter), await rtnl.link.list()] as const;
-  });
-  const named = withDevNames(list, all);
-  write(opts.json ? toJson(named.map(({ unknown: _u, ...a }) => a)) : addrsTable(named));
-}
-
-type FamilyFlags = { 4?: boolean; 6?: boolean };
-
-function familyOf(o: FamilyFlags): Family | undefined {
-  return o[4] ? 4 : o[6] ? 6 : undefined;
-}
-
-async function routes(opts: FamilyFlags & { json?: boolean; table?: string; protocol?: string; dev?: string }): Promise<void> {
-  const family = familyOf(opts);
-  const [list, links] = await withClient(async (rtnl) => [
-    await rtnl.route.list({
-      ...(family !== undefined && { family }), ...(opts.table !== undefined && { table: opts.table }),
-      ...(opts.protocol !== undefined && { protocol: opts.protocol }), ...(opts.dev !== undefined && { dev: opts.dev }),
-    }),
-    await rtnl.link.list(),
-  ] as const);
-  const named = namedRoutes(list, linkNames(links));
-  write(opts.json ? toJson(named) : routesTable(named));
-}
-
-async function rules(opts: FamilyFlags & { json?: boolean }): Promise<void> {
-  const family = familyOf(opts);
-  const list = await withClient((rtnl) => rtnl.rule.list(family === undefined ? {} : { family }));
-  write(opts.json ? toJson(list.map(({ unknown: _u, ...r }) => r)) : rulesTable(list));
-}
-
-async function neigh(opts: FamilyFlags & { json?: boolean; dev?: string; proxy?: boolean; all?: boolean }): Promise<void> {
-  const family = familyOf(opts);
-  const [list, links] = await withClient(async (rtnl) => [
-    await rtnl.neigh.list({
-      ...(family !== undefined && { family }), ...(opts.dev !== undefined && { dev: opts.dev }), ...(opts.proxy && { proxy: true }),
-    }),
-    await rtnl.link.list(),
-  ] as const);
-  const named = namedNeighs(opts.all ? list : list.filter((n) => !hiddenByIp(n)), linkNames(links));
-  write(opts.json ? toJson(named) : neighTable(named));
-}
-
-async function nexthops(opts: { json?: boolean }): Promise<void> {
-  const [list, links] = await withClient(async (rtnl) => [await rtnl.nexthop.list(), await rtnl.link.list()] as const);
-  const named = namedNexthops(list, linkNames(links));
-  write(opts.json ? toJson(named) : nexthopsTable(named));
-}
-
-/** -4 / -6, mutually exclusive, as ip takes them. */
-function familyOptions(cmd: Command, what: string): Command {
-  return cmd
-    .addOption(new Option('-4', `IPv4 ${what} only`).conflicts('6'))
-    .addOption(new Option('-6', `IPv6 ${what} only`));
-}
 
 /** netnest's version, from the package.json of the copy that runs (three folders above dist/src/cli/main.js). */
 function packageVersion(): string {
@@ -133,76 +37,20 @@ The commands act on the network namespace netnest runs in; "demo" never
 changes it. "sweep" removes only what the journals of dead netnest
 processes list (/run/netns names, objects they created).`);
 
-  p.command('links')
-    .description("list the links of the current namespace (like 'ip link show')")
-    .option('--json', 'print the Link objects as JSON (names as netnest\'s Link type: index, name, up, mtu, ...)')
-    .option('-d, --details', 'table: add operstate, flags, qdisc, txqueuelen, alias and kind data; JSON: keep undecoded attributes (hex)')
-    .addHelpText('after', `
-Table columns: index, name, state (UP/DOWN: administratively up), mtu,
-address, master (name), kind, link (the parent or veth peer; "ifN (netnsid M)"
-when it lives in another namespace).`)
-    .action(links);
+  addListCommands(p, write);
+  addDemoCommand(p, status);
+  addSweepCommand(p, status);
+  addGraphCommand(p);
+  addUpCommand(p, status);
+  addDownCommand(p, status);
+  addVerifyCommand(p, status);
+  addShowCommand(p, status);
+  addExecCommand(p, status);
+  return p;
+}
 
-  p.command('addrs')
-    .description("list IPv4 and IPv6 addresses (like 'ip addr show [dev NAME]')")
-    .argument('[dev-name...]', 'only addresses of this link: "dev NAME" or just "NAME"')
-    .option('--json', 'print the Address objects as JSON, each with "dev" (the link name) added')
-    .addOption(new Option('-4', 'IPv4 addresses only').conflicts('6'))
-    .addOption(new Option('-6', 'IPv6 addresses only'))
-    .option('--dev <name>', 'only addresses of this link')
-    .addHelpText('after', `
-Table columns: dev, family (inet/inet6), address (local/prefixlen, or
-"local peer peer/prefixlen"), scope, flags, label, valid_lft and
-preferred_lft ("forever" or "Nsec").`)
-    .action(async (words: string[], o: { json?: boolean; dev?: string; 4?: boolean; 6?: boolean }) => {
-      const family: Family | undefined = o[4] ? 4 : o[6] ? 6 : undefined;
-      await addrs(words, { ...(o.json && { json: true }), ...(o.dev !== undefined && { dev: o.dev }), ...(family && { family }) });
-    });
-
-  familyOptions(p.command('routes'), 'routes')
-    .description("list routes (like 'ip route show [table T]'; both families unless -4 or -6)")
-    .option('--table <id|name|all>', "routing table: a number, a name from /etc/iproute2/rt_tables, or 'all'", 'main')
-    .option('--protocol <p>', 'only routes installed by this protocol (number or rt_protos name: kernel, boot, static, bird...)')
-    .option('--dev <name>', 'only routes through this link (its output device, or one of its paths)')
-    .option('--json', 'print the Route objects as JSON, with "dev" (the name of oif) added, also in each nexthop')
-    .addHelpText('after', `
-Table columns: dst ("from SRC" added for source-specific routes), via (the
-gateway; "inet6 ADDR" for an IPv6 gateway of an IPv4 route), dev, proto,
-scope, metric, table (name or id), type, prefsrc (ip's "src"), nhid (the
-nexthop object used) and flags. Each path of a multipath route follows on a
-line of its own: "  nexthop via GW dev DEV weight W".`)
-    .action(routes);
-
-  familyOptions(p.command('rules'), 'rules')
-    .description("list policy routing rules (like 'ip rule show'; both families unless -4 or -6)")
-    .option('--json', 'print the Rule objects as JSON')
-    .addHelpText('after', `
-Table columns: priority, family (inet/inet6), selector (as ip prints it: not,
-from, to, tos, fwmark/mask, iif, oif, uidrange, ipproto, sport, dport,
-tun_id), action (lookup TABLE, goto PRIORITY, nop, blackhole, unreachable,
-prohibit; then suppress_prefixlength, suppress_ifgroup, realms) and proto.`)
-    .action(rules);
-
-  familyOptions(p.command('neigh'), 'entries')
-    .description("list ARP and NDP neighbour entries (like 'ip neigh show')")
-    .option('--dev <name>', 'only entries of this link')
-    .option('--proxy', "only proxy entries (like 'ip neigh show proxy')")
-    .option('--all', "also entries 'ip neigh' hides: NOARP and NONE ones such as IPv6 multicast mappings (like 'nud all')")
-    .option('--json', 'print the Neigh objects as JSON, each with "dev" (the link name) added')
-    .addHelpText('after', `
-Table columns: dst, dev, lladdr, state (NUD states: PERMANENT, REACHABLE,
-STALE...) and flags (router, proxy, extern_learn...).`)
-    .action(neigh);
-
-  p.command('nexthops')
-    .description("list nexthop objects (like 'ip nexthop show')")
-    .option('--json', 'print the Nexthop objects as JSON, with "dev" (the name of oif) added')
-    .addHelpText('after', `
-Table columns: id, via (gateway), dev, group (members as ip writes them:
-ID[,WEIGHT] joined by "/"), type (mpath, or resilient with its buckets),
-blackhole, scope, proto and flags (onlink, dead, linkdown, fdb...).`)
-    .action(nexthops);
-
+/** `netnest demo`: the reference network in a throwaway world. */
+function addDemoCommand(p: Command, status: { code: number }): void {
   p.command('demo')
     .description('build the reference network (examples/reference.yaml) in a throwaway world, prove it carries TCP across three routers, verify it, draw it, remove it, and check the host is untouched')
     .addHelpText('after', `
@@ -214,7 +62,10 @@ before and after, and exits 1 if they differ or if ip disagreed.`)
     .action(async () => {
       status.code = await (await import('./demo.js')).demo(write);
     });
+}
 
+/** `netnest sweep`: what dead processes left behind, as their journals list it. */
+function addSweepCommand(p: Command, status: { code: number }): void {
   p.command('sweep')
     .description('remove what dead netnest processes left behind (named namespaces, objects in namespaces they did not own), as their crash journals list it')
     .option('--dry-run', 'only print what would be removed; change nothing, delete no journal')
@@ -241,7 +92,10 @@ anything failed.`)
     .action(async (o: { dryRun?: boolean; kept?: boolean; journalDir: string; json?: boolean }) => {
       status.code = await (await import('./sweep.js')).sweepCommand(o, write);
     });
+}
 
+/** `netnest graph FILE`: a topology spec file drawn (reads the file only). */
+function addGraphCommand(p: Command): void {
   p.command('graph')
     .description('draw a topology spec file as SVG, Graphviz DOT or a Mermaid flowchart (reads the file only: no namespace is made, no root needed)')
     .argument('<file>', 'a topology spec file (YAML or JSON; see docs/topology.md)')
@@ -267,7 +121,10 @@ Example: netnest graph lab.yaml -o lab.svg`)
     .action(async (file: string, o: { output?: string; format?: GraphFormat }) => {
       await graphCommand(file, o, write);
     });
+}
 
+/** `netnest up FILE`: builds a topology and leaves it standing, or changes it to match. */
+function addUpCommand(p: Command, status: { code: number }): void {
   p.command('up')
     .description('build a topology from a spec file and leave it standing (persistent namespaces); run again, change only what differs from the spec')
     .argument('<file>', 'a topology spec file (YAML or JSON; see docs/topology.md)')
@@ -302,7 +159,10 @@ Example: netnest up examples/reference.yaml`)
         bar?.stop();
       }
     });
+}
 
+/** `netnest down FILE|NAME`: removes a standing topology. */
+function addDownCommand(p: Command, status: { code: number }): void {
   p.command('down')
     .description('remove a topology (by its spec file or its name), from any process, and whatever a crashed `up` of it left')
     .argument('<file|name>', 'the spec file it was built from, or its name')
@@ -318,7 +178,10 @@ remove". Exit status 1 when something could not be removed.`)
     .action(async (target: string, o: { dryRun?: boolean; json?: boolean; stateDir: string; journalDir: string }) => {
       status.code = await (await topology()).downCommand(target, o, write);
     });
+}
 
+/** `netnest verify FILE`: a standing topology against its spec file. */
+function addVerifyCommand(p: Command, status: { code: number }): void {
   p.command('verify')
     .description("compare a standing topology with its spec file: one line per difference, with the spec's place; exit status 0 only when they match")
     .argument('<file>', 'the spec file')
@@ -331,7 +194,10 @@ the current namespace only what the spec names is looked at.`)
     .action(async (file: string, o: { json?: boolean }) => {
       status.code = await (await topology()).verifyCommand(file, o, write);
     });
+}
 
+/** `netnest show [NAME]`: the standing topologies. */
+function addShowCommand(p: Command, status: { code: number }): void {
   p.command('show')
     .description('list the topologies standing here, with the command to enter each namespace')
     .argument('[name]', 'only this topology')
@@ -340,7 +206,10 @@ the current namespace only what the spec names is looked at.`)
     .action(async (name: string | undefined, o: { json?: boolean; stateDir: string }) => {
       status.code = (await topology()).showCommand(name, o, write);
     });
+}
 
+/** `netnest exec NAME NS -- CMD`: a command inside a topology's namespace. */
+function addExecCommand(p: Command, status: { code: number }): void {
   p.command('exec')
     .description("run a command inside a topology's namespace (like `ip netns exec NAME-NS CMD`); its exit status is netnest's")
     .argument('<name>', 'the topology')
@@ -349,7 +218,6 @@ the current namespace only what the spec names is looked at.`)
     .action(async (name: string, ns: string, command: string[]) => {
       status.code = (await topology()).execCommand(name, ns, command);
     });
-  return p;
 }
 
 /** A progress bar over a build's phases, on a terminal only (cli-progress). */
