@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { Rtnl } from '../../src/index.js';
 import { FreshNetns } from '../integration/fresh-netns.js';
-import { netnest, netnestIn } from './run.js';
+import { netnest, netnestIn } from '../support/cli.js';
 
 describe('netnest command', () => {
   let rtnl: Rtnl;

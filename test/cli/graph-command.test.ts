@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { graphFormat } from '../../src/cli/graph.js';
-import { netnest } from './run.js';
+import { netnest } from '../support/cli.js';
 
 const SPEC = `
 name: lab

@@ -2,7 +2,7 @@
 // ip hides by default (NOARP, NONE) only with --all, proxies with --proxy.
 import { expect } from 'chai';
 import { Rtnl } from '../../src/index.js';
-import { netnest, netnestJson } from './run.js';
+import { netnest, netnestJson } from '../support/cli.js';
 
 interface JsonNeigh {
   dst: string;

@@ -7,8 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { netnsNames, removeNetnsNames } from '../netns/support.js';
-import { netnest } from './run.js';
+import { netnsNames, removeNetnsNames } from '../support/netns.js';
+import { netnest } from '../support/cli.js';
 
 describe('netnest up, verify, show, exec and down', () => {
   let dir: string;

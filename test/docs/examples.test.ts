@@ -11,7 +11,8 @@ import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PLUGIN_PATH, removeDir } from '../netns/support.js';
+import { PLUGIN_PATH } from '../support/child.js';
+import { removeDir } from '../support/netns.js';
 
 /** The package root (dist/test/docs -> ../../..): its README.md, docs/ and examples/. */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));

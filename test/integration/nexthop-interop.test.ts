@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { NetlinkError, type Nexthop } from '../../src/index.js';
 import { FreshNetns } from './fresh-netns.js';
-import { skipBecause } from './skip.js';
+import { skipBecause } from '../support/skip.js';
 
 /** `ip -j -d nexthop` entry (-d prints scope and protocol even when they are the defaults). */
 interface IpNexthop {

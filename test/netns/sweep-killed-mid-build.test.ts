@@ -4,7 +4,8 @@
 // what the crash journal is for: sweep() removes exactly those.
 import { expect } from 'chai';
 import { diff, Rtnl, sweep } from '../../src/index.js';
-import { Child, currentSnapshot, journalLines, linkIndex, linkNames, ours, ownNetnsNames, removeDir, removeNetnsNames, tempJournalDir, uniqueName, waitUntil } from './support.js';
+import { Child } from '../support/child.js';
+import { currentSnapshot, journalLines, linkIndex, linkNames, ours, ownNetnsNames, removeDir, removeNetnsNames, tempJournalDir, uniqueName, waitUntil } from '../support/netns.js';
 
 // Builds, says so on stdout, and goes on building (routes in an anonymous
 // namespace) until it is killed.

@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import type { RuleSpec } from '../../src/index.js';
 import { FreshNetns } from './fresh-netns.js';
-import { skipBecause } from './skip.js';
+import { skipBecause } from '../support/skip.js';
 
 /** `ip -d -j rule` entry. */
 interface IpRule {

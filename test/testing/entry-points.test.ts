@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { currentNetnsId } from '../../src/index.js';
-import { PLUGIN_PATH, removeDir, tempJournalDir } from './support.js';
+import { PLUGIN_PATH } from '../support/child.js';
+import { removeDir, tempJournalDir } from '../support/netns.js';
 
 const MOCHA = fileURLToPath(new URL('../../../node_modules/mocha/bin/mocha.js', import.meta.url));
 /** The package root (dist/test/netns -> ../../..), whose package.json "exports" maps netnest/testing and netnest/mocha. */

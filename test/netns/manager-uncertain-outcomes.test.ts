@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { diff, NamespaceManager, NetnestError, SocketClosedError, ValidationError, type Rtnl, type Snapshot } from '../../src/index.js';
 import { ipBatch, ipJson } from '../support/ip.js';
 import { rejection } from '../support/rejection.js';
-import { currentSnapshot, ours, removeDir, tempJournalDir } from './support.js';
+import { currentSnapshot, ours, removeDir, tempJournalDir } from '../support/netns.js';
 
 /** Objects someone else made before the test: the manager must never remove them. */
 const FOREIGN = [

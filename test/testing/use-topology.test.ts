@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { diff, Namespace, snapshot, type Snapshot } from '../../src/index.js';
 import { useTopology } from '../../src/testing/mocha.js';
-import { waitUntil } from '../netns/support.js';
+import { waitUntil } from '../support/netns.js';
 
 const SMALL = {
   name: 'fx',

@@ -3,7 +3,7 @@
 // raw TypeError, and no namespace or name appears.
 import { expect } from 'chai';
 import { NamespaceManager, Sandbox, sweep, ValidationError, validateNamespaceName } from '../../src/index.js';
-import { managerFixture, ownNetnsNames } from './support.js';
+import { managerFixture, ownNetnsNames } from '../support/netns.js';
 
 describe('namespace layer input checks', () => {
   const f = managerFixture();

@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { Rtnl, type RuleSpec } from '../../src/index.js';
 import { ip } from '../support/ip.js';
-import { netnest, netnestJson } from './run.js';
+import { netnest, netnestJson } from '../support/cli.js';
 
 // Priorities of these tests' rules; rules without a protocol, so ip prints no "proto".
 const rules: RuleSpec[] = [

@@ -7,7 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import { diff, Namespace, NamespaceManager, NetnestError, sweep, type Rtnl, type Snapshot } from '../../src/index.js';
 import { ipBatch } from '../support/ip.js';
-import { Child, currentSnapshot, netnsNames, ours, removeDir, removeNetnsNames, tempJournalDir, uniqueName, waitUntil } from './support.js';
+import { Child } from '../support/child.js';
+import { currentSnapshot, netnsNames, ours, removeDir, removeNetnsNames, tempJournalDir, uniqueName, waitUntil } from '../support/netns.js';
 
 const EXISTING = [
   'link add own0 type veth peer name own1',

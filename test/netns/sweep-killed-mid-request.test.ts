@@ -7,7 +7,8 @@
 import { expect } from 'chai';
 import { diff, NamespaceManager, snapshot, sweep, type Namespace, type Snapshot, type SnapshotChange } from '../../src/index.js';
 import { ipBatch, ipJson } from '../support/ip.js';
-import { Child, journalLines, netnsNames, removeDir, removeNetnsNames, tempJournalDir, uniqueName } from './support.js';
+import { Child } from '../support/child.js';
+import { journalLines, netnsNames, removeDir, removeNetnsNames, tempJournalDir, uniqueName } from '../support/netns.js';
 
 /** Someone else's objects, made before the child runs; the child asks for twins of some. */
 const FOREIGN = [

@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sweep } from '../../src/index.js';
-import { LIB_URL, netnsNames, PLUGIN_PATH, PLUGIN_URL, removeDir, removeNetnsNames, tempJournalDir, uniqueName } from './support.js';
+import { LIB_URL, PLUGIN_PATH, PLUGIN_URL } from '../support/child.js';
+import { netnsNames, removeDir, removeNetnsNames, tempJournalDir, uniqueName } from '../support/netns.js';
 
 const MOCHA = fileURLToPath(new URL('../../../node_modules/mocha/bin/mocha.js', import.meta.url));
 

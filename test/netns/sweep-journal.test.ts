@@ -7,7 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { NamespaceManager, processStartTime, Rtnl, sweep, type CreatedObject, type CreateObserver } from '../../src/index.js';
 import type { JournalLine } from '../../src/netns/journal.js';
-import { Child, journalFileLines, journalLines, linkIndex, linkNames, netnsNames, removeDir, removeNetnsNames, tempJournalDir, uniqueName, waitUntil } from './support.js';
+import { Child } from '../support/child.js';
+import { journalFileLines, journalLines, linkIndex, linkNames, netnsNames, removeDir, removeNetnsNames, tempJournalDir, uniqueName, waitUntil } from '../support/netns.js';
 
 // Makes a persistent and a process-bound namespace and, in the current
 // namespace, a bridge and a rule; waits until the bridge's identity is

@@ -43,7 +43,7 @@ const isRoute = (dst: string) => (e: RtnlEvent): boolean => e.kind === 'route' &
 const kinds = (seen: RtnlEvent[]): string[] => [...new Set(seen.map((e) => e.kind))].sort();
 
 // The objects these tests make. Now and then (under load, right after the
-// events-kinds tests) a route or address event for 2001:db8::1 on ifindex 3 —
+// event-kinds tests) a route or address event for 2001:db8::1 on ifindex 3 —
 // an object of an earlier test's namespace, not this one's — shows up; it is
 // of an allowed kind, so the kinds check still holds, and the order check
 // looks at this test's own objects only. (Noted as an open question.)

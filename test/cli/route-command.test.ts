@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { Rtnl } from '../../src/index.js';
 import { ipJson } from '../support/ip.js';
-import { netnest, netnestJson } from './run.js';
+import { netnest, netnestJson } from '../support/cli.js';
 
 const T = 3101;
 

@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import { NetlinkError, UnsupportedLinkKindError } from '../../src/index.js';
 import { FreshNetns } from './fresh-netns.js';
-import { skipBecause } from './skip.js';
+import { skipBecause } from '../support/skip.js';
 
 /** The NetlinkError a request failed with, or undefined when it succeeded. */
 async function outcome(p: Promise<unknown>): Promise<NetlinkError | undefined> {

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { kernelOption, NetlinkError, UnsupportedLinkKindError, type LinkAddSpec } from '../../src/index.js';
 import { ipLinks } from '../support/ip.js';
 import { FreshNetns } from './fresh-netns.js';
-import { skipBecause } from './skip.js';
+import { skipBecause } from '../support/skip.js';
 
 describe('link kinds', () => {
   let ns: FreshNetns;

@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import { fstatSync, closeSync } from 'node:fs';
 import { diff } from '../../src/index.js';
-import { currentSnapshot, managerFixture, ours } from './support.js';
+import { currentSnapshot, managerFixture, ours } from '../support/netns.js';
 
 const N = 50;
 

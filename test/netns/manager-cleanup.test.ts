@@ -3,7 +3,7 @@
 // can be called twice and the manager used again afterwards.
 import { expect } from 'chai';
 import { diff, NamespaceManager, NetlinkError, NetnestError, type Snapshot } from '../../src/index.js';
-import { currentSnapshot, linkNames, ours, ownNetnsNames, removeDir, removeNetnsNames, tempJournalDir, uniqueName } from './support.js';
+import { currentSnapshot, linkNames, ours, ownNetnsNames, removeDir, removeNetnsNames, tempJournalDir, uniqueName } from '../support/netns.js';
 
 describe('cleanup after exceptions', () => {
   let journalDir: string;
