@@ -6,8 +6,9 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { getEventListeners } from 'node:events';
-import type { RtnlEvent } from '../../src/index.js';
-import { FreshNetns } from './fresh-netns.js';
+import type { Namespace, Rtnl, RtnlEvent } from '../../src/index.js';
+import { useNamespaces } from '../../src/testing/fixtures.js';
+import { ip, ipBatch } from '../support/ip.js';
 
 const library = new URL('../../src/index.js', import.meta.url).href;
 
@@ -34,27 +35,32 @@ async function within<T>(p: Promise<T>, what: string, ms = 5000): Promise<T> {
 const done = { value: undefined, done: true };
 
 describe('events: ending the iteration', () => {
-  let ns: FreshNetns;
   const subscriptions: AsyncIterableIterator<RtnlEvent>[] = [];
-  const subscribe = (opts: Parameters<FreshNetns['rtnl']['events']>[0]): AsyncIterableIterator<RtnlEvent> => {
-    const it = ns.rtnl.events(opts);
+
+  // Before useNamespaces(): afterEach hooks run in the order they are declared,
+  // so the subscriptions end before the manager closes the client.
+  afterEach(async () => {
+    // A test that failed half-way must not leave a socket keeping mocha alive.
+    for (const it of subscriptions.splice(0)) await it.return?.();
+  });
+
+  const nn = useNamespaces();
+  let ns: Namespace;
+  let rtnl: Rtnl;
+  const subscribe = (opts: Parameters<Rtnl['events']>[0]): AsyncIterableIterator<RtnlEvent> => {
+    const it = rtnl.events(opts);
     subscriptions.push(it);
     return it;
   };
 
   beforeEach(() => {
-    ns = new FreshNetns();
-  });
-
-  afterEach(async () => {
-    // A test that failed half-way must not leave a socket keeping mocha alive.
-    for (const it of subscriptions.splice(0)) await it.return?.();
-    ns.close();
+    ns = nn().create();
+    rtnl = nn().rtnl(ns);
   });
 
   it('break ends the loop; the iterator is done afterwards', async () => {
     const it = subscribe({ groups: ['route'] });
-    ns.ip(['route', 'add', 'blackhole', '10.1.0.0/16']);
+    ip(['route', 'add', 'blackhole', '10.1.0.0/16'], ns);
     let got: string | undefined;
     for await (const e of it) {
       if (e.kind === 'route') got = e.route.dst;
@@ -62,7 +68,7 @@ describe('events: ending the iteration', () => {
     }
     expect(got).to.equal('10.1.0.0/16');
     // Later changes are not delivered: the subscription is gone.
-    ns.ip(['route', 'add', 'blackhole', '10.2.0.0/16']);
+    ip(['route', 'add', 'blackhole', '10.2.0.0/16'], ns);
     expect(await within(it.next(), 'next() after break')).to.deep.equal(done);
   });
 
@@ -76,7 +82,7 @@ describe('events: ending the iteration', () => {
         setImmediate(() => ac.abort()); // once the loop waits again
       }
     })();
-    ns.ip(['route', 'add', 'blackhole', '10.1.0.0/16']);
+    ip(['route', 'add', 'blackhole', '10.1.0.0/16'], ns);
     await within(loop, 'the loop to end after abort');
     expect(seen).to.deep.equal(['10.1.0.0/16']);
     expect(await within(it.next(), 'next() after abort')).to.deep.equal(done);
@@ -84,7 +90,7 @@ describe('events: ending the iteration', () => {
 
   it('an already aborted signal gives an iteration that ends at once', async () => {
     const it = subscribe({ groups: ['route'], signal: AbortSignal.abort() });
-    ns.ip(['route', 'add', 'blackhole', '10.1.0.0/16']);
+    ip(['route', 'add', 'blackhole', '10.1.0.0/16'], ns);
     expect(await within(it.next(), 'next() with an aborted signal')).to.deep.equal(done);
   });
 
@@ -93,7 +99,7 @@ describe('events: ending the iteration', () => {
     const it = subscribe({ groups: ['route'] });
     const first = it.next();
     const second = it.next();
-    ns.ipBatch(['route add blackhole 10.1.0.0/16', 'route add blackhole 10.2.0.0/16']);
+    ipBatch(['route add blackhole 10.1.0.0/16', 'route add blackhole 10.2.0.0/16'], ns);
     const got = await within(Promise.all([first, second]), 'two pending next() calls to settle', 2000);
     expect(got.map((r) => (r.value?.kind === 'route' ? r.value.route.dst : r))).to.deep.equal(['10.1.0.0/16', '10.2.0.0/16']);
   });

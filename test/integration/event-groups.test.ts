@@ -4,8 +4,9 @@
 // burst of changes with a marker the subscription does receive, so "nothing
 // else arrived" is checked without waiting for a timeout.
 import { expect } from 'chai';
-import { ValidationError, type EventGroup, type RtnlEvent } from '../../src/index.js';
-import { FreshNetns } from './fresh-netns.js';
+import { ValidationError, type EventGroup, type Namespace, type Rtnl, type RtnlEvent } from '../../src/index.js';
+import { useNamespaces } from '../../src/testing/fixtures.js';
+import { ipBatch } from '../support/ip.js';
 
 function show(e: RtnlEvent): string {
   switch (e.kind) {
@@ -51,28 +52,33 @@ const own = (e: RtnlEvent): boolean => !(
   (e.kind === 'route' && e.route.dst === '2001:db8::1') || (e.kind === 'address' && e.address.local === '2001:db8::1'));
 
 describe('events: the groups option', () => {
-  let ns: FreshNetns;
   let events: AsyncIterableIterator<RtnlEvent> | undefined;
+
+  // Before useNamespaces(): afterEach hooks run in the order they are declared,
+  // so the subscriptions end before the manager closes the client.
+  afterEach(async () => {
+    await events?.return?.();
+    events = undefined;
+  });
+
+  const nn = useNamespaces();
+  let ns: Namespace;
+  let rtnl: Rtnl;
 
   beforeEach(async () => {
     // lo and blackholes only: a veth that was just brought up goes on
     // reporting IPv6 set-up changes (DAD, carrier) for a second or so, and
     // those are events of the very kinds these tests count.
-    ns = new FreshNetns();
-    await ns.rtnl.link.set('lo', { up: true });
+    ns = nn().create();
+    rtnl = nn().rtnl(ns);
+    await rtnl.link.set('lo', { up: true });
   });
 
-  afterEach(async () => {
-    await events?.return?.();
-    events = undefined;
-    ns.close();
-  });
-
-  const subscribe = (groups: EventGroup[]): AsyncIterableIterator<RtnlEvent> => (events = ns.rtnl.events({ groups }));
+  const subscribe = (groups: EventGroup[]): AsyncIterableIterator<RtnlEvent> => (events = rtnl.events({ groups }));
 
   it("['route']: link, neighbour, nexthop and rule changes produce nothing", async () => {
     const it = subscribe(['route']);
-    ns.ipBatch([
+    ipBatch([
       'link add e0 type ifb',
       'link set e0 mtu 1400',
       'neigh add 10.0.0.9 lladdr 02:00:00:00:00:09 dev lo',
@@ -80,7 +86,7 @@ describe('events: the groups option', () => {
       'rule add pref 100 table 100',
       'link del e0',
       'route add blackhole 192.168.1.0/24',
-    ]);
+    ], ns);
     const seen = await readUntil(it, isRoute('192.168.1.0/24'));
     expect(kinds(seen)).to.deep.equal(['route']);
     expect(seen.filter(own).map(show)).to.deep.equal(['route new 192.168.1.0/24']);
@@ -88,20 +94,20 @@ describe('events: the groups option', () => {
 
   it("['ipv6-route']: IPv4 routes produce nothing", async () => {
     const it = subscribe(['ipv6-route']);
-    ns.ipBatch(['route add blackhole 192.168.1.0/24', 'route add unreachable 192.168.2.0/24', 'route add blackhole 2001:db8:1::/64']);
+    ipBatch(['route add blackhole 192.168.1.0/24', 'route add unreachable 192.168.2.0/24', 'route add blackhole 2001:db8:1::/64'], ns);
     const seen = await readUntil(it, isRoute('2001:db8:1::/64'));
     expect(seen.filter(own).map(show)).to.deep.equal(['route new 2001:db8:1::/64']);
   });
 
   it("['link', 'nexthop']: route, address and rule changes produce nothing", async () => {
     const it = subscribe(['link', 'nexthop']);
-    ns.ipBatch([
+    ipBatch([
       'route add blackhole 192.168.1.0/24',
       'addr add 10.0.7.1/24 dev lo',
       'rule add pref 100 table 100',
       'nexthop add id 5 blackhole',
       'link add e0 type ifb',
-    ]);
+    ], ns);
     const seen = await readUntil(it, (e) => e.kind === 'link' && e.link.name === 'e0');
     expect(kinds(seen)).to.deep.equal(['link', 'nexthop']);
     expect(seen.map(show)).to.deep.equal(['nexthop new 5', 'link new e0']);
@@ -109,13 +115,13 @@ describe('events: the groups option', () => {
 
   it("['address']: IPv4 and IPv6 addresses, nothing else", async () => {
     const it = subscribe(['address']);
-    ns.ipBatch(['route add blackhole 192.168.1.0/24', 'addr add 10.0.7.1/24 dev lo', 'addr add 2001:db8:7::1/64 dev lo']);
+    ipBatch(['route add blackhole 192.168.1.0/24', 'addr add 10.0.7.1/24 dev lo', 'addr add 2001:db8:7::1/64 dev lo'], ns);
     const seen = await readUntil(it, (e) => e.kind === 'address' && e.address.local === '2001:db8:7::1');
     expect(kinds(seen)).to.deep.equal(['address']);
     expect(seen.filter(own).map(show)).to.deep.equal(['address new 10.0.7.1', 'address new 2001:db8:7::1']);
   });
 
   it('an unknown group is refused before any socket is opened', () => {
-    expect(() => ns.rtnl.events({ groups: ['routes' as EventGroup] })).to.throw(ValidationError).with.property('field', 'groups');
+    expect(() => rtnl.events({ groups: ['routes' as EventGroup] })).to.throw(ValidationError).with.property('field', 'groups');
   });
 });

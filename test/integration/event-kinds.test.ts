@@ -2,8 +2,9 @@
 // runs as a child process in the client's namespace, and its change arrives
 // as a typed event (action 'new' or 'del') with the fields `ip` was given.
 import { expect } from 'chai';
-import type { RtnlEvent } from '../../src/index.js';
-import { FreshNetns } from './fresh-netns.js';
+import type { Namespace, Rtnl, RtnlEvent } from '../../src/index.js';
+import { useNamespaces } from '../../src/testing/fixtures.js';
+import { ip } from '../support/ip.js';
 
 type Kind = Exclude<RtnlEvent['kind'], 'overrun'>;
 type EventOf<K extends RtnlEvent['kind']> = Extract<RtnlEvent, { kind: K }>;
@@ -45,27 +46,32 @@ async function nextEvent<K extends Kind>(
 }
 
 describe('events: changes made by other processes', () => {
-  let ns: FreshNetns;
   let events: AsyncIterableIterator<RtnlEvent>;
+
+  // Before useNamespaces(): afterEach hooks run in the order they are declared,
+  // so the subscriptions end before the manager closes the client.
+  afterEach(async () => {
+    await events?.return?.();
+  });
+
+  const nn = useNamespaces();
+  let ns: Namespace;
+  let rtnl: Rtnl;
   let v0: number;
 
   beforeEach(async () => {
-    ns = new FreshNetns();
-    await ns.rtnl.link.set('lo', { up: true });
-    await ns.rtnl.link.add({ name: 'v0', kind: 'veth', up: true, peer: { name: 'v1', up: true } });
-    await ns.rtnl.addr.add({ dev: 'v0', local: '10.0.0.1/24' });
-    await ns.rtnl.addr.add({ dev: 'v0', local: '2001:db8::1/64', flags: ['nodad'] });
-    v0 = await ns.rtnl.link.index('v0');
-    events = ns.rtnl.events();
-  });
-
-  afterEach(async () => {
-    await events?.return?.();
-    ns.close();
+    ns = nn().create();
+    rtnl = nn().rtnl(ns);
+    await rtnl.link.set('lo', { up: true });
+    await rtnl.link.add({ name: 'v0', kind: 'veth', up: true, peer: { name: 'v1', up: true } });
+    await rtnl.addr.add({ dev: 'v0', local: '10.0.0.1/24' });
+    await rtnl.addr.add({ dev: 'v0', local: '2001:db8::1/64', flags: ['nodad'] });
+    v0 = await rtnl.link.index('v0');
+    events = rtnl.events();
   });
 
   it('ip route add: a route "new" event with dst, gateway, table, protocol and metric', async () => {
-    ns.ip(['route', 'add', '192.168.7.0/24', 'via', '10.0.0.2', 'table', '100', 'metric', '7', 'proto', 'static']);
+    ip(['route', 'add', '192.168.7.0/24', 'via', '10.0.0.2', 'table', '100', 'metric', '7', 'proto', 'static'], ns);
     const e = await nextEvent(events, 'route', (x) => x.route.dst === '192.168.7.0/24');
     expect(e.action).to.equal('new');
     expect(e.route).to.include({
@@ -75,96 +81,96 @@ describe('events: changes made by other processes', () => {
   });
 
   it('ip route del: a route "del" event for the same route', async () => {
-    ns.ip(['route', 'add', '192.168.7.0/24', 'via', '10.0.0.2', 'table', '100', 'metric', '7', 'proto', 'static']);
+    ip(['route', 'add', '192.168.7.0/24', 'via', '10.0.0.2', 'table', '100', 'metric', '7', 'proto', 'static'], ns);
     await nextEvent(events, 'route', (x) => x.action === 'new' && x.route.dst === '192.168.7.0/24');
-    ns.ip(['route', 'del', '192.168.7.0/24', 'table', '100', 'metric', '7']);
+    ip(['route', 'del', '192.168.7.0/24', 'table', '100', 'metric', '7'], ns);
     const e = await nextEvent(events, 'route', (x) => x.route.dst === '192.168.7.0/24');
     expect(e.action).to.equal('del');
     expect(e.route).to.include({ gateway: '10.0.0.2', table: 100, protocol: 'static', metric: 7 });
   });
 
   it('IPv6 routes: add and del, with gateway and metric', async () => {
-    ns.ip(['-6', 'route', 'add', '2001:db8:7::/64', 'via', '2001:db8::2', 'metric', '300', 'proto', 'zebra']);
+    ip(['-6', 'route', 'add', '2001:db8:7::/64', 'via', '2001:db8::2', 'metric', '300', 'proto', 'zebra'], ns);
     const added = await nextEvent(events, 'route', (x) => x.route.dst === '2001:db8:7::/64');
     expect(added.action).to.equal('new');
     expect(added.route).to.include({ family: 6, gateway: '2001:db8::2', oif: v0, table: 254, protocol: 'zebra', metric: 300 });
-    ns.ip(['-6', 'route', 'del', '2001:db8:7::/64', 'via', '2001:db8::2', 'metric', '300']);
+    ip(['-6', 'route', 'del', '2001:db8:7::/64', 'via', '2001:db8::2', 'metric', '300'], ns);
     expect((await nextEvent(events, 'route', (x) => x.route.dst === '2001:db8:7::/64')).action).to.equal('del');
   });
 
   it('ip link add / del: link "new" and "del" events', async () => {
-    ns.ip(['link', 'add', 'e0', 'mtu', '1400', 'type', 'ifb']);
+    ip(['link', 'add', 'e0', 'mtu', '1400', 'type', 'ifb'], ns);
     const added = await nextEvent(events, 'link', (x) => x.link.name === 'e0');
     expect(added.action).to.equal('new');
     expect(added.link).to.include({ name: 'e0', mtu: 1400, kind: 'ifb' });
-    ns.ip(['link', 'del', 'e0']);
+    ip(['link', 'del', 'e0'], ns);
     const deleted = await nextEvent(events, 'link', (x) => x.action === 'del' && x.link.name === 'e0');
     expect(deleted.link).to.include({ index: added.link.index, kind: 'ifb' });
   });
 
   it('ip addr add / del: address events for IPv4 and IPv6', async () => {
-    ns.ip(['addr', 'add', '10.0.5.1/24', 'dev', 'v0', 'label', 'v0:five']);
+    ip(['addr', 'add', '10.0.5.1/24', 'dev', 'v0', 'label', 'v0:five'], ns);
     const v4 = await nextEvent(events, 'address', (x) => x.address.local === '10.0.5.1');
     expect(v4.action).to.equal('new');
     expect(v4.address).to.include({ family: 4, prefixlen: 24, index: v0, label: 'v0:five' });
 
-    ns.ip(['addr', 'add', '2001:db8:5::1/64', 'dev', 'v0', 'nodad']);
+    ip(['addr', 'add', '2001:db8:5::1/64', 'dev', 'v0', 'nodad'], ns);
     const v6 = await nextEvent(events, 'address', (x) => x.address.local === '2001:db8:5::1');
     expect(v6.action).to.equal('new');
     expect(v6.address).to.include({ family: 6, prefixlen: 64, index: v0 });
     expect(v6.address.flags).to.include('nodad');
 
-    ns.ip(['addr', 'del', '10.0.5.1/24', 'dev', 'v0']);
+    ip(['addr', 'del', '10.0.5.1/24', 'dev', 'v0'], ns);
     expect(await nextEvent(events, 'address', (x) => x.address.local === '10.0.5.1')).to.include({ action: 'del' });
-    ns.ip(['addr', 'del', '2001:db8:5::1/64', 'dev', 'v0']);
+    ip(['addr', 'del', '2001:db8:5::1/64', 'dev', 'v0'], ns);
     expect(await nextEvent(events, 'address', (x) => x.address.local === '2001:db8:5::1')).to.include({ action: 'del' });
   });
 
   it('ip rule add / del: rule events for IPv4 and IPv6', async () => {
-    ns.ip(['rule', 'add', 'pref', '100', 'from', '10.1.0.0/16', 'fwmark', '0x10', 'table', '100']);
+    ip(['rule', 'add', 'pref', '100', 'from', '10.1.0.0/16', 'fwmark', '0x10', 'table', '100'], ns);
     const v4 = await nextEvent(events, 'rule', (x) => x.rule.priority === 100);
     expect(v4.action).to.equal('new');
     expect(v4.rule).to.include({ family: 4, src: '10.1.0.0/16', fwmark: 0x10, table: 100, action: 'lookup' });
 
-    ns.ip(['-6', 'rule', 'add', 'pref', '101', 'to', '2001:db8:1::/48', 'table', '200']);
+    ip(['-6', 'rule', 'add', 'pref', '101', 'to', '2001:db8:1::/48', 'table', '200'], ns);
     const v6 = await nextEvent(events, 'rule', (x) => x.rule.priority === 101);
     expect(v6.action).to.equal('new');
     expect(v6.rule).to.include({ family: 6, dst: '2001:db8:1::/48', table: 200 });
 
-    ns.ip(['rule', 'del', 'pref', '100']);
+    ip(['rule', 'del', 'pref', '100'], ns);
     expect(await nextEvent(events, 'rule', (x) => x.rule.priority === 100)).to.include({ action: 'del' });
-    ns.ip(['-6', 'rule', 'del', 'pref', '101']);
+    ip(['-6', 'rule', 'del', 'pref', '101'], ns);
     expect(await nextEvent(events, 'rule', (x) => x.rule.priority === 101)).to.include({ action: 'del' });
   });
 
   it('ip neigh add / del: neighbour events', async () => {
-    ns.ip(['neigh', 'add', '10.0.0.9', 'lladdr', '02:00:00:00:00:09', 'dev', 'v0', 'nud', 'permanent', 'router']);
+    ip(['neigh', 'add', '10.0.0.9', 'lladdr', '02:00:00:00:00:09', 'dev', 'v0', 'nud', 'permanent', 'router'], ns);
     const added = await nextEvent(events, 'neigh', (x) => x.neigh.dst === '10.0.0.9');
     expect(added.action).to.equal('new');
     expect(added.neigh).to.include({ family: 4, ifindex: v0, lladdr: '02:00:00:00:00:09', router: true });
     expect(added.neigh.state).to.deep.equal(['PERMANENT']);
 
-    ns.ip(['neigh', 'del', '10.0.0.9', 'dev', 'v0']);
+    ip(['neigh', 'del', '10.0.0.9', 'dev', 'v0'], ns);
     // The kernel may first report the entry as failed, then its removal.
     const deleted = await nextEvent(events, 'neigh', (x) => x.neigh.dst === '10.0.0.9' && x.action === 'del');
     expect(deleted.neigh).to.include({ ifindex: v0 });
   });
 
   it('ip nexthop add / del: nexthop events', async () => {
-    ns.ip(['nexthop', 'add', 'id', '5', 'via', '10.0.0.2', 'dev', 'v0', 'protocol', 'static']);
+    ip(['nexthop', 'add', 'id', '5', 'via', '10.0.0.2', 'dev', 'v0', 'protocol', 'static'], ns);
     const added = await nextEvent(events, 'nexthop', (x) => x.nexthop.id === 5);
     expect(added.action).to.equal('new');
     expect(added.nexthop).to.include({ gateway: '10.0.0.2', oif: v0, protocol: 'static' });
 
-    ns.ip(['nexthop', 'add', 'id', '6', 'group', '5']);
+    ip(['nexthop', 'add', 'id', '6', 'group', '5'], ns);
     expect((await nextEvent(events, 'nexthop', (x) => x.nexthop.id === 6)).nexthop.group).to.deep.equal([{ id: 5, weight: 1 }]);
 
-    ns.ip(['nexthop', 'del', 'id', '6']);
+    ip(['nexthop', 'del', 'id', '6'], ns);
     expect(await nextEvent(events, 'nexthop', (x) => x.nexthop.id === 6)).to.include({ action: 'del' });
   });
 
   it("the client's own changes are reported too", async () => {
-    await ns.rtnl.route.add({ dst: '192.168.9.0/24', gateway: '10.0.0.2', metric: 9 });
+    await rtnl.route.add({ dst: '192.168.9.0/24', gateway: '10.0.0.2', metric: 9 });
     const e = await nextEvent(events, 'route', (x) => x.route.dst === '192.168.9.0/24');
     expect(e).to.include({ action: 'new' });
     expect(e.route).to.include({ gateway: '10.0.0.2', metric: 9, protocol: 'boot' });

@@ -4,8 +4,9 @@
 // { kind: 'overrun' } event (the cue to resync with a dump) and goes on.
 import { expect } from 'chai';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { OverrunError, type RtnlEvent } from '../../src/index.js';
-import { FreshNetns } from './fresh-netns.js';
+import { OverrunError, type Namespace, type Rtnl, type RtnlEvent } from '../../src/index.js';
+import { useNamespaces } from '../../src/testing/fixtures.js';
+import { ip, ipBatch } from '../support/ip.js';
 
 /** Events up to and including the first that `match` accepts; the bound only turns a hang into a failure. */
 async function readUntil(it: AsyncIterator<RtnlEvent>, match: (e: RtnlEvent) => boolean, ms = 5000): Promise<RtnlEvent[]> {
@@ -39,25 +40,30 @@ const burst = (): string[] => Array.from({ length: BURST }, (_, i) => `route add
 const isRoute = (dst: string) => (e: RtnlEvent): boolean => e.kind === 'route' && e.route.dst === dst;
 
 describe('events: overruns', () => {
-  let ns: FreshNetns;
   let events: AsyncIterableIterator<RtnlEvent> | undefined;
 
-  beforeEach(() => {
-    ns = new FreshNetns();
-  });
-
+  // Before useNamespaces(): afterEach hooks run in the order they are declared,
+  // so the subscriptions end before the manager closes the client.
   afterEach(async () => {
     await events?.return?.();
     events = undefined;
-    ns.close();
+  });
+
+  const nn = useNamespaces();
+  let ns: Namespace;
+  let rtnl: Rtnl;
+
+  beforeEach(() => {
+    ns = nn().create();
+    rtnl = nn().rtnl(ns);
   });
 
   it('a full receive buffer gives an overrun event, and events flow again afterwards', async () => {
     // About 8 KiB of buffer: room for a handful of route notifications.
-    events = ns.rtnl.events({ groups: ['route'], receiveBufferSize: 4096 });
+    events = rtnl.events({ groups: ['route'], receiveBufferSize: 4096 });
     // ip -batch runs synchronously: the whole burst happens while this
     // process reads nothing, the slowest possible consumer.
-    ns.ipBatch(burst());
+    ipBatch(burst(), ns);
 
     const before = await readUntil(events, (e) => e.kind === 'overrun');
     const overrun = before.at(-1) as Extract<RtnlEvent, { kind: 'overrun' }>;
@@ -68,15 +74,15 @@ describe('events: overruns', () => {
 
     // Read what the kernel did queue, then change something: it arrives.
     await letSocketRead(50);
-    ns.ip(['route', 'add', 'blackhole', '192.168.99.0/24']);
+    ip(['route', 'add', 'blackhole', '192.168.99.0/24'], ns);
     const after = await readUntil(events, isRoute('192.168.99.0/24'));
     const routes = [...before, ...after].filter((e) => e.kind === 'route');
     expect(routes.length, 'route events delivered in all').to.be.below(BURST + 1);
   });
 
   it('maxQueue bounds what a consumer that is not reading holds: an overrun event and the newest events', async () => {
-    events = ns.rtnl.events({ groups: ['route'], maxQueue: 10 });
-    ns.ipBatch([...burst(), 'route add blackhole 192.168.99.0/24']);
+    events = rtnl.events({ groups: ['route'], maxQueue: 10 });
+    ipBatch([...burst(), 'route add blackhole 192.168.99.0/24'], ns);
     // The default 8 MiB buffer holds the whole burst; let the socket move
     // it all into the subscription's queue before reading a single event.
     await letSocketRead(Math.ceil(BURST / 32) * 3);

@@ -2,8 +2,9 @@
 // `code`, the request in the message, the kernel's extended-ACK text, and the
 // caller's own field when the kernel points at an attribute.
 import { expect } from 'chai';
-import { NetlinkError, UnsupportedLinkKindError } from '../../src/index.js';
-import { FreshNetns } from './fresh-netns.js';
+import { NetlinkError, UnsupportedLinkKindError, type Namespace, type Rtnl } from '../../src/index.js';
+import { useNamespaces } from '../../src/testing/fixtures.js';
+import { ipLinks } from '../support/ip.js';
 import { skipBecause } from '../support/skip.js';
 
 /** The NetlinkError a request failed with, or undefined when it succeeded. */
@@ -25,47 +26,46 @@ async function rejection(p: Promise<unknown>): Promise<NetlinkError> {
 }
 
 describe('link errors from the kernel', () => {
-  let ns: FreshNetns;
+  const nn = useNamespaces();
+  let ns: Namespace;
+  let rtnl: Rtnl;
 
   beforeEach(() => {
-    ns = new FreshNetns();
-  });
-
-  afterEach(() => {
-    ns.close();
+    ns = nn().create();
+    rtnl = nn().rtnl(ns);
   });
 
   it('EEXIST when the name is taken, naming the request', async () => {
-    await ns.rtnl.link.add({ name: 'br0', kind: 'bridge' });
-    const err = await rejection(ns.rtnl.link.add({ name: 'br0', kind: 'bridge' }));
+    await rtnl.link.add({ name: 'br0', kind: 'bridge' });
+    const err = await rejection(rtnl.link.add({ name: 'br0', kind: 'bridge' }));
     expect(err.code).to.equal('EEXIST');
     expect(err.request).to.equal('RTM_NEWLINK bridge br0');
     expect(err.message).to.contain('RTM_NEWLINK bridge br0').and.contain('EEXIST');
   });
 
   it('EEXIST when a veth peer name is taken', async () => {
-    await ns.rtnl.link.add({ name: 'br0', kind: 'bridge' });
-    const err = await rejection(ns.rtnl.link.add({ name: 'v0', kind: 'veth', peer: { name: 'br0' } }));
+    await rtnl.link.add({ name: 'br0', kind: 'bridge' });
+    const err = await rejection(rtnl.link.add({ name: 'v0', kind: 'veth', peer: { name: 'br0' } }));
     expect(err.code).to.equal('EEXIST');
     expect(err.message).to.contain('v0').and.contain('peer br0');
-    expect(ns.ipLinks().map((l) => l.ifname)).to.deep.equal(['lo', 'br0']); // nothing half-made
+    expect(ipLinks({ netns: ns }).map((l) => l.ifname)).to.deep.equal(['lo', 'br0']); // nothing half-made
   });
 
   it('ENODEV for get, set and del of a missing link; find() gives undefined', async () => {
     const calls = [
-      () => ns.rtnl.link.get('nope0'), () => ns.rtnl.link.get(4242), () => ns.rtnl.link.del('nope0'), () => ns.rtnl.link.set('nope0', { up: true }),
+      () => rtnl.link.get('nope0'), () => rtnl.link.get(4242), () => rtnl.link.del('nope0'), () => rtnl.link.set('nope0', { up: true }),
     ];
     for (const call of calls) {
       const err = await rejection(call());
       expect(err.code).to.equal('ENODEV');
       expect(err.errnoName).to.equal('ENODEV');
     }
-    expect(await ns.rtnl.link.find('nope0')).to.equal(undefined);
-    expect(await ns.rtnl.link.find(4242)).to.equal(undefined);
+    expect(await rtnl.link.find('nope0')).to.equal(undefined);
+    expect(await rtnl.link.find(4242)).to.equal(undefined);
   });
 
   it('a kind the kernel lacks (dummy) is an UnsupportedLinkKindError', async function () {
-    const err = await outcome(ns.rtnl.link.add({ name: 'd0', kind: 'dummy' }));
+    const err = await outcome(rtnl.link.add({ name: 'd0', kind: 'dummy' }));
     if (err === undefined) skipBecause(this, 'this kernel has CONFIG_DUMMY');
     expect(err).to.be.instanceOf(UnsupportedLinkKindError);
     expect(err.code).to.equal('ERR_LINK_KIND_UNSUPPORTED');
@@ -76,7 +76,7 @@ describe('link errors from the kernel', () => {
 
   it('an option the kernel lacks is not mistaken for a missing link kind', async function () {
     // Bridges exist here; VLAN filtering may be compiled out (EOPNOTSUPP with no message).
-    const err = await outcome(ns.rtnl.link.add({ name: 'br1', kind: 'bridge', bridge: { vlan_filtering: true } }));
+    const err = await outcome(rtnl.link.add({ name: 'br1', kind: 'bridge', bridge: { vlan_filtering: true } }));
     if (err === undefined) skipBecause(this, 'this kernel has CONFIG_BRIDGE_VLAN_FILTERING');
     expect(err.errnoName).to.equal('EOPNOTSUPP');
     expect(err.code).to.equal('EOPNOTSUPP');
@@ -84,7 +84,7 @@ describe('link errors from the kernel', () => {
   });
 
   it('maps the extended-ACK offset to the caller field: vxlan.srcport', async () => {
-    const err = await rejection(ns.rtnl.link.add({ name: 'vx1', kind: 'vxlan', vxlan: { id: 5, srcport: [2000, 1000] } }));
+    const err = await rejection(rtnl.link.add({ name: 'vx1', kind: 'vxlan', vxlan: { id: 5, srcport: [2000, 1000] } }));
     expect(err.code).to.equal('EINVAL');
     expect(err.extackMessage).to.equal('Invalid source port range');
     expect(err.extackOffset).to.be.a('number');
@@ -94,15 +94,15 @@ describe('link errors from the kernel', () => {
 
   it('maps the extended-ACK offset to the caller field: a multicast MAC address', async () => {
     // The kernel points at IFLA_ADDRESS (checked on this kernel: 6.18).
-    const err = await rejection(ns.rtnl.link.add({ name: 'vx2', kind: 'vxlan', vxlan: { id: 6 }, address: '01:00:5e:00:00:01' }));
+    const err = await rejection(rtnl.link.add({ name: 'vx2', kind: 'vxlan', vxlan: { id: 6 }, address: '01:00:5e:00:00:01' }));
     expect(err.code).to.equal('EADDRNOTAVAIL');
     expect(err.extackMessage).to.equal('Provided Ethernet address is not unicast');
     expect(err.field).to.equal('address');
   });
 
   it('keeps the kernel message when there is no offset to map', async () => {
-    await ns.rtnl.link.add({ name: 'v0', kind: 'veth', peer: { name: 'v1' } });
-    const err = await rejection(ns.rtnl.link.set('v0', { mtu: 100000 }));
+    await rtnl.link.add({ name: 'v0', kind: 'veth', peer: { name: 'v1' } });
+    const err = await rejection(rtnl.link.set('v0', { mtu: 100000 }));
     expect(err.code).to.equal('EINVAL');
     expect(err.extackMessage).to.equal('mtu greater than device maximum');
     expect(err.extackOffset).to.equal(undefined);

@@ -2,11 +2,9 @@
 // same values `ip -j -d link` prints, field by field, for every link in the
 // namespace.
 import { expect } from 'chai';
-import { closeSync } from 'node:fs';
-import type { Link } from '../../src/index.js';
-import { createAnonymousNetns } from '../../src/netns/syscalls.js';
-import type { IpLink } from '../support/ip.js';
-import { FreshNetns } from './fresh-netns.js';
+import type { Link, Namespace, Rtnl } from '../../src/index.js';
+import { ipBatch, ipLinks, type IpLink } from '../support/ip.js';
+import { sharedManager } from '../support/netns.js';
 
 /** The fields compared, in netnest's names and types, built from ip's output... */
 function fromIp(l: IpLink, byName: Map<string, number>): Record<string, unknown> {
@@ -75,13 +73,16 @@ function fromNetnest(l: Link, all: Map<number, Link>): Record<string, unknown> {
 }
 
 describe('links made by ip, decoded by netnest', () => {
-  let ns: FreshNetns;
-  let elsewhere: number;
+  const shared = sharedManager();
+  let ns: Namespace;
+  let rtnl: Rtnl;
+  let elsewhere: Namespace;
 
   before(() => {
-    ns = new FreshNetns();
-    elsewhere = createAnonymousNetns();
-    ns.ipBatch([
+    ns = shared().create();
+    rtnl = shared().rtnl(ns);
+    elsewhere = shared().create();
+    ipBatch([
       'link add br0 type bridge stp_state 1 forward_delay 400 hello_time 150 priority 7 mcast_snooping 0',
       'link add v0 mtu 1400 address 02:00:00:00:00:01 type veth peer name v1 mtu 1300',
       'link set v0 master br0 up',
@@ -95,26 +96,21 @@ describe('links made by ip, decoded by netnest', () => {
       'tuntap add dev tun9 mode tun',
       'tuntap add dev tap9 mode tap pi vnet_hdr',
       'link add ifb7 type ifb',
-      `link add x0 type veth peer name x1 netns /proc/${process.pid}/fd/${elsewhere}`,
-    ]);
-  });
-
-  after(() => {
-    ns.close();
-    closeSync(elsewhere);
+      `link add x0 type veth peer name x1 netns /proc/${process.pid}/fd/${elsewhere.fd}`,
+    ], ns);
   });
 
   it('decodes every link with the fields ip -j -d link prints', async () => {
     // Carrier and operstate settle asynchronously in the kernel: compare only
     // when ip printed the same thing before and after netnest's dump.
     const ipView = (): Record<string, unknown>[] => {
-      const links = ns.ipLinks({ details: true });
+      const links = ipLinks({ details: true, netns: ns });
       const byName = new Map(links.map((l) => [l.ifname, l.ifindex]));
       return links.map((l) => fromIp(l, byName));
     };
     for (let attempt = 1; ; attempt++) {
       const before = ipView();
-      const links = await ns.rtnl.link.list();
+      const links = await rtnl.link.list();
       const after = ipView();
       if (JSON.stringify(before) !== JSON.stringify(after) && attempt < 20) {
         await new Promise((r) => setTimeout(r, 50));
@@ -129,7 +125,7 @@ describe('links made by ip, decoded by netnest', () => {
 
   it('decodes the kind-specific data ip was asked for', async () => {
     // A guard against comparing two identical mistakes: the values ip was given.
-    const get = async (name: string): Promise<Link> => ns.rtnl.link.get(name);
+    const get = async (name: string): Promise<Link> => rtnl.link.get(name);
     expect((await get('br0')).info).to.include({ stp_state: 1, forward_delay: 400, hello_time: 150, priority: 7, mcast_snooping: false });
     expect((await get('mv0')).info).to.include({ mode: 'vepa' });
     expect((await get('vx0')).info).to.deep.include({ id: 77, dstport: 4789, local: '10.2.2.2', ttl: 32, learning: false, srcport: [3000, 4000] });

@@ -3,9 +3,11 @@
 // groups with their timers), and nexthops made by `ip nexthop add` decode
 // with the same values.
 import { expect } from 'chai';
-import { NetlinkError, type Nexthop } from '../../src/index.js';
-import { FreshNetns } from './fresh-netns.js';
+import { NetlinkError, type Namespace, type Nexthop, type Rtnl } from '../../src/index.js';
+import { useNamespaces } from '../../src/testing/fixtures.js';
+import { ip, ipBatch, ipJson } from '../support/ip.js';
 import { skipBecause } from '../support/skip.js';
+import { addVeth } from '../support/veth.js';
 
 /** `ip -j -d nexthop` entry (-d prints scope and protocol even when they are the defaults). */
 interface IpNexthop {
@@ -60,23 +62,21 @@ function fromNetnest(n: Nexthop): Compared {
 }
 
 // Blackhole nexthops sit on lo: the kernel refuses them while it is down.
-const vethNetns = (): Promise<FreshNetns> => FreshNetns.withVeth({ lo: true });
-
 describe('nexthops: interop with ip nexthop', () => {
-  let ns: FreshNetns;
+  const nn = useNamespaces();
+  let ns: Namespace;
+  let rtnl: Rtnl;
   let index: Map<string, number>;
 
   beforeEach(async () => {
-    ns = await vethNetns();
-    index = new Map((await ns.rtnl.link.list()).map((l) => [l.name, l.index]));
-  });
-
-  afterEach(() => {
-    ns.close();
+    ns = nn().create();
+    rtnl = nn().rtnl(ns);
+    await addVeth(rtnl, { lo: true });
+    index = new Map((await rtnl.link.list()).map((l) => [l.name, l.index]));
   });
 
   const ipView = (args: string[] = []): Compared[] =>
-    ns.ipJson<IpNexthop[]>(['-d', ...args, 'nexthop', 'show']).map((e) => fromIp(e, index));
+    ipJson<IpNexthop[]>(['-d', ...args, 'nexthop', 'show'], ns).map((e) => fromIp(e, index));
   const ipOne = (id: number): Compared => {
     const found = ipView().find((c) => c.id === id);
     if (!found) throw new Error(`ip nexthop show has no id ${id}`);
@@ -85,13 +85,13 @@ describe('nexthops: interop with ip nexthop', () => {
 
   it('adds single nexthops and blackholes; ip reads back the same values', async () => {
     const v0 = index.get('v0')!;
-    await ns.rtnl.nexthop.add({ id: 1, gateway: '10.0.0.2', dev: 'v0' });
-    await ns.rtnl.nexthop.add({ id: 2, gateway: '2001:db8::2', dev: 'v0', protocol: 'static' });
-    await ns.rtnl.nexthop.add({ id: 3, dev: 'v0' });
-    await ns.rtnl.nexthop.add({ id: 4, dev: v0, family: 6 });
-    await ns.rtnl.nexthop.add({ id: 5, gateway: '10.9.0.1', dev: 'v0', onlink: true, protocol: 77 });
-    await ns.rtnl.nexthop.add({ id: 6, blackhole: true });
-    await ns.rtnl.nexthop.add({ id: 7, blackhole: true, family: 6, protocol: 'zebra' });
+    await rtnl.nexthop.add({ id: 1, gateway: '10.0.0.2', dev: 'v0' });
+    await rtnl.nexthop.add({ id: 2, gateway: '2001:db8::2', dev: 'v0', protocol: 'static' });
+    await rtnl.nexthop.add({ id: 3, dev: 'v0' });
+    await rtnl.nexthop.add({ id: 4, dev: v0, family: 6 });
+    await rtnl.nexthop.add({ id: 5, gateway: '10.9.0.1', dev: 'v0', onlink: true, protocol: 77 });
+    await rtnl.nexthop.add({ id: 6, blackhole: true });
+    await rtnl.nexthop.add({ id: 7, blackhole: true, family: 6, protocol: 'zebra' });
 
     expect(ipView()).to.deep.equal([
       { id: 1, gateway: '10.0.0.2', oif: v0, blackhole: false, scope: 'link', protocol: 'unspec', flags: [] },
@@ -104,29 +104,29 @@ describe('nexthops: interop with ip nexthop', () => {
       { id: 7, blackhole: true, scope: 'global', protocol: 'zebra', flags: [] },
     ]);
     // The family ip uses for its -4/-6 filters.
-    expect(ns.ipJson<{ id: number }[]>(['-6', 'nexthop', 'show']).map((e) => e.id)).to.deep.equal([2, 4, 7]);
+    expect(ipJson<{ id: number }[]>(['-6', 'nexthop', 'show'], ns).map((e) => e.id)).to.deep.equal([2, 4, 7]);
   });
 
   it('adds weighted groups; ip shows the members and weights', async () => {
-    await ns.rtnl.nexthop.add({ id: 1, gateway: '10.0.0.2', dev: 'v0' });
-    await ns.rtnl.nexthop.add({ id: 2, gateway: '10.0.0.3', dev: 'v0' });
-    await ns.rtnl.nexthop.add({ id: 3, gateway: '2001:db8::3', dev: 'v0' });
-    await ns.rtnl.nexthop.add({ id: 10, group: [{ id: 1 }, { id: 2, weight: 5 }, { id: 3, weight: 256 }] });
-    await ns.rtnl.nexthop.add({ id: 11, group: [{ id: 2, weight: 1 }], type: 'mpath', protocol: 'static' });
+    await rtnl.nexthop.add({ id: 1, gateway: '10.0.0.2', dev: 'v0' });
+    await rtnl.nexthop.add({ id: 2, gateway: '10.0.0.3', dev: 'v0' });
+    await rtnl.nexthop.add({ id: 3, gateway: '2001:db8::3', dev: 'v0' });
+    await rtnl.nexthop.add({ id: 10, group: [{ id: 1 }, { id: 2, weight: 5 }, { id: 3, weight: 256 }] });
+    await rtnl.nexthop.add({ id: 11, group: [{ id: 2, weight: 1 }], type: 'mpath', protocol: 'static' });
 
     expect(ipOne(10)).to.deep.equal({
       id: 10, blackhole: false, group: [{ id: 1, weight: 1 }, { id: 2, weight: 5 }, { id: 3, weight: 256 }], type: 'mpath',
       scope: 'global', protocol: 'unspec', flags: [],
     });
     expect(ipOne(11)).to.deep.include({ group: [{ id: 2, weight: 1 }], protocol: 'static' });
-    expect(ns.ipJson<{ id: number }[]>(['nexthop', 'show', 'groups']).map((e) => e.id)).to.deep.equal([10, 11]);
+    expect(ipJson<{ id: number }[]>(['nexthop', 'show', 'groups'], ns).map((e) => e.id)).to.deep.equal([10, 11]);
   });
 
   it('adds resilient groups with buckets and timers', async function () {
-    await ns.rtnl.nexthop.add({ id: 1, gateway: '10.0.0.2', dev: 'v0' });
-    await ns.rtnl.nexthop.add({ id: 2, gateway: '10.0.0.3', dev: 'v0' });
+    await rtnl.nexthop.add({ id: 1, gateway: '10.0.0.2', dev: 'v0' });
+    await rtnl.nexthop.add({ id: 2, gateway: '10.0.0.3', dev: 'v0' });
     try {
-      await ns.rtnl.nexthop.add({ id: 20, group: [{ id: 1, weight: 3 }, { id: 2 }], type: 'resilient', buckets: 32, idle_timer: 60, unbalanced_timer: 20 });
+      await rtnl.nexthop.add({ id: 20, group: [{ id: 1, weight: 3 }, { id: 2 }], type: 'resilient', buckets: 32, idle_timer: 60, unbalanced_timer: 20 });
     } catch (e) {
       // Resilient groups came with Linux 5.13; older kernels refuse the group type.
       if (e instanceof NetlinkError && (e.code === 'EOPNOTSUPP' || (e.code === 'EINVAL' && /type/i.test(e.extackMessage ?? '')))) {
@@ -134,7 +134,7 @@ describe('nexthops: interop with ip nexthop', () => {
       }
       throw e;
     }
-    await ns.rtnl.nexthop.add({ id: 21, group: [{ id: 2 }], type: 'resilient', buckets: 4 });
+    await rtnl.nexthop.add({ id: 21, group: [{ id: 2 }], type: 'resilient', buckets: 4 });
 
     expect(ipOne(20)).to.deep.equal({
       id: 20, blackhole: false, group: [{ id: 1, weight: 3 }, { id: 2, weight: 1 }], type: 'resilient', buckets: 32, idle_timer: 60,
@@ -143,45 +143,45 @@ describe('nexthops: interop with ip nexthop', () => {
     // Kernel defaults: 120 s idle timer, no unbalanced timer.
     expect(ipOne(21)).to.deep.include({ type: 'resilient', buckets: 4, idle_timer: 120, unbalanced_timer: 0 });
     // The buckets exist and are shared between the members.
-    const buckets = ns.ipJson<{ bucket: { nhid: number } }[]>(['nexthop', 'bucket', 'show', 'id', '20']);
+    const buckets = ipJson<{ bucket: { nhid: number } }[]>(['nexthop', 'bucket', 'show', 'id', '20'], ns);
     expect(buckets).to.have.length(32);
     expect(new Set(buckets.map((b) => b.bucket.nhid))).to.deep.equal(new Set([1, 2]));
   });
 
   it('keeps group weights above 256 (kernel 6.12+); iproute2 before 6.12 shows only their low byte', async function () {
-    await ns.rtnl.nexthop.add({ id: 1, gateway: '10.0.0.2', dev: 'v0' });
-    await ns.rtnl.nexthop.add({ id: 2, gateway: '10.0.0.3', dev: 'v0' });
-    await ns.rtnl.nexthop.add({ id: 3, gateway: '10.0.0.4', dev: 'v0' });
+    await rtnl.nexthop.add({ id: 1, gateway: '10.0.0.2', dev: 'v0' });
+    await rtnl.nexthop.add({ id: 2, gateway: '10.0.0.3', dev: 'v0' });
+    await rtnl.nexthop.add({ id: 3, gateway: '10.0.0.4', dev: 'v0' });
     const group = [{ id: 1, weight: 300 }, { id: 2, weight: 65535 }, { id: 3, weight: 257 }];
     try {
-      await ns.rtnl.nexthop.add({ id: 10, group });
+      await rtnl.nexthop.add({ id: 10, group });
     } catch (e) {
       // Before 6.12 the high byte of the weight was a reserved field that had to be 0.
       if (e instanceof NetlinkError && e.code === 'EINVAL') skipBecause(this, `kernel lacks 16-bit nexthop weights (${e.message})`);
       throw e;
     }
-    expect((await ns.rtnl.nexthop.get(10)).group).to.deep.equal(group);
-    expect((await ns.rtnl.nexthop.list({ groups: true }))[0]!.group).to.deep.equal(group);
+    expect((await rtnl.nexthop.get(10)).group).to.deep.equal(group);
+    expect((await rtnl.nexthop.list({ groups: true }))[0]!.group).to.deep.equal(group);
     // iproute2 reads weight_high from 6.12 on; before, it prints the low byte of weight - 1, plus 1:
     // 300 shows as 44, 65535 as 255, and 257 as no weight at all (1).
-    const [major = 0, minor = 0] = /iproute2-(\d+)\.(\d+)/.exec(ns.ip(['-V']))?.slice(1).map(Number) ?? [];
+    const [major = 0, minor = 0] = /iproute2-(\d+)\.(\d+)/.exec(ip(['-V'], ns))?.slice(1).map(Number) ?? [];
     const wide = major > 6 || (major === 6 && minor >= 12);
     expect(ipOne(10).group).to.deep.equal(group.map((m) => ({ id: m.id, weight: wide ? m.weight : ((m.weight - 1) & 0xff) + 1 })));
   });
 
   it('lists what it added with the values ip prints', async () => {
-    await ns.rtnl.nexthop.add({ id: 1, gateway: '10.0.0.2', dev: 'v0', protocol: 'static' });
-    await ns.rtnl.nexthop.add({ id: 2, gateway: '2001:db8::2', dev: 'v0' });
-    await ns.rtnl.nexthop.add({ id: 3, dev: 'v1' });
-    await ns.rtnl.nexthop.add({ id: 4, blackhole: true });
-    await ns.rtnl.nexthop.add({ id: 10, group: [{ id: 1, weight: 2 }, { id: 2 }, { id: 3, weight: 9 }] });
-    await ns.rtnl.nexthop.add({ id: 11, group: [{ id: 1 }, { id: 2, weight: 4 }], type: 'resilient', buckets: 8, idle_timer: 5 });
+    await rtnl.nexthop.add({ id: 1, gateway: '10.0.0.2', dev: 'v0', protocol: 'static' });
+    await rtnl.nexthop.add({ id: 2, gateway: '2001:db8::2', dev: 'v0' });
+    await rtnl.nexthop.add({ id: 3, dev: 'v1' });
+    await rtnl.nexthop.add({ id: 4, blackhole: true });
+    await rtnl.nexthop.add({ id: 10, group: [{ id: 1, weight: 2 }, { id: 2 }, { id: 3, weight: 9 }] });
+    await rtnl.nexthop.add({ id: 11, group: [{ id: 1 }, { id: 2, weight: 4 }], type: 'resilient', buckets: 8, idle_timer: 5 });
 
-    expect((await ns.rtnl.nexthop.list()).map(fromNetnest)).to.deep.equal(ipView());
+    expect((await rtnl.nexthop.list()).map(fromNetnest)).to.deep.equal(ipView());
   });
 
   it('decodes nexthops made by ip nexthop add with the values ip prints', async () => {
-    ns.ipBatch([
+    ipBatch([
       'nexthop add id 1 via 10.0.0.2 dev v0',
       'nexthop add id 2 via 2001:db8::2 dev v0 protocol bgp',
       'nexthop add id 3 dev v1',
@@ -189,9 +189,9 @@ describe('nexthops: interop with ip nexthop', () => {
       'nexthop add id 5 blackhole',
       'nexthop add id 10 group 1/2,7/3,200',
       'nexthop add id 11 group 1,2/3 type resilient buckets 16 idle_timer 30 unbalanced_timer 10',
-    ]);
-    ns.ip(['-6', 'nexthop', 'add', 'id', '6', 'blackhole']);
-    const ours = (await ns.rtnl.nexthop.list()).map(fromNetnest);
+    ], ns);
+    ip(['-6', 'nexthop', 'add', 'id', '6', 'blackhole'], ns);
+    const ours = (await rtnl.nexthop.list()).map(fromNetnest);
     expect(ours).to.deep.equal(ipView());
     const by = (id: number): Compared => ours.find((c) => c.id === id)!;
     expect(by(2)).to.include({ gateway: '2001:db8::2', protocol: 'bgp' });
@@ -199,24 +199,24 @@ describe('nexthops: interop with ip nexthop', () => {
     expect(by(10).group).to.deep.equal([{ id: 1, weight: 1 }, { id: 2, weight: 7 }, { id: 3, weight: 200 }]);
     expect(by(11)).to.include({ type: 'resilient', buckets: 16, idle_timer: 30, unbalanced_timer: 10 });
     // Families: the IPv4 gateway, the IPv6 gateway and blackhole, and none for a group.
-    const families = new Map((await ns.rtnl.nexthop.list()).map((n) => [n.id, n.family]));
+    const families = new Map((await rtnl.nexthop.list()).map((n) => [n.id, n.family]));
     expect([...families]).to.deep.equal([[1, 4], [2, 6], [3, 4], [4, 4], [5, 4], [6, 6], [10, undefined], [11, undefined]]);
   });
 
   it('filters like ip nexthop show -6 / dev / groups', async () => {
-    ns.ipBatch([
+    ipBatch([
       'nexthop add id 1 via 10.0.0.2 dev v0',
       'nexthop add id 2 via 2001:db8::2 dev v0',
       'nexthop add id 3 dev v1',
       'nexthop add id 5 blackhole',
       'nexthop add id 10 group 1/3',
-    ]);
-    ns.ip(['-6', 'nexthop', 'add', 'id', '4', 'dev', 'v1']);
+    ], ns);
+    ip(['-6', 'nexthop', 'add', 'id', '4', 'dev', 'v1'], ns);
     const ids = (list: Nexthop[]): number[] => list.map((n) => n.id);
-    const ipIds = (args: string[]): number[] => ns.ipJson<{ id: number }[]>(args).map((e) => e.id);
-    expect(ids(await ns.rtnl.nexthop.list({ family: 6 }))).to.deep.equal(ipIds(['-6', 'nexthop', 'show'])).and.deep.equal([2, 4]);
-    expect(ids(await ns.rtnl.nexthop.list({ family: 4 }))).to.deep.equal(ipIds(['-4', 'nexthop', 'show'])).and.deep.equal([1, 3, 5]);
-    expect(ids(await ns.rtnl.nexthop.list({ dev: 'v1' }))).to.deep.equal(ipIds(['nexthop', 'show', 'dev', 'v1'])).and.deep.equal([3, 4]);
-    expect(ids(await ns.rtnl.nexthop.list({ groups: true }))).to.deep.equal(ipIds(['nexthop', 'show', 'groups'])).and.deep.equal([10]);
+    const ipIds = (args: string[]): number[] => ipJson<{ id: number }[]>(args, ns).map((e) => e.id);
+    expect(ids(await rtnl.nexthop.list({ family: 6 }))).to.deep.equal(ipIds(['-6', 'nexthop', 'show'])).and.deep.equal([2, 4]);
+    expect(ids(await rtnl.nexthop.list({ family: 4 }))).to.deep.equal(ipIds(['-4', 'nexthop', 'show'])).and.deep.equal([1, 3, 5]);
+    expect(ids(await rtnl.nexthop.list({ dev: 'v1' }))).to.deep.equal(ipIds(['nexthop', 'show', 'dev', 'v1'])).and.deep.equal([3, 4]);
+    expect(ids(await rtnl.nexthop.list({ groups: true }))).to.deep.equal(ipIds(['nexthop', 'show', 'groups'])).and.deep.equal([10]);
   });
 });

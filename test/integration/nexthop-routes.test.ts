@@ -2,8 +2,10 @@
 // the nexthops the kernel expands it to, as `ip -j -d route` prints them,
 // for routes added by netnest and by `ip route add ... nhid`.
 import { expect } from 'chai';
-import type { NextHop, Route } from '../../src/index.js';
-import { FreshNetns } from './fresh-netns.js';
+import type { Namespace, NextHop, Route, Rtnl } from '../../src/index.js';
+import { useNamespaces } from '../../src/testing/fixtures.js';
+import { ipBatch, ipJson } from '../support/ip.js';
+import { addVeth } from '../support/veth.js';
 
 interface IpRouteNexthop {
   gateway?: string;
@@ -52,16 +54,18 @@ function fromNetnest(r: Route): Record<string, unknown> {
   });
 }
 
-const vethNetns = (): Promise<FreshNetns> => FreshNetns.withVeth({ lo: true });
-
 describe('nexthops: routes using them by nhid', () => {
-  let ns: FreshNetns;
+  const nn = useNamespaces();
+  let ns: Namespace;
+  let rtnl: Rtnl;
   let index: Map<string, number>;
 
   beforeEach(async () => {
-    ns = await vethNetns();
-    index = new Map((await ns.rtnl.link.list()).map((l) => [l.name, l.index]));
-    ns.ipBatch([
+    ns = nn().create();
+    rtnl = nn().rtnl(ns);
+    await addVeth(rtnl, { lo: true });
+    index = new Map((await rtnl.link.list()).map((l) => [l.name, l.index]));
+    ipBatch([
       'nexthop add id 1 via 10.0.0.2 dev v0',
       'nexthop add id 2 via 2001:db8::2 dev v0',
       'nexthop add id 3 dev v1',
@@ -70,26 +74,22 @@ describe('nexthops: routes using them by nhid', () => {
       // ip's group syntax: ID[,WEIGHT]/ID[,WEIGHT]...
       'nexthop add id 10 group 1/2,3/3,4',
       'nexthop add id 11 group 2,5/5',
-    ]);
-  });
-
-  afterEach(() => {
-    ns.close();
+    ], ns);
   });
 
   /** Every route with an nhid, both families, all tables, as ip prints them. */
   const ipView = (): Record<string, unknown>[] => ['-4', '-6']
-    .flatMap((f) => ns.ipJson<IpRoute[]>([f, '-d', 'route', 'show', 'table', 'all']))
+    .flatMap((f) => ipJson<IpRoute[]>([f, '-d', 'route', 'show', 'table', 'all'], ns))
     .filter((r) => r.nhid !== undefined)
     .map((r) => fromIp(r, index));
   const ourView = async (): Promise<Record<string, unknown>[]> =>
-    (await ns.rtnl.route.list({ table: 'all' })).filter((r) => r.nhid !== undefined).map(fromNetnest);
+    (await rtnl.route.list({ table: 'all' })).filter((r) => r.nhid !== undefined).map(fromNetnest);
 
   it('adds routes by nhid; ip shows the id and the expanded nexthops', async () => {
-    await ns.rtnl.route.add({ dst: '192.168.1.0/24', nhid: 10, metric: 5, protocol: 'static' });
-    await ns.rtnl.route.add({ dst: '192.168.2.0/24', nhid: 1, table: 100 });
-    await ns.rtnl.route.add({ dst: '2001:db8:5::/64', nhid: 2 });
-    await ns.rtnl.route.add({ dst: '2001:db8:6::/64', nhid: 11 });
+    await rtnl.route.add({ dst: '192.168.1.0/24', nhid: 10, metric: 5, protocol: 'static' });
+    await rtnl.route.add({ dst: '192.168.2.0/24', nhid: 1, table: 100 });
+    await rtnl.route.add({ dst: '2001:db8:5::/64', nhid: 2 });
+    await rtnl.route.add({ dst: '2001:db8:6::/64', nhid: 11 });
 
     const v0 = index.get('v0');
     const v1 = index.get('v1');
@@ -118,22 +118,22 @@ describe('nexthops: routes using them by nhid', () => {
   });
 
   it('lists routes by nhid with the values ip prints (added by netnest)', async () => {
-    await ns.rtnl.route.add({ dst: '192.168.1.0/24', nhid: 10, metric: 5, protocol: 'static' });
-    await ns.rtnl.route.add({ dst: '192.168.2.0/24', nhid: 1, table: 100 });
-    await ns.rtnl.route.add({ dst: '192.168.4.0/24', nhid: 4 });
-    await ns.rtnl.route.add({ dst: '2001:db8:6::/64', nhid: 11 });
+    await rtnl.route.add({ dst: '192.168.1.0/24', nhid: 10, metric: 5, protocol: 'static' });
+    await rtnl.route.add({ dst: '192.168.2.0/24', nhid: 1, table: 100 });
+    await rtnl.route.add({ dst: '192.168.4.0/24', nhid: 4 });
+    await rtnl.route.add({ dst: '2001:db8:6::/64', nhid: 11 });
     expect(await ourView()).to.have.length(4);
     expect(await ourView()).to.deep.equal(ipView());
   });
 
   it('decodes routes added by ip route add ... nhid with the values ip prints', async () => {
-    ns.ipBatch([
+    ipBatch([
       'route add 192.168.1.0/24 nhid 10 metric 5 proto static',
       'route add 192.168.2.0/24 nhid 1 table 100',
       'route add 192.168.4.0/24 nhid 4',
       'route add 2001:db8:5::/64 nhid 2',
       'route add 2001:db8:6::/64 nhid 11 table 200',
-    ]);
+    ], ns);
     const ours = await ourView();
     expect(ours).to.deep.equal(ipView());
     const by = (dst: string): Record<string, unknown> => ours.find((r) => r.dst === dst)!;
@@ -145,8 +145,8 @@ describe('nexthops: routes using them by nhid', () => {
   });
 
   it('route.get resolves through the nexthop object', async () => {
-    await ns.rtnl.route.add({ dst: '192.168.2.0/24', nhid: 1 });
-    const r = await ns.rtnl.route.get({ dst: '192.168.2.7' });
+    await rtnl.route.add({ dst: '192.168.2.0/24', nhid: 1 });
+    const r = await rtnl.route.get({ dst: '192.168.2.7' });
     expect(r).to.include({ gateway: '10.0.0.2', oif: index.get('v0') });
   });
 });

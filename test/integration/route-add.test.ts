@@ -1,8 +1,9 @@
 // Routes netnest adds, as `ip -d -j route show table all` reads them back:
 // every field of RouteSpec must reach the kernel with the value given.
 import { expect } from 'chai';
-import type { RouteSpec } from '../../src/index.js';
-import { FreshNetns } from './fresh-netns.js';
+import type { Namespace, RouteSpec, Rtnl } from '../../src/index.js';
+import { ip, ipBatch, ipJson } from '../support/ip.js';
+import { sharedManager } from '../support/netns.js';
 
 /** `ip -d -j route` entry (the fields ip prints for the routes used here). */
 interface IpRoute {
@@ -17,15 +18,15 @@ interface IpRoute {
 }
 
 /** v0 (10.0.0.1/24, 2001:db8::1/64) and its peer v1, both up, so gateways on those subnets resolve. */
-function vethPair(ns: FreshNetns): void {
-  ns.ipBatch([
+function vethPair(ns: Namespace): void {
+  ipBatch([
     'link set lo up',
     'link add v0 type veth peer name v1',
     'link set v0 up',
     'link set v1 up',
     'addr add 10.0.0.1/24 dev v0',
     'addr add 2001:db8::1/64 dev v0 nodad',
-  ]);
+  ], ns);
 }
 
 interface Case {
@@ -34,7 +35,7 @@ interface Case {
   /** What `ip -d -j` prints for it, complete (expires is checked apart: it counts down). */
   ip: Record<string, unknown>;
   /** Extra setup before the route is added. */
-  before?: (ns: FreshNetns) => Promise<void>;
+  before?: (rtnl: Rtnl) => Promise<void>;
 }
 
 const unicast = { type: 'unicast', table: 'main', protocol: 'boot', scope: 'global', flags: [] };
@@ -148,7 +149,7 @@ const ipv4: Case[] = [
   },
   {
     title: 'nhid: a route using a nexthop object',
-    before: async (ns) => { await ns.rtnl.nexthop.add({ id: 5, gateway: '10.0.0.2', dev: 'v0' }); },
+    before: async (rtnl) => { await rtnl.nexthop.add({ id: 5, gateway: '10.0.0.2', dev: 'v0' }); },
     spec: { dst: '20.0.16.0/24', nhid: 5 },
     ip: {
       ...unicast, dst: '20.0.16.0/24', nhid: 5, gateway: '10.0.0.2', dev: 'v0',
@@ -222,21 +223,20 @@ const ipv6: Case[] = [
 ];
 
 describe('routes: every RouteSpec field reaches the kernel as ip reads it back', () => {
-  let ns: FreshNetns;
+  const shared = sharedManager();
+  let ns: Namespace;
+  let rtnl: Rtnl;
 
   // One namespace for the file: every case adds its own prefix.
   before(() => {
-    ns = new FreshNetns();
+    ns = shared().create();
+    rtnl = shared().rtnl(ns);
     vethPair(ns);
-  });
-
-  after(() => {
-    ns.close();
   });
 
   /** The one route ip shows for dst in that table. */
   function ipRoute(family: 4 | 6, dst: string, table: string): IpRoute {
-    const all = ns.ipJson<IpRoute[]>(['-d', `-${family}`, 'route', 'show', 'table', 'all']);
+    const all = ipJson<IpRoute[]>(['-d', `-${family}`, 'route', 'show', 'table', 'all'], ns);
     const found = all.filter((r) => r.dst === dst && r.table === table);
     expect(found, `ip route show table all: ${dst} table ${table} in ${JSON.stringify(all)}`).to.have.length(1);
     return found[0]!;
@@ -245,8 +245,8 @@ describe('routes: every RouteSpec field reaches the kernel as ip reads it back',
   for (const [family, cases] of [[4, ipv4], [6, ipv6]] as const) {
     for (const c of cases) {
       it(`IPv${family}: ${c.title}`, async () => {
-        await c.before?.(ns);
-        await ns.rtnl.route.add(c.spec);
+        await c.before?.(rtnl);
+        await rtnl.route.add(c.spec);
 
         const { expires, ...shown } = ipRoute(family, c.ip.dst as string, c.ip.table as string);
         expect(shown).to.deep.equal(c.ip);
@@ -257,8 +257,8 @@ describe('routes: every RouteSpec field reaches the kernel as ip reads it back',
   }
 
   it('IPv4: locked metrics (`mtu lock`) are locked in the kernel', async () => {
-    await ns.rtnl.route.add({ dst: '20.0.30.0/24', gateway: '10.0.0.2', table: 31, metrics: { mtu: 1400, advmss: 1300, lock: ['mtu', 'advmss'] } });
+    await rtnl.route.add({ dst: '20.0.30.0/24', gateway: '10.0.0.2', table: 31, metrics: { mtu: 1400, advmss: 1300, lock: ['mtu', 'advmss'] } });
     // ip -j does not print locks; its text output does.
-    expect(ns.ip(['route', 'show', 'table', '31']).trim()).to.equal('20.0.30.0/24 via 10.0.0.2 dev v0 mtu lock 1400 advmss lock 1300');
+    expect(ip(['route', 'show', 'table', '31'], ns).trim()).to.equal('20.0.30.0/24 via 10.0.0.2 dev v0 mtu lock 1400 advmss lock 1300');
   });
 });

@@ -4,14 +4,9 @@
 // whether outcomes are learnt from one ACK per batch ('barrier') or one per
 // route ('each'), and wherever in a batch the bad items fall.
 import { expect } from 'chai';
-import { execFileSync } from 'node:child_process';
-import { NetlinkError, ValidationError, type BulkOptions, type RouteSpec } from '../../src/index.js';
-import { FreshNetns } from './fresh-netns.js';
-
-function ipLines(ns: FreshNetns, args: string): number {
-  const out = execFileSync('sh', ['-c', `nsenter --net=/proc/${process.pid}/fd/${ns.fd} ip ${args} | wc -l`], { encoding: 'utf8' });
-  return Number(out.trim());
-}
+import { NetlinkError, ValidationError, type BulkOptions, type Namespace, type RouteSpec, type Rtnl } from '../../src/index.js';
+import { useNamespaces } from '../../src/testing/fixtures.js';
+import { ip, ipBatch, ipLineCount } from '../support/ip.js';
 
 interface Expected {
   index: number;
@@ -55,21 +50,20 @@ function scenario(): { items: RouteSpec[]; expected: Expected[] } {
 }
 
 describe('bulk: failures are reported item by item, everything else is loaded', () => {
-  let ns: FreshNetns;
+  const nn = useNamespaces();
+  let ns: Namespace;
+  let rtnl: Rtnl;
 
   beforeEach(() => {
-    ns = new FreshNetns();
-    ns.ipBatch([
+    ns = nn().create();
+    rtnl = nn().rtnl(ns);
+    ipBatch([
       'link add v0 type veth peer name v1',
       'link set v0 up',
       'link set v1 up',
       'addr add 10.0.0.1/24 dev v0',
       'route add 25.0.0.0/24 via 10.0.0.2 table 100',
-    ]);
-  });
-
-  afterEach(() => {
-    ns.close();
+    ], ns);
   });
 
   const modes: [string, BulkOptions][] = [
@@ -82,8 +76,8 @@ describe('bulk: failures are reported item by item, everything else is loaded', 
   for (const [title, opts] of modes) {
     it(title, async () => {
       const { items, expected } = scenario();
-      const sent = ns.rtnl.socket.stats.sent;
-      const result = await ns.rtnl.route.addMany(items, opts);
+      const sent = rtnl.socket.stats.sent;
+      const result = await rtnl.route.addMany(items, opts);
 
       expect(result.total).to.equal(N);
       expect(result.ok).to.equal(N - expected.length);
@@ -105,19 +99,19 @@ describe('bulk: failures are reported item by item, everything else is loaded', 
       // passed validation, but for the route on the unknown device, whose
       // lookup (RTM_GETLINK) went instead.
       const invalid = expected.filter((e) => e.code === 'ERR_INVALID_ARGUMENT').length;
-      expect(ns.rtnl.socket.stats.sent - sent).to.equal(N - invalid);
+      expect(rtnl.socket.stats.sent - sent).to.equal(N - invalid);
 
       // Everything else is in the kernel: the good items and the route ip
       // made before; none of the bad ones (all in 20.0.0.0/8).
-      expect(ipLines(ns, 'route show table 100')).to.equal(N - expected.length + 1);
-      expect(ns.ip(['route', 'show', 'table', '100', 'root', '20.0.0.0/8'])).to.equal('');
+      expect(ipLineCount('route show table 100', ns)).to.equal(N - expected.length + 1);
+      expect(ip(['route', 'show', 'table', '100', 'root', '20.0.0.0/8'], ns)).to.equal('');
     });
   }
 
   it('progress ends with the final counts', async () => {
     const { items, expected } = scenario();
     let last: [number, number] = [0, 0];
-    await ns.rtnl.route.addMany(items, { batchBytes: 4096, onProgress: (done, failed) => { last = [done, failed]; } });
+    await rtnl.route.addMany(items, { batchBytes: 4096, onProgress: (done, failed) => { last = [done, failed]; } });
     expect(last).to.deep.equal([N - expected.length, expected.length]);
   });
 });

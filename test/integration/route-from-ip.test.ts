@@ -2,8 +2,9 @@
 // netnest with the values `ip -d -j route show table all` prints, field by
 // field, for every route of the namespace (the kernel's own included).
 import { expect } from 'chai';
-import type { Route } from '../../src/index.js';
-import { FreshNetns } from './fresh-netns.js';
+import type { Namespace, Route, Rtnl } from '../../src/index.js';
+import { ipBatch, ipJson } from '../support/ip.js';
+import { sharedManager } from '../support/netns.js';
 
 type Entry = Record<string, unknown>;
 
@@ -48,11 +49,14 @@ function asIpPrints(r: Route, devs: Map<number, string>): Entry {
 }
 
 describe('routes: what `ip route add` made, netnest decodes with the same values', () => {
-  let ns: FreshNetns;
+  const shared = sharedManager();
+  let ns: Namespace;
+  let rtnl: Rtnl;
 
   before(async () => {
-    ns = new FreshNetns();
-    ns.ipBatch([
+    ns = shared().create();
+    rtnl = shared().rtnl(ns);
+    ipBatch([
       'link set lo up',
       'link add v0 type veth peer name v1',
       // No link-local addresses: their routes would appear after DAD, between two reads.
@@ -87,26 +91,22 @@ describe('routes: what `ip route add` made, netnest decodes with the same values
       'route add blackhole 2001:db8:8::/64 metric 5 proto bgp',
       'route add 2001:db8:9::/64 dev v0 metric 5 table 1000 mtu 1300 pref low',
       'route add default via 2001:db8::2 dev v0 table 100',
-    ]);
-  });
-
-  after(() => {
-    ns.close();
+    ], ns);
   });
 
   it('every route of every table, IPv4 then IPv6, in the kernel\'s order', async () => {
-    const devs = new Map((await ns.rtnl.link.list()).map((l) => [l.index, l.name]));
-    const ours = (await ns.rtnl.route.list({ table: 'all' })).map((r) => asIpPrints(r, devs));
+    const devs = new Map((await rtnl.link.list()).map((l) => [l.index, l.name]));
+    const ours = (await rtnl.route.list({ table: 'all' })).map((r) => asIpPrints(r, devs));
     const theirs = [
-      ...ns.ipJson<Entry[]>(['-d', '-4', 'route', 'show', 'table', 'all']),
-      ...ns.ipJson<Entry[]>(['-d', '-6', 'route', 'show', 'table', 'all']),
+      ...ipJson<Entry[]>(['-d', '-4', 'route', 'show', 'table', 'all'], ns),
+      ...ipJson<Entry[]>(['-d', '-6', 'route', 'show', 'table', 'all'], ns),
     ].map(({ nh_info: _fetchedApart, ...e }) => e);
 
     // Lifetimes count down between the two reads.
     const expiring = theirs.findIndex((e) => e.expires !== undefined);
     expect(expiring, 'ip shows the expiring route').to.be.at.least(0);
     expect(ours[expiring]?.dst).to.equal('2001:db8:1::/64');
-    const ourRoute = (await ns.rtnl.route.list({ family: 6 })).find((r) => r.dst === '2001:db8:1::/64');
+    const ourRoute = (await rtnl.route.list({ family: 6 })).find((r) => r.dst === '2001:db8:1::/64');
     expect(ourRoute?.expires).to.be.within((theirs[expiring]!.expires as number) - 1, (theirs[expiring]!.expires as number) + 1);
     delete theirs[expiring]!.expires;
 
@@ -117,7 +117,7 @@ describe('routes: what `ip route add` made, netnest decodes with the same values
   });
 
   it('locked metrics come back as `lock`', async () => {
-    const [r] = await ns.rtnl.route.list({ table: 5, family: 4 });
+    const [r] = await rtnl.route.list({ table: 5, family: 4 });
     expect(r?.metrics).to.deep.equal({ mtu: 1400, lock: ['mtu'] });
   });
 });

@@ -2,9 +2,10 @@
 // device, preferred source and table for the same question, with and
 // without `fibmatch`, and with the from/iif/oif/mark selectors.
 import { expect } from 'chai';
-import { NetlinkError, ValidationError, type Route, type RouteGetSpec } from '../../src/index.js';
+import { NetlinkError, ValidationError, type Namespace, type Route, type RouteGetSpec, type Rtnl } from '../../src/index.js';
 import { checkRouteGet, encodeRouteGet } from '../../src/netlink/rtnl/route/query.js';
-import { FreshNetns } from './fresh-netns.js';
+import { ip, ipBatch, ipJson } from '../support/ip.js';
+import { sharedManager } from '../support/netns.js';
 
 interface IpGet {
   dst: string;
@@ -33,12 +34,15 @@ function ipArgs(q: RouteGetSpec): string[] {
 }
 
 describe('routes: get answers as `ip route get`', () => {
-  let ns: FreshNetns;
+  const shared = sharedManager();
+  let ns: Namespace;
+  let rtnl: Rtnl;
   let devs: Map<number, string>;
 
   before(async () => {
-    ns = new FreshNetns();
-    ns.ipBatch([
+    ns = shared().create();
+    rtnl = shared().rtnl(ns);
+    ipBatch([
       'link set lo up',
       'link add v0 type veth peer name v1',
       'link add w0 type veth peer name w1',
@@ -54,13 +58,9 @@ describe('routes: get answers as `ip route get`', () => {
       'rule add fwmark 7 lookup 100 pref 10',
       'rule add from 10.0.0.1 to 20.0.5.0/24 lookup 1000 pref 11',
       'route add 2001:db8:30::/48 via 2001:db8::3 table 1000',
-    ]);
-    ns.ip(['-6', 'rule', 'add', 'from', '2001:db8::1', 'to', '2001:db8:30::/48', 'lookup', '1000', 'pref', '12']);
-    devs = new Map((await ns.rtnl.link.list()).map((l) => [l.index, l.name]));
-  });
-
-  after(() => {
-    ns.close();
+    ], ns);
+    ip(['-6', 'rule', 'add', 'from', '2001:db8::1', 'to', '2001:db8:30::/48', 'lookup', '1000', 'pref', '12'], ns);
+    devs = new Map((await rtnl.link.list()).map((l) => [l.index, l.name]));
   });
 
   /** The fields both sides report, in ip's words. */
@@ -72,7 +72,7 @@ describe('routes: get answers as `ip route get`', () => {
   }
 
   function theirs(q: RouteGetSpec): Record<string, unknown> {
-    const [e] = ns.ipJson<IpGet[]>(ipArgs(q));
+    const [e] = ipJson<IpGet[]>(ipArgs(q), ns);
     if (!e) throw new Error(`ip ${ipArgs(q).join(' ')} printed nothing`);
     // ip leaves out the main table.
     return { gateway: e.gateway, dev: e.dev, prefsrc: e.prefsrc, table: e.table ?? 'main' };
@@ -95,13 +95,13 @@ describe('routes: get answers as `ip route get`', () => {
 
   for (const [title, q] of queries) {
     it(title, async () => {
-      expect(compared(await ns.rtnl.route.get(q))).to.deep.equal(theirs(q));
+      expect(compared(await rtnl.route.get(q))).to.deep.equal(theirs(q));
     });
   }
 
   it('the resolved route is for the address; fibmatch gives the prefix', async () => {
-    const resolved = await ns.rtnl.route.get({ dst: '20.0.1.1' });
-    const entry = await ns.rtnl.route.get({ dst: '20.0.1.1', fibmatch: true });
+    const resolved = await rtnl.route.get({ dst: '20.0.1.1' });
+    const entry = await rtnl.route.get({ dst: '20.0.1.1', fibmatch: true });
     expect([resolved.dst, entry.dst]).to.deep.equal(['20.0.1.1', '20.0.0.0/16']);
     expect(entry.protocol).to.equal('boot');
   });
@@ -113,17 +113,17 @@ describe('routes: get answers as `ip route get`', () => {
       const table = Buffer.from([8, 0, 15, 0, 100, 0, 0, 0]); // RTA_TABLE 100
       const bytes = Buffer.concat([req.bytes, table]);
       bytes.writeUInt32LE(bytes.length, 0);
-      const kernel = await ns.rtnl.socket.request({ bytes, describe: req.describe }).then(() => undefined, (e: unknown) => e);
+      const kernel = await rtnl.socket.request({ bytes, describe: req.describe }).then(() => undefined, (e: unknown) => e);
       expect(kernel).to.be.instanceOf(NetlinkError).with.property('errnoName', 'EINVAL');
       expect((kernel as NetlinkError).extackMessage).to.match(/Unsupported attribute in (route get|get route) request/);
-      const ours = await ns.rtnl.route.get({ dst, table: 100 } as RouteGetSpec).then(() => undefined, (e: unknown) => e);
+      const ours = await rtnl.route.get({ dst, table: 100 } as RouteGetSpec).then(() => undefined, (e: unknown) => e);
       expect(ours).to.be.instanceOf(ValidationError).with.property('field', 'table');
     });
   }
 
   it('the mark and iif asked about come back in the answer', async () => {
-    expect((await ns.rtnl.route.get({ dst: '20.0.1.1', mark: 7 })).mark).to.equal(7);
-    const viaIif = await ns.rtnl.route.get({ dst: '10.0.0.5', src: '10.0.0.9', iif: 'v0' });
+    expect((await rtnl.route.get({ dst: '20.0.1.1', mark: 7 })).mark).to.equal(7);
+    const viaIif = await rtnl.route.get({ dst: '10.0.0.5', src: '10.0.0.9', iif: 'v0' });
     expect(viaIif.iif === undefined ? undefined : devs.get(viaIif.iif)).to.equal('v0');
     expect(viaIif.type).to.equal('local');
   });

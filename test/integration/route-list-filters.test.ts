@@ -5,8 +5,9 @@
 // filter with the same meaning.
 import { expect } from 'chai';
 import sinon from 'sinon';
-import type { Route, RouteFilter } from '../../src/index.js';
-import { FreshNetns } from './fresh-netns.js';
+import type { Namespace, Route, RouteFilter, Rtnl } from '../../src/index.js';
+import { ipBatch, ipJson } from '../support/ip.js';
+import { sharedManager } from '../support/netns.js';
 
 interface IpRoute {
   dst: string;
@@ -17,11 +18,14 @@ interface IpRoute {
 const TABLE_NAMES: Record<number, string> = { 253: 'default', 254: 'main', 255: 'local' };
 
 describe('routes: list filters', () => {
-  let ns: FreshNetns;
+  const shared = sharedManager();
+  let ns: Namespace;
+  let rtnl: Rtnl;
   let devs: Map<number, string>;
 
   before(async () => {
-    ns = new FreshNetns();
+    ns = shared().create();
+    rtnl = shared().rtnl(ns);
     const lines = [
       'link set lo up',
       'link add v0 type veth peer name v1',
@@ -48,12 +52,8 @@ describe('routes: list filters', () => {
     ];
     // Many routes elsewhere: an unfiltered dump would bring them along.
     for (let i = 0; i < 500; i++) lines.push(`route add 30.0.${i >> 8}.${i & 255} via 10.0.0.2 table 200`);
-    ns.ipBatch(lines);
-    devs = new Map((await ns.rtnl.link.list()).map((l) => [l.index, l.name]));
-  });
-
-  after(() => {
-    ns.close();
+    ipBatch(lines, ns);
+    devs = new Map((await rtnl.link.list()).map((l) => [l.index, l.name]));
   });
 
   afterEach(() => {
@@ -68,7 +68,7 @@ describe('routes: list filters', () => {
     for (const f of family ? [family] : [4, 6]) {
       // ip leaves out the table when it is the one asked for; put it back.
       const asked = args.includes('table') ? args[args.indexOf('table') + 1] : 'main';
-      for (const r of ns.ipJson<IpRoute[]>(['-d', `-${f}`, 'route', 'show', ...args])) out.push(`${r.dst} ${r.table ?? asked}`);
+      for (const r of ipJson<IpRoute[]>(['-d', `-${f}`, 'route', 'show', ...args], ns)) out.push(`${r.dst} ${r.table ?? asked}`);
     }
     return out;
   }
@@ -76,7 +76,7 @@ describe('routes: list filters', () => {
   /** Every route the kernel sent for the dumps list() made, before any filtering in the library. */
   function kernelSent(): Route[] {
     const sent: Route[] = [];
-    const sock = ns.rtnl.socket;
+    const sock = rtnl.socket;
     const list = sock.list.bind(sock);
     sinon.stub(sock, 'list').callsFake(((req: Parameters<typeof list>[0], decode: (m: Buffer) => unknown) =>
       list(req, (m) => {
@@ -108,7 +108,7 @@ describe('routes: list filters', () => {
   for (const [title, filter, args, family] of cases) {
     it(`${title}: the routes ip shows, and only those came from the kernel`, async () => {
       const sent = kernelSent();
-      const ours = await ns.rtnl.route.list(filter);
+      const ours = await rtnl.route.list(filter);
       expect(ours.map(key)).to.deep.equal(ipShows(args, family));
       expect(ours.length).to.be.greaterThan(0);
       expect(sent.length).to.be.at.least(ours.length);
@@ -128,20 +128,20 @@ describe('routes: list filters', () => {
 
   it('a table >= 256 is filtered by the kernel too (RTA_TABLE), not in the library', async () => {
     const sent = kernelSent();
-    const ours = await ns.rtnl.route.list({ table: 1000, family: 4 });
+    const ours = await rtnl.route.list({ table: 1000, family: 4 });
     expect(ours.map(key)).to.deep.equal(['20.0.0.0/24 1000', '20.0.4.0/24 1000']);
     expect(sent.map(key)).to.deep.equal(ours.map(key));
   });
 
   it('a table that has routes of one family only lists them (both families asked)', async () => {
     // Table 1000 has IPv4 routes only, table 2000 IPv6 routes only.
-    expect((await ns.rtnl.route.list({ table: 1000 })).map(key)).to.deep.equal(['20.0.0.0/24 1000', '20.0.4.0/24 1000']);
-    expect((await ns.rtnl.route.list({ table: 2000 })).map(key)).to.deep.equal(['2001:db8:3::/64 2000']);
+    expect((await rtnl.route.list({ table: 1000 })).map(key)).to.deep.equal(['20.0.0.0/24 1000', '20.0.4.0/24 1000']);
+    expect((await rtnl.route.list({ table: 2000 })).map(key)).to.deep.equal(['2001:db8:3::/64 2000']);
   });
 
   it('a table with no routes lists as empty', async () => {
-    expect(await ns.rtnl.route.list({ table: 77 })).to.deep.equal([]);
-    expect(await ns.rtnl.route.list({ table: 77, family: 4 })).to.deep.equal([]);
+    expect(await rtnl.route.list({ table: 77 })).to.deep.equal([]);
+    expect(await rtnl.route.list({ table: 77, family: 4 })).to.deep.equal([]);
   });
 
   // dump() takes list()'s filter with the same meaning (it used to apply the table only).
@@ -150,15 +150,15 @@ describe('routes: list filters', () => {
       it(`dump() streams what list() returns for the same filter: ${title}, IPv${family}`, async () => {
         const f = { ...filter, family };
         const streamed: string[] = [];
-        for await (const r of ns.rtnl.route.dump(f)) streamed.push(key(r));
-        expect(streamed).to.deep.equal((await ns.rtnl.route.list(f)).map(key));
+        for await (const r of rtnl.route.dump(f)) streamed.push(key(r));
+        expect(streamed).to.deep.equal((await rtnl.route.list(f)).map(key));
       });
     }
   }
 
   it('dump() streams one table of one family', async () => {
     const streamed: string[] = [];
-    for await (const r of ns.rtnl.route.dump({ family: 4, table: 200 })) streamed.push(key(r));
+    for await (const r of rtnl.route.dump({ family: 4, table: 200 })) streamed.push(key(r));
     expect(streamed).to.have.length(500);
     expect(new Set(streamed.map((k) => k.split(' ')[1]))).to.deep.equal(new Set(['200']));
   });

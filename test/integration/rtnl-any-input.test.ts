@@ -12,7 +12,8 @@ import {
   AddressSpecSchema, LinkAddSpecSchema, LinkSetSpecSchema, NetnestError, NeighSpecSchema, NexthopSpecSchema, RouteGetSpecSchema,
   RouteSpecSchema, RuleSpecSchema, type Rtnl,
 } from '../../src/index.js';
-import { FreshNetns } from './fresh-netns.js';
+import { sharedManager } from '../support/netns.js';
+import { addVeth } from '../support/veth.js';
 
 const SEED = 20261202;
 const RUNS = 6000;
@@ -278,19 +279,19 @@ async function settlesProperly(rtnl: Rtnl, c: Call): Promise<void> {
 
 describe('any input to the API: a result or a NetnestError, never a raw exception or a hang', function () {
   this.timeout(120_000);
-  let ns: FreshNetns;
+  const shared = sharedManager();
+  let rtnl: Rtnl;
 
   before(async () => {
-    ns = await FreshNetns.withVeth({ lo: true });
+    rtnl = shared().rtnl(shared().create());
+    await addVeth(rtnl, { lo: true });
   });
-
-  after(() => ns?.close());
 
   it(`${RUNS} generated calls to every entry point, against the kernel (seed ${SEED})`, async () => {
     const seen = new Map<string, number>();
     await fc.assert(fc.asyncProperty(calls, async (c) => {
       seen.set(c.what, (seen.get(c.what) ?? 0) + 1);
-      await settlesProperly(ns.rtnl, c);
+      await settlesProperly(rtnl, c);
     }), { seed: SEED, numRuns: RUNS, endOnFailure: true });
     // Every entry point was exercised.
     expect([...seen.keys()].sort()).to.include.members([

@@ -2,8 +2,10 @@
 // read them back: every selector and every action of RuleSpec reaches the
 // kernel with the value given.
 import { expect } from 'chai';
-import type { RuleSpec } from '../../src/index.js';
-import { FreshNetns } from './fresh-netns.js';
+import type { Namespace, Rtnl, RuleSpec } from '../../src/index.js';
+import { useNamespaces } from '../../src/testing/fixtures.js';
+import { ip, ipBatch, ipJson } from '../support/ip.js';
+import { sharedManager } from '../support/netns.js';
 import { skipBecause } from '../support/skip.js';
 
 /** `ip -d -j rule` entry. */
@@ -117,21 +119,20 @@ const ipv6: Case[] = [
 ];
 
 describe('rules: every RuleSpec selector and action reaches the kernel as ip reads it back', () => {
-  let ns: FreshNetns;
+  const shared = sharedManager();
+  let ns: Namespace;
+  let rtnl: Rtnl;
 
   before(() => {
-    ns = new FreshNetns();
-    ns.ipBatch(['link add v0 type veth peer name v1', 'rule add priority 200 lookup main']);
+    ns = shared().create();
+    rtnl = shared().rtnl(ns);
+    ipBatch(['link add v0 type veth peer name v1', 'rule add priority 200 lookup main'], ns);
     // The target of the goto rules (else the kernel flags them unresolved).
-    ns.ip(['-6', 'rule', 'add', 'priority', '200', 'lookup', 'main']);
-  });
-
-  after(() => {
-    ns.close();
+    ip(['-6', 'rule', 'add', 'priority', '200', 'lookup', 'main'], ns);
   });
 
   function ipRule(family: 4 | 6, priority: number): IpRule {
-    const all = ns.ipJson<IpRule[]>(['-d', `-${family}`, 'rule', 'show']);
+    const all = ipJson<IpRule[]>(['-d', `-${family}`, 'rule', 'show'], ns);
     const found = all.filter((r) => r.priority === priority);
     expect(found, `ip -${family} rule show: priority ${priority} in ${JSON.stringify(all)}`).to.have.length(1);
     return found[0]!;
@@ -140,43 +141,41 @@ describe('rules: every RuleSpec selector and action reaches the kernel as ip rea
   for (const [family, cases] of [[4, ipv4], [6, ipv6]] as const) {
     for (const c of cases) {
       it(`IPv${family}: ${c.title}`, async () => {
-        await ns.rtnl.rule.add(c.spec);
+        await rtnl.rule.add(c.spec);
         expect(ipRule(family, c.ip.priority as number)).to.deep.equal(c.ip);
       });
     }
   }
-
 });
 
 describe('rules: dscp', () => {
-  let ns: FreshNetns;
+  const nn = useNamespaces();
+  let ns: Namespace;
+  let rtnl: Rtnl;
 
   beforeEach(() => {
-    ns = new FreshNetns();
-  });
-
-  afterEach(() => {
-    ns.close();
+    ns = nn().create();
+    rtnl = nn().rtnl(ns);
   });
 
   // ip 6.1 does not know FRA_DSCP (kernel 6.14+): check what the kernel
   // reports, and that the kernel matches on it.
   it('IPv4 and IPv6: dscp is kept by the kernel and selects the table', async function () {
     try {
-      await ns.rtnl.rule.add({ priority: 400, dscp: 4, table: 400 });
+      await rtnl.rule.add({ priority: 400, dscp: 4, table: 400 });
     } catch (e) {
       // Older kernels refuse the unknown attribute.
       if ((e as { code?: string }).code === 'EINVAL') skipBecause(this, 'the kernel lacks FRA_DSCP (Linux 6.14+)');
       throw e;
     }
-    await ns.rtnl.rule.add({ family: 6, priority: 400, dscp: 4, table: 400 });
-    const ours = (await ns.rtnl.rule.list()).filter((r) => r.priority === 400);
+    await rtnl.rule.add({ family: 6, priority: 400, dscp: 4, table: 400 });
+    const ours = (await rtnl.rule.list()).filter((r) => r.priority === 400);
     expect(ours.map((r) => [r.family, r.dscp, r.table])).to.deep.equal([[4, 4, 400], [6, 4, 400]]);
 
-    ns.ipBatch(['link add v0 type veth peer name v1', 'link set v0 up', 'link set v1 up', 'addr add 10.0.0.1/24 dev v0', 'route add 20.4.0.0/16 via 10.0.0.4 table 400']);
+    ipBatch(['link add v0 type veth peer name v1', 'link set v0 up', 'link set v1 up', 'addr add 10.0.0.1/24 dev v0', 'route add 20.4.0.0/16 via 10.0.0.4 table 400'], ns);
     // tos 0x10 carries DSCP 4: the rule sends the lookup to table 400.
-    expect((await ns.rtnl.route.get({ dst: '20.4.0.1', tos: 0x10 })).gateway).to.equal('10.0.0.4');
-    const other = await ns.rtnl.route.get({ dst: '20.4.0.1', tos: 0x20 }).catch((e: { code: string }) => e.code);
+    expect((await rtnl.route.get({ dst: '20.4.0.1', tos: 0x10 })).gateway).to.equal('10.0.0.4');
+    const other = await rtnl.route.get({ dst: '20.4.0.1', tos: 0x20 }).catch((e: { code: string }) => e.code);
     expect(other).to.equal('ENETUNREACH');
   });
 });

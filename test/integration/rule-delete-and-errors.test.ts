@@ -2,8 +2,9 @@
 // or by priority alone, as `ip rule del` does — and refusals carry the
 // kernel's errno (EEXIST, ENOENT) or never leave the process.
 import { expect } from 'chai';
-import { NetlinkError, ValidationError, type RuleSpec } from '../../src/index.js';
-import { FreshNetns } from './fresh-netns.js';
+import { NetlinkError, ValidationError, type Namespace, type Rtnl, type RuleSpec } from '../../src/index.js';
+import { useNamespaces } from '../../src/testing/fixtures.js';
+import { ip, ipBatch, ipJson } from '../support/ip.js';
 
 interface IpRule {
   priority: number;
@@ -23,55 +24,54 @@ async function rejection<E extends Error>(p: Promise<unknown>, cls: new (...args
 }
 
 describe('rules: delete and errors', () => {
-  let ns: FreshNetns;
+  const nn = useNamespaces();
+  let ns: Namespace;
+  let rtnl: Rtnl;
 
   beforeEach(() => {
-    ns = new FreshNetns();
-  });
-
-  afterEach(() => {
-    ns.close();
+    ns = nn().create();
+    rtnl = nn().rtnl(ns);
   });
 
   /** "priority table fwmark" of every rule but the kernel's defaults. */
   const shown = (family: 4 | 6 = 4): string[] =>
-    ns.ipJson<IpRule[]>([`-${family}`, 'rule', 'show'])
+    ipJson<IpRule[]>([`-${family}`, 'rule', 'show'], ns)
       .filter((r) => r.priority !== 0 && r.priority < 32766)
       .map((r) => [r.priority, r.table ?? '-', r.fwmark ?? '-', r.src].join(' '));
 
   it('by full selector: only the rule that matches every field goes', async () => {
-    ns.ipBatch([
+    ipBatch([
       'rule add priority 100 fwmark 1 lookup 7',
       'rule add priority 100 fwmark 2 lookup 7',
       'rule add priority 100 fwmark 2 lookup 8',
-    ]);
-    await ns.rtnl.rule.del({ priority: 100, fwmark: 2, table: 7 });
+    ], ns);
+    await rtnl.rule.del({ priority: 100, fwmark: 2, table: 7 });
     expect(shown()).to.deep.equal(['100 7 0x1 all', '100 8 0x2 all']);
   });
 
   it('by selector without a priority', async () => {
-    ns.ipBatch(['rule add priority 100 from 10.0.0.0/8 lookup 100', 'rule add priority 101 from 10.1.0.0/16 lookup 100']);
-    await ns.rtnl.rule.del({ src: '10.1.0.0/16', table: 100 });
+    ipBatch(['rule add priority 100 from 10.0.0.0/8 lookup 100', 'rule add priority 101 from 10.1.0.0/16 lookup 100'], ns);
+    await rtnl.rule.del({ src: '10.1.0.0/16', table: 100 });
     expect(shown()).to.deep.equal(['100 100 - 10.0.0.0']);
   });
 
   it('by priority alone, whatever the rule selects and does', async () => {
-    ns.ipBatch([
+    ipBatch([
       'rule add priority 150 from 10.0.0.0/8 to 20.0.0.0/8 fwmark 0x3/0xf ipproto tcp dport 80 lookup 1000',
       'rule add priority 151 blackhole',
       'rule add priority 152 lookup 7',
-    ]);
-    await ns.rtnl.rule.del({ priority: 150 });
-    await ns.rtnl.rule.del({ priority: 151 });
+    ], ns);
+    await rtnl.rule.del({ priority: 150 });
+    await rtnl.rule.del({ priority: 151 });
     expect(shown()).to.deep.equal(['152 7 - all']);
   });
 
   it('IPv6 by priority alone and by full selector', async () => {
     for (const r of ['priority 100 from 2001:db8::/32 lookup 100', 'priority 101 fwmark 4 lookup 100', 'priority 102 lookup 100']) {
-      ns.ip(['-6', 'rule', 'add', ...r.split(' ')]);
+      ip(['-6', 'rule', 'add', ...r.split(' ')], ns);
     }
-    await ns.rtnl.rule.del({ family: 6, priority: 102 });
-    await ns.rtnl.rule.del({ src: '2001:db8::/32', table: 100, priority: 100 });
+    await rtnl.rule.del({ family: 6, priority: 102 });
+    await rtnl.rule.del({ src: '2001:db8::/32', table: 100, priority: 100 });
     expect(shown(6)).to.deep.equal(['101 100 0x4 all']);
     expect(shown(4)).to.deep.equal([]);
   });
@@ -81,34 +81,34 @@ describe('rules: delete and errors', () => {
       priority: 300, src: '10.0.0.0/8', dst: '20.0.0.0/16', fwmark: 5, fwmask: 0xff, iif: 'x0', uidrange: [1, 2],
       ipproto: 'udp', sport: [1, 2], dport: 53, table: 1000, protocol: 'static',
     };
-    await ns.rtnl.rule.add(spec);
-    await ns.rtnl.rule.add({ ...spec, table: 1001 });
-    await ns.rtnl.rule.del(spec);
+    await rtnl.rule.add(spec);
+    await rtnl.rule.add({ ...spec, table: 1001 });
+    await rtnl.rule.del(spec);
     expect(shown()).to.deep.equal(['300 1001 0x5 10.0.0.0']);
   });
 
   it('EEXIST when an identical rule exists', async () => {
     const spec: RuleSpec = { priority: 100, fwmark: 1, table: 7 };
-    await ns.rtnl.rule.add(spec);
-    const e = await rejection(ns.rtnl.rule.add(spec), NetlinkError);
+    await rtnl.rule.add(spec);
+    const e = await rejection(rtnl.rule.add(spec), NetlinkError);
     expect(e).to.include({ code: 'EEXIST', errnoName: 'EEXIST' });
     expect(e.request).to.equal('RTM_NEWRULE priority 100 fwmark 1 lookup 7');
     // Same selector, another action: a different rule.
-    await ns.rtnl.rule.add({ ...spec, table: 8 });
+    await rtnl.rule.add({ ...spec, table: 8 });
     expect(shown()).to.deep.equal(['100 7 0x1 all', '100 8 0x1 all']);
   });
 
   it('ENOENT when no rule matches the selector; the others stay', async () => {
-    ns.ipBatch(['rule add priority 100 fwmark 1 lookup 7']);
+    ipBatch(['rule add priority 100 fwmark 1 lookup 7'], ns);
     for (const spec of [{ priority: 999 }, { priority: 100, table: 8 }, { priority: 100, fwmark: 2 }, { family: 6 as const, priority: 100 }]) {
-      const e = await rejection(ns.rtnl.rule.del(spec), NetlinkError);
+      const e = await rejection(rtnl.rule.del(spec), NetlinkError);
       expect(e.code, JSON.stringify(spec)).to.equal('ENOENT');
     }
     expect(shown()).to.deep.equal(['100 7 0x1 all']);
   });
 
   it('bad specs are refused before anything is sent', async () => {
-    const sent = ns.rtnl.socket.stats.sent;
+    const sent = rtnl.socket.stats.sent;
     const bad: [RuleSpec, string][] = [
       [{ action: 'goto' }, 'goto'],
       [{ table: 0 }, 'table'],
@@ -119,9 +119,9 @@ describe('rules: delete and errors', () => {
       [{ tos: 4, dscp: 1, table: 7 }, 'dscp'],
     ];
     for (const [spec, field] of bad) {
-      const e = await rejection(ns.rtnl.rule.add(spec), ValidationError);
+      const e = await rejection(rtnl.rule.add(spec), ValidationError);
       expect(e.field, JSON.stringify(spec)).to.equal(field);
     }
-    expect(ns.rtnl.socket.stats.sent).to.equal(sent);
+    expect(rtnl.socket.stats.sent).to.equal(sent);
   });
 });

@@ -2,8 +2,9 @@
 // with the values `ip -d -j rule show` prints, field by field, for every
 // rule of both families (the kernel's default rules included).
 import { expect } from 'chai';
-import type { Rule } from '../../src/index.js';
-import { FreshNetns } from './fresh-netns.js';
+import type { Namespace, Rtnl, Rule } from '../../src/index.js';
+import { ip, ipBatch, ipJson } from '../support/ip.js';
+import { sharedManager } from '../support/netns.js';
 
 type Entry = Record<string, unknown>;
 
@@ -56,11 +57,14 @@ function asIpPrints(r: Rule): Entry {
 }
 
 describe('rules: what `ip rule add` made, netnest decodes with the same values', () => {
-  let ns: FreshNetns;
+  const shared = sharedManager();
+  let ns: Namespace;
+  let rtnl: Rtnl;
 
   before(() => {
-    ns = new FreshNetns();
-    ns.ipBatch([
+    ns = shared().create();
+    rtnl = shared().rtnl(ns);
+    ipBatch([
       'link add v0 type veth peer name v1',
       'rule add priority 100 from 10.0.0.0/8 to 20.0.0.0/16 tos 0x10 fwmark 0x5/0xff iif v0 oif v1 uidrange 100-200 sport 1000-2000 dport 80 ipproto tcp table 1000 proto static',
       'rule add priority 101 not from 10.1.0.0/16 goto 200',
@@ -78,7 +82,7 @@ describe('rules: what `ip rule add` made, netnest decodes with the same values',
       'rule add priority 113 goto 300',
       'rule add priority 114 to 20.1.0.0/24 lookup local proto 99',
       'rule add priority 200 lookup main',
-    ]);
+    ], ns);
     for (const rule of [
       'priority 100 from 2001:db8::/32 to 2001:db8:1::/48 ipproto ipv6-icmp lookup 300',
       'priority 101 not to 2001:db8:9::/48 goto 200',
@@ -86,18 +90,14 @@ describe('rules: what `ip rule add` made, netnest decodes with the same values',
       'priority 103 blackhole',
       'priority 104 tun_id 7 ipproto tcp sport 22 dport 1-1024 lookup main suppress_prefixlength 64 proto static',
       'priority 200 lookup main',
-    ]) ns.ip(['-6', 'rule', 'add', ...rule.split(' ')]);
-  });
-
-  after(() => {
-    ns.close();
+    ]) ip(['-6', 'rule', 'add', ...rule.split(' ')], ns);
   });
 
   it('every rule with a priority, IPv4 then IPv6, in the kernel\'s order', async () => {
-    const ours = (await ns.rtnl.rule.list()).filter((r) => r.priority !== 0).map(asIpPrints);
+    const ours = (await rtnl.rule.list()).filter((r) => r.priority !== 0).map(asIpPrints);
     const theirs = [
-      ...ns.ipJson<Entry[]>(['-d', '-4', 'rule', 'show']),
-      ...ns.ipJson<Entry[]>(['-d', '-6', 'rule', 'show']),
+      ...ipJson<Entry[]>(['-d', '-4', 'rule', 'show'], ns),
+      ...ipJson<Entry[]>(['-d', '-6', 'rule', 'show'], ns),
     ].filter((r) => r.priority !== 0);
 
     expect(ours.map((r) => r.priority)).to.deep.equal(theirs.map((r) => r.priority));
@@ -108,17 +108,17 @@ describe('rules: what `ip rule add` made, netnest decodes with the same values',
 
   it('the kernel\'s rule at priority 0 (from all lookup local) decodes with priority 0', async () => {
     // The kernel leaves FRA_PRIORITY out for priority 0; ip prints 0.
-    const local = (await ns.rtnl.rule.list()).filter((r) => r.table === 255 && r.protocol === 'kernel');
+    const local = (await rtnl.rule.list()).filter((r) => r.table === 255 && r.protocol === 'kernel');
     expect(local.map((r) => [r.family, r.priority])).to.deep.equal([[4, 0], [6, 0]]);
   });
 
   it('typed values: numbers, not strings; tun_id as bigint', async () => {
-    const [r] = (await ns.rtnl.rule.list({ family: 4 })).filter((x) => x.priority === 100);
+    const [r] = (await rtnl.rule.list({ family: 4 })).filter((x) => x.priority === 100);
     expect(r).to.deep.include({
       src: '10.0.0.0/8', dst: '20.0.0.0/16', tos: 0x10, fwmark: 5, fwmask: 0xff, uidrange: [100, 200], sport: [1000, 2000],
       dport: [80, 80], ipproto: 6, table: 1000, action: 'lookup', protocol: 'static', not: false,
     });
-    const [t] = (await ns.rtnl.rule.list({ family: 4 })).filter((x) => x.priority === 107);
+    const [t] = (await rtnl.rule.list({ family: 4 })).filter((x) => x.priority === 107);
     expect(t?.tun_id).to.equal(42n);
   });
 });

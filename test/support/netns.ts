@@ -10,6 +10,7 @@ import { Namespace } from '../../src/netns/namespace.js';
 import { NamespaceManager } from '../../src/netns/manager.js';
 import { Rtnl } from '../../src/netlink/rtnl/rtnl.js';
 import { snapshot, type Snapshot, type SnapshotChange } from '../../src/netns/snapshot.js';
+import { sandbox } from '../../src/testing/fixtures.js';
 import { ipJson } from './ip.js';
 
 let counter = 0;
@@ -146,4 +147,34 @@ export async function linkIndex(name: string): Promise<number | undefined> {
 /** Link names in the current namespace, as `ip` sees them. */
 export function linkNames(): string[] {
   return ipJson<{ ifname: string }[]>(['link', 'show']).map((l) => l.ifname);
+}
+
+/**
+ * For describe(): one NamespaceManager for all its tests, made in before()
+ * and disposed in after(), failing the hook if the cleanup was incomplete —
+ * useNamespaces() for a world built once and only read by the tests (its
+ * manager exists only while a test runs, so before() cannot build with it).
+ */
+export function sharedManager(): () => NamespaceManager {
+  let m: NamespaceManager | undefined;
+  before(() => {
+    // As useNamespaces() does under the plugin: the sandbox world is the root, and dies with the run.
+    let world = true;
+    try {
+      sandbox();
+    } catch {
+      world = false;
+    }
+    m = new NamespaceManager(world ? { root: Namespace.current(), ephemeralRoot: true } : {});
+  });
+  after(async () => {
+    const report = await m?.dispose();
+    m = undefined;
+    const problems = [...report?.failed.map((f) => `${f.what}: ${f.error.message}`) ?? [], ...report?.lingering ?? []];
+    if (problems.length) throw new Error(`cleanup after the describe was incomplete:\n  ${problems.join('\n  ')}`);
+  });
+  return () => {
+    if (!m) throw new Error('sharedManager(): the manager exists only from before() to after()');
+    return m;
+  };
 }
