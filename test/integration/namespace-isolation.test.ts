@@ -5,8 +5,7 @@ import { expect } from 'chai';
 import { statSync } from 'node:fs';
 import { Rtnl } from '../../src/index.js';
 import { currentNetnsId } from '../../src/netns/syscalls.js';
-import { useNamespaces } from '../../src/testing/fixtures.js';
-import { sandbox } from '../../src/testing/mocha.js';
+import { sandbox, useNamespaces } from '../../src/testing/fixtures.js';
 import { ipLinks } from '../support/ip.js';
 
 function inode(path: string): number | undefined {

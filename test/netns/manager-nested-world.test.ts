@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { currentNetnsId, diff, NamespaceManager } from '../../src/index.js';
-import { sandbox } from '../../src/testing/mocha.js';
+import { sandbox } from '../../src/testing/fixtures.js';
 import { currentSnapshot, linkNames, managerFixture, ours, ownNetnsNames, uniqueName, waitUntil } from '../support/netns.js';
 
 describe('a nested world of six namespaces', () => {

@@ -9,8 +9,13 @@ import { fileURLToPath } from 'node:url';
 import type { Namespace } from '../../src/netns/namespace.js';
 import { removeDir } from './netns.js';
 
-/** The compiled library and mocha plugin, as file URLs a child script can import. */
+/**
+ * The compiled library, its test fixtures (netnest/testing: no side effect)
+ * and its mocha plugin (netnest/mocha: enters the sandbox when loaded), as
+ * file URLs a child script can import.
+ */
 export const LIB_URL = new URL('../../src/index.js', import.meta.url).href;
+export const FIXTURES_URL = new URL('../../src/testing/fixtures.js', import.meta.url).href;
 export const PLUGIN_URL = new URL('../../src/testing/mocha.js', import.meta.url).href;
 export const PLUGIN_PATH = fileURLToPath(PLUGIN_URL);
 

@@ -1,5 +1,6 @@
-// The netnest/mocha fixtures as a user meets them: an inner mocha run (a
-// child process, with the compiled plugin) whose test builds namespaces,
+// The netnest/mocha plugin and the fixtures as a user meets them: an inner
+// mocha run (a child process, the compiled plugin given with --require, the
+// fixtures imported from netnest/testing) whose test builds namespaces,
 // veths, routes and rules and then throws. useNamespaces() cleans up after
 // it and gives the next test a fresh manager; the run's exit code reports the
 // failure. A test that changes the pinned host fails the run. With
@@ -12,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sweep } from '../../src/index.js';
-import { LIB_URL, PLUGIN_PATH, PLUGIN_URL } from '../support/child.js';
+import { FIXTURES_URL, LIB_URL, PLUGIN_PATH } from '../support/child.js';
 import { netnsNames, removeDir, removeNetnsNames, tempJournalDir, uniqueName } from '../support/netns.js';
 
 const MOCHA = fileURLToPath(new URL('../../../node_modules/mocha/bin/mocha.js', import.meta.url));
@@ -20,7 +21,7 @@ const MOCHA = fileURLToPath(new URL('../../../node_modules/mocha/bin/mocha.js', 
 const SPEC = `
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { useNamespaces } from ${JSON.stringify(PLUGIN_URL)};
+import { useNamespaces } from ${JSON.stringify(FIXTURES_URL)};
 import { currentNetnsId } from ${JSON.stringify(LIB_URL)};
 const { NNTEST_JOURNAL: journalDir, NNTEST_BOUND: bound, NNTEST_PERSISTENT: persistent } = process.env;
 const ip = (...args) => JSON.parse(execFileSync('ip', ['-j', ...args], { encoding: 'utf8' }) || '[]');
@@ -60,7 +61,7 @@ describe('inner', () => {
 
 // A test that reaches past its sandbox into the pinned host (here: our own world).
 const LEAKY_SPEC = `
-import { sandbox } from ${JSON.stringify(PLUGIN_URL)};
+import { sandbox } from ${JSON.stringify(FIXTURES_URL)};
 describe('inner', () => {
   it('changes the host', async () => {
     const host = sandbox().host.rtnl();

@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { diff, Namespace, snapshot, type Snapshot } from '../../src/index.js';
-import { useTopology } from '../../src/testing/mocha.js';
+import { useTopology } from '../../src/testing/fixtures.js';
 import { waitUntil } from '../support/netns.js';
 
 const SMALL = {
