@@ -22,11 +22,12 @@ describe('netnest command', () => {
     // The package.json beside the compiled tree this test runs from (dist/test/cli -> the package root).
     const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
     expect(version).to.match(/^\d+\.\d+\.\d+/);
-    for (const flag of ['--version', '-V']) {
-      const r = await netnest(flag);
-      expect(r.code, r.stderr).to.equal(0);
-      expect(r.stdout).to.equal(`${version}\n`);
-    }
+    const flags = ['--version', '-V'];
+    const runs = await Promise.all(flags.map((flag) => netnest(flag)));
+    runs.forEach((r, i) => {
+      expect(r.code, `${flags[i]}: ${r.stderr}`).to.equal(0);
+      expect(r.stdout, flags[i]).to.equal(`${version}\n`);
+    });
     expect((await help()).stdout).to.match(/^\s+-V, --version\s+print netnest's version$/m);
   });
 

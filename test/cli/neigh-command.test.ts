@@ -45,9 +45,11 @@ describe('netnest neigh', () => {
   });
 
   it('--all adds the NOARP entries ip hides, and -6 keeps IPv6 ones only', async () => {
-    const hidden = await netnestJson<JsonNeigh[]>('neigh', '--dev', 'c3nb0');
+    const [hidden, all] = await Promise.all([
+      netnestJson<JsonNeigh[]>('neigh', '--dev', 'c3nb0'),
+      netnestJson<JsonNeigh[]>('neigh', '--dev', 'c3nb0', '--all', '-6'),
+    ]);
     expect(hidden.map((n) => n.dst)).to.not.include('2001:db8:32::7');
-    const all = await netnestJson<JsonNeigh[]>('neigh', '--dev', 'c3nb0', '--all', '-6');
     expect(all.find((n) => n.dst === '2001:db8:32::7')).to.deep.include({ dev: 'c3nb0', lladdr: '02:00:00:00:32:07', state: ['NOARP'], family: 6 });
     expect(all.every((n) => n.family === 6)).to.equal(true);
   });

@@ -22,6 +22,9 @@ interface JsonRoute {
 
 describe('netnest routes', () => {
   let rtnl: Rtnl;
+  // One `netnest routes --table T --json` run, read by the tests that check the listing.
+  let tableRun: Promise<JsonRoute[]> | undefined;
+  const table = (): Promise<JsonRoute[]> => (tableRun ??= netnestJson<JsonRoute[]>('routes', '--table', String(T)));
 
   before(async () => {
     rtnl = Rtnl.open();
@@ -41,7 +44,7 @@ describe('netnest routes', () => {
   });
 
   it('--json lists the routes of one table with link names, multipath paths included', async () => {
-    const routes = await netnestJson<JsonRoute[]>('routes', '--table', String(T));
+    const routes = await table();
     expect(routes.map((r) => r.dst)).to.have.members(['10.31.1.0/24', '10.31.2.0/24', '10.31.3.0/24', '2001:db8:31:1::/64']);
     expect(routes.every((r) => r.table === T)).to.equal(true);
     expect(routes.find((r) => r.dst === '10.31.1.0/24')).to.include({ gateway: '10.31.0.2', dev: 'c3rt0', protocol: 'static', metric: 10 });
@@ -56,7 +59,7 @@ describe('netnest routes', () => {
   it('agrees with ip -j route show on destination, gateway, device, protocol and metric', async () => {
     type IpRoute = { dst: string; gateway?: string; dev?: string; protocol?: string; metric?: number; type?: string };
     const ip = [...ipJson<IpRoute[]>(['route', 'show', 'table', String(T)]), ...ipJson<IpRoute[]>(['-6', 'route', 'show', 'table', String(T)])];
-    const ours = await netnestJson<JsonRoute[]>('routes', '--table', String(T));
+    const ours = await table();
     const view = (r: IpRoute | JsonRoute): string =>
       [r.dst, r.gateway ?? '-', r.dev ?? '-', r.protocol ?? 'boot', r.metric ?? 0].join(' ');
     expect(ours.map(view).sort()).to.deep.equal(ip.map(view).sort());
@@ -78,14 +81,17 @@ describe('netnest routes', () => {
   });
 
   it('filters by family, protocol and output device, and defaults to the main table', async () => {
-    const v6 = await netnestJson<JsonRoute[]>('routes', '--table', String(T), '-6');
+    // Four independent runs, side by side.
+    const [v6, statics, viaDev, main] = await Promise.all([
+      netnestJson<JsonRoute[]>('routes', '--table', String(T), '-6'),
+      netnestJson<JsonRoute[]>('routes', '--table', String(T), '--protocol', 'static'),
+      netnestJson<JsonRoute[]>('routes', '--table', String(T), '--dev', 'c3rt0', '-4'),
+      netnestJson<JsonRoute[]>('routes', '--dev', 'c3rt0'),
+    ]);
     expect(v6.map((r) => r.dst)).to.deep.equal(['2001:db8:31:1::/64']);
-    const statics = await netnestJson<JsonRoute[]>('routes', '--table', String(T), '--protocol', 'static');
     expect(statics.map((r) => r.dst)).to.deep.equal(['10.31.1.0/24']);
-    const viaDev = await netnestJson<JsonRoute[]>('routes', '--table', String(T), '--dev', 'c3rt0', '-4');
     // The kernel's filter also keeps multipath routes with a path through the device (ip filters on RTA_OIF only).
     expect(viaDev.map((r) => r.dst)).to.deep.equal(['10.31.1.0/24', '10.31.2.0/24']);
-    const main = await netnestJson<JsonRoute[]>('routes', '--dev', 'c3rt0');
     expect(main.map((r) => `${r.dst} ${r.protocol}`)).to.include.members(['10.31.0.0/24 kernel', '2001:db8:31::/64 kernel']);
     expect(main.every((r) => r.table === 254)).to.equal(true);
   });

@@ -177,6 +177,7 @@ describe('a process killed between a request and its answer', () => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
       return seed / 2 ** 31;
     };
-    await trials([{ die: single + 6 }, { die: total - 1 }, ...Array.from({ length: 4 }, () => ({ ms: Math.floor(next() * 40) }))]);
+    // Two random moments: the kill after each create above is what covers every object kind.
+    await trials([{ die: single + 6 }, { die: total - 1 }, ...Array.from({ length: 2 }, () => ({ ms: Math.floor(next() * 40) }))]);
   });
 });
