@@ -2,21 +2,20 @@
 // aborting its signal ends the iteration and closes the event socket. The
 // proof that the socket is closed is that a process holding nothing else
 // exits on its own; a socket left open would keep it alive (the child is
-// then killed by spawnSync's timeout and the test fails).
+// then killed after 10 s and the test fails).
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
 import { getEventListeners } from 'node:events';
 import type { Namespace, Rtnl, RtnlEvent } from '../../src/index.js';
 import { useNamespaces } from '../../src/testing/fixtures.js';
+import { runModule, type ModuleRun } from '../support/child.js';
 import { ip, ipBatch } from '../support/ip.js';
 
 const library = new URL('../../src/index.js', import.meta.url).href;
 
 /** Runs an ES module in a node child in a namespace of its own (unshare -n); its exit and output. */
-function runChild(code: string): { status: number | null; signal: string | null; stdout: string; stderr: string } {
+function runChild(code: string): Promise<ModuleRun> {
   const prelude = `import { Rtnl } from ${JSON.stringify(library)};\nimport { execFileSync } from 'node:child_process';\n`;
-  const r = spawnSync('unshare', ['-n', process.execPath, '--input-type=module', '-e', prelude + code], { encoding: 'utf8', timeout: 10_000 });
-  return { status: r.status, signal: r.signal, stdout: r.stdout.trim(), stderr: r.stderr.trim() };
+  return runModule(prelude + code, { unshare: true });
 }
 
 /** `p`, or a failure after `ms` instead of a hang. */
@@ -121,52 +120,64 @@ describe('events: ending the iteration', () => {
     expect(await within(it.next(), 'the end after abort')).to.deep.equal(done);
   });
 
-  it('after break, a process with nothing else to do exits on its own', () => {
-    const r = runChild(`
-      const rtnl = Rtnl.open();
-      const events = rtnl.events({ groups: ['route'] });
-      execFileSync('ip', ['route', 'add', 'blackhole', '10.1.0.0/16']);
-      for await (const e of events) {
-        console.log(e.kind, e.route.dst);
-        break;
-      }
-      rtnl.close();
-    `);
-    expect({ status: r.status, signal: r.signal }, `child: ${r.stderr}`).to.deep.equal({ status: 0, signal: null });
-    expect(r.stdout).to.equal('route 10.1.0.0/16');
-  });
+  describe('in a child process', () => {
+    // Three independent children (each in a namespace of its own), started together; each test reads its own.
+    let afterBreak: Promise<ModuleRun>;
+    let afterAbort: Promise<ModuleRun>;
+    let waiting: Promise<ModuleRun>;
+    before(() => {
+      afterBreak = runChild(`
+        const rtnl = Rtnl.open();
+        const events = rtnl.events({ groups: ['route'] });
+        execFileSync('ip', ['route', 'add', 'blackhole', '10.1.0.0/16']);
+        for await (const e of events) {
+          console.log(e.kind, e.route.dst);
+          break;
+        }
+        rtnl.close();
+      `);
+      afterAbort = runChild(`
+        const rtnl = Rtnl.open();
+        const ac = new AbortController();
+        const events = rtnl.events({ groups: ['route'], signal: ac.signal });
+        execFileSync('ip', ['route', 'add', 'blackhole', '10.1.0.0/16']);
+        for await (const e of events) {
+          console.log(e.kind, e.route.dst);
+          setImmediate(() => ac.abort());
+        }
+        console.log('loop ended');
+        rtnl.close();
+      `);
+      // The counterpart of the two above: the only thing left is an
+      // unref'd timer, yet the child stays to receive the event it causes.
+      waiting = runChild(`
+        const rtnl = Rtnl.open();
+        const events = rtnl.events({ groups: ['route'] });
+        setTimeout(() => execFileSync('ip', ['route', 'add', 'blackhole', '10.1.0.0/16']), 50).unref();
+        for await (const e of events) {
+          console.log(e.kind, e.route.dst);
+          break;
+        }
+        rtnl.close();
+      `);
+    });
 
-  it('after abort, a process with nothing else to do exits on its own', () => {
-    const r = runChild(`
-      const rtnl = Rtnl.open();
-      const ac = new AbortController();
-      const events = rtnl.events({ groups: ['route'], signal: ac.signal });
-      execFileSync('ip', ['route', 'add', 'blackhole', '10.1.0.0/16']);
-      for await (const e of events) {
-        console.log(e.kind, e.route.dst);
-        setImmediate(() => ac.abort());
-      }
-      console.log('loop ended');
-      rtnl.close();
-    `);
-    expect({ status: r.status, signal: r.signal }, `child: ${r.stderr}`).to.deep.equal({ status: 0, signal: null });
-    expect(r.stdout.split('\n')).to.deep.equal(['route 10.1.0.0/16', 'loop ended']);
-  });
+    it('after break, a process with nothing else to do exits on its own', async () => {
+      const r = await afterBreak;
+      expect({ status: r.status, signal: r.signal }, `child: ${r.stderr}`).to.deep.equal({ status: 0, signal: null });
+      expect(r.stdout).to.equal('route 10.1.0.0/16');
+    });
 
-  it('until then, the waiting loop keeps the process alive', () => {
-    // The counterpart of the two tests above: the only thing left is an
-    // unref'd timer, yet the child stays to receive the event it causes.
-    const r = runChild(`
-      const rtnl = Rtnl.open();
-      const events = rtnl.events({ groups: ['route'] });
-      setTimeout(() => execFileSync('ip', ['route', 'add', 'blackhole', '10.1.0.0/16']), 50).unref();
-      for await (const e of events) {
-        console.log(e.kind, e.route.dst);
-        break;
-      }
-      rtnl.close();
-    `);
-    expect({ status: r.status, signal: r.signal }, `child: ${r.stderr}`).to.deep.equal({ status: 0, signal: null });
-    expect(r.stdout).to.equal('route 10.1.0.0/16');
+    it('after abort, a process with nothing else to do exits on its own', async () => {
+      const r = await afterAbort;
+      expect({ status: r.status, signal: r.signal }, `child: ${r.stderr}`).to.deep.equal({ status: 0, signal: null });
+      expect(r.stdout.split('\n')).to.deep.equal(['route 10.1.0.0/16', 'loop ended']);
+    });
+
+    it('until then, the waiting loop keeps the process alive', async () => {
+      const r = await waiting;
+      expect({ status: r.status, signal: r.signal }, `child: ${r.stderr}`).to.deep.equal({ status: 0, signal: null });
+      expect(r.stdout).to.equal('route 10.1.0.0/16');
+    });
   });
 });

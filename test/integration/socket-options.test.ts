@@ -2,23 +2,23 @@
 // make dump filters real, a receive buffer big enough for the in-flight
 // window, and a socket that never keeps a finished process alive.
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
 import { type Namespace, Rtnl } from '../../src/index.js';
 import {
   NETLINK_CAP_ACK, NETLINK_EXT_ACK, NETLINK_GET_STRICT_CHK, NLM_F_DUMP_FILTERED, SO_RCVBUF, SOL_NETLINK, SOL_SOCKET,
 } from '../../src/netlink/core/constants.js';
 import { decodeAddress, encodeAddressDump } from '../../src/netlink/rtnl/address/codec.js';
 import { useNamespaces } from '../../src/testing/fixtures.js';
+import { runModule, type ModuleRun } from '../support/child.js';
 
 const library = new URL('../../src/index.js', import.meta.url).href;
 
-/** Runs a module snippet in a child node process that imports netnest as `Rtnl`. */
-function runChild(body: string): { status: number | null; signal: string | null; stdout: string; stderr: string } {
-  const code = `import { Rtnl } from ${JSON.stringify(library)};\n${body}`;
-  // 10 s is a bound on "exits by itself", not a speed requirement: a child
-  // kept alive by a socket would otherwise run forever.
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8', timeout: 10_000 });
-  return { status: r.status, signal: r.signal, stdout: r.stdout.trim(), stderr: r.stderr.trim() };
+/**
+ * Runs a module snippet in a child node process that imports netnest as
+ * `Rtnl`. It is killed after 10 s, a bound on "exits by itself", not a speed
+ * requirement: a child kept alive by a socket would otherwise run forever.
+ */
+function runChild(body: string): Promise<ModuleRun> {
+  return runModule(`import { Rtnl } from ${JSON.stringify(library)};\n${body}`);
 }
 
 describe('the netlink socket', () => {
@@ -66,19 +66,29 @@ describe('the netlink socket', () => {
   });
 
   describe('process exit', () => {
-    it('a process that closes its client exits by itself', () => {
-      const r = runChild(`const rtnl = Rtnl.open(); await rtnl.link.get('lo'); rtnl.close(); console.log('done');`);
-      expect(r, r.stderr).to.include({ status: 0, signal: null, stdout: 'done' });
-    });
-
-    it('a process that never closes its client still exits: idle sockets do not hold it', () => {
-      const r = runChild(`const rtnl = Rtnl.open(); await rtnl.link.get('lo'); await rtnl.addr.list(); console.log('done');`);
-      expect(r, r.stderr).to.include({ status: 0, signal: null, stdout: 'done' });
-    });
-
-    it('a request in flight keeps the process alive until its reply', () => {
+    // Three independent children, started together; each test reads its own.
+    let closes: Promise<ModuleRun>;
+    let neverCloses: Promise<ModuleRun>;
+    let inFlight: Promise<ModuleRun>;
+    before(() => {
+      closes = runChild(`const rtnl = Rtnl.open(); await rtnl.link.get('lo'); rtnl.close(); console.log('done');`);
+      neverCloses = runChild(`const rtnl = Rtnl.open(); await rtnl.link.get('lo'); await rtnl.addr.list(); console.log('done');`);
       // Nothing awaits the promise: only the socket's reference keeps the loop running.
-      const r = runChild(`Rtnl.open().link.get('lo').then((l) => console.log(l.name));`);
+      inFlight = runChild(`Rtnl.open().link.get('lo').then((l) => console.log(l.name));`);
+    });
+
+    it('a process that closes its client exits by itself', async () => {
+      const r = await closes;
+      expect(r, r.stderr).to.include({ status: 0, signal: null, stdout: 'done' });
+    });
+
+    it('a process that never closes its client still exits: idle sockets do not hold it', async () => {
+      const r = await neverCloses;
+      expect(r, r.stderr).to.include({ status: 0, signal: null, stdout: 'done' });
+    });
+
+    it('a request in flight keeps the process alive until its reply', async () => {
+      const r = await inFlight;
       expect(r, r.stderr).to.include({ status: 0, signal: null, stdout: 'lo' });
     });
   });

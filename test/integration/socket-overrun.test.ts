@@ -5,7 +5,7 @@
 // queue is answered with EAGAIN instead: that is the kernel's own verdict.) The scenario runs in a child process so
 // that a crash in the native socket layer fails this test, not the whole run.
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
+import { runModule } from '../support/child.js';
 
 const library = new URL('../../src/index.js', import.meta.url).href;
 
@@ -17,8 +17,8 @@ interface Outcome {
   after?: string;
 }
 
-/** Fires `count` link.get('lo') at once on a 4 KiB socket in a child; its exit status and report. */
-function overrun(count: number, then = ''): { outcome: Outcome | undefined; status: number | null; signal: string | null; stderr: string } {
+/** Fires `count` link.get('lo') at once on a 4 KiB socket in a child, then runs `then`; its exit status and report. */
+async function overrun(count: number, then = ''): Promise<{ outcome: Outcome | undefined; status: number | null; signal: string | null; stderr: string }> {
   const code = `
     import { Rtnl, OverrunError, NetlinkError } from ${JSON.stringify(library)};
     // The kernel doubles 4096 (its minimum is about 4.5 KiB): room for a few ~1.5 KiB replies.
@@ -38,14 +38,20 @@ function overrun(count: number, then = ''): { outcome: Outcome | undefined; stat
     rtnl.close();
     console.log(JSON.stringify(out));
   `;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8', timeout: 15_000 });
-  const last = r.stdout.trim().split('\n').pop();
-  return { outcome: last ? (JSON.parse(last) as Outcome) : undefined, status: r.status, signal: r.signal, stderr: r.stderr.trim() };
+  const r = await runModule(code, { timeoutMs: 15_000 });
+  const last = r.stdout.split('\n').pop();
+  return { outcome: last ? (JSON.parse(last) as Outcome) : undefined, status: r.status, signal: r.signal, stderr: r.stderr };
 }
 
 describe('receive buffer overrun (real ENOBUFS)', () => {
-  it('settles every request in flight: its reply or OverrunError, and at least one overruns', () => {
-    const r = overrun(5000);
+  // One child for both tests: the overrun, then one more request on the same socket.
+  let run: ReturnType<typeof overrun>;
+  before(() => {
+    run = overrun(5000, `out.after = (await rtnl.link.get('lo')).name;`);
+  });
+
+  it('settles every request in flight: its reply or OverrunError, and at least one overruns', async () => {
+    const r = await run;
     expect({ status: r.status, signal: r.signal }, `child failed: ${r.stderr}`).to.deep.equal({ status: 0, signal: null });
     const o = r.outcome!;
     expect(o.other, 'errors other than OverrunError').to.deep.equal([]);
@@ -53,8 +59,8 @@ describe('receive buffer overrun (real ENOBUFS)', () => {
     expect(o.overrun).to.be.at.least(1);
   });
 
-  it('the socket answers again after an overrun', () => {
-    const r = overrun(5000, `out.after = (await rtnl.link.get('lo')).name;`);
+  it('the socket answers again after an overrun', async () => {
+    const r = await run;
     expect({ status: r.status, signal: r.signal }, `child failed: ${r.stderr}`).to.deep.equal({ status: 0, signal: null });
     expect(r.outcome!.overrun).to.be.at.least(1);
     expect(r.outcome!.after).to.equal('lo');

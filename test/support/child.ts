@@ -100,3 +100,32 @@ export class Child {
     removeDir(this.dir);
   }
 }
+
+/** How a child run by runModule() ended, and what it printed (trimmed). */
+export interface ModuleRun {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs an ES module given as source in a node child — with `unshare: true`
+ * in a network namespace of its own — and resolves with its exit and
+ * output, never rejects. It is killed after `timeoutMs`: a bound on "exits
+ * by itself", not a speed requirement. Asynchronous, so that independent
+ * children can run side by side.
+ */
+export function runModule(code: string, opts: { unshare?: boolean; timeoutMs?: number } = {}): Promise<ModuleRun> {
+  const node = [process.execPath, '--input-type=module', '-e', code];
+  const [file, ...args] = opts.unshare ? ['unshare', '-n', ...node] : node;
+  const p = spawn(file!, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: opts.timeoutMs ?? 10_000 });
+  let stdout = '';
+  let stderr = '';
+  p.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  p.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  return new Promise((resolve) => {
+    p.on('error', (e) => resolve({ status: null, signal: null, stdout: stdout.trim(), stderr: `${stderr}${e.message}`.trim() }));
+    p.on('close', (status, signal) => resolve({ status, signal, stdout: stdout.trim(), stderr: stderr.trim() }));
+  });
+}
