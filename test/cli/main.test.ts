@@ -3,15 +3,16 @@
 // status for a command it does not know.
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
-import { netnest, type Result } from '../support/cli.js';
+import { NetnestRuns } from '../support/cli.js';
 
 describe('netnest command', () => {
-  // One `netnest --help` run, read by the tests that check what it prints.
-  let helpRun: Promise<Result> | undefined;
-  const help = (): Promise<Result> => (helpRun ??= netnest('--help'));
+  // One run of each command, all started together; `--help` is read by two tests.
+  const cli = new NetnestRuns();
+  before(() => cli.start(['--help'], ['--version'], ['-V'], ['frobnicate']));
+  after(() => cli.settled());
 
   it('--help lists every command and exits 0', async () => {
-    const r = await help();
+    const r = await cli.run('--help');
     expect(r.code).to.equal(0);
     for (const command of ['links', 'addrs', 'routes', 'rules', 'neigh', 'nexthops', 'demo']) {
       expect(r.stdout).to.match(new RegExp(`^\\s+${command}\\b`, 'm'));
@@ -22,17 +23,16 @@ describe('netnest command', () => {
     // The package.json beside the compiled tree this test runs from (dist/test/cli -> the package root).
     const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
     expect(version).to.match(/^\d+\.\d+\.\d+/);
-    const flags = ['--version', '-V'];
-    const runs = await Promise.all(flags.map((flag) => netnest(flag)));
-    runs.forEach((r, i) => {
-      expect(r.code, `${flags[i]}: ${r.stderr}`).to.equal(0);
-      expect(r.stdout, flags[i]).to.equal(`${version}\n`);
-    });
-    expect((await help()).stdout).to.match(/^\s+-V, --version\s+print netnest's version$/m);
+    for (const flag of ['--version', '-V']) {
+      const r = await cli.run(flag);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stdout).to.equal(`${version}\n`);
+    }
+    expect((await cli.run('--help')).stdout).to.match(/^\s+-V, --version\s+print netnest's version$/m);
   });
 
   it('exits 2 on an unknown command', async () => {
-    const r = await netnest('frobnicate');
+    const r = await cli.run('frobnicate');
     expect(r.code).to.equal(2);
     expect(r.stderr).to.include("unknown command 'frobnicate'");
   });

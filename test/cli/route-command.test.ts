@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { Rtnl } from '../../src/index.js';
 import { ipJson } from '../support/ip.js';
-import { netnest, netnestJson } from '../support/cli.js';
+import { netnest, NetnestRuns } from '../support/cli.js';
 
 const T = 3101;
 
@@ -22,9 +22,7 @@ interface JsonRoute {
 
 describe('netnest routes', () => {
   let rtnl: Rtnl;
-  // One `netnest routes --table T --json` run, read by the tests that check the listing.
-  let tableRun: Promise<JsonRoute[]> | undefined;
-  const table = (): Promise<JsonRoute[]> => (tableRun ??= netnestJson<JsonRoute[]>('routes', '--table', String(T)));
+  const cli = new NetnestRuns();
 
   before(async () => {
     rtnl = Rtnl.open();
@@ -35,16 +33,23 @@ describe('netnest routes', () => {
     await rtnl.route.add({ dst: '10.31.2.0/24', table: T, nexthops: [{ gateway: '10.31.0.2', weight: 3 }, { gateway: '10.31.0.3', dev: 'c3rt0' }] });
     await rtnl.route.add({ dst: '10.31.3.0/24', type: 'blackhole', table: T });
     await rtnl.route.add({ dst: '2001:db8:31:1::/64', gateway: '2001:db8:31::2', table: T });
+    cli.start(
+      ['routes', '--table', String(T), '--json'], ['routes', '--table', String(T), '-4'],
+      ['routes', '--table', String(T), '-6', '--json'], ['routes', '--table', String(T), '--protocol', 'static', '--json'],
+      ['routes', '--table', String(T), '--dev', 'c3rt0', '-4', '--json'], ['routes', '--dev', 'c3rt0', '--json'],
+      ['routes', '--table', 'all', '-4', '--dev', 'c3rt0'], ['routes', '--table', 'c3-no-such-table'],
+    );
   });
 
   after(async () => {
+    await cli.settled();
     await rtnl.link.del('c3rt0'); // takes its routes along; the blackhole goes by hand
     await rtnl.route.del({ dst: '10.31.3.0/24', table: T });
     rtnl.close();
   });
 
   it('--json lists the routes of one table with link names, multipath paths included', async () => {
-    const routes = await table();
+    const routes = await cli.json<JsonRoute[]>('routes', '--table', String(T));
     expect(routes.map((r) => r.dst)).to.have.members(['10.31.1.0/24', '10.31.2.0/24', '10.31.3.0/24', '2001:db8:31:1::/64']);
     expect(routes.every((r) => r.table === T)).to.equal(true);
     expect(routes.find((r) => r.dst === '10.31.1.0/24')).to.include({ gateway: '10.31.0.2', dev: 'c3rt0', protocol: 'static', metric: 10 });
@@ -59,14 +64,14 @@ describe('netnest routes', () => {
   it('agrees with ip -j route show on destination, gateway, device, protocol and metric', async () => {
     type IpRoute = { dst: string; gateway?: string; dev?: string; protocol?: string; metric?: number; type?: string };
     const ip = [...ipJson<IpRoute[]>(['route', 'show', 'table', String(T)]), ...ipJson<IpRoute[]>(['-6', 'route', 'show', 'table', String(T)])];
-    const ours = await table();
+    const ours = await cli.json<JsonRoute[]>('routes', '--table', String(T));
     const view = (r: IpRoute | JsonRoute): string =>
       [r.dst, r.gateway ?? '-', r.dev ?? '-', r.protocol ?? 'boot', r.metric ?? 0].join(' ');
     expect(ours.map(view).sort()).to.deep.equal(ip.map(view).sort());
   });
 
   it('prints a table with ip\'s columns and each path of a multipath route on its own line', async () => {
-    const r = await netnest('routes', '--table', String(T), '-4');
+    const r = await cli.run('routes', '--table', String(T), '-4');
     expect(r.code, r.stderr).to.equal(0);
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines[0]).to.match(/^dst\s+via\s+dev\s+proto\s+scope\s+metric\s+table\s+type\s+prefsrc\s+nhid\s+flags$/);
@@ -81,23 +86,20 @@ describe('netnest routes', () => {
   });
 
   it('filters by family, protocol and output device, and defaults to the main table', async () => {
-    // Four independent runs, side by side.
-    const [v6, statics, viaDev, main] = await Promise.all([
-      netnestJson<JsonRoute[]>('routes', '--table', String(T), '-6'),
-      netnestJson<JsonRoute[]>('routes', '--table', String(T), '--protocol', 'static'),
-      netnestJson<JsonRoute[]>('routes', '--table', String(T), '--dev', 'c3rt0', '-4'),
-      netnestJson<JsonRoute[]>('routes', '--dev', 'c3rt0'),
-    ]);
+    const v6 = await cli.json<JsonRoute[]>('routes', '--table', String(T), '-6');
     expect(v6.map((r) => r.dst)).to.deep.equal(['2001:db8:31:1::/64']);
+    const statics = await cli.json<JsonRoute[]>('routes', '--table', String(T), '--protocol', 'static');
     expect(statics.map((r) => r.dst)).to.deep.equal(['10.31.1.0/24']);
+    const viaDev = await cli.json<JsonRoute[]>('routes', '--table', String(T), '--dev', 'c3rt0', '-4');
     // The kernel's filter also keeps multipath routes with a path through the device (ip filters on RTA_OIF only).
     expect(viaDev.map((r) => r.dst)).to.deep.equal(['10.31.1.0/24', '10.31.2.0/24']);
+    const main = await cli.json<JsonRoute[]>('routes', '--dev', 'c3rt0');
     expect(main.map((r) => `${r.dst} ${r.protocol}`)).to.include.members(['10.31.0.0/24 kernel', '2001:db8:31::/64 kernel']);
     expect(main.every((r) => r.table === 254)).to.equal(true);
   });
 
   it('--table all adds the local table, shown by name', async () => {
-    const r = await netnest('routes', '--table', 'all', '-4', '--dev', 'c3rt0');
+    const r = await cli.run('routes', '--table', 'all', '-4', '--dev', 'c3rt0');
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.match(/^10\.31\.0\.1\s+-\s+c3rt0\s+kernel\s+host\s+-\s+local\s+local\s+10\.31\.0\.1\s/m);
     expect(r.stdout).to.match(/^10\.31\.0\.0\/24\s+-\s+c3rt0\s+kernel\s+link\s+-\s+main\s+unicast\s+10\.31\.0\.1\s/m);
@@ -116,7 +118,7 @@ describe('netnest routes', () => {
   });
 
   it('exits 1 naming the field for an unknown table name', async () => {
-    const r = await netnest('routes', '--table', 'c3-no-such-table');
+    const r = await cli.run('routes', '--table', 'c3-no-such-table');
     expect(r.code).to.equal(1);
     expect(r.stderr).to.match(/^netnest: table: unknown name 'c3-no-such-table' .*\(ERR_INVALID_ARGUMENT\)$/m);
   });

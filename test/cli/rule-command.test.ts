@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { Rtnl, type RuleSpec } from '../../src/index.js';
 import { ip } from '../support/ip.js';
-import { netnest, netnestJson } from '../support/cli.js';
+import { NetnestRuns } from '../support/cli.js';
 
 // Priorities of these tests' rules; rules without a protocol, so ip prints no "proto".
 const rules: RuleSpec[] = [
@@ -31,20 +31,23 @@ function ipRuleLines(): Map<number, string> {
 
 describe('netnest rules', () => {
   let rtnl: Rtnl;
+  const cli = new NetnestRuns();
 
   before(async () => {
     rtnl = Rtnl.open();
     for (const r of rules) await rtnl.rule.add(r);
+    cli.start(['rules'], ['rules', '--json'], ['rules', '-6']);
   });
 
   after(async () => {
+    await cli.settled();
     const res = await rtnl.rule.delMany(rules.map((r) => ({ family: r.family ?? 4, priority: r.priority! })));
     rtnl.close();
     expect(res.failed, 'rules left behind').to.deep.equal([]);
   });
 
   it('prints selector and action exactly as ip rule does', async () => {
-    const r = await netnest('rules');
+    const r = await cli.run('rules');
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout.split('\n')[0]).to.match(/^priority\s+family\s+selector\s+action\s+proto$/);
     const ours = new Map<number, string>();
@@ -60,14 +63,14 @@ describe('netnest rules', () => {
 
   it('--json gives the Rule objects with typed values', async () => {
     type JsonRule = { priority: number; family: number; src: string; fwmark?: number; fwmask?: number; dport?: number[]; table: number; action: string; not: boolean; goto?: number };
-    const list = await netnestJson<JsonRule[]>('rules');
+    const list = await cli.json<JsonRule[]>('rules');
     expect(list.find((r) => r.priority === 31001)).to.deep.include({ family: 4, src: '10.0.0.0/8', fwmark: 5, fwmask: 255, dport: [80, 90], table: 3101, action: 'lookup' });
     expect(list.find((r) => r.priority === 31003)).to.include({ action: 'goto', goto: 32766 });
     expect(list.find((r) => r.priority === 31004)).to.include({ not: true, table: 254 });
   });
 
   it('-6 lists IPv6 rules only, the kernel\'s default ones included', async () => {
-    const r = await netnest('rules', '-6');
+    const r = await cli.run('rules', '-6');
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.match(/^0\s+inet6\s+from all\s+lookup local\s+kernel$/m);
     expect(r.stdout).to.match(/^31007\s+inet6\s+from 2001:db8::\/32 ipproto udp sport 5000-5010\s+lookup 3101\s+unspec$/m);

@@ -41,3 +41,38 @@ export async function netnestJson<T>(...args: string[]): Promise<T> {
 export function rowsStartingWith(table: string, first: string): string[] {
   return table.split('\n').filter((l) => l.split(/\s+/)[0] === first);
 }
+
+/**
+ * Runs of `netnest ARGS` shared by the tests of a describe() that only read
+ * what the command prints about a world built once: each command runs once
+ * however many tests read it, and start() sets several going side by side
+ * (call it at the end of the before() that builds the world).
+ */
+export class NetnestRuns {
+  private readonly runs = new Map<string, Promise<Result>>();
+
+  /** The run of `netnest ARGS`, started on first use. */
+  run(...args: string[]): Promise<Result> {
+    const key = JSON.stringify(args);
+    let p = this.runs.get(key);
+    if (!p) this.runs.set(key, (p = netnest(...args)));
+    return p;
+  }
+
+  /** `netnest ARGS --json`, parsed; fails with its stderr when it exits non-zero. */
+  async json<T>(...args: string[]): Promise<T> {
+    const r = await this.run(...args, '--json');
+    if (r.code !== 0) throw new Error(`netnest ${args.join(' ')} --json exited ${r.code}: ${r.stderr}`);
+    return JSON.parse(r.stdout) as T;
+  }
+
+  /** Starts these commands now, side by side (each an argument list; `--json` included where wanted). */
+  start(...commands: string[][]): void {
+    for (const args of commands) void this.run(...args);
+  }
+
+  /** Waits for every run started, so none outlives the describe. */
+  async settled(): Promise<void> {
+    await Promise.allSettled(this.runs.values());
+  }
+}
