@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { graphFormat } from '../../src/cli/graph.js';
-import { netnest } from './run.js';
+import { NetnestRuns } from '../support/cli.js';
 
 const SPEC = `
 name: lab
@@ -24,18 +24,27 @@ namespaces:
 describe('netnest graph', () => {
   let dir: string;
   let spec: string;
+  let bad: string;
+  // The three runs write to files of their own: started together, each test reads its own.
+  const cli = new NetnestRuns();
 
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'netnest-graph-'));
     spec = join(dir, 'lab.yaml');
     writeFileSync(spec, SPEC);
+    bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'name: bad\nnamespaces:\n  r1:\n    links:\n      eth0: { kind: veth, peer: r9/eth0 }\n');
+    cli.start(['graph', spec, '-o', join(dir, 'x.svg')], ['graph', spec, '--format', 'mermaid'], ['graph', bad, '-o', join(dir, 'bad.svg')]);
   });
 
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  after(async () => {
+    await cli.settled();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('-o x.svg writes the SVG to the file and nothing to stdout', async () => {
     const out = join(dir, 'x.svg');
-    const r = await netnest('graph', spec, '-o', out);
+    const r = await cli.run('graph', spec, '-o', out);
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.equal('');
     const svg = readFileSync(out, 'utf8');
@@ -44,7 +53,7 @@ describe('netnest graph', () => {
   });
 
   it('--format mermaid prints the flowchart to stdout', async () => {
-    const r = await netnest('graph', spec, '--format', 'mermaid');
+    const r = await cli.run('graph', spec, '--format', 'mermaid');
     expect(r.code, r.stderr).to.equal(0);
     const lines = r.stdout.split('\n');
     expect(lines[0]).to.equal('flowchart LR');
@@ -62,10 +71,8 @@ describe('netnest graph', () => {
   });
 
   it("prints an invalid spec's problems with their places, exits 1 and writes nothing", async () => {
-    const bad = join(dir, 'bad.yaml');
-    writeFileSync(bad, 'name: bad\nnamespaces:\n  r1:\n    links:\n      eth0: { kind: veth, peer: r9/eth0 }\n');
     const out = join(dir, 'bad.svg');
-    const r = await netnest('graph', bad, '-o', out);
+    const r = await cli.run('graph', bad, '-o', out);
     expect(r.code).to.equal(1);
     expect(r.stderr).to.include('namespaces.r1.links.eth0.peer').and.include("no namespace 'r9'");
     expect(existsSync(out)).to.equal(false);

@@ -2,7 +2,7 @@
 // ip hides by default (NOARP, NONE) only with --all, proxies with --proxy.
 import { expect } from 'chai';
 import { Rtnl } from '../../src/index.js';
-import { netnest, netnestJson } from './run.js';
+import { NetnestRuns } from '../support/cli.js';
 
 interface JsonNeigh {
   dst: string;
@@ -17,6 +17,7 @@ interface JsonNeigh {
 
 describe('netnest neigh', () => {
   let rtnl: Rtnl;
+  const cli = new NetnestRuns();
 
   before(async () => {
     rtnl = Rtnl.open();
@@ -25,16 +26,18 @@ describe('netnest neigh', () => {
     await rtnl.neigh.add({ dst: '10.32.0.8', dev: 'c3nb0', lladdr: '02:00:00:00:32:08', state: 'stale', router: true });
     await rtnl.neigh.add({ dst: '2001:db8:32::7', dev: 'c3nb0', lladdr: '02:00:00:00:32:07', state: 'noarp' });
     await rtnl.neigh.add({ dst: '10.32.0.10', dev: 'c3nb0', proxy: true });
+    cli.start(['neigh', '--dev', 'c3nb0'], ['neigh', '--dev', 'c3nb0', '--json'], ['neigh', '--dev', 'c3nb0', '--all', '-6', '--json'], ['neigh', '--proxy', '-4', '--json']);
   });
 
   after(async () => {
+    await cli.settled();
     await rtnl.neigh.del({ dst: '10.32.0.10', dev: 'c3nb0', proxy: true });
     await rtnl.link.del('c3nb0'); // its neighbour entries go with it
     rtnl.close();
   });
 
   it('prints dst, dev, lladdr, state and flags of a link\'s entries', async () => {
-    const r = await netnest('neigh', '--dev', 'c3nb0');
+    const r = await cli.run('neigh', '--dev', 'c3nb0');
     expect(r.code, r.stderr).to.equal(0);
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines[0]).to.match(/^dst\s+dev\s+lladdr\s+state\s+flags$/);
@@ -45,15 +48,15 @@ describe('netnest neigh', () => {
   });
 
   it('--all adds the NOARP entries ip hides, and -6 keeps IPv6 ones only', async () => {
-    const hidden = await netnestJson<JsonNeigh[]>('neigh', '--dev', 'c3nb0');
+    const hidden = await cli.json<JsonNeigh[]>('neigh', '--dev', 'c3nb0');
+    const all = await cli.json<JsonNeigh[]>('neigh', '--dev', 'c3nb0', '--all', '-6');
     expect(hidden.map((n) => n.dst)).to.not.include('2001:db8:32::7');
-    const all = await netnestJson<JsonNeigh[]>('neigh', '--dev', 'c3nb0', '--all', '-6');
     expect(all.find((n) => n.dst === '2001:db8:32::7')).to.deep.include({ dev: 'c3nb0', lladdr: '02:00:00:00:32:07', state: ['NOARP'], family: 6 });
     expect(all.every((n) => n.family === 6)).to.equal(true);
   });
 
   it('--proxy lists proxy entries only', async () => {
-    const proxies = await netnestJson<JsonNeigh[]>('neigh', '--proxy', '-4');
+    const proxies = await cli.json<JsonNeigh[]>('neigh', '--proxy', '-4');
     const ours = proxies.filter((n) => n.dev === 'c3nb0');
     expect(ours).to.have.length(1);
     expect(ours[0]).to.deep.include({ dst: '10.32.0.10', proxy: true, flags: ['proxy'] });

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rtnl } from '../../src/index.js';
 import { processStartTime } from '../../src/netns/syscalls.js';
-import { netnest } from './run.js';
+import { netnest } from '../support/cli.js';
 
 const NETNS = '/run/netns';
 let serial = 0;

@@ -11,7 +11,8 @@ import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PLUGIN_PATH, removeDir } from '../netns/support.js';
+import { PLUGIN_PATH } from '../support/child.js';
+import { removeDir } from '../support/netns.js';
 
 /** The package root (dist/test/docs -> ../../..): its README.md, docs/ and examples/. */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -77,8 +78,21 @@ const TEST_FILES: [string, string, RegExp][] = [
   ['docs/testing.md', 'test/two-namespaces.test.cjs', /^\s+1 passing/m],
 ];
 
+type RunResult = Awaited<ReturnType<typeof run>>;
+
 describe('the examples of the documentation', () => {
   let dir: string;
+  // Every example runs in a child process of its own (unshare -n), started in
+  // before(); each test reads its own. The scripts run side by side; the test
+  // files one after another, beside them: each inner run's plugin compares
+  // the names in /run/netns before and after, and small.test.mjs makes one.
+  const runs = new Map<string, Promise<RunResult>>();
+  const started = (name: string, start: () => Promise<RunResult>, once: Promise<unknown> = Promise.resolve()): Promise<RunResult> => {
+    const p = once.then(start);
+    p.catch(() => undefined); // awaited by its test; no unhandled rejection meanwhile
+    runs.set(name, p);
+    return p;
+  };
 
   before(() => {
     dir = mkdtempSync(join(tmpdir(), `netnest-doc-examples-${process.pid}-`));
@@ -90,9 +104,28 @@ describe('the examples of the documentation', () => {
     const small = readFileSync(join(ROOT, 'examples/small.yaml'), 'utf8');
     expect(small).to.match(/^name: t$/m);
     writeFileSync(join(dir, 'examples/small.yaml'), small.replace(/^name: t$/m, `name: nndoc${process.pid}`));
+    for (const [doc, name] of SCRIPTS) {
+      started(name, async () => {
+        writeFileSync(join(dir, name), exampleBlock(readFileSync(join(ROOT, doc), 'utf8'), name));
+        return run(dir, [process.execPath, name]);
+      });
+    }
+    let previous: Promise<unknown> = Promise.resolve();
+    for (const [doc, name] of TEST_FILES) {
+      previous = started(name, async () => {
+        mkdirSync(join(dir, dirname(name)), { recursive: true });
+        writeFileSync(join(dir, name), exampleBlock(readFileSync(join(ROOT, doc), 'utf8'), name));
+        // mocha looks netnest/mocha up from its own folder, which is not this project's: the plugin is given by path.
+        return run(dir, [process.execPath, MOCHA, '--no-config', '--no-package', '--require', PLUGIN_PATH, '--timeout', '10000', name]);
+      }, previous.catch(() => undefined));
+    }
   });
 
-  after(() => removeDir(dir));
+  after(async function () {
+    this.timeout(40000);
+    await Promise.allSettled(runs.values()); // a test that failed early leaves its run going
+    removeDir(dir);
+  });
 
   it('reads what an example says it prints', () => {
     const code = "console.log(1); // 1\nconsole.log(a, b);\n// 2 3\nx(); // not printed\nconsole.log(c); // 4: because";
@@ -106,8 +139,7 @@ describe('the examples of the documentation', () => {
       this.timeout(40000);
       const code = exampleBlock(readFileSync(join(ROOT, doc), 'utf8'), name);
       expect(code.split('\n')[0]).to.include(`unshare -n node ${name}`);
-      writeFileSync(join(dir, name), code);
-      const r = await run(dir, [process.execPath, name]);
+      const r = await runs.get(name)!;
       expect(r.code, r.stderr).to.equal(0);
       const printed = r.stdout.trimEnd().split('\n');
       const said = expectedOutput(code);
@@ -121,10 +153,7 @@ describe('the examples of the documentation', () => {
       this.timeout(40000);
       const code = exampleBlock(readFileSync(join(ROOT, doc), 'utf8'), name);
       expect(code.split('\n')[0]).to.include('--require netnest/mocha');
-      mkdirSync(join(dir, dirname(name)), { recursive: true });
-      writeFileSync(join(dir, name), code);
-      // mocha looks netnest/mocha up from its own folder, which is not this project's: the plugin is given by path.
-      const r = await run(dir, [process.execPath, MOCHA, '--no-config', '--no-package', '--require', PLUGIN_PATH, '--timeout', '10000', name]);
+      const r = await runs.get(name)!;
       expect(r.code, r.stdout + r.stderr).to.equal(0);
       expect(r.stdout).to.match(report);
     });

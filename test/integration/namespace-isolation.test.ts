@@ -5,9 +5,8 @@ import { expect } from 'chai';
 import { statSync } from 'node:fs';
 import { Rtnl } from '../../src/index.js';
 import { currentNetnsId } from '../../src/netns/syscalls.js';
-import { sandbox } from '../../src/testing/mocha.js';
+import { sandbox, useNamespaces } from '../../src/testing/fixtures.js';
 import { ipLinks } from '../support/ip.js';
-import { FreshNetns } from './fresh-netns.js';
 
 function inode(path: string): number | undefined {
   try {
@@ -19,16 +18,7 @@ function inode(path: string): number | undefined {
 }
 
 describe('namespace isolation', () => {
-  const spaces: FreshNetns[] = [];
-  const fresh = (): FreshNetns => {
-    const ns = new FreshNetns();
-    spaces.push(ns);
-    return ns;
-  };
-
-  afterEach(() => {
-    for (const ns of spaces.splice(0)) ns.close();
-  });
+  const nn = useNamespaces();
 
   it('the test process runs outside the host network namespace', () => {
     const self = statSync('/proc/self/ns/net').ino;
@@ -44,14 +34,14 @@ describe('namespace isolation', () => {
   });
 
   it('a client opened with { netns } sees only that namespace links', async () => {
-    const a = fresh();
-    const b = fresh();
-    await a.rtnl.link.add({ name: 'only-in-a', kind: 'bridge' });
-    await b.rtnl.link.add({ name: 'only-in-b', kind: 'ifb' });
+    const a = nn().rtnl(nn().create());
+    const b = nn().rtnl(nn().create());
+    await a.link.add({ name: 'only-in-a', kind: 'bridge' });
+    await b.link.add({ name: 'only-in-b', kind: 'ifb' });
 
-    expect((await a.rtnl.link.list()).map((l) => l.name)).to.deep.equal(['lo', 'only-in-a']);
-    expect((await b.rtnl.link.list()).map((l) => l.name)).to.deep.equal(['lo', 'only-in-b']);
-    expect(await a.rtnl.link.find('only-in-b')).to.equal(undefined);
+    expect((await a.link.list()).map((l) => l.name)).to.deep.equal(['lo', 'only-in-a']);
+    expect((await b.link.list()).map((l) => l.name)).to.deep.equal(['lo', 'only-in-b']);
+    expect(await a.link.find('only-in-b')).to.equal(undefined);
     const here = Rtnl.open();
     try {
       const names = (await here.link.list()).map((l) => l.name);
@@ -63,17 +53,19 @@ describe('namespace isolation', () => {
 
   it('opening a client in another namespace leaves the caller where it was', () => {
     const before = currentNetnsId();
-    const ns = fresh();
+    const ns = nn().create();
     const extra = Rtnl.open({ netns: ns.fd });
     extra.close();
     expect(currentNetnsId()).to.equal(before);
   });
 
   it('a client keeps its namespace alive and bound after the fd is closed', async () => {
-    const ns = fresh();
-    await ns.rtnl.link.add({ name: 'kept0', kind: 'bridge' });
+    const ns = nn().create();
+    const first = nn().rtnl(ns);
+    await first.link.add({ name: 'kept0', kind: 'bridge' });
     const client = Rtnl.open({ netns: ns.fd });
     try {
+      first.close();
       ns.close(); // the fd and the first client are gone; this client still holds the namespace
       expect((await client.link.list()).map((l) => l.name)).to.deep.equal(['lo', 'kept0']);
     } finally {

@@ -5,56 +5,55 @@
 // validation must keep such requests from ever reaching it.
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
-import { NetlinkError, ValidationError, type NeighSpec } from '../../src/index.js';
-import { FreshNetns } from './fresh-netns.js';
+import { NetlinkError, ValidationError, type Namespace, type NeighSpec, type Rtnl } from '../../src/index.js';
+import { useNamespaces } from '../../src/testing/fixtures.js';
+import { ipJson } from '../support/ip.js';
 import { rejection } from '../support/rejection.js';
-
-const vethNetns = (): Promise<FreshNetns> => FreshNetns.withVeth();
-
+import { addVeth } from '../support/veth.js';
 
 describe('neighbours: errors and validation', () => {
-  let ns: FreshNetns;
+  const nn = useNamespaces();
+  let ns: Namespace;
+  let rtnl: Rtnl;
 
   beforeEach(async () => {
-    ns = await vethNetns();
-  });
-
-  afterEach(() => {
-    ns.close();
+    ns = nn().create();
+    rtnl = nn().rtnl(ns);
+    await addVeth(rtnl);
   });
 
   /** Destinations of every entry of the regular table, state-less ones included. */
-  const kernelEntries = (): string[] => ns.ipJson<{ dst: string }[]>(['neigh', 'show', 'nud', 'all']).map((e) => e.dst).filter((d) => !d.startsWith('ff'));
+  const kernelEntries = (): string[] => ipJson<{ dst: string }[]>(['neigh', 'show', 'nud', 'all'], ns).map((e) => e.dst).filter((d) => !d.startsWith('ff'));
 
   describe('kernel errors', () => {
     it('add of an existing entry fails with EEXIST naming the request; replace succeeds', async () => {
-      await ns.rtnl.neigh.add({ dst: '10.0.0.2', dev: 'v0', lladdr: '02:00:00:00:00:02' });
-      const err = await rejection(ns.rtnl.neigh.add({ dst: '10.0.0.2', dev: 'v0', lladdr: '02:00:00:00:00:03' }));
+      await rtnl.neigh.add({ dst: '10.0.0.2', dev: 'v0', lladdr: '02:00:00:00:00:02' });
+      const err = await rejection(rtnl.neigh.add({ dst: '10.0.0.2', dev: 'v0', lladdr: '02:00:00:00:00:03' }));
       expect(err).to.be.instanceOf(NetlinkError).and.include({ code: 'EEXIST', errnoName: 'EEXIST' });
       expect((err as NetlinkError).request).to.include('RTM_NEWNEIGH').and.include('10.0.0.2').and.include('v0');
       // The entry is unchanged; replace is the way to overwrite it.
-      expect(ns.ipJson<{ lladdr: string }[]>(['neigh', 'show', '10.0.0.2', 'dev', 'v0'])[0]!.lladdr).to.equal('02:00:00:00:00:02');
-      await ns.rtnl.neigh.replace({ dst: '10.0.0.2', dev: 'v0', lladdr: '02:00:00:00:00:03' });
-      expect(ns.ipJson<{ lladdr: string }[]>(['neigh', 'show', '10.0.0.2', 'dev', 'v0'])[0]!.lladdr).to.equal('02:00:00:00:00:03');
+      expect(ipJson<{ lladdr: string }[]>(['neigh', 'show', '10.0.0.2', 'dev', 'v0'], ns)[0]!.lladdr).to.equal('02:00:00:00:00:02');
+      await rtnl.neigh.replace({ dst: '10.0.0.2', dev: 'v0', lladdr: '02:00:00:00:00:03' });
+      expect(ipJson<{ lladdr: string }[]>(['neigh', 'show', '10.0.0.2', 'dev', 'v0'], ns)[0]!.lladdr).to.equal('02:00:00:00:00:03');
     });
 
     it('the same address on another device is another entry, not EEXIST', async () => {
-      await ns.rtnl.neigh.add({ dst: '2001:db8::2', dev: 'v0', lladdr: '02:00:00:00:00:02' });
-      await ns.rtnl.neigh.add({ dst: '2001:db8::2', dev: 'v1', lladdr: '02:00:00:00:00:02' });
+      await rtnl.neigh.add({ dst: '2001:db8::2', dev: 'v0', lladdr: '02:00:00:00:00:02' });
+      await rtnl.neigh.add({ dst: '2001:db8::2', dev: 'v1', lladdr: '02:00:00:00:00:02' });
       expect(kernelEntries()).to.deep.equal(['2001:db8::2', '2001:db8::2']);
     });
 
     it('del of a missing entry fails with ENOENT (regular and proxy)', async () => {
-      const err = await rejection(ns.rtnl.neigh.del({ dst: '10.0.0.99', dev: 'v0' }));
+      const err = await rejection(rtnl.neigh.del({ dst: '10.0.0.99', dev: 'v0' }));
       expect(err).to.be.instanceOf(NetlinkError).and.include({ code: 'ENOENT' });
       expect((err as NetlinkError).request).to.include('RTM_DELNEIGH').and.include('10.0.0.99');
-      const proxy = await rejection(ns.rtnl.neigh.del({ dst: '2001:db8::99', dev: 'v0', proxy: true }));
+      const proxy = await rejection(rtnl.neigh.del({ dst: '2001:db8::99', dev: 'v0', proxy: true }));
       expect(proxy).to.be.instanceOf(NetlinkError).and.include({ code: 'ENOENT' });
       expect((proxy as NetlinkError).request).to.include('proxy');
     });
 
     it('a device that does not exist fails with ENODEV and nothing is added', async () => {
-      const err = await rejection(ns.rtnl.neigh.add({ dst: '10.0.0.2', dev: 'nope0', lladdr: '02:00:00:00:00:02' }));
+      const err = await rejection(rtnl.neigh.add({ dst: '10.0.0.2', dev: 'nope0', lladdr: '02:00:00:00:00:02' }));
       expect(err).to.be.instanceOf(NetlinkError).and.include({ code: 'ENODEV' });
       expect(err.message).to.include('nope0');
       expect(kernelEntries()).to.deep.equal([]);
@@ -62,7 +61,7 @@ describe('neighbours: errors and validation', () => {
 
     it("passes on the kernel's message: an IPv6 neighbour on a link with IPv6 disabled", async () => {
       execFileSync('nsenter', [`--net=/proc/${process.pid}/fd/${ns.fd}`, 'sysctl', '-qw', 'net.ipv6.conf.v1.disable_ipv6=1']);
-      const err = await rejection(ns.rtnl.neigh.add({ dst: '2001:db8::2', dev: 'v1', lladdr: '02:00:00:00:00:02' }));
+      const err = await rejection(rtnl.neigh.add({ dst: '2001:db8::2', dev: 'v1', lladdr: '02:00:00:00:00:02' }));
       expect(err).to.be.instanceOf(NetlinkError).and.include({ code: 'EINVAL' });
       expect((err as NetlinkError).extackMessage).to.match(/IPv6 is disabled/);
     });
@@ -70,7 +69,7 @@ describe('neighbours: errors and validation', () => {
 
   describe('validation (nothing reaches the kernel)', () => {
     const invalid = async (spec: NeighSpec, field: string): Promise<void> => {
-      const err = await rejection(ns.rtnl.neigh.add(spec));
+      const err = await rejection(rtnl.neigh.add(spec));
       expect(err, err.message).to.be.instanceOf(ValidationError).and.include({ code: 'ERR_INVALID_ARGUMENT', field });
       expect(kernelEntries(), 'entries in the kernel after a rejected add').to.deep.equal([]);
     };
@@ -113,7 +112,7 @@ describe('neighbours: errors and validation', () => {
     it('a proxy entry with a state or an lladdr', async () => {
       await invalid({ dst: '10.0.0.2', dev: 'v0', proxy: true, state: 'permanent' }, 'state');
       await invalid({ dst: '10.0.0.2', dev: 'v0', proxy: true, lladdr: '02:00:00:00:00:02' }, 'lladdr');
-      expect(ns.ipJson<unknown[]>(['neigh', 'show', 'proxy'])).to.deep.equal([]);
+      expect(ipJson<unknown[]>(['neigh', 'show', 'proxy'], ns)).to.deep.equal([]);
     });
   });
 });

@@ -2,8 +2,10 @@
 // back (dst, dev, lladdr, state, router flag, protocol), and entries made by
 // `ip neigh add` decode with the same values.
 import { expect } from 'chai';
-import type { Neigh, NeighSpec } from '../../src/index.js';
-import { FreshNetns } from './fresh-netns.js';
+import type { Namespace, Neigh, NeighSpec, Rtnl } from '../../src/index.js';
+import { useNamespaces } from '../../src/testing/fixtures.js';
+import { ipBatch, ipJson } from '../support/ip.js';
+import { addVeth } from '../support/veth.js';
 
 /** `ip -j neigh` entry: flags are printed as `name: null`, state NONE is left out. */
 interface IpNeigh {
@@ -47,24 +49,22 @@ const mine = (c: Compared): boolean => !c.dst.startsWith('ff');
 const byKey = (a: Compared, b: Compared): number => `${a.ifindex} ${a.dst}`.localeCompare(`${b.ifindex} ${b.dst}`);
 
 /** A namespace with veth v0/v1 up, 10.0.0.1/24 and 2001:db8::1/64 on v0. */
-const vethNetns = (): Promise<FreshNetns> => FreshNetns.withVeth();
-
 describe('neighbours: interop with ip neigh', () => {
-  let ns: FreshNetns;
+  const nn = useNamespaces();
+  let ns: Namespace;
+  let rtnl: Rtnl;
   let index: Map<string, number>;
 
   beforeEach(async () => {
-    ns = await vethNetns();
-    index = new Map((await ns.rtnl.link.list()).map((l) => [l.name, l.index]));
-  });
-
-  afterEach(() => {
-    ns.close();
+    ns = nn().create();
+    rtnl = nn().rtnl(ns);
+    await addVeth(rtnl);
+    index = new Map((await rtnl.link.list()).map((l) => [l.name, l.index]));
   });
 
   /** Every entry ip prints (`nud all`: noarp and state-less ones too), in the compared shape. */
-  const ipView = (): Compared[] => ns.ipJson<IpNeigh[]>(['neigh', 'show', 'nud', 'all']).map((e) => fromIp(e, index)).filter(mine).sort(byKey);
-  const ourView = async (): Promise<Compared[]> => (await ns.rtnl.neigh.list()).map(fromNetnest).filter(mine).sort(byKey);
+  const ipView = (): Compared[] => ipJson<IpNeigh[]>(['neigh', 'show', 'nud', 'all'], ns).map((e) => fromIp(e, index)).filter(mine).sort(byKey);
+  const ourView = async (): Promise<Compared[]> => (await rtnl.neigh.list()).map(fromNetnest).filter(mine).sort(byKey);
 
   it('adds ARP and NDP entries in every stable state; ip reads back the same values', async () => {
     const specs: NeighSpec[] = [
@@ -80,7 +80,7 @@ describe('neighbours: interop with ip neigh', () => {
       { dst: '2001:db8::3', dev: 'v0', lladdr: '02:00:00:00:01:03', state: 'stale', protocol: 'zebra' },
       { dst: 'fe80::9', dev: index.get('v1')!, lladdr: '02:00:00:00:01:09', state: 'reachable' },
     ];
-    for (const s of specs) await ns.rtnl.neigh.add(s);
+    for (const s of specs) await rtnl.neigh.add(s);
 
     const expected: Compared[] = specs.map((s) => ({
       dst: s.dst, ifindex: typeof s.dev === 'number' ? s.dev : index.get(s.dev), lladdr: s.lladdr,
@@ -91,8 +91,8 @@ describe('neighbours: interop with ip neigh', () => {
   });
 
   it('accepts delay and probe entries; the kernel starts probing them at once', async () => {
-    await ns.rtnl.neigh.add({ dst: '10.0.0.2', dev: 'v0', lladdr: '02:00:00:00:00:02', state: 'delay' });
-    await ns.rtnl.neigh.add({ dst: '2001:db8::2', dev: 'v0', lladdr: '02:00:00:00:01:02', state: 'probe' });
+    await rtnl.neigh.add({ dst: '10.0.0.2', dev: 'v0', lladdr: '02:00:00:00:00:02', state: 'delay' });
+    await rtnl.neigh.add({ dst: '2001:db8::2', dev: 'v0', lladdr: '02:00:00:00:01:02', state: 'probe' });
     // These states run on kernel timers: by the time ip looks, DELAY may have
     // moved on to PROBE (and an unanswered PROBE to FAILED, dropping lladdr).
     for (const c of ipView()) {
@@ -103,17 +103,17 @@ describe('neighbours: interop with ip neigh', () => {
   });
 
   it('lists what it added with the values ip prints', async () => {
-    await ns.rtnl.neigh.add({ dst: '10.0.0.2', dev: 'v0', lladdr: '02:00:00:00:00:02', router: true });
-    await ns.rtnl.neigh.add({ dst: '10.0.0.3', dev: 'v1', lladdr: '02:00:00:00:00:03', state: 'noarp', protocol: 'static' });
-    await ns.rtnl.neigh.add({ dst: '10.0.0.4', dev: 'v0', state: 'incomplete' });
-    await ns.rtnl.neigh.add({ dst: '2001:db8::2', dev: 'v0', lladdr: '02:00:00:00:01:02', state: 'stale' });
+    await rtnl.neigh.add({ dst: '10.0.0.2', dev: 'v0', lladdr: '02:00:00:00:00:02', router: true });
+    await rtnl.neigh.add({ dst: '10.0.0.3', dev: 'v1', lladdr: '02:00:00:00:00:03', state: 'noarp', protocol: 'static' });
+    await rtnl.neigh.add({ dst: '10.0.0.4', dev: 'v0', state: 'incomplete' });
+    await rtnl.neigh.add({ dst: '2001:db8::2', dev: 'v0', lladdr: '02:00:00:00:01:02', state: 'stale' });
     const ours = await ourView();
     expect(ours.map((c) => c.dst)).to.have.members(['10.0.0.2', '10.0.0.3', '10.0.0.4', '2001:db8::2']);
     expect(ours).to.deep.equal(ipView());
   });
 
   it('decodes entries made by ip neigh add with the values ip prints', async () => {
-    ns.ipBatch([
+    ipBatch([
       'neigh add 10.0.0.2 lladdr 02:00:00:00:00:02 dev v0 nud permanent',
       'neigh add 10.0.0.3 lladdr 02:00:00:00:00:03 dev v0 nud noarp',
       'neigh add 10.0.0.4 lladdr 02:00:00:00:00:04 dev v0 nud reachable router',
@@ -122,7 +122,7 @@ describe('neighbours: interop with ip neigh', () => {
       'neigh add 10.0.0.7 lladdr 02:00:00:00:00:07 dev v0 extern_learn',
       'neigh add 2001:db8::2 lladdr 02:00:00:00:01:02 dev v0 router',
       'neigh add 2001:db8::3 lladdr 02:00:00:00:01:03 dev v0 nud stale protocol 77',
-    ]);
+    ], ns);
     const ours = await ourView();
     expect(ours).to.deep.equal(ipView());
     // And the values ip was given, in netnest's names.
@@ -141,9 +141,9 @@ describe('neighbours: interop with ip neigh', () => {
   });
 
   it('replace overwrites lladdr, state and flags of an entry, and adds a missing one', async () => {
-    await ns.rtnl.neigh.add({ dst: '10.0.0.2', dev: 'v0', lladdr: '02:00:00:00:00:02', router: true });
-    await ns.rtnl.neigh.replace({ dst: '10.0.0.2', dev: 'v0', lladdr: '02:00:00:00:00:22', state: 'stale' });
-    await ns.rtnl.neigh.replace({ dst: '2001:db8::5', dev: 'v0', lladdr: '02:00:00:00:01:05', state: 'noarp' });
+    await rtnl.neigh.add({ dst: '10.0.0.2', dev: 'v0', lladdr: '02:00:00:00:00:02', router: true });
+    await rtnl.neigh.replace({ dst: '10.0.0.2', dev: 'v0', lladdr: '02:00:00:00:00:22', state: 'stale' });
+    await rtnl.neigh.replace({ dst: '2001:db8::5', dev: 'v0', lladdr: '02:00:00:00:01:05', state: 'noarp' });
 
     const view = ipView();
     expect(view.filter((c) => c.dst === '10.0.0.2')).to.deep.equal([{
@@ -155,13 +155,13 @@ describe('neighbours: interop with ip neigh', () => {
   });
 
   it('del removes exactly the entry named by dst and dev', async () => {
-    ns.ipBatch([
+    ipBatch([
       'neigh add 10.0.0.2 lladdr 02:00:00:00:00:02 dev v0',
       'neigh add 10.0.0.2 lladdr 02:00:00:00:00:03 dev v1',
       'neigh add 2001:db8::2 lladdr 02:00:00:00:01:02 dev v0',
-    ]);
-    await ns.rtnl.neigh.del({ dst: '10.0.0.2', dev: 'v0' });
-    await ns.rtnl.neigh.del({ dst: '2001:db8::2', dev: 'v0' });
+    ], ns);
+    await rtnl.neigh.del({ dst: '10.0.0.2', dev: 'v0' });
+    await rtnl.neigh.del({ dst: '2001:db8::2', dev: 'v0' });
 
     expect(ipView().map((c) => [c.dst, c.ifindex])).to.deep.equal([['10.0.0.2', index.get('v1')]]);
   });

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { lstatSync, readFileSync, readlinkSync } from 'node:fs';
 import { currentNetnsId, Namespace, NetnestError, ValidationError } from '../../src/index.js';
 import { ipJson } from '../support/ip.js';
-import { linkNames, managerFixture, netnsNames, ownNetnsNames, uniqueName } from './support.js';
+import { linkNames, managerFixture, netnsNames, ownNetnsNames, uniqueName } from '../support/netns.js';
 
 describe('a Namespace handle', () => {
   const f = managerFixture();

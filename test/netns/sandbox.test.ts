@@ -4,7 +4,8 @@
 // and named namespaces made inside are removed if tied to the world.
 import { expect } from 'chai';
 import { readlinkSync } from 'node:fs';
-import { Child, netnsNames, removeNetnsNames, uniqueName } from './support.js';
+import { Child } from '../support/child.js';
+import { netnsNames, removeNetnsNames, uniqueName } from '../support/netns.js';
 
 const SANDBOXED = `
 import { Sandbox, Rtnl, currentNetnsId } from __LIB__;

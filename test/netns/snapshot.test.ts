@@ -3,7 +3,7 @@
 // removed, and an untouched namespace compares equal to itself.
 import { expect } from 'chai';
 import { diff, NamespaceManager, snapshot, type Namespace, type Rtnl, type Snapshot, type SnapshotChange } from '../../src/index.js';
-import { ours, removeDir, removeNetnsNames, tempJournalDir, uniqueName } from './support.js';
+import { ours, removeDir, removeNetnsNames, tempJournalDir, uniqueName } from '../support/netns.js';
 
 // Other processes may add or remove named namespaces meanwhile: diffs keep only what can be ours.
 const changes = (a: Snapshot, b: Snapshot): SnapshotChange[] => ours(diff(a, b));

@@ -1,8 +1,14 @@
 // iproute2 as the oracle: run `ip` in the current namespace or in the one
-// behind an fd this process holds. Children spawned from the main thread
-// start in its namespace; for another one we go through nsenter and
-// /proc/<our pid>/fd/<fd>, so the fd must stay open while ip runs.
+// behind an fd this process holds (a number, or a Namespace from
+// useNamespaces()). Children spawned from the main thread start in its
+// namespace; for another one we go through nsenter and /proc/<our pid>/fd/<fd>,
+// so the fd must stay open while ip runs.
 import { execFileSync } from 'node:child_process';
+
+/** A namespace `ip` runs in: an fd of this process, or anything holding one (a Namespace). */
+export type NetnsRef = number | { readonly fd: number };
+
+const fdOf = (netns: NetnsRef): number => (typeof netns === 'number' ? netns : netns.fd);
 
 /** `ip -j link show` entry (the fields the tests read; ip prints more). */
 export interface IpLink {
@@ -44,30 +50,30 @@ export interface IpAddrInfo {
   [flag: string]: unknown;
 }
 
-function command(args: readonly string[], netns: number | undefined): [string, string[]] {
+function command(args: readonly string[], netns: NetnsRef | undefined): [string, string[]] {
   if (netns === undefined) return ['ip', [...args]];
-  return ['nsenter', [`--net=/proc/${process.pid}/fd/${netns}`, 'ip', ...args]];
+  return ['nsenter', [`--net=/proc/${process.pid}/fd/${fdOf(netns)}`, 'ip', ...args]];
 }
 
 /** Runs `ip ARGS` for its effect; throws with ip's own message when it fails. */
-export function ip(args: readonly string[], netns?: number): string {
+export function ip(args: readonly string[], netns?: NetnsRef): string {
   const [file, argv] = command(args, netns);
   try {
     return execFileSync(file, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (e) {
     const err = e as { stderr?: string; message: string };
-    throw new Error(`ip ${args.join(' ')}${netns === undefined ? '' : ` (netns fd ${netns})`}: ${err.stderr?.trim() || err.message}`);
+    throw new Error(`ip ${args.join(' ')}${netns === undefined ? '' : ` (netns fd ${fdOf(netns)})`}: ${err.stderr?.trim() || err.message}`);
   }
 }
 
 /** Runs `ip -j ARGS` and parses what it prints. */
-export function ipJson<T = unknown>(args: readonly string[], netns?: number): T {
+export function ipJson<T = unknown>(args: readonly string[], netns?: NetnsRef): T {
   const out = ip(['-j', ...args], netns).trim();
   return (out ? JSON.parse(out) : []) as T;
 }
 
 /** Runs several `ip` commands in one process (`ip -batch -`), stopping at the first failure. */
-export function ipBatch(lines: readonly string[], netns?: number): void {
+export function ipBatch(lines: readonly string[], netns?: NetnsRef): void {
   const [file, argv] = command(['-batch', '-'], netns);
   try {
     execFileSync(file, argv, { input: `${lines.join('\n')}\n`, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
@@ -78,8 +84,8 @@ export function ipBatch(lines: readonly string[], netns?: number): void {
 }
 
 export interface IpOptions {
-  /** fd of the namespace to run in; the current one when absent. */
-  netns?: number;
+  /** The namespace to run in; the current one when absent. */
+  netns?: NetnsRef;
   /** `ip -d`: add linkinfo (kind and kind-specific data). */
   details?: boolean;
 }
@@ -100,4 +106,13 @@ export function ipLink(name: string, opts: IpOptions = {}): IpLink {
 export function ipAddrs(dev: string, opts: Pick<IpOptions, 'netns'> = {}): IpAddrInfo[] {
   const [link] = ipJson<IpLink[]>(['addr', 'show', 'dev', dev], opts.netns);
   return link?.addr_info ?? [];
+}
+
+/**
+ * How many lines `ip ARGS` prints in a namespace, counted by `wc -l`: the
+ * listing of a bulk load (100,000 routes) overflows execFileSync's buffer.
+ */
+export function ipLineCount(args: string, netns: NetnsRef): number {
+  const out = execFileSync('sh', ['-c', `nsenter --net=/proc/${process.pid}/fd/${fdOf(netns)} ip ${args} | wc -l`], { encoding: 'utf8' });
+  return Number(out.trim());
 }

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { diff, Lab, Namespace, NamespaceManager, TopologyBuildError, type Snapshot, type TopologySpec } from '../../src/index.js';
 import { ipJson } from '../support/ip.js';
-import { currentSnapshot, netnsNames } from '../netns/support.js';
+import { currentSnapshot, netnsNames } from '../support/netns.js';
 
 const spec = (): TopologySpec => ({
   name: 'tb',

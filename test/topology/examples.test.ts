@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { diff, Lab } from '../../src/index.js';
-import { currentSnapshot } from '../netns/support.js';
+import { currentSnapshot } from '../support/netns.js';
 
 const EXAMPLES = fileURLToPath(new URL('../../../examples/', import.meta.url));
 
