@@ -2,7 +2,9 @@
 // it inherits the sandbox namespace. Its help, its version and its exit
 // status for a command it does not know.
 import { expect } from 'chai';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { NetnestRuns } from '../support/cli.js';
 
 describe('netnest command', () => {
@@ -35,5 +37,17 @@ describe('netnest command', () => {
     const r = await cli.run('frobnicate');
     expect(r.code).to.equal(2);
     expect(r.stderr).to.include("unknown command 'frobnicate'");
+  });
+
+  it('ends with its own status and says nothing when its reader has gone (netnest --help | head -c1)', async () => {
+    const main = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+    const child = spawn(process.execPath, [main, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // The read end closes before node has even started, so every write of the help meets EPIPE.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).to.equal('');
+    expect(code).to.equal(0);
   });
 });

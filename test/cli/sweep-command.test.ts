@@ -61,7 +61,7 @@ describe('netnest sweep', () => {
   function journal(pid: number, start: number, lines: object[]): string {
     const path = join(dir, `${pid}-${start}-test${serial}.jsonl`);
     const head = { t: 'start', pid, start, at: new Date().toISOString() };
-    writeFileSync(path, [head, ...lines].map((l) => JSON.stringify(l) + '\n').join(''));
+    writeFileSync(path, [head, ...lines].map((l) => `${JSON.stringify(l)}\n`).join(''));
     return path;
   }
 

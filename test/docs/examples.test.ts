@@ -144,7 +144,9 @@ describe('the examples of the documentation', () => {
       const printed = r.stdout.trimEnd().split('\n');
       const said = expectedOutput(code);
       expect(printed, 'one line per console.log()').to.have.length(said.length);
-      printed.forEach((line, i) => expect(matches(line, said[i]!), `line ${i + 1}: printed "${line}", the comment says "${said[i]}"`).to.equal(true));
+      for (const [i, line] of printed.entries()) {
+        expect(matches(line, said[i]!), `line ${i + 1}: printed "${line}", the comment says "${said[i]}"`).to.equal(true);
+      }
     });
   }
 

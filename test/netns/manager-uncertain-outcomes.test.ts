@@ -4,7 +4,7 @@
 // for us — and nothing that was there before, even when we asked for an
 // identical object.
 import { expect } from 'chai';
-import { diff, NamespaceManager, NetnestError, SocketClosedError, ValidationError, type Rtnl, type Snapshot } from '../../src/index.js';
+import { diff, NamespaceManager, type NetnestError, SocketClosedError, ValidationError, type Rtnl, type Snapshot } from '../../src/index.js';
 import { ipBatch, ipJson } from '../support/ip.js';
 import { rejection } from '../support/rejection.js';
 import { currentSnapshot, ours, removeDir, tempJournalDir } from '../support/netns.js';

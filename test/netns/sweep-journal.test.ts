@@ -187,10 +187,10 @@ describe('the crash journal and sweep()', () => {
       // A process-bound name whose target is gone: what a crashed process leaves.
       const target = '/proc/2147483647/fd/3';
       symlinkSync(target, `/run/netns/${name}`);
-      writeFileSync(`${journalDir}/${file}`, [
+      writeFileSync(`${journalDir}/${file}`, `${[
         { t: 'start', pid: process.pid, start: startTime, at: new Date().toISOString() },
         { t: 'ns', seq: 1, name, mode: 'process-bound', target },
-      ].map((l) => JSON.stringify(l)).join('\n') + '\n');
+      ].map((l) => JSON.stringify(l)).join('\n')}\n`);
     };
     const reused = uniqueName('js-reused');
     const alive = uniqueName('js-alive');
@@ -244,11 +244,11 @@ describe('the crash journal and sweep()', () => {
     names.push(name);
     mkdirSync('/run/netns', { recursive: true });
     writeFileSync(`/run/netns/${name}`, '', { mode: 0o444 });
-    writeFileSync(`${journalDir}/${dead}-12346-fedcba.jsonl`, [
+    writeFileSync(`${journalDir}/${dead}-12346-fedcba.jsonl`, `${[
       { t: 'start', pid: dead, start: 12346, at: new Date().toISOString() },
       { t: 'ns', seq: 1, name, mode: 'persistent', inode: 4026531999, dev: 4 },
       { t: 'ns-made', seq: 1, inode: 4026531999, dev: 4 }, // as journals before inode-in-`ns` said it
-    ].map((l) => JSON.stringify(l)).join('\n') + '\n');
+    ].map((l) => JSON.stringify(l)).join('\n')}\n`);
 
     const report = await sweep({ journalDir });
     expect(report.failed).to.deep.equal([]);

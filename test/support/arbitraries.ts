@@ -40,7 +40,7 @@ export const address = (f: Fam): fc.Arbitrary<string> => bytesOf(f).map((b) => f
 export const v4bytes = fc.uint8Array({ minLength: 4, maxLength: 4 }).map((b) => Buffer.from(b));
 export const v6bytes = fc.array(fc.oneof(fc.constant(0), fc.constant(0xffff), u16), { minLength: 8, maxLength: 8 }).map((ws) => {
   const b = Buffer.alloc(16);
-  ws.forEach((w, i) => b.writeUInt16BE(w, i * 2));
+  for (const [i, w] of ws.entries()) b.writeUInt16BE(w, i * 2);
   return b;
 });
 export const ipText = fc.oneof(v4bytes, v6bytes).map((b) => formatAddress(b));

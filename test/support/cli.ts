@@ -30,18 +30,6 @@ function run(file: string, args: string[]): Promise<Result> {
   });
 }
 
-/** Runs `netnest ARGS --json` and parses what it prints; fails with its stderr when it exits non-zero. */
-export async function netnestJson<T>(...args: string[]): Promise<T> {
-  const r = await netnest(...args, '--json');
-  if (r.code !== 0) throw new Error(`netnest ${args.join(' ')} --json exited ${r.code}: ${r.stderr}`);
-  return JSON.parse(r.stdout) as T;
-}
-
-/** The lines of a table whose first cell is `first` (and the lines indented under each). */
-export function rowsStartingWith(table: string, first: string): string[] {
-  return table.split('\n').filter((l) => l.split(/\s+/)[0] === first);
-}
-
 /**
  * Runs of `netnest ARGS` shared by the tests of a describe() that only read
  * what the command prints about a world built once: each command runs once

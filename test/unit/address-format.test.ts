@@ -5,7 +5,7 @@ import { formatAddress, formatLinkAddress } from '../../src/netlink/rtnl/inet.js
 
 const v6 = (words: number[]): Buffer => {
   const b = Buffer.alloc(16);
-  words.forEach((w, i) => b.writeUInt16BE(w, i * 2));
+  for (const [i, w] of words.entries()) b.writeUInt16BE(w, i * 2);
   return b;
 };
 
