@@ -134,6 +134,9 @@ describe('validation before sending: any input, whatever its shape', () => {
     ['link.add: bond mode toString', (r) => r.link.add({ name: 'b0', kind: 'bond', bond: { mode: 'toString' as never } }), 'bond.mode'],
     ['link.add: kind hasOwnProperty', (r) => r.link.add({ name: 'x0', kind: 'hasOwnProperty' as never }), 'kind'],
     ['rule.add: action __proto__', (r) => r.rule.add({ action: '__proto__' as never }), 'action'],
+    ['nexthop.add: a group type without a group', (r) => r.nexthop.add({ id: 1, dev: 'lo', type: 'mpath' }), 'type'],
+    ['nexthop.add: buckets without a group', (r) => r.nexthop.add({ id: 1, blackhole: true, buckets: 8 }), 'buckets'],
+    ['nexthop.add: an idle timer without a group', (r) => r.nexthop.add({ id: 1, blackhole: true, idle_timer: 1 }), 'idle_timer'],
     ['nexthop.add: type toString', (r) => r.nexthop.add({ id: 1, group: [{ id: 2 }], type: 'toString' as never }), 'type'],
     ['route.addMany: mode __proto__', (r) => r.route.addMany([], { mode: '__proto__' as never }), 'mode'],
     // strings with NUL, where they would become netlink strings (the kernel reads up to the NUL)

@@ -148,13 +148,16 @@ export function checkNexthop(spec: NexthopSpec, field?: string): NexthopChecked 
   if (gw && spec.family !== undefined && gw.family !== spec.family) throw new ValidationError(`'${spec.gateway}' is not IPv${spec.family}`, 'gateway');
   const family: Family | 0 = gw?.family ?? (spec.dev !== undefined || spec.blackhole ? spec.family ?? 4 : 0);
   const protocol = spec.protocol === undefined ? 0 : protocolId(spec.protocol);
-  if (spec.group !== undefined) checkGroupType(spec);
+  checkGroupType(spec);
   return { spec, family, protocol, ...(gw && { gateway: gw.bytes }) };
 }
 
-/** A group's type and the settings only resilient groups have (without a group they are not sent). */
+/** A group's type and the settings only resilient groups have: refused without a group (never dropped in silence). */
 function checkGroupType(spec: NexthopSpec): void {
-  if (spec.type === 'resilient') {
+  if (spec.group === undefined) {
+    const field = (['type', 'buckets', 'idle_timer', 'unbalanced_timer'] as const).find((f) => spec[f] !== undefined);
+    if (field !== undefined) throw new ValidationError(`${field} is a group setting: it needs a group`, field);
+  } else if (spec.type === 'resilient') {
     if (spec.buckets === undefined) throw new ValidationError('a resilient group needs `buckets` (the kernel has no default)', 'buckets');
   } else if (spec.buckets !== undefined || spec.idle_timer !== undefined || spec.unbalanced_timer !== undefined) {
     throw new ValidationError('buckets and timers are for resilient groups (type: resilient)', 'type');
