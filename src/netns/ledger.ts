@@ -298,7 +298,7 @@ export class Ledger {
   /**
    * Removes every entry's object, newest first: those the kernel confirmed,
    * and those whose answer was lost when nothing like them existed before.
-   * `leftToNamespace(e)`: links that go with a namespace being deleted.
+   * `leftToNamespace(e)`: links that go with a namespace being deleted (neither removed nor reported here).
    */
   async removeAll(report: LedgerReport, leftToNamespace: (e: LedgerEntry) => boolean): Promise<void> {
     const entries = [...this.entries];
@@ -312,9 +312,7 @@ export class Ledger {
           report.unknown.push(`${e.what}: its create was never answered and an identical object existed before it, so it cannot be told apart; left alone`);
         } else if (!e.ns.isOpen) {
           report.alreadyGone.push(e.what);
-        } else if (leftToNamespace(e)) {
-          report.removed.push(e.what);
-        } else {
+        } else if (!leftToNamespace(e)) { // what it leaves to a namespace, the caller reports once settled
           let cache = caches.get(e.ns);
           if (!cache) caches.set(e.ns, (cache = new Map()));
           const r = await removeRecorded(this.ctx.client(e.ns), e.rec, cache);

@@ -286,23 +286,34 @@ export class NamespaceManager {
     const client = (ns: Namespace): Rtnl => this.ownClient(ns);
     const dependents = await dependentsOf(this.survivors(), owned.map((o) => o.ns), client);
     // A link that goes with a deleted namespace is left to it: deleting it here would
-    // cost a grace period of its own instead of sharing the namespace's.
+    // cost a grace period of its own instead of sharing the namespace's. It is reported
+    // once settled: removed, deferred or lingering, never two of them.
+    const leftToNamespaces: { what: string; ns: Namespace; index: number }[] = [];
     await this.ledger.removeAll(report, (e) => {
       const index = e.rec.id?.index;
-      return e.rec.obj.object === 'link' && index !== undefined && dependents.some((d) => d.ns === e.ns && d.index === index);
+      const goes = e.rec.obj.object === 'link' && index !== undefined && dependents.some((d) => d.ns === e.ns && d.index === index);
+      if (goes) leftToNamespaces.push({ what: e.what, ns: e.ns, index });
+      return goes;
     });
+    const deferred: Dependent[] = [];
     let waitFor = dependents;
     if (mode === 'defer') {
       const moved = await deferLinks(dependents, this.root, client);
       for (const d of moved.deferred) {
+        deferred.push({ ns: this.root, index: d.index, name: d.name });
         this.deferred.push({ index: d.index, name: d.name });
         report.deferred.push(`link ${d.was} (index ${d.index}) as ${d.name}`);
       }
       waitFor = moved.waitFor;
     }
     this.deleteNamespaces(owned, report);
-    for (const w of await waitGone(waitFor, client, this.settleTimeoutMs)) {
+    const lingering = await waitGone(waitFor, client, this.settleTimeoutMs);
+    for (const w of lingering) {
       report.lingering.push(`link ${w.name} (index ${w.index}) in ${w.ns.equals(this.root) ? 'root' : w.ns.toString()}`);
+    }
+    const still = [...deferred, ...lingering];
+    for (const l of leftToNamespaces) {
+      if (!still.some((d) => d.ns.equals(l.ns) && d.index === l.index)) report.removed.push(l.what);
     }
     this.letGo();
     return report;

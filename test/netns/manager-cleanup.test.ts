@@ -115,6 +115,17 @@ describe('cleanup after exceptions', () => {
     await unchanged();
   });
 
+  it("settle: 'defer' reports the root end of a veth into a deleted namespace as deferred, not also as removed", async () => {
+    const m = manager();
+    await m.rtnl().link.add({ name: 'df0', kind: 'veth', peer: { name: 'df1', netns: m.create().fd } });
+    const report = await m.cleanup({ settle: 'defer' });
+    expect(report.removed).to.deep.equal([]);
+    expect(report.deferred).to.have.length(1);
+    expect(report.deferred[0]).to.match(/^link df0 \(index \d+\) as \S+$/);
+    expect(await m.settle()).to.deep.equal([]);
+    await unchanged();
+  });
+
   it('the manager can be used again after cleanup()', async () => {
     const m = manager();
     await m.rtnl().link.add({ name: 'again0', kind: 'veth', peer: { name: 'again1', netns: m.create().fd } });
