@@ -19,6 +19,7 @@ import {
   createAnonymousNetns, Namespace, NamespaceManager, namedNamespaces, Sandbox, type CleanupReport,
 } from '../src/index.js';
 import { commandLine } from './command-line.js';
+import { enterTestWorld } from '../src/testing/test-world.js';
 
 // ------------------------------------------------------------------ options
 
@@ -217,8 +218,10 @@ async function namespaces(): Promise<void> {
  * namespace, then cleanup. The same names every time, as tests reuse them:
  * cleanup must really be finished before the next test starts.
  */
-async function fixtureTest(journalRoot: boolean, settle: 'wait' | 'defer' = 'wait'): Promise<void> {
-  const m = new NamespaceManager({ root: Namespace.current(), ephemeralRoot: !journalRoot, journalDir, settle });
+async function fixtureTest(journalRoot: boolean, settle: 'wait' | 'defer' | 'world' = 'world'): Promise<void> {
+  // 'world': what useNamespaces() does under netnest/mocha by default, a fresh world for the test.
+  const world = settle === 'world' ? await enterTestWorld({ journalDir }) : undefined;
+  const m = world?.manager ?? new NamespaceManager({ root: Namespace.current(), ephemeralRoot: !journalRoot, journalDir, settle: settle as 'wait' | 'defer' });
   try {
     const ns = m.create();
     const here = m.rtnl();
@@ -229,7 +232,7 @@ async function fixtureTest(journalRoot: boolean, settle: 'wait' | 'defer' = 'wai
     for (let k = 0; k < 5; k++) await here.route.add({ dst: `10.201.${k}.0/24`, gateway: '10.200.0.2', table: 100 });
     for (let k = 0; k < 3; k++) await here.rule.add({ priority: 1000 + k, fwmark: k + 1, table: 100 });
   } finally {
-    checkReport('fixture test', await m.dispose());
+    checkReport('fixture test', await (world ? world.close() : m.dispose()));
   }
 }
 
@@ -267,9 +270,10 @@ async function tests(): Promise<void> {
   console.log(`  the kernel alone, median of 30: veth pair add ${fmt(floor.add, 2)} ms, RTM_DELLINK of it ${fmt(floor.del, 2)} ms (${fmt(floor.del * 300 / 1000, 1)} s for 300 tests)`);
   await drain();
   await fixtureTest(false); // warm-up: JIT and first-use costs
-  const variants: [boolean, 'wait' | 'defer', string][] = [
-    [false, 'wait', "as useNamespaces() under netnest/mocha (settle 'wait')"],
-    [false, 'defer', "the same with settle: 'defer'"],
+  const variants: [boolean, 'wait' | 'defer' | 'world', string][] = [
+    [false, 'world', 'as useNamespaces() under netnest/mocha (a world per test)'],
+    [false, 'defer', "world: 'run', settle: 'defer'"],
+    [false, 'wait', "world: 'run', settle: 'wait'"],
     [true, 'wait', 'objects in the current namespace journaled (no sandbox)'],
   ];
   for (const [journalRoot, settle, label] of variants) {

@@ -15,6 +15,7 @@ import { resolveTopology } from '../topology/model.js';
 import type { TopologySpec } from '../topology/spec.js';
 import { Namespace } from '../netns/namespace.js';
 import { inSandbox } from './run-sandbox.js';
+import { enterTestWorld, type TestWorld } from './test-world.js';
 
 export { enterSandbox, exitSandbox, sandbox } from './run-sandbox.js';
 
@@ -22,6 +23,13 @@ export const UseNamespacesOptionsSchema = Type.Object({
   ...Type.Omit(ManagerOptionsSchema, ['root', 'ephemeralRoot']).properties,
   /** Keep a failing test's namespaces named for inspection (default: NETNEST_KEEP=1 in the environment). */
   keep: Type.Optional(Type.Boolean()),
+  /**
+   * Under the netnest/mocha plugin, where each test runs. 'test' (default): in a
+   * fresh world of its own, left when the test ends, so the next test finds
+   * nothing the last one made. 'run': in the run's sandbox world, shared with
+   * before() hooks and the other tests.
+   */
+  world: Type.Optional(Type.Enum(['test', 'run'])),
 }, CLOSED);
 export type UseNamespacesOptions = Static<typeof UseNamespacesOptionsSchema>;
 const checkUseNamespacesOptions = checker(UseNamespacesOptionsSchema);
@@ -35,8 +43,11 @@ declare const afterEach: (fn: (this: MochaThis) => void | Promise<void>) => void
 
 /**
  * Call inside describe(): each test gets a fresh NamespaceManager rooted in
- * the namespace the test runs in (the sandbox world under the netnest/mocha plugin), and
- * everything it made is cleaned up after the test, even when the test throws.
+ * the namespace the test runs in, and everything it made is cleaned up after
+ * the test, even when the test throws. Under the netnest/mocha plugin each test
+ * runs in a fresh world of its own (a network namespace with lo up), left when
+ * it ends: the next test finds its names free and nothing of the last one
+ * (`world: 'run'` shares the run's sandbox world instead).
  *
  *   const nn = useNamespaces();
  *   it('...', async () => { const ns = nn().create(); const r = nn().rtnl(ns); ... });
@@ -44,26 +55,35 @@ declare const afterEach: (fn: (this: MochaThis) => void | Promise<void>) => void
 export function useNamespaces(opts: UseNamespacesOptions = {}): () => NamespaceManager {
   checkUseNamespacesOptions(opts, 'options');
   let manager: NamespaceManager | undefined;
-  const { keep: keepOpt, ...managerOpts } = opts;
+  let world: TestWorld | undefined;
+  const { keep: keepOpt, world: worldOpt, ...managerOpts } = opts;
   const keep = keepOpt ?? process.env.NETNEST_KEEP === '1';
-  beforeEach(() => {
-    manager = new NamespaceManager({ ...managerOpts, ...(inSandbox() && { root: Namespace.current(), ephemeralRoot: true }) });
+  beforeEach(async () => {
+    if (inSandbox() && worldOpt !== 'run') {
+      world = await enterTestWorld(managerOpts);
+      manager = world.manager;
+    } else {
+      manager = new NamespaceManager({ ...managerOpts, ...(inSandbox() && { root: Namespace.current(), ephemeralRoot: true }) });
+    }
   });
   afterEach(async function () {
     const m = manager;
+    const w = world;
     manager = undefined;
+    world = undefined;
     if (!m) return;
-    if (keep && this.currentTest?.state === 'failed') {
+    const test = this.currentTest;
+    if (keep && test?.state === 'failed') {
       const names = m.keep();
       if (names.length) {
-        console.error(`\nnetnest: kept the namespaces of "${this.currentTest.fullTitle()}" for inspection:`);
+        console.error(`\nnetnest: kept the namespaces of "${test.fullTitle()}" for inspection:`);
         for (const n of names) console.error(`  ip netns exec ${n} bash     # or: nsenter --net=/run/netns/${n}`);
         console.error('  remove them with: netnest sweep --kept   (after this process has exited)\n');
       }
     }
-    const report: CleanupReport = await m.dispose();
+    const report: CleanupReport = await (w ? w.close() : m.dispose());
     const problems = [...report.failed.map((f) => `${f.what}: ${f.error.message}`), ...report.lingering.map((l) => `still present: ${l}`)];
-    if (problems.length) throw new Error(`netnest: cleanup after "${this.currentTest?.title}" was incomplete:\n  ${problems.join('\n  ')}`);
+    if (problems.length) throw new Error(`netnest: cleanup after "${test?.title}" was incomplete:\n  ${problems.join('\n  ')}`);
   });
   return () => {
     if (!manager) throw new Error('useNamespaces(): the manager exists only while a test runs');

@@ -27,10 +27,34 @@ describe('namespace isolation', () => {
     const host = inode('/proc/1/ns/net') ?? inode(`/proc/${process.ppid}/ns/net`);
     expect(host).to.be.a('number');
     expect(self).not.to.equal(host);
-    expect(`net:[${self}]`).to.equal(sandbox().world.id).and.not.equal(sandbox().host.id);
+    // useNamespaces() runs each test in a world of its own inside the run's sandbox.
+    expect(`net:[${self}]`).to.equal(nn().root.id).and.not.equal(sandbox().world.id).and.not.equal(sandbox().host.id);
     // The host's own interfaces are not visible from here.
     const hostOnly = ['eth0', 'ifb0', 'ifb1'];
     expect(ipLinks().map((l) => l.ifname)).not.to.include.any.members(hostOnly);
+  });
+
+  it('a test that leaves a veth end, an address, a route and a rule in its root ...', async () => {
+    const r = nn().rtnl();
+    await r.link.add({ name: 'iso0', kind: 'veth', up: true, peer: { name: 'eth0', netns: nn().create().fd } });
+    await r.addr.add({ dev: 'iso0', local: '10.77.0.1/30' });
+    await r.route.add({ dst: '10.78.0.0/24', gateway: '10.77.0.2', table: 77 });
+    await r.rule.add({ priority: 777, fwmark: 7, table: 77 });
+    const own = Rtnl.open(); // a client the manager knows nothing of
+    try {
+      await own.link.add({ name: 'iso1', kind: 'bridge' });
+    } finally {
+      own.close();
+    }
+  });
+
+  it('... leaves nothing the next test can see, and every name is free again', async () => {
+    const r = nn().rtnl();
+    expect((await r.link.list()).map((l) => l.name)).to.deep.equal(['lo']);
+    expect(await r.route.list({ table: 77 })).to.deep.equal([]);
+    expect((await r.rule.list()).filter((x) => x.priority === 777)).to.deep.equal([]);
+    await r.link.add({ name: 'iso0', kind: 'veth', peer: { name: 'eth0', netns: nn().create().fd } });
+    await r.link.add({ name: 'iso1', kind: 'bridge' });
   });
 
   it('a client opened with { netns } sees only that namespace links', async () => {

@@ -54,10 +54,11 @@ const loadedIn = currentNetnsId();
 describe('inner', () => {
   const nn = testing.useNamespaces();
 
-  it('runs in the sandbox world', () => {
+  it('runs in a world of its own inside the sandbox', () => {
     assert.notEqual(loadedIn, process.env.NNTEST_STARTED_IN);
     assert.equal(testing.sandbox().world.id, loadedIn);
-    assert.equal(nn().root.id, loadedIn);
+    assert.equal(nn().root.id, currentNetnsId());
+    assert.notEqual(currentNetnsId(), loadedIn);
     for (const name of ['useNamespaces', 'useTopology', 'sandbox', 'enterSandbox', 'exitSandbox']) assert.equal(plugin[name], testing[name], name);
     assert.equal(typeof plugin.mochaHooks.afterAll, 'function');
     assert.equal(testing.mochaHooks, undefined);
@@ -74,9 +75,10 @@ const { useNamespaces, sandbox } = require('netnest/testing');
 describe('inner', () => {
   const nn = useNamespaces();
 
-  it('runs in the sandbox world with the fixtures', async () => {
+  it('runs in the sandbox with the fixtures, in a world of its own', async () => {
     assert.notEqual(currentNetnsId(), process.env.NNTEST_STARTED_IN);
-    assert.equal(sandbox().world.id, currentNetnsId());
+    assert.notEqual(sandbox().world.id, currentNetnsId());
+    assert.equal(nn().root.id, currentNetnsId());
     const r = nn().rtnl(nn().create());
     assert.deepEqual((await r.link.list()).map((l) => l.name), ['lo']);
   });
