@@ -1,30 +1,33 @@
-// Bulk-loading benchmark: netnest's addMany against `ip -batch` for the same
-// routes and rules, each run in a fresh anonymous namespace (nothing touches
-// the host; the namespaces vanish when their fds close).
+// Bulk-loading benchmark: netnest's addMany against `ip -batch` and, when it
+// can be built, the C yardstick (../shared/yardstick/nlbench.c) for the same
+// number of routes and rules, each run in a fresh anonymous namespace (nothing
+// touches the host; the namespaces vanish when their fds close). The tools
+// take turns within each repetition.
 //
-//   npm run bench:routes                # 10k, 100k, 1M IPv4; 100k IPv6; 10k rules
-//   npm run bench:routes -- --quick     # 10k and 100k IPv4 only
+//   npm run bench:routes                  # 10k, 100k, 1M IPv4; 100k IPv6; 10k rules
+//   npm run bench:routes -- --quick       # 10k and 100k IPv4 only
+//   npm run bench:routes -- --repeat 3    # medians of 3 with min-max
 //
-// Prints routes per second for both and their ratio, and the time to dump
-// and decode the loaded table against `ip -j route show`.
+// Prints items per second for each tool, netnest's ratio to each, the time to
+// dump and decode the loaded table against `ip route show` (text and -j) and
+// the C client's kernel-filtered dump, and the process's peak RSS after the
+// 1M load and the 1M dump.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createAnonymousNetns, Rtnl, type RouteSpec, type RuleSpec } from '../src/index.js';
 import { commandLine } from './command-line.js';
 
-const quick = commandLine({ flags: ['quick'] }).flag('quick');
+const args = commandLine({ flags: ['quick'], values: ['repeat', 'yardstick'] });
+const quick = args.flag('quick');
+const REPEAT = args.number('repeat', 1);
 const dir = mkdtempSync(join(tmpdir(), 'netnest-bench-'));
+const TABLE = 100;
 
-interface Row {
-  what: string;
-  n: number;
-  netnest: number;
-  ip: number;
-}
-const rows: Row[] = [];
-const dumps: { n: number; netnest: number; ip: number }[] = [];
+/** Seconds per tool, one per repetition; NaN where a tool was skipped. */
+type Times = Record<string, number[]>;
 
 function seconds(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e9;
@@ -34,7 +37,7 @@ function seconds(start: bigint): number {
 function world(): { fd: number; path: string; rtnl: Rtnl; close(): void } {
   const fd = createAnonymousNetns();
   const path = `/proc/${process.pid}/fd/${fd}`;
-  const ip = (...args: string[]): void => { execFileSync('nsenter', [`--net=${path}`, 'ip', ...args]); };
+  const ip = (...a: string[]): void => { execFileSync('nsenter', [`--net=${path}`, 'ip', ...a]); };
   ip('link', 'set', 'lo', 'up');
   ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
   ip('link', 'set', 'v0', 'up');
@@ -52,6 +55,28 @@ function v6(i: number): string {
   return `2001:db8:${(i >>> 16).toString(16)}:${(i & 0xffff).toString(16)}::/64`;
 }
 
+/**
+ * The C yardstick, built with gcc into the scratch folder, or why not. It
+ * lives beside the repository (../shared/yardstick/nlbench.c) or at --yardstick.
+ */
+function buildYardstick(): { bin?: string; why?: string } {
+  const root = fileURLToPath(new URL('../../', import.meta.url)); // dist/scripts -> the package root
+  const source = args.value('yardstick') ?? join(root, '..', 'shared', 'yardstick', 'nlbench.c');
+  if (!existsSync(source)) return { why: `${source} not found (--yardstick FILE names it)` };
+  const bin = join(dir, 'nlbench');
+  const r = spawnSync('gcc', ['-O2', '-o', bin, source], { encoding: 'utf8' });
+  if (r.error) return { why: `gcc: ${(r.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not installed' : r.error.message}` };
+  if (r.status !== 0) return { why: `gcc failed: ${r.stderr.trim().split('\n')[0]}` };
+  return { bin };
+}
+const yardstick = buildYardstick();
+
+/** Runs the C client in `path`'s namespace; returns its key=value line as a record. */
+function nlbench(path: string, ...a: string[]): Record<string, string> {
+  const out = execFileSync('nsenter', [`--net=${path}`, yardstick.bin!, ...a], { encoding: 'utf8' });
+  return Object.fromEntries(out.trim().split(/\s+/).map((kv) => kv.split('=') as [string, string]));
+}
+
 function ipBatch(path: string, lines: Iterable<string>, name: string): number {
   const file = join(dir, `${name}.batch`);
   writeFileSync(file, `${[...lines].join('\n')}\n`);
@@ -62,74 +87,176 @@ function ipBatch(path: string, lines: Iterable<string>, name: string): number {
   return s;
 }
 
-async function routes(what: string, n: number, family: 4 | 6): Promise<void> {
-  const table = 100;
+function peakRssMb(): number {
+  return process.resourceUsage().maxRSS / 1024; // kilobytes
+}
+
+const loads: { what: string; n: number; times: Times }[] = [];
+const dumps: { n: number; times: Times }[] = [];
+const rss: string[] = [];
+
+/** One repetition of loading n routes with each tool, each in a fresh world; the 1st tool rotates. */
+async function routesOnce(what: string, n: number, family: 4 | 6, rep: number, times: Times, dumpTimes: Times | undefined): Promise<void> {
   const gw = family === 4 ? '10.255.0.2' : '2001:db8:ffff::2';
   const prefix = family === 4 ? v4 : v6;
-  // netnest, in a world of its own
-  let w = world();
-  function* specs(): Generator<RouteSpec> {
-    for (let i = 0; i < n; i++) yield { dst: prefix(i), gateway: gw, table };
-  }
+  const tools: Record<string, () => Promise<number>> = {
+    netnest: async () => {
+      const w = world();
+      try {
+        function* specs(): Generator<RouteSpec> {
+          for (let i = 0; i < n; i++) yield { dst: prefix(i), gateway: gw, table: TABLE };
+        }
+        const t = process.hrtime.bigint();
+        const res = await w.rtnl.route.addMany(specs());
+        const s = seconds(t);
+        if (res.ok !== n || res.failed.length) throw new Error(`${what}: ${res.ok}/${n} loaded, first failure: ${res.failed[0]?.error.message}`);
+        if (n >= 1_000_000 && rep === 0) rss.push(`after loading ${n.toLocaleString('en-US')} ${what}: ${peakRssMb().toFixed(0)} MB`);
+        if (dumpTimes) await dumpOnce(w, n, family, dumpTimes, rep);
+        return s;
+      } finally {
+        w.close();
+      }
+    },
+    'ip -batch': async () => {
+      const w = world();
+      try {
+        function* lines(): Generator<string> {
+          for (let i = 0; i < n; i++) yield `route add ${prefix(i)} via ${gw} table ${TABLE}`; // the address says the family
+        }
+        return ipBatch(w.path, lines(), what.replace(/\W+/g, '-'));
+      } finally {
+        w.close();
+      }
+    },
+    ...(yardstick.bin && {
+      'C yardstick': async () => {
+        const w = world();
+        try {
+          const op = family === 4 ? ['add4', String(n), '-g', gw] : ['add6', String(n), '-G', gw];
+          const r = nlbench(w.path, ...op, '-i', 'v0', '-t', String(TABLE), '-b', '256');
+          if (r.acks !== String(n) || r.errors !== '0') throw new Error(`nlbench ${op[0]}: ${r.acks} acks, ${r.errors} errors`);
+          return Number(r.secs);
+        } finally {
+          w.close();
+        }
+      },
+    }),
+  };
+  await takeTurns(tools, rep, times);
+}
+
+/** netnest's list of the loaded table against ip route show (text and -j) and the C client's filtered dump. */
+async function dumpOnce(w: ReturnType<typeof world>, n: number, family: 4 | 6, times: Times, rep: number): Promise<void> {
   let t = process.hrtime.bigint();
-  const res = await w.rtnl.route.addMany(specs());
-  const netnest = seconds(t);
-  if (res.ok !== n || res.failed.length) throw new Error(`${what}: ${res.ok}/${n} loaded, first failure: ${res.failed[0]?.error.message}`);
-  // dump and decode the table, against ip -j printing it
-  if (family === 4 && n >= 100_000) {
+  const listed = await w.rtnl.route.list({ family, table: TABLE });
+  (times.netnest ??= []).push(seconds(t));
+  if (listed.length !== n) throw new Error(`listed ${listed.length} of ${n}`);
+  if (n >= 1_000_000 && rep === 0) rss.push(`after dumping and decoding them: ${peakRssMb().toFixed(0)} MB (peak of the process so far)`);
+  for (const [tool, ipArgs] of [['ip route show', []], ['ip -j route show', ['-j']]] as const) {
     t = process.hrtime.bigint();
-    const listed = await w.rtnl.route.list({ family: 4, table });
-    const dn = seconds(t);
-    if (listed.length !== n) throw new Error(`listed ${listed.length} of ${n}`);
-    t = process.hrtime.bigint();
-    const r = spawnSync('nsenter', [`--net=${w.path}`, 'ip', '-j', 'route', 'show', 'table', String(table)], { maxBuffer: 1 << 30 });
-    const di = seconds(t);
-    if (r.status !== 0) throw new Error('ip -j route show failed');
-    dumps.push({ n, netnest: dn, ip: di });
+    const r = spawnSync('nsenter', [`--net=${w.path}`, 'ip', ...ipArgs, `-${family}`, 'route', 'show', 'table', String(TABLE)], { maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] });
+    (times[tool] ??= []).push(seconds(t));
+    if (r.status !== 0) throw new Error(`${tool} failed`);
   }
-  w.close();
-  // ip -batch, in another fresh world
-  w = world();
-  const cmd = 'route add'; // ip -batch takes no -6: the address says the family
-  function* lines(): Generator<string> {
-    for (let i = 0; i < n; i++) yield `${cmd} ${prefix(i)} via ${gw} table ${table}`;
+  if (yardstick.bin) {
+    const r = nlbench(w.path, family === 4 ? 'dump4' : 'dump6', '-F', '-t', String(TABLE));
+    (times['C yardstick, kernel-filtered'] ??= []).push(Number(r.secs));
   }
-  const ip = ipBatch(w.path, lines(), what.replace(/\W+/g, '-'));
-  w.close();
-  rows.push({ what, n, netnest, ip });
-  report(rows[rows.length - 1]!);
+}
+
+async function takeTurns(tools: Record<string, () => Promise<number>>, rep: number, times: Times): Promise<void> {
+  const names = Object.keys(tools);
+  for (let k = 0; k < names.length; k++) {
+    const name = names[(k + rep) % names.length]!;
+    (times[name] ??= []).push(await tools[name]!());
+  }
+}
+
+async function routes(what: string, n: number, family: 4 | 6): Promise<void> {
+  const times: Times = {};
+  const dumpTimes: Times | undefined = n >= 100_000 && family === 4 ? {} : undefined;
+  for (let rep = 0; rep < REPEAT; rep++) await routesOnce(what, n, family, rep, times, dumpTimes);
+  loads.push({ what, n, times });
+  report(what, n, times);
+  if (dumpTimes) dumps.push({ n, times: dumpTimes });
 }
 
 async function rules(n: number): Promise<void> {
-  let w = world();
-  function* specs(): Generator<RuleSpec> {
-    for (let i = 0; i < n; i++) yield { priority: 1000 + i, src: v4(i), table: 100 + (i % 50) };
+  const times: Times = {};
+  for (let rep = 0; rep < REPEAT; rep++) {
+    const tools: Record<string, () => Promise<number>> = {
+      netnest: async () => {
+        const w = world();
+        try {
+          function* specs(): Generator<RuleSpec> {
+            for (let i = 0; i < n; i++) yield { priority: 1000 + i, src: v4(i), table: 100 + (i % 50) };
+          }
+          const t = process.hrtime.bigint();
+          const res = await w.rtnl.rule.addMany(specs());
+          const s = seconds(t);
+          if (res.ok !== n) throw new Error(`rules: ${res.ok}/${n} loaded: ${res.failed[0]?.error.message}`);
+          return s;
+        } finally {
+          w.close();
+        }
+      },
+      'ip -batch': async () => {
+        const w = world();
+        try {
+          function* lines(): Generator<string> {
+            for (let i = 0; i < n; i++) yield `rule add priority ${1000 + i} from ${v4(i)} table ${100 + (i % 50)}`;
+          }
+          return ipBatch(w.path, lines(), 'rules');
+        } finally {
+          w.close();
+        }
+      },
+      ...(yardstick.bin && {
+        'C yardstick': async () => {
+          const w = world();
+          try {
+            const r = nlbench(w.path, 'rule4', String(n), '-p', '1000', '-t', String(TABLE), '-b', '256');
+            if (r.acks !== String(n) || r.errors !== '0') throw new Error(`nlbench rule4: ${r.acks} acks, ${r.errors} errors`);
+            return Number(r.secs);
+          } finally {
+            w.close();
+          }
+        },
+      }),
+    };
+    await takeTurns(tools, rep, times);
   }
-  const t = process.hrtime.bigint();
-  const res = await w.rtnl.rule.addMany(specs());
-  const netnest = seconds(t);
-  if (res.ok !== n) throw new Error(`rules: ${res.ok}/${n} loaded: ${res.failed[0]?.error.message}`);
-  w.close();
-  w = world();
-  function* lines(): Generator<string> {
-    for (let i = 0; i < n; i++) yield `rule add priority ${1000 + i} from ${v4(i)} table ${100 + (i % 50)}`;
-  }
-  const ip = ipBatch(w.path, lines(), 'rules');
-  w.close();
-  rows.push({ what: 'IPv4 rules', n, netnest, ip });
-  report(rows[rows.length - 1]!);
+  loads.push({ what: 'IPv4 rules', n, times });
+  report('IPv4 rules', n, times);
 }
 
-function rate(n: number, s: number): string {
-  return `${Math.round(n / s).toLocaleString('en-US')}/s`;
+/** Median and range of items per second. */
+function rates(n: number, secs: number[]): { median: number; min: number; max: number } {
+  const r = secs.map((s) => n / s).sort((a, b) => a - b);
+  return { median: r[r.length >> 1]!, min: r[0]!, max: r[r.length - 1]! };
 }
 
-function report(r: Row): void {
-  console.log(`${r.what.padEnd(14)} ${String(r.n).padStart(9)}  netnest ${rate(r.n, r.netnest).padStart(12)}  ip -batch ${rate(r.n, r.ip).padStart(12)}  ratio ${(r.ip / r.netnest).toFixed(2)}x`);
+function fmtRate(n: number, secs: number[]): string {
+  const { median, min, max } = rates(n, secs);
+  const k = (x: number): string => `${Math.round(x / 1000).toLocaleString('en-US')}k`;
+  return secs.length > 1 ? `${k(median)}/s (${k(min)}-${k(max)})` : `${k(median)}/s`;
+}
+
+/** netnest's ratio to `tool` (> 1: netnest is faster), from medians. */
+function ratio(n: number, times: Times, tool: string): string {
+  if (!times[tool]) return '';
+  return `${(rates(n, times.netnest!).median / rates(n, times[tool]!).median).toFixed(2)}x ${tool}`;
+}
+
+function report(what: string, n: number, times: Times): void {
+  const others = Object.keys(times).filter((t) => t !== 'netnest');
+  const cols = Object.keys(times).map((t) => `${t} ${fmtRate(n, times[t]!)}`).join('  ');
+  console.log(`${what.padEnd(12)} ${n.toLocaleString('en-US').padStart(9)}  ${cols}  netnest = ${others.map((t) => ratio(n, times, t)).join(', ')}`);
 }
 
 try {
-  console.log(`node ${process.version}, kernel ${execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim()}`);
+  console.log(`node ${process.version}, kernel ${execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim()}, ${REPEAT} repetition(s)`);
+  console.log(yardstick.bin ? 'C yardstick: nlbench, pipelined, 256 messages per sendmsg, every ACK read' : `C yardstick skipped: ${yardstick.why}`);
   await routes('IPv4 routes', 10_000, 4);
   await routes('IPv4 routes', 100_000, 4);
   if (!quick) {
@@ -137,10 +264,12 @@ try {
     await routes('IPv6 routes', 100_000, 6);
     await rules(10_000);
   }
-  console.log('\ndump + decode (netnest route.list vs ip -j route show):');
+  console.log('\ndump + decode of one table (netnest route.list, ip route show, ip -j route show, C with the kernel\'s table filter):');
   for (const d of dumps) {
-    console.log(`${String(d.n).padStart(9)} routes  netnest ${d.netnest.toFixed(2)} s (${rate(d.n, d.netnest)})  ip -j ${d.ip.toFixed(2)} s (${rate(d.n, d.ip)})  ratio ${(d.ip / d.netnest).toFixed(2)}x`);
+    const others = Object.keys(d.times).filter((t) => t !== 'netnest');
+    console.log(`${d.n.toLocaleString('en-US').padStart(9)} routes  ${Object.keys(d.times).map((t) => `${t} ${fmtRate(d.n, d.times[t]!)}`).join('  ')}  netnest = ${others.map((t) => ratio(d.n, d.times, t)).join(', ')}`);
   }
+  if (rss.length) console.log(`\npeak RSS: ${rss.join('; ')}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
