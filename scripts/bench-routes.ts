@@ -215,7 +215,7 @@ async function rules(n: number): Promise<void> {
         'C yardstick': async () => {
           const w = world();
           try {
-            const r = nlbench(w.path, 'rule4', String(n), '-p', '1000', '-t', String(TABLE), '-b', '256');
+            const r = nlbench(w.path, 'rule4', String(n), '-p', '1000', '-t', String(TABLE), '-b', '256', '-i', '-');
             if (r.acks !== String(n) || r.errors !== '0') throw new Error(`nlbench rule4: ${r.acks} acks, ${r.errors} errors`);
             return Number(r.secs);
           } finally {

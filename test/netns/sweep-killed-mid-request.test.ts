@@ -24,12 +24,9 @@ import { NamespaceManager } from __LIB__;
 const [journalDir, die, bound, persistent] = process.argv.slice(2);
 const m = new NamespaceManager({ journalDir });
 const here = m.rtnl();
-const raw = here.socket.raw;
-const send = raw.send.bind(raw);
 let sent = 0;
 const types = [];
-raw.send = (msg, ...rest) => {
-  send(msg, ...rest);
+const count = (msg) => {
   // Bulk batches are one buffer of many messages: count the messages.
   for (const b of Array.isArray(msg) ? msg : [msg]) {
     for (let off = 0; off < b.length; off += (b.readUInt32LE(off) + 3) & ~3) {
@@ -37,8 +34,15 @@ raw.send = (msg, ...rest) => {
       types.push(b.readUInt16LE(off + 4));
     }
   }
-  if (Number(die) > 0 && sent >= Number(die)) process.kill(process.pid, 'SIGKILL');
 };
+const maybeDie = () => { if (Number(die) > 0 && sent >= Number(die)) process.kill(process.pid, 'SIGKILL'); };
+// Requests leave through the netlink package's socket, bulk batches from a worker thread:
+// the child dies right after the send that hands the kernel request number die.
+const raw = here.socket.raw;
+const send = raw.send.bind(raw);
+raw.send = (msg, ...rest) => { send(msg, ...rest); count(msg); maybeDie(); };
+const offThread = here.socket.sendBatchOffThread.bind(here.socket);
+here.socket.sendBatchOffThread = (bytes, cb) => { count(bytes); offThread(bytes, (err) => { maybeDie(); cb(err); }); };
 const twin = (p) => p.catch((e) => { if (e.code !== 'EEXIST') throw e; });
 console.log(JSON.stringify({ start: true }));
 m.create({ name: bound });

@@ -37,12 +37,13 @@ export type BulkOptions = Static<typeof BulkOptionsSchema>;
 
 const checkBulkOptions = checker(BulkOptionsSchema);
 
-export interface BulkHooks<T> {
+export interface BulkHooks<T, C = void> {
   /**
    * Checks an item before anything is done with it (no lookup, no encoding);
-   * a NetnestError it throws is that item's failure.
+   * a NetnestError it throws is that item's failure. What it returns (the
+   * item made ready to encode) is handed to the encoder with the item.
    */
-  check?: (item: T) => void;
+  check?: (item: T) => C;
   /** Asynchronous preparation of an item before it is encoded (e.g. resolving a device name); undefined when none is needed. */
   prepare?: (item: T, index: number) => Promise<void> | undefined;
   /**
@@ -70,12 +71,14 @@ export interface BulkResult<T> {
   failed: BulkFailure<T>[];
 }
 
-/** Encodes one item into the writer (beginMessage...endMessage); may throw ValidationError. */
-export type BulkEncoder<T> = (w: NetlinkWriter, item: T) => void;
+/** Encodes one item (and what the check hook made of it) into the writer (beginMessage...endMessage); may throw ValidationError. */
+export type BulkEncoder<T, C = void> = (w: NetlinkWriter, item: T, checked: C) => void;
 
 /** One batch: its items, and what the kernel has answered for them so far. */
-interface Batch<T> {
+interface Batch<T, C> {
   items: T[];
+  /** What the check hook returned for each item. */
+  checked: C[];
   /** The items' positions in the input. */
   indexes: number[];
   /** Where each item's message starts in the batch's bytes. */
@@ -90,19 +93,19 @@ interface Batch<T> {
 
 type Options = ReturnType<typeof bulkOptions>;
 
-export async function runBulk<T>(
+export async function runBulk<T, C = void>(
   sock: NetlinkSocket,
   items: Iterable<T> | AsyncIterable<T>,
-  encode: BulkEncoder<T>,
+  encode: BulkEncoder<T, C>,
   describe: (item: T) => string,
   opts: BulkOptions = {},
-  hooks: BulkHooks<T> = {},
+  hooks: BulkHooks<T, C> = {},
 ): Promise<BulkResult<T>> {
   // Async, so bad options or a non-iterable input reject rather than throw.
   return new BulkRun(sock[bulkChannel](), items, encode, describe, bulkOptions(opts), hooks).run();
 }
 
-class BulkRun<T> {
+class BulkRun<T, C> {
   private readonly result: BulkResult<T> = { total: 0, ok: 0, failed: [] };
   private readonly failures: BulkFailure<T>[] = [];
   /** One promise per batch awaiting its replies. */
@@ -116,10 +119,10 @@ class BulkRun<T> {
   constructor(
     private readonly channel: BulkChannel,
     items: Iterable<T> | AsyncIterable<T>,
-    private readonly encode: BulkEncoder<T>,
+    private readonly encode: BulkEncoder<T, C>,
     private readonly describe: (item: T) => string,
     private readonly opts: Options,
-    private readonly hooks: BulkHooks<T>,
+    private readonly hooks: BulkHooks<T, C>,
   ) {
     this.syncIt = iteratorOf(items);
     this.asyncIt = this.syncIt ? undefined : (items as AsyncIterable<T>)[Symbol.asyncIterator]();
@@ -132,6 +135,9 @@ class BulkRun<T> {
       const batch = await this.fill(w);
       if (batch.items.length === 0) continue;
       while (this.inFlight.size >= this.opts.window) await Promise.race(this.inFlight);
+      // The last batch may still be in the kernel (sent from another thread while this one was encoded).
+      const sent = this.channel.sent();
+      if (sent) await sent;
       // The batch keeps the writer's bytes until it is sent: the next batch gets a writer of its own.
       const bytes = w.bytes();
       w = new NetlinkWriter(this.opts.batchBytes + 4096);
@@ -152,9 +158,10 @@ class BulkRun<T> {
   }
 
   /** Reads and encodes items into `w` until the batch is full or the input ends. */
-  private async fill(w: NetlinkWriter): Promise<Batch<T>> {
+  private async fill(w: NetlinkWriter): Promise<Batch<T, C>> {
     const { hooks } = this;
     const items: T[] = [];
+    const checked: C[] = [];
     const indexes: number[] = [];
     const starts: number[] = [];
     while (w.pos < this.opts.batchBytes && !this.abort) {
@@ -172,11 +179,12 @@ class BulkRun<T> {
       }
       const index = this.result.total++;
       const start = w.pos;
+      let c: C;
       try {
-        hooks.check?.(n.value);
+        c = hooks.check ? hooks.check(n.value) : (undefined as C);
         const ready = hooks.prepare?.(n.value, index);
         if (ready) await ready;
-        this.encode(w, n.value);
+        this.encode(w, n.value, c);
       } catch (e) {
         w.pos = start;
         this.fail(index, n.value, e instanceof Error ? e : new Error(String(e)));
@@ -186,14 +194,15 @@ class BulkRun<T> {
         break;
       }
       items.push(n.value);
+      checked.push(c);
       indexes.push(index);
       starts.push(start);
     }
-    return { items, indexes, starts, errors: new Map(), acks: 0, answered: new Uint8Array(items.length), done: false };
+    return { items, checked, indexes, starts, errors: new Map(), acks: 0, answered: new Uint8Array(items.length), done: false };
   }
 
   /** Sends a batch with seqs of its own; false when the socket is closed (the run ends). */
-  private send(batch: Batch<T>, bytes: Buffer): boolean {
+  private send(batch: Batch<T, C>, bytes: Buffer): boolean {
     const { items, starts } = batch;
     const { mode } = this.opts;
     const channel = this.channel;
@@ -214,7 +223,7 @@ class BulkRun<T> {
         if (r.type !== NLMSG_ERROR || batch.done) return;
         const i = (seq - base) >>> 0;
         const e = decodeError(r.buf, r.off, r.end, r.flags);
-        if (e.errno !== 0) batch.errors.set(i, itemError(e, items[i]!, this.encode, this.describe));
+        if (e.errno !== 0) batch.errors.set(i, itemError(e, items[i]!, batch.checked[i]!, this.encode, this.describe));
         batch.answered[i] = 1;
         batch.acks++;
         if (mode === 'barrier' ? i !== last : batch.acks !== items.length) return;
@@ -261,7 +270,7 @@ class BulkRun<T> {
   }
 
   /** Reports the outcome of every item of a batch. */
-  private settle(b: Batch<T>): void {
+  private settle(b: Batch<T, C>): void {
     for (let i = 0; i < b.items.length; i++) {
       const e = b.errors.get(i);
       if (e) this.fail(b.indexes[i]!, b.items[i]!, e);
@@ -303,12 +312,12 @@ function bulkOptions(opts: BulkOptions): { mode: 'barrier' | 'each'; batchBytes:
 }
 
 /** The kernel's error for one item, with the caller's field when the extended ACK points at one. */
-function itemError<T>(e: ReturnType<typeof decodeError>, item: T, encode: BulkEncoder<T>, describe: (item: T) => string): Error {
+function itemError<T, C>(e: ReturnType<typeof decodeError>, item: T, checked: C, encode: BulkEncoder<T, C>, describe: (item: T) => string): Error {
   const w = new NetlinkWriter(256);
   if (e.extackOffset !== undefined || e.missingNestOffset !== undefined) {
     // Failures are rare: re-encode the item alone to learn where its fields went.
     try {
-      encode(w, item);
+      encode(w, item, checked);
     } catch { /* it encoded when it was sent; the marks written so far are what we have */ }
   }
   return requestError({ bytes: w.bytes(), describe: describe(item), marks: w.marks }, e);

@@ -64,6 +64,11 @@ export class Dispatcher {
   private readonly inUse = new WeakSet<Buffer>();
   private toSend: Waiter[] = [];
   private flushScheduled = false;
+  /** Bulk batches waiting for the one being sent off the main thread: sent in order, one at a time. */
+  private readonly batches = new Queue<{ bytes: Buffer; cb: (err?: Error) => void }>();
+  private batchSending = false;
+  /** Told when the batch being sent off the main thread has returned. */
+  private batchWaiters: (() => void)[] = [];
 
   /**
    * @param changed told after anything that may change `busy`
@@ -71,7 +76,12 @@ export class Dispatcher {
    */
   constructor(
     private readonly raw: RawSocket,
-    private readonly opts: { maxInFlight: number; timeoutMs: number | undefined },
+    private readonly opts: {
+      maxInFlight: number;
+      timeoutMs: number | undefined;
+      /** Sends a bulk batch from another thread (real sockets); without it, batches go as requests do. */
+      sendOffThread?: (bytes: Buffer, cb: (err?: Error) => void) => void;
+    },
     private readonly changed: () => void,
     private readonly notify: (msg: Buffer) => void,
   ) {}
@@ -88,8 +98,24 @@ export class Dispatcher {
 
   /** Every request waiting for a reply has been handed to the kernel. */
   get allSent(): boolean {
+    if (this.batchSending) return false;
     for (const w of this.waiting.values()) if (!w.sent) return false;
     return true;
+  }
+
+  /** A bulk batch is being sent on another thread: the fd must stay open until it returns. */
+  get sendingOffThread(): boolean {
+    return this.batchSending;
+  }
+
+  /**
+   * Resolves once no bulk batch is being sent (undefined when none is): a bulk
+   * run encodes its next batch meanwhile, then waits here, so the next send
+   * starts as soon as the kernel is done with the last one.
+   */
+  batchSent(): Promise<void> | undefined {
+    if (!this.batchSending && this.batches.length === 0) return undefined;
+    return new Promise((resolve) => this.batchWaiters.push(resolve));
   }
 
   /** Sends a request with NLM_F_ACK; resolves with the data messages before the ACK. */
@@ -137,7 +163,30 @@ export class Dispatcher {
       const e = err as Error & { errno?: number };
       cb(e.errno ? new SyscallError('sendmsg', Math.abs(e.errno)) : e);
     };
-    this.send(bytes, onSent);
+    if (!this.opts.sendOffThread) {
+      this.send(bytes, onSent);
+      return;
+    }
+    this.batches.push({ bytes, cb: onSent });
+    this.nextBatch();
+  }
+
+  /**
+   * Sends the next batch off the main thread, after the previous one returned:
+   * in order, so the kernel sees the items as the caller gave them, while the
+   * main thread encodes the batch after.
+   */
+  private nextBatch(): void {
+    if (this.batchSending || this.batches.length === 0) return;
+    const b = this.batches.shift()!;
+    this.batchSending = true;
+    this.opts.sendOffThread!(b.bytes, (err) => {
+      this.batchSending = false;
+      b.cb(err);
+      if (!this.closed) this.nextBatch();
+      if (!this.batchSending) for (const w of this.batchWaiters.splice(0)) w();
+      this.changed();
+    });
   }
 
   /**
@@ -217,6 +266,7 @@ export class Dispatcher {
       this.forget(w);
       this.settle(w, new SocketClosedError(w.req.describe, false));
     }
+    for (const b of this.batches.takeAll()) b.cb(new SocketClosedError(undefined, false));
   }
 
   /** Fails what still waits for a reply once the closed socket has read all it could. */

@@ -28,6 +28,21 @@ export function libcFunction(decl: string): KoffiFn {
   return f;
 }
 
+/**
+ * send(2) on one of koffi's worker threads: the kernel does its work for a
+ * netlink request inside the call, so the calling (main) thread goes on with
+ * JavaScript meanwhile. `cb` runs on the main thread, with the errno of a failure.
+ */
+export function sendOffThread(fd: number, bytes: Buffer, cb: (err?: SyscallError) => void): void {
+  const send = libcFunction('intptr_t send(int, const void *, size_t, int)') as KoffiFn & {
+    async(fd: number, buf: Buffer, len: number, flags: number, done: (err: unknown, res: number) => void): void;
+  };
+  send.async(fd, bytes, bytes.length, 0, (err, res) => {
+    if (err) cb(new SyscallError('sendmsg', 5, String(err)));
+    else cb(res === -1 ? new SyscallError('sendmsg', lastErrno()) : undefined);
+  });
+}
+
 /** errno of the last failed libc call made through koffi. */
 export function lastErrno(): number {
   return koffi!.errno();

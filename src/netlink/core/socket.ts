@@ -7,7 +7,7 @@ import { NETLINK_ROUTE } from './constants.js';
 import { Dispatcher, type ReplySink, type SocketStats } from './dispatch.js';
 import { openKernelDumpChannel, type DumpChannel } from './dump-channel.js';
 import { DecodeError, NetnestError, SyscallError, type OverrunError } from './errors.js';
-import { check, getsockoptInt, libcFunction } from './libc.js';
+import { check, getsockoptInt, libcFunction, sendOffThread } from './libc.js';
 import { checkSocketOptions, openRaw, type RawSocket, type SocketOptions } from './open.js';
 import { OverrunWatch, SUSPECT_WAIT_MS } from './overrun.js';
 import { Dumps, type DumpOptions } from './pull.js';
@@ -26,6 +26,8 @@ export interface BulkChannel {
   release(sink: ReplySink): void;
   /** Sends `count` messages in one sendmsg. */
   send(bytes: Buffer, count: number, cb: (err?: Error) => void): void;
+  /** Resolves when the batches sent so far have been handed to the kernel (undefined: they have). */
+  sent(): Promise<void> | undefined;
   /** The kernel's count of replies dropped for a full receive buffer. */
   dropped(): number;
 }
@@ -68,7 +70,11 @@ export class NetlinkSocket {
     this.fd = fd;
     this.port = raw.address().port;
     this.memberships = opts.groups?.length ?? 0;
-    const limits = { maxInFlight: opts.maxInFlight ?? 1024, timeoutMs: opts.timeoutMs };
+    const limits = {
+      maxInFlight: opts.maxInFlight ?? 1024,
+      timeoutMs: opts.timeoutMs,
+      ...(fd !== undefined && { sendOffThread: (bytes: Buffer, cb: (err?: Error) => void) => this.sendBatchOffThread(bytes, cb) }),
+    };
     this.dispatch = new Dispatcher(raw, limits, () => this.updateRef(), (msg) => this.onNotification?.(msg));
     this.stats = this.dispatch.stats;
     this.overruns = new OverrunWatch(fd, this.dispatch, (err) => this.onOverrun?.(err));
@@ -205,6 +211,7 @@ export class NetlinkSocket {
       reserve: (count, sink) => dispatch.reserve(count, sink),
       release: (sink) => dispatch.release(sink),
       send: (bytes, count, cb) => dispatch.sendBatch(bytes, count, cb),
+      sent: () => dispatch.batchSent(),
       dropped: () => overruns.dropped(),
     };
     return this.bulk;
@@ -251,9 +258,17 @@ export class NetlinkSocket {
     this.overruns.watch(want);
   }
 
+  /** Sends a bulk batch from one of koffi's worker threads (a method, so a test can watch the sends). */
+  private sendBatchOffThread(bytes: Buffer, cb: (err?: Error) => void): void {
+    sendOffThread(this.fd!, bytes, (err) => {
+      cb(err);
+      if (this.closed) this.drainStep(); // the fd was kept open for this send
+    });
+  }
+
   /** Ends the drain once every sent request is answered, or its answers cannot come any more. */
   private drainStep(): void {
-    if (this.released) return;
+    if (this.released || this.dispatch.sendingOffThread) return;
     if (!this.dispatch.busy) {
       this.finishClose();
       return;

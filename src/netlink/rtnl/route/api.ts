@@ -119,17 +119,16 @@ export class RouteApi {
 
   private many(type: number, flags: number, routes: Routes, opts: BulkOptions): Promise<BulkResult<RouteSpec>> {
     const cache = this.links.devCache();
-    // runBulk checks each item, then prepares (device lookups, the observer), then encodes it:
-    // what the check made of an item waits here for its encoding (and a re-encoding to map an error).
-    const checked = new WeakMap<RouteSpec, RouteChecked>();
+    // runBulk checks each item, then prepares (device lookups, the observer), then encodes
+    // what the check made of it.
     const lookup = (spec: RouteSpec): Promise<void> | undefined => cache.ensureAll(routeDevs(spec));
-    const hooks: BulkHooks<RouteSpec> = {
+    const hooks: BulkHooks<RouteSpec, RouteChecked> = {
       ...(type === RTM_NEWROUTE
         ? observedMany(this.hooks, (spec: RouteSpec) => ({ object: 'route', spec: withIndexes(spec, cache), mode: modeOf(flags) }), lookup)
         : { prepare: lookup }),
-      check: (spec) => { checked.set(spec, checkRoute(spec, type)); },
+      check: (spec) => checkRoute(spec, type),
     };
-    return runBulk(this.sock, routes, (w, spec) => writeRoute(w, type, flags, checked.get(spec)!, cache.resolve),
+    return runBulk(this.sock, routes, (w, _spec, checked: RouteChecked) => writeRoute(w, type, flags, checked, cache.resolve),
       (spec) => describeRoute(type, spec), opts, hooks);
   }
 

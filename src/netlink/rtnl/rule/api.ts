@@ -48,14 +48,12 @@ export class RuleApi {
   }
 
   private many(type: number, flags: number, rules: Rules, opts: BulkOptions): Promise<BulkResult<RuleSpec>> {
-    // runBulk checks each item before it tells the observer and encodes it: what the check made
-    // of an item waits here for its encoding (and a re-encoding to map an error).
-    const checked = new WeakMap<RuleSpec, RuleChecked>();
+    // runBulk checks each item before it tells the observer, then encodes what the check made of it.
     const hooks = {
       ...(type === RTM_NEWRULE ? observedMany(this.hooks, (spec: RuleSpec) => ({ object: 'rule', spec })) : {}),
-      check: (spec: RuleSpec) => { checked.set(spec, checkRule(spec, type)); },
+      check: (spec: RuleSpec): RuleChecked => checkRule(spec, type),
     };
-    return runBulk(this.sock, rules, (w, spec) => writeRule(w, type, flags, checked.get(spec)!, directIndex),
+    return runBulk(this.sock, rules, (w, _spec, checked: RuleChecked) => writeRule(w, type, flags, checked, directIndex),
       (spec) => describeRule(type, spec), opts, hooks);
   }
 }
