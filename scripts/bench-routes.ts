@@ -87,8 +87,23 @@ function ipBatch(path: string, lines: Iterable<string>, name: string): number {
   return s;
 }
 
-function peakRssMb(): number {
-  return process.resourceUsage().maxRSS / 1024; // kilobytes
+/** Peak RSS during one phase: sampled while it runs, after a full GC before it (npm run bench:routes gives node --expose-gc). */
+class RssWatch {
+  private peak = 0;
+  private readonly base: number;
+  constructor() {
+    (globalThis as { gc?: () => void }).gc?.();
+    this.base = process.memoryUsage().rss;
+    this.sample();
+  }
+  sample(): void {
+    this.peak = Math.max(this.peak, process.memoryUsage().rss);
+  }
+  text(): string {
+    this.sample();
+    const mb = (b: number): string => `${(b / 1048576).toFixed(0)} MB`;
+    return `peak ${mb(this.peak)} (${mb(this.base)} before)`;
+  }
 }
 
 const loads: { what: string; n: number; times: Times }[] = [];
@@ -106,11 +121,12 @@ async function routesOnce(what: string, n: number, family: 4 | 6, rep: number, t
         function* specs(): Generator<RouteSpec> {
           for (let i = 0; i < n; i++) yield { dst: prefix(i), gateway: gw, table: TABLE };
         }
+        const watch = n >= 1_000_000 && rep === 0 ? new RssWatch() : undefined;
         const t = process.hrtime.bigint();
-        const res = await w.rtnl.route.addMany(specs());
+        const res = await w.rtnl.route.addMany(specs(), { ...(watch && { onProgress: () => watch.sample() }) });
         const s = seconds(t);
         if (res.ok !== n || res.failed.length) throw new Error(`${what}: ${res.ok}/${n} loaded, first failure: ${res.failed[0]?.error.message}`);
-        if (n >= 1_000_000 && rep === 0) rss.push(`after loading ${n.toLocaleString('en-US')} ${what}: ${peakRssMb().toFixed(0)} MB`);
+        if (watch) rss.push(`loading ${n.toLocaleString('en-US')} ${what} (addMany): ${watch.text()}`);
         if (dumpTimes) await dumpOnce(w, n, family, dumpTimes, rep);
         return s;
       } finally {
@@ -147,11 +163,21 @@ async function routesOnce(what: string, n: number, family: 4 | 6, rep: number, t
 
 /** netnest's list of the loaded table against ip route show (text and -j) and the C client's filtered dump. */
 async function dumpOnce(w: ReturnType<typeof world>, n: number, family: 4 | 6, times: Times, rep: number): Promise<void> {
+  // route.dump(): every route decoded, none kept (memory bounded whatever the table's size).
+  let watch = n >= 1_000_000 && rep === 0 ? new RssWatch() : undefined;
   let t = process.hrtime.bigint();
-  const listed = await w.rtnl.route.list({ family, table: TABLE });
+  let count = 0;
+  for await (const _ of w.rtnl.route.dump({ family, table: TABLE })) if ((++count & 0xffff) === 0) watch?.sample();
   (times.netnest ??= []).push(seconds(t));
+  if (count !== n) throw new Error(`dumped ${count} of ${n}`);
+  if (watch) rss.push(`dumping and decoding them (route.dump): ${watch.text()}`);
+  // route.list(): the same, kept in one array.
+  watch = n >= 1_000_000 && rep === 0 ? new RssWatch() : undefined;
+  t = process.hrtime.bigint();
+  const listed = await w.rtnl.route.list({ family, table: TABLE });
+  (times['netnest list()'] ??= []).push(seconds(t));
   if (listed.length !== n) throw new Error(`listed ${listed.length} of ${n}`);
-  if (n >= 1_000_000 && rep === 0) rss.push(`after dumping and decoding them: ${peakRssMb().toFixed(0)} MB (peak of the process so far)`);
+  if (watch) rss.push(`route.list() of them, all held in one array: ${watch.text()}`);
   for (const [tool, ipArgs] of [['ip route show', []], ['ip -j route show', ['-j']]] as const) {
     t = process.hrtime.bigint();
     const r = spawnSync('nsenter', [`--net=${w.path}`, 'ip', ...ipArgs, `-${family}`, 'route', 'show', 'table', String(TABLE)], { maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] });
@@ -264,12 +290,12 @@ try {
     await routes('IPv6 routes', 100_000, 6);
     await rules(10_000);
   }
-  console.log('\ndump + decode of one table (netnest route.list, ip route show, ip -j route show, C with the kernel\'s table filter):');
+  console.log('\ndump + decode of one table (netnest route.dump, route.list, ip route show, ip -j route show, C with the kernel\'s table filter):');
   for (const d of dumps) {
-    const others = Object.keys(d.times).filter((t) => t !== 'netnest');
+    const others = Object.keys(d.times).filter((t) => !t.startsWith('netnest'));
     console.log(`${d.n.toLocaleString('en-US').padStart(9)} routes  ${Object.keys(d.times).map((t) => `${t} ${fmtRate(d.n, d.times[t]!)}`).join('  ')}  netnest = ${others.map((t) => ratio(d.n, d.times, t)).join(', ')}`);
   }
-  if (rss.length) console.log(`\npeak RSS: ${rss.join('; ')}`);
+  if (rss.length) console.log(`\nRSS of the process during:\n  ${rss.join('\n  ')}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -4,6 +4,11 @@
 // (pull.ts). The `netlink` package's socket reads eagerly, so dumps run on a
 // second socket beside it, opened here and read through koffi; unit tests
 // hand pull.ts a fake channel instead (RawSocket.openDumpChannel).
+//
+// One part is read ahead, on one of koffi's worker threads: while the main
+// thread decodes part k, the worker's recvmsg copies part k+1 and has the
+// kernel build part k+2 — work that would otherwise wait for the decoding.
+// Memory stays bounded: never more than one part ahead of the consumer.
 import { NETLINK_CAP_ACK, NETLINK_EXT_ACK, NETLINK_GET_STRICT_CHK, SOL_NETLINK } from './constants.js';
 import { check, inNetns, lastErrno, libcFunction, setsockoptInt } from './libc.js';
 
@@ -52,29 +57,63 @@ export function openKernelDumpChannel(protocol: number, netns?: number): DumpCha
     throw e;
   }
   const send = libcFunction('long send(int, const void *, unsigned long, int)');
-  const recv = libcFunction('long recv(int, _Out_ void *, unsigned long, int)');
+  const recv = libcFunction('long recv(int, _Out_ void *, unsigned long, int)') as ReturnType<typeof libcFunction> & {
+    async(fd: number, buf: Buffer, len: number, flags: number, done: (err: unknown, n: number) => void): void;
+  };
   let closed = false;
   /** A buffer no part was read into yet (the last receive found nothing). */
   let spare: Buffer | undefined;
+  /** The read ahead on a worker thread, if one was started and not consumed yet. */
+  let ahead: { done: boolean; result: Buffer | number; waiters: (() => void)[] } | undefined;
+  /** A part read into `buf` (n bytes, or -1), as receive() reports it. */
+  const partOf = (buf: Buffer, n: number): Buffer | number => {
+    if (n >= 0 && n <= PART_BYTES) return buf.subarray(0, n);
+    spare = buf;
+    return n < 0 ? lastErrno() : EMSGSIZE;
+  };
+  const readAhead = (): void => {
+    // A part lives as long as a message of it is kept (messages are views): a buffer per part.
+    const buf = Buffer.allocUnsafe(PART_BYTES);
+    const a: NonNullable<typeof ahead> = { done: false, result: EAGAIN, waiters: [] };
+    ahead = a;
+    recv.async(fd, buf, PART_BYTES, MSG_DONTWAIT | MSG_TRUNC, (err, n) => {
+      a.done = true;
+      a.result = err ? EAGAIN : partOf(buf, n);
+      for (const w of a.waiters) w();
+      if (closed) close(fd); // close() left the fd open for this read
+    });
+  };
   return {
     send: (bytes) => (send(fd, bytes, bytes.length, 0) < 0 ? lastErrno() : 0),
     receive: () => {
-      // A part lives as long as a message of it is kept (messages are views): a buffer per part.
-      const buf = spare ?? Buffer.allocUnsafe(PART_BYTES);
-      const n = recv(fd, buf, PART_BYTES, MSG_DONTWAIT | MSG_TRUNC);
-      if (n < 0 || n > PART_BYTES) {
-        spare = buf;
-        return n < 0 ? lastErrno() : EMSGSIZE;
+      if (ahead) {
+        if (!ahead.done) return EAGAIN; // wait() resolves when it is
+        const { result } = ahead;
+        ahead = undefined;
+        if (typeof result !== 'number') {
+          readAhead();
+          return result;
+        }
+        if (result !== EAGAIN) return result;
+        // Nothing was queued when the worker looked: look again here.
       }
+      const buf = spare ?? Buffer.allocUnsafe(PART_BYTES);
       spare = undefined;
-      return buf.subarray(0, n);
+      const got = partOf(buf, recv(fd, buf, PART_BYTES, MSG_DONTWAIT | MSG_TRUNC));
+      if (typeof got !== 'number') readAhead();
+      return got;
     },
     // The kernel queues the next part inside recvmsg, so an empty queue is rare: yield, then back off.
-    wait: (attempt) => new Promise<void>((res) => (attempt < 8 ? setImmediate(res) : setTimeout(res, 1))),
+    wait: (attempt) => {
+      const a = ahead;
+      if (a && !a.done) return new Promise<void>((res) => a.waiters.push(res));
+      return new Promise<void>((res) => (attempt < 8 ? setImmediate(res) : setTimeout(res, 1)));
+    },
     close: () => {
       if (closed) return;
       closed = true;
-      close(fd);
+      // A read ahead still on its worker thread uses the fd: it closes it when it returns.
+      if (!ahead || ahead.done) close(fd);
     },
   };
 }

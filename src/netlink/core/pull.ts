@@ -74,9 +74,32 @@ export class Dumps {
     } finally {
       this.finish(run);
     }
-    // The kernel's error, or the inconsistency, comes after the items it sent.
+    this.ended(run, opts);
+  }
+
+  /**
+   * The same dump, a part at a time: the messages of each datagram in one
+   * array. A consumer that decodes them in a loop of its own pays one await
+   * per part instead of one per message.
+   */
+  async *parts(req: Request, opts: DumpOptions = {}): AsyncGenerator<Buffer[], void, undefined> {
+    const run = await this.start(req);
+    try {
+      while (!run.ended) {
+        const part: Buffer[] = [];
+        await this.pull(run, (msg) => part.push(msg));
+        if (part.length > 0) yield part;
+      }
+    } finally {
+      this.finish(run);
+    }
+    this.ended(run, opts);
+  }
+
+  /** The kernel's error, or the inconsistency, comes after the items it sent. */
+  private ended(run: DumpRun, opts: DumpOptions): void {
     if (run.error) throw run.error;
-    if (run.interrupted && opts.interrupted !== 'ignore') throw new DumpInterruptedError(req.describe, 1);
+    if (run.interrupted && opts.interrupted !== 'ignore') throw new DumpInterruptedError(run.req.describe, 1);
   }
 
   /**

@@ -156,6 +156,11 @@ export class NetlinkSocket {
     return this.dumps.stream(req, opts);
   }
 
+  /** The same dump, the messages of each datagram in one array (fewer awaits for a consumer that loops over them). */
+  dumpParts(req: Request, opts: DumpOptions = {}): AsyncGenerator<Buffer[], void, undefined> {
+    return this.dumps.parts(req, opts);
+  }
+
   /**
    * Runs a dump to the end and decodes every message. When the kernel marks
    * the dump inconsistent it is run again, up to `dumpRetries` times, then

@@ -25,7 +25,7 @@ export class LinkApi {
 
   /** Streams links without holding the whole list. */
   async *dump(): AsyncGenerator<Link> {
-    for await (const msg of this.sock.dump(encodeLinkDump())) yield decodeLink(msg);
+    for await (const part of this.sock.dumpParts(encodeLinkDump())) for (const msg of part) yield decodeLink(msg);
   }
 
   /** One link by name or index; NetlinkError ENODEV when there is none. */

@@ -60,9 +60,11 @@ export class RouteApi {
     const f = checkRouteFilter(filter, true);
     const oif = f.dev === undefined ? undefined : await this.links.index(f.dev);
     try {
-      for await (const msg of this.sock.dump(dumpRequest(f.families[0]!, f, oif))) {
-        const r = decodeRoute(msg);
-        if (routeSelected(f, r)) yield r;
+      for await (const part of this.sock.dumpParts(dumpRequest(f.families[0]!, f, oif))) {
+        for (const msg of part) {
+          const r = decodeRoute(msg);
+          if (routeSelected(f, r)) yield r;
+        }
       }
     } catch (e) {
       if (isMissingTable(e)) return;
