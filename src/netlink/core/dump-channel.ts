@@ -23,8 +23,11 @@ export interface DumpChannel {
   /**
    * The next datagram the kernel has queued, or the errno recvmsg failed
    * with: EAGAIN when none is queued yet, EMSGSIZE when one was too large.
+   * `readAhead` false: start no read of the next one (a reply, not a dump part).
    */
-  receive(): Buffer | number;
+  receive(readAhead?: boolean): Buffer | number;
+  /** No read is running on a worker thread (one ahead of a dump): a reply read now would not be taken by it. */
+  idle?(): boolean;
   /** Resolves when receive() is worth calling again; `attempt` counts the EAGAINs of this wait so far. */
   wait(attempt: number): Promise<void>;
   close(): void;
@@ -85,13 +88,14 @@ export function openKernelDumpChannel(protocol: number, netns?: number): DumpCha
   };
   return {
     send: (bytes) => (send(fd, bytes, bytes.length, 0) < 0 ? lastErrno() : 0),
-    receive: () => {
+    idle: () => !ahead || ahead.done,
+    receive: (more = true) => {
       if (ahead) {
         if (!ahead.done) return EAGAIN; // wait() resolves when it is
         const { result } = ahead;
         ahead = undefined;
         if (typeof result !== 'number') {
-          readAhead();
+          if (more) readAhead();
           return result;
         }
         if (result !== EAGAIN) return result;
@@ -100,7 +104,7 @@ export function openKernelDumpChannel(protocol: number, netns?: number): DumpCha
       const buf = spare ?? Buffer.allocUnsafe(PART_BYTES);
       spare = undefined;
       const got = partOf(buf, recv(fd, buf, PART_BYTES, MSG_DONTWAIT | MSG_TRUNC));
-      if (typeof got !== 'number') readAhead();
+      if (typeof got !== 'number' && more) readAhead();
       return got;
     },
     // The kernel queues the next part inside recvmsg, so an empty queue is rare: yield, then back off.

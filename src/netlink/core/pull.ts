@@ -4,7 +4,7 @@
 // kernel allows one per socket). A dump left early is read to its end in the
 // background before the next one starts, or the kernel would refuse that one
 // (EBUSY).
-import { NLM_F_DUMP, NLM_F_DUMP_INTR, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN } from './constants.js';
+import { NLM_F_ACK, NLM_F_DUMP, NLM_F_DUMP_INTR, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN } from './constants.js';
 import { EAGAIN, ENOBUFS, type DumpChannel } from './dump-channel.js';
 import { DumpInterruptedError, OverrunError, SocketClosedError, SyscallError, TimeoutError } from './errors.js';
 import { decodeDone, decodeError, MessageReader } from './message.js';
@@ -127,6 +127,43 @@ export class Dumps {
       if (run.error) throw run.error;
       if (!run.interrupted) return out;
       if (attempt > this.retries) throw new DumpInterruptedError(req.describe, attempt);
+    }
+  }
+
+  /**
+   * A request the kernel answers inside sendmsg (a get), sent and read at once
+   * on the dump channel: no turn of the event loop. Its data messages, or
+   * undefined when that cannot be done now (a dump is running or draining, or
+   * the answer is not there yet): then the caller sends it the usual way.
+   */
+  requestNow(req: Request): Buffer[] | undefined {
+    if (this.closed || this.active > 0) return undefined;
+    this.channel ??= this.openChannel();
+    if (!(this.channel.idle?.() ?? false)) return undefined; // the worker reading ahead would take the answer
+    this.seq = (this.seq + 1) >>> 0 || 1;
+    const seq = this.seq;
+    const bytes = Buffer.from(req.bytes);
+    bytes.writeUInt16LE(bytes.readUInt16LE(6) | NLM_F_REQUEST | NLM_F_ACK, 6);
+    bytes.writeUInt32LE(seq, 8);
+    const errno = this.channel.send(bytes);
+    if (errno !== 0) throw new SyscallError('sendmsg', errno, req.describe);
+    const replies: Buffer[] = [];
+    for (;;) {
+      const got = this.channel.receive(false);
+      if (typeof got === 'number') {
+        if (got === EAGAIN) return undefined; // not there yet: the next reader's seq check skips it when it comes
+        throw new SyscallError('recvmsg', got, req.describe);
+      }
+      const r = new MessageReader(got);
+      while (r.next()) {
+        if (r.seq !== seq) continue;
+        if (r.type === NLMSG_ERROR) {
+          const e = decodeError(r.buf, r.off, r.end, r.flags);
+          if (e.errno !== 0) throw requestError(req, e);
+          return replies;
+        }
+        replies.push(r.message());
+      }
     }
   }
 

@@ -151,6 +151,18 @@ export class NetlinkSocket {
     return this.dispatch.request(req);
   }
 
+  /**
+   * For a request the kernel answers inside sendmsg (a get of one object):
+   * sends it and reads the answer at once, beside the socket, on the channel
+   * dumps use — no turn of the event loop. Returns the data messages, or
+   * undefined when that cannot be done now (a dump is running, an injected
+   * raw socket): then send it with request(). Throws as request() rejects.
+   */
+  requestNow(req: Request): Buffer[] | undefined {
+    if (this.fd === undefined || this.closed) return undefined;
+    return this.dumps.requestNow(req);
+  }
+
   /** Streams the messages of a dump; memory holds only what the consumer has not read yet. */
   dump(req: Request, opts: DumpOptions = {}): AsyncIterableIterator<Buffer> {
     return this.dumps.stream(req, opts);

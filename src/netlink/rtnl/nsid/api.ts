@@ -9,7 +9,9 @@ export class NsidApi {
   /** The id this namespace gives the namespace behind `fd`; undefined when it has none. */
   async get(fd: number): Promise<number | undefined> {
     checkNsidFd(fd, 'fd');
-    for (const m of await this.sock.request(encodeNsidGet(fd))) {
+    // Asked on every cleanup(): answered at once when it can be, without an event-loop turn.
+    const req = encodeNsidGet(fd);
+    for (const m of this.sock.requestNow(req) ?? (await this.sock.request(req))) {
       if (m.readUInt16LE(4) !== RTM_NEWNSID) continue;
       const id = decodeNsid(m);
       if (id !== undefined) return id < 0 ? undefined : id;
