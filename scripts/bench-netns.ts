@@ -14,16 +14,19 @@
 // crash journals go to a directory of the run's own (printed; removed when
 // empty): if the run is killed, `netnest sweep --journal-dir DIR` clears up.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, lstatSync, readdirSync, readFileSync, rmdirSync, unlinkSync } from 'node:fs';
+import { closeSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   createAnonymousNetns, Namespace, NamespaceManager, namedNamespaces, Sandbox, type CleanupReport,
 } from '../src/index.js';
 import { commandLine } from './command-line.js';
 import { enterTestWorld } from '../src/testing/test-world.js';
+import { buildYardstick, nlbench } from './yardstick.js';
 
 // ------------------------------------------------------------------ options
 
-const args = commandLine({ values: ['n', 'ip-n', 'tests', 'batch', 'only'] });
+const args = commandLine({ values: ['n', 'ip-n', 'tests', 'batch', 'only', 'yardstick'] });
 const N = args.number('n', 1000);
 const IP_N = args.number('ip-n', 100);
 const TESTS = args.number('tests', 300);
@@ -190,6 +193,21 @@ async function namespaces(): Promise<void> {
   await measure('unshare + close, no manager (the floor)', N, () => {
     for (let i = 0; i < N; i++) closeSync(createAnonymousNetns());
   });
+  // The same floor from C, when the yardstick can be built: unshare, open the new namespace, setns back, close.
+  const scratch = mkdtempSync(join(tmpdir(), 'netnest-bench-'));
+  try {
+    const yardstick = buildYardstick(scratch, args.value('yardstick'));
+    if (yardstick.bin) {
+      const r = nlbench(yardstick.bin, undefined, 'unshare', String(N));
+      const row = { what: 'C yardstick: the same floor from C (nlbench unshare)', n: N, ms: Number(r.secs) * 1000, drainMs: await drain() };
+      rows.push(row);
+      printRow(row);
+    } else {
+      console.log(`C yardstick skipped: ${yardstick.why}`);
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
   const anonOne = await measure('netnest anonymous, create + cleanup() one at a time', N, () => oneAtATime('anonymous', N));
   await measure(`netnest anonymous, ${BATCH} created then one cleanup()`, N, () => inBatches('anonymous', N, BATCH));
   const pbOne = await measure('netnest named process-bound, one at a time', N, () => oneAtATime('process-bound', N));

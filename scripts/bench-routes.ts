@@ -13,12 +13,12 @@
 // the C client's kernel-filtered dump, and the process's peak RSS after the
 // 1M load and the 1M dump.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createAnonymousNetns, Rtnl, type RouteSpec, type RuleSpec } from '../src/index.js';
 import { commandLine } from './command-line.js';
+import { buildYardstick, nlbench } from './yardstick.js';
 
 const args = commandLine({ flags: ['quick'], values: ['repeat', 'yardstick'] });
 const quick = args.flag('quick');
@@ -55,26 +55,11 @@ function v6(i: number): string {
   return `2001:db8:${(i >>> 16).toString(16)}:${(i & 0xffff).toString(16)}::/64`;
 }
 
-/**
- * The C yardstick, built with gcc into the scratch folder, or why not. It
- * lives beside the repository (../shared/yardstick/nlbench.c) or at --yardstick.
- */
-function buildYardstick(): { bin?: string; why?: string } {
-  const root = fileURLToPath(new URL('../../', import.meta.url)); // dist/scripts -> the package root
-  const source = args.value('yardstick') ?? join(root, '..', 'shared', 'yardstick', 'nlbench.c');
-  if (!existsSync(source)) return { why: `${source} not found (--yardstick FILE names it)` };
-  const bin = join(dir, 'nlbench');
-  const r = spawnSync('gcc', ['-O2', '-o', bin, source], { encoding: 'utf8' });
-  if (r.error) return { why: `gcc: ${(r.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not installed' : r.error.message}` };
-  if (r.status !== 0) return { why: `gcc failed: ${r.stderr.trim().split('\n')[0]}` };
-  return { bin };
-}
-const yardstick = buildYardstick();
+const yardstick = buildYardstick(dir, args.value('yardstick'));
 
-/** Runs the C client in `path`'s namespace; returns its key=value line as a record. */
-function nlbench(path: string, ...a: string[]): Record<string, string> {
-  const out = execFileSync('nsenter', [`--net=${path}`, yardstick.bin!, ...a], { encoding: 'utf8' });
-  return Object.fromEntries(out.trim().split(/\s+/).map((kv) => kv.split('=') as [string, string]));
+/** Runs the C client in `path`'s namespace. */
+function nlbenchIn(path: string, ...a: string[]): Record<string, string> {
+  return nlbench(yardstick.bin!, path, ...a);
 }
 
 function ipBatch(path: string, lines: Iterable<string>, name: string): number {
@@ -149,7 +134,7 @@ async function routesOnce(what: string, n: number, family: 4 | 6, rep: number, t
         const w = world();
         try {
           const op = family === 4 ? ['add4', String(n), '-g', gw] : ['add6', String(n), '-G', gw];
-          const r = nlbench(w.path, ...op, '-i', 'v0', '-t', String(TABLE), '-b', '256');
+          const r = nlbenchIn(w.path, ...op, '-i', 'v0', '-t', String(TABLE), '-b', '256');
           if (r.acks !== String(n) || r.errors !== '0') throw new Error(`nlbench ${op[0]}: ${r.acks} acks, ${r.errors} errors`);
           return Number(r.secs);
         } finally {
@@ -185,7 +170,7 @@ async function dumpOnce(w: ReturnType<typeof world>, n: number, family: 4 | 6, t
     if (r.status !== 0) throw new Error(`${tool} failed`);
   }
   if (yardstick.bin) {
-    const r = nlbench(w.path, family === 4 ? 'dump4' : 'dump6', '-F', '-t', String(TABLE));
+    const r = nlbenchIn(w.path, family === 4 ? 'dump4' : 'dump6', '-F', '-t', String(TABLE));
     (times['C yardstick, kernel-filtered'] ??= []).push(Number(r.secs));
   }
 }
@@ -241,7 +226,7 @@ async function rules(n: number): Promise<void> {
         'C yardstick': async () => {
           const w = world();
           try {
-            const r = nlbench(w.path, 'rule4', String(n), '-p', '1000', '-t', String(TABLE), '-b', '256', '-i', '-');
+            const r = nlbenchIn(w.path, 'rule4', String(n), '-p', '1000', '-t', String(TABLE), '-b', '256', '-i', '-');
             if (r.acks !== String(n) || r.errors !== '0') throw new Error(`nlbench rule4: ${r.acks} acks, ${r.errors} errors`);
             return Number(r.secs);
           } finally {
