@@ -42,10 +42,11 @@ describe('socket: requestNow()', () => {
       expect(await r.nsid.get(ns.fd)).to.equal(want);
     }
     expect(names).to.include.members(['lo', 'rn0']);
-    // The read ahead after the dump's last part finds nothing and ends; then the channel is free again.
+    // The read ahead after the dump's last part finds nothing and ends (its worker thread
+    // reports back through the event loop); then the channel is free again.
     let now: Buffer[] | undefined;
-    for (let turn = 0; turn < 100 && now === undefined; turn++) {
-      await new Promise((res) => setImmediate(res));
+    for (let turn = 0; turn < 500 && now === undefined; turn++) {
+      await new Promise((res) => setTimeout(res, 1));
       now = r.socket.requestNow(encodeNsidGet(ns.fd));
     }
     expect(now?.map(decodeNsid)).to.deep.equal([want]);
