@@ -34,7 +34,7 @@ export function parseAddress(input: unknown, field: string, opts: { prefix?: 'al
   }
   // Canonical forms take the fast path (this is the bulk-encoding hot path);
   // anything else goes through ip-address, which validates and explains.
-  let bytes = addr.includes(':') ? fastIPv6(addr) : fastIPv4(addr);
+  let bytes = plainAddress(addr);
   let family: Family;
   if (bytes) {
     family = bytes.length === 4 ? 4 : 6;
@@ -55,8 +55,17 @@ export function parseAddress(input: unknown, field: string, opts: { prefix?: 'al
   return out;
 }
 
+/**
+ * An address in its canonical text form ("10.0.0.1", "2001:db8::1", no
+ * prefix), parsed without allocating more than its bytes; undefined for
+ * anything else (which parseAddress() then decides on and explains).
+ */
+export function plainAddress(s: string): Buffer | undefined {
+  return s.includes(':') ? fastIPv6(s) : fastIPv4(s);
+}
+
 /** A short string of decimal digits as a number; undefined otherwise. */
-function decimal(s: string): number | undefined {
+export function decimal(s: string): number | undefined {
   if (s.length === 0 || s.length > 3) return undefined;
   let n = 0;
   for (let i = 0; i < s.length; i++) {

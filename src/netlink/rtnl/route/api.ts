@@ -11,6 +11,7 @@ import type { LinkApi } from '../link/api.js';
 import { observed, observedMany, type Hooks } from '../observer.js';
 import { checkRoute, decodeRoute, describeRoute, encodeRoute, routeToSpec, writeRoute, type Route, type RouteChecked, type RouteSpec } from './codec.js';
 import { ROUTE_ADD_FLAGS, RTM_DELROUTE, RTM_NEWROUTE, type RouteAddMode } from './constants.js';
+import { checkRouteFast } from './plain.js';
 import {
   checkRouteFilter, checkRouteGet, encodeRouteDump, encodeRouteGet, routeSelected, type RouteFilter, type RouteFilterChecked,
   type RouteGetSpec,
@@ -128,7 +129,7 @@ export class RouteApi {
       ...(type === RTM_NEWROUTE
         ? observedMany(this.hooks, (spec: RouteSpec) => ({ object: 'route', spec: withIndexes(spec, cache), mode: modeOf(flags) }), lookup)
         : { prepare: lookup }),
-      check: (spec) => checkRoute(spec, type),
+      check: (spec) => checkRouteFast(spec, type),
     };
     return runBulk(this.sock, routes, (w, _spec, checked: RouteChecked) => writeRoute(w, type, flags, checked, cache.resolve),
       (spec) => describeRoute(type, spec), opts, hooks);
