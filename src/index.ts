@@ -71,3 +71,4 @@ export { processStartTime, processAlive, mount, umount2 } from './netns/syscalls
 export type { CreatedObject, CreateObserver, CreateOutcome, CreatedIdentity, Hooks } from './netlink/rtnl/observer.js';
 export { NsidApi } from './netlink/rtnl/nsid/api.js';
 export * from './topology/index.js';
+export * as bench from './bench/index.js';

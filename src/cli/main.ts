@@ -41,6 +41,7 @@ processes list (/run/netns names, objects they created).`);
   addDemoCommand(p, status);
   addSweepCommand(p, status);
   addGraphCommand(p);
+  addBenchCommand(p, status);
   addUpCommand(p, status);
   addDownCommand(p, status);
   addVerifyCommand(p, status);
@@ -92,6 +93,42 @@ anything failed.`)
     .action(async (o: { dryRun?: boolean; kept?: boolean; journalDir: string; json?: boolean }) => {
       status.code = await (await import('./sweep.js')).sweepCommand(o, write);
     });
+}
+
+/** `netnest bench routes|rules`: bulk-loading benchmarks in throwaway namespaces. */
+function addBenchCommand(p: Command, status: { code: number }): void {
+  const bench = p.command('bench').description('benchmark loading routes or rules into this kernel, in throwaway namespaces, against ip and pyroute2 in the same run');
+  for (const kind of ['routes', 'rules'] as const) {
+    const c = bench.command(kind)
+      .description(`load, dump, ${kind === 'routes' ? 'replace, ' : ''}delete and tear down ${kind} with netnest (and --compare tools), one fresh namespace per tool per repetition`)
+      .option('--sizes <list>', 'set sizes, each in turn: 10000, 10k, 1M', '10k')
+      .option('--seed <n>', 'seed of the generated set (the same seed, the same set)', '1')
+      .option('--tables <n>', 'tables to spread the items over (100, 101...)', '1')
+      .option('--repeat <n>', 'repetitions of each size (medians with min-max)', '1')
+      .option('--compare <tools>', 'tools to run beside netnest: ip, pyroute2 (one not installed is reported as skipped)')
+      .option('--phases <list>', 'phases to measure (default all): load,dump,replace,delete,teardown')
+      .option('--json', 'print the report as JSON (docs/benchmarks.md describes it)')
+      .option('--plot <file.svg>', 'draw items/s against N for each tool and phase')
+      .option('--against <file.json>', 'compare with an earlier --json report; exit status 1 on a regression beyond its spread');
+    if (kind === 'routes') {
+      c.option('--family <f>', '4, 6 or both', '4')
+        .addOption(new Option('--shape <shape>', "prefix lengths as in the global table, or /24s and /64s").choices(['full-table', 'sequential']).default('full-table'))
+        .option('--paths <k>', 'next hops per route (multipath when more than 1)', '1')
+        .option('--from <file>', 'the prefixes of a file instead: ip route lines, an ip -batch file, or one prefix a line');
+    }
+    c.addHelpText('after', `
+Every run happens in anonymous network namespaces this command creates and
+lets go: the tables of the namespace it runs in are never touched. Needs
+root (CAP_NET_ADMIN). Figures: items per second per phase (the warm-up is
+run and discarded); ip's include its process start, pyroute2's exclude the
+interpreter's start and imports. See docs/benchmarks.md.
+
+Example: netnest bench routes --sizes 10k,100k --compare ip --plot routes.svg`)
+      .action(async (o: Record<string, string | boolean | undefined>) => {
+        const { benchCommand } = await import('./bench.js');
+        status.code = await benchCommand(kind, { family: '4', shape: 'full-table', paths: '1', ...o } as never, write);
+      });
+  }
 }
 
 /** `netnest graph FILE`: a topology spec file drawn (reads the file only). */
