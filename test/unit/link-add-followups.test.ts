@@ -84,6 +84,7 @@ describe('link.add sets what the kernel ignores on creation', () => {
     const err = await rtnl.link.add({ name: 'br0', kind: 'bridge', alias: 'x' }).then(() => undefined, (e: unknown) => e);
     rtnl.close();
     expect(err).to.include({ errnoName: 'EINVAL' });
+    expect((err as Error).message).to.match(/; br0 was created and could not be removed \(.*EPERM.*\): it is still there$/);
     expect(log.map((s) => s.type)).to.deep.equal([RTM_NEWLINK, RTM_NEWLINK, RTM_DELLINK]);
   });
 

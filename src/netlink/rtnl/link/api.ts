@@ -96,7 +96,9 @@ export class LinkApi {
       for (const { netns, change } of steps) await this.within(netns, (sock) => sock.request(encodeLink(RTM_NEWLINK, 0, change, dev)));
     } catch (e) {
       // Deleting either end of a veth deletes both.
-      await this.within(spec.netns, (sock) => sock.request(encodeLink(RTM_DELLINK, 0, { dev: spec.name }))).catch(() => undefined);
+      const left = await this.within(spec.netns, (sock) => sock.request(encodeLink(RTM_DELLINK, 0, { dev: spec.name }))).then(() => undefined, (d: unknown) => d);
+      // The caller must learn that the link it did not get is still there.
+      if (left && e instanceof Error) e.message += `; ${spec.name} was created and could not be removed (${left instanceof Error ? left.message : String(left)}): it is still there`;
       throw e;
     }
   }
