@@ -1,8 +1,8 @@
 // Bulk-loading benchmark: netnest's addMany against `ip -batch` and, when it
 // can be built, the C yardstick (../shared/yardstick/nlbench.c) for the same
-// number of routes and rules, each run in a fresh anonymous namespace (nothing
-// touches the host; the namespaces vanish when their fds close). The tools
-// take turns within each repetition.
+// number of routes and rules, each run in a fresh anonymous namespace of
+// src/bench/world.ts (nothing touches the host; each is let go and waited for
+// until the kernel has destroyed it). The tools take turns within each repetition.
 //
 //   npm run bench:routes                  # 10k, 100k, 1M IPv4; 100k IPv6; 10k rules
 //   npm run bench:routes -- --quick       # 10k and 100k IPv4 only
@@ -13,10 +13,11 @@
 // the C client's kernel-filtered dump, and the process's peak RSS after the
 // 1M load and the 1M dump.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createAnonymousNetns, Rtnl, type RouteSpec, type RuleSpec } from '../src/index.js';
+import type { RouteSpec, RuleSpec } from '../src/index.js';
+import { openWorld, type World } from '../src/bench/world.js';
 import { commandLine } from './command-line.js';
 import { buildYardstick, nlbench } from './yardstick.js';
 
@@ -31,21 +32,6 @@ type Times = Record<string, number[]>;
 
 function seconds(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e9;
-}
-
-/** A throwaway namespace with a veth pair so gateways resolve. */
-function world(): { fd: number; path: string; rtnl: Rtnl; close(): void } {
-  const fd = createAnonymousNetns();
-  const path = `/proc/${process.pid}/fd/${fd}`;
-  const ip = (...a: string[]): void => { execFileSync('nsenter', [`--net=${path}`, 'ip', ...a]); };
-  ip('link', 'set', 'lo', 'up');
-  ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
-  ip('link', 'set', 'v0', 'up');
-  ip('link', 'set', 'v1', 'up');
-  ip('addr', 'add', '10.255.0.1/16', 'dev', 'v0');
-  ip('-6', 'addr', 'add', '2001:db8:ffff::1/64', 'dev', 'v0', 'nodad');
-  const rtnl = Rtnl.open({ netns: fd });
-  return { fd, path, rtnl, close: () => { rtnl.close(); closeSync(fd); } };
 }
 
 function v4(i: number): string {
@@ -101,7 +87,7 @@ async function routesOnce(what: string, n: number, family: 4 | 6, rep: number, t
   const prefix = family === 4 ? v4 : v6;
   const tools: Record<string, () => Promise<number>> = {
     netnest: async () => {
-      const w = world();
+      const w = await openWorld();
       try {
         function* specs(): Generator<RouteSpec> {
           for (let i = 0; i < n; i++) yield { dst: prefix(i), gateway: gw, table: TABLE };
@@ -115,30 +101,30 @@ async function routesOnce(what: string, n: number, family: 4 | 6, rep: number, t
         if (dumpTimes) await dumpOnce(w, n, family, dumpTimes, rep);
         return s;
       } finally {
-        w.close();
+        await w.teardown();
       }
     },
     'ip -batch': async () => {
-      const w = world();
+      const w = await openWorld();
       try {
         function* lines(): Generator<string> {
           for (let i = 0; i < n; i++) yield `route add ${prefix(i)} via ${gw} table ${TABLE}`; // the address says the family
         }
         return ipBatch(w.path, lines(), what.replace(/\W+/g, '-'));
       } finally {
-        w.close();
+        await w.teardown();
       }
     },
     ...(yardstick.bin && {
       'C yardstick': async () => {
-        const w = world();
+        const w = await openWorld();
         try {
           const op = family === 4 ? ['add4', String(n), '-g', gw] : ['add6', String(n), '-G', gw];
           const r = nlbenchIn(w.path, ...op, '-i', 'v0', '-t', String(TABLE), '-b', '256');
           if (r.acks !== String(n) || r.errors !== '0') throw new Error(`nlbench ${op[0]}: ${r.acks} acks, ${r.errors} errors`);
           return Number(r.secs);
         } finally {
-          w.close();
+          await w.teardown();
         }
       },
     }),
@@ -147,7 +133,7 @@ async function routesOnce(what: string, n: number, family: 4 | 6, rep: number, t
 }
 
 /** netnest's list of the loaded table against ip route show (text and -j) and the C client's filtered dump. */
-async function dumpOnce(w: ReturnType<typeof world>, n: number, family: 4 | 6, times: Times, rep: number): Promise<void> {
+async function dumpOnce(w: World, n: number, family: 4 | 6, times: Times, rep: number): Promise<void> {
   // route.dump(): every route decoded, none kept (memory bounded whatever the table's size).
   let watch = n >= 1_000_000 && rep === 0 ? new RssWatch() : undefined;
   let t = process.hrtime.bigint();
@@ -197,7 +183,7 @@ async function rules(n: number): Promise<void> {
   for (let rep = 0; rep < REPEAT; rep++) {
     const tools: Record<string, () => Promise<number>> = {
       netnest: async () => {
-        const w = world();
+        const w = await openWorld();
         try {
           function* specs(): Generator<RuleSpec> {
             for (let i = 0; i < n; i++) yield { priority: 1000 + i, src: v4(i), table: 100 + (i % 50) };
@@ -208,29 +194,29 @@ async function rules(n: number): Promise<void> {
           if (res.ok !== n) throw new Error(`rules: ${res.ok}/${n} loaded: ${res.failed[0]?.error.message}`);
           return s;
         } finally {
-          w.close();
+          await w.teardown();
         }
       },
       'ip -batch': async () => {
-        const w = world();
+        const w = await openWorld();
         try {
           function* lines(): Generator<string> {
             for (let i = 0; i < n; i++) yield `rule add priority ${1000 + i} from ${v4(i)} table ${100 + (i % 50)}`;
           }
           return ipBatch(w.path, lines(), 'rules');
         } finally {
-          w.close();
+          await w.teardown();
         }
       },
       ...(yardstick.bin && {
         'C yardstick': async () => {
-          const w = world();
+          const w = await openWorld();
           try {
             const r = nlbenchIn(w.path, 'rule4', String(n), '-p', '1000', '-t', String(TABLE), '-b', '256', '-i', '-');
             if (r.acks !== String(n) || r.errors !== '0') throw new Error(`nlbench rule4: ${r.acks} acks, ${r.errors} errors`);
             return Number(r.secs);
           } finally {
-            w.close();
+            await w.teardown();
           }
         },
       }),

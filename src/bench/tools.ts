@@ -18,6 +18,13 @@ export type Items = RouteItem[] | RuleItem[];
 /** Runs one phase (never 'teardown': that is the world's) and says what it measured. */
 export type PhaseRunner = (world: World, kind: Kind, phase: Exclude<BenchPhase, 'teardown'>, items: Items) => Promise<BenchRun>;
 
+/** The (table, family) pairs a route set fills: what a dump of it reads. */
+function routeTables(items: RouteItem[]): { table: number; family: 4 | 6 }[] {
+  const tables = [...new Set(items.map((i) => i.table))];
+  const families = [...new Set(items.map((i): 4 | 6 => (i.dst.includes(':') ? 6 : 4)))];
+  return tables.flatMap((table) => families.map((family) => ({ table, family })));
+}
+
 /** A rule of the set (priorities 1000..), not one of the kernel's own (0, 32766, 32767). */
 function ours(priority: number | undefined, items: Items): boolean {
   return priority !== undefined && priority >= 1000 && priority < 1000 + items.length;
@@ -45,12 +52,8 @@ export const netnestPhase: PhaseRunner = async (world, kind, phase, items) => {
   const opts = { onProgress: sample };
   if (phase === 'dump') {
     if (kind === 'routes') {
-      const tables = [...new Set((items as RouteItem[]).map((i) => i.table))];
-      const families = [...new Set((items as RouteItem[]).map((i) => (i.dst.includes(':') ? 6 : 4) as 4 | 6))];
-      for (const table of tables) {
-        for (const family of families) {
-          for await (const _ of r.route.dump({ family, table })) if ((++ok & 0xffff) === 0) sample();
-        }
+      for (const { table, family } of routeTables(items as RouteItem[])) {
+        for await (const _ of r.route.dump({ family, table })) if ((++ok & 0xffff) === 0) sample();
       }
     } else {
       ok = (await r.rule.list()).filter((x) => ours(x.priority, items)).length;
@@ -114,13 +117,13 @@ function ipIn(world: World, args: string[]): { wall: number; cpu: number | null;
 /** `ip -batch` for load, replace and delete (`-force`: it goes on after an error, as the others do); `ip route|rule show` for dump. */
 export const ipPhase: PhaseRunner = async (world, kind, phase, items) => {
   if (phase === 'dump') {
-    const tables = kind === 'routes' ? [...new Set((items as RouteItem[]).map((i) => i.table))] : [];
-    const families = kind === 'routes' ? [...new Set((items as RouteItem[]).map((i) => (i.dst.includes(':') ? '-6' : '-4')))] : ['-4'];
     let wall = 0;
     let cpu: number | null = 0;
     let peakRss: number | null = 0;
     let count = 0;
-    const shows = kind === 'routes' ? tables.flatMap((t) => families.map((f) => [f, 'route', 'show', 'table', String(t)])) : [['rule', 'show']];
+    const shows = kind === 'routes'
+      ? routeTables(items as RouteItem[]).map(({ table, family }) => [`-${family}`, 'route', 'show', 'table', String(table)])
+      : [['rule', 'show']];
     for (const args of shows) {
       const p = ipIn(world, args);
       wall += p.wall;
