@@ -2,7 +2,6 @@
 // table or a rule list, through netnest and, side by side in the same run,
 // through the tools people use today. Every run happens in throwaway
 // namespaces (a fresh one per tool per repetition); the tools take turns.
-import { readFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { checker, CLOSED, Int, List, Text, Type, type Static } from '../netlink/core/schema.js';
 import { BENCH_PHASES, type BenchPhase, type BenchReport, type BenchResult, type BenchRun } from './report.js';
@@ -10,6 +9,7 @@ import { routeSet, ruleSet } from './sets.js';
 import { ipPhase, ipVersion, netnestPhase, run, type Items, type Kind, type PhaseRunner } from './tools.js';
 import { findPyroute2, runPyroute2 } from './tools/pyroute2.js';
 import { openWorld } from './world.js';
+import { netnestVersion } from '../version.js';
 
 export { BENCH_PHASES, type BenchPhase, type BenchReport, type BenchResult, type BenchRun } from './report.js';
 
@@ -171,9 +171,4 @@ function rateOf(runs: BenchRun[]): BenchResult['rate'] {
   const mid = rates.length >> 1;
   const median = rates.length % 2 ? rates[mid]! : (rates[mid - 1]! + rates[mid]!) / 2;
   return { median, min: rates[0]!, max: rates[rates.length - 1]! };
-}
-
-function netnestVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
 }

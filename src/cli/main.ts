@@ -1,12 +1,13 @@
 // The `netnest` command. Exit codes: 0 success, 1 a netnest (or kernel)
 // error, 2 a usage error. bin/netnest.js and `npm run demo` both land here.
-import { readFileSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command, CommanderError, Option } from 'commander';
 import { NetnestError } from '../netlink/core/errors.js';
 import { JOURNAL_DIR } from '../netns/journal.js';
 import { TOPOLOGY_DIR } from '../topology/dirs.js';
+import { netnestVersion } from '../version.js';
 import { GRAPH_FORMATS, graphCommand, type GraphFormat } from './graph.js';
 import { addListCommands, UsageError } from './list.js';
 
@@ -16,17 +17,12 @@ const topology = (): Promise<typeof import('./topology.js')> => import('./topolo
 
 const write = (s: string): void => { process.stdout.write(`${s}\n`); };
 
-/** netnest's version, from the package.json of the copy that runs (three folders above dist/src/cli/main.js). */
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 /** The command tree; `status` receives the exit status of commands that decide their own (demo, sweep). */
 function program(status: { code: number }): Command {
   const p = new Command('netnest')
     .description('Inspect links, addresses, routes, rules, neighbours and nexthops through rtnetlink; build, verify, draw and remove topologies from spec files; sweep what crashed netnest processes left behind; run the netnest demo.')
-    .version(packageVersion(), '-V, --version', "print netnest's version")
+    .version(netnestVersion(), '-V, --version', "print netnest's version")
     .exitOverride()
     .showHelpAfterError('(run netnest --help for usage)')
     .addHelpText('after', `

@@ -60,9 +60,7 @@ export function openKernelDumpChannel(protocol: number, netns?: number): DumpCha
     throw e;
   }
   const send = libcFunction('long send(int, const void *, unsigned long, int)');
-  const recv = libcFunction('long recv(int, _Out_ void *, unsigned long, int)') as ReturnType<typeof libcFunction> & {
-    async(fd: number, buf: Buffer, len: number, flags: number, done: (err: unknown, n: number) => void): void;
-  };
+  const recv = libcFunction('long recv(int, _Out_ void *, unsigned long, int)');
   let closed = false;
   /** A buffer no part was read into yet (the last receive found nothing). */
   let spare: Buffer | undefined;
@@ -79,7 +77,7 @@ export function openKernelDumpChannel(protocol: number, netns?: number): DumpCha
     const buf = Buffer.allocUnsafe(PART_BYTES);
     const a: NonNullable<typeof ahead> = { done: false, result: EAGAIN, waiters: [] };
     ahead = a;
-    recv.async(fd, buf, PART_BYTES, MSG_DONTWAIT | MSG_TRUNC, (err, n) => {
+    recv.async(fd, buf, PART_BYTES, MSG_DONTWAIT | MSG_TRUNC, (err: unknown, n: number) => {
       a.done = true;
       a.result = err ? EAGAIN : partOf(buf, n);
       for (const w of a.waiters) w();

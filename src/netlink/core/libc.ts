@@ -6,7 +6,8 @@ import { SyscallError } from './errors.js';
 
 const require = createRequire(import.meta.url);
 
-type KoffiFn = (...args: unknown[]) => number;
+/** A bound libc function; `.async(...args, done)` runs it on one of koffi's worker threads. */
+type KoffiFn = ((...args: unknown[]) => number) & { async(...args: unknown[]): void };
 interface Koffi {
   load(name: string): { func(decl: string): KoffiFn };
   errno(): number;
@@ -34,10 +35,8 @@ export function libcFunction(decl: string): KoffiFn {
  * JavaScript meanwhile. `cb` runs on the main thread, with the errno of a failure.
  */
 export function sendOffThread(fd: number, bytes: Buffer, cb: (err?: SyscallError) => void): void {
-  const send = libcFunction('intptr_t send(int, const void *, size_t, int)') as KoffiFn & {
-    async(fd: number, buf: Buffer, len: number, flags: number, done: (err: unknown, res: number) => void): void;
-  };
-  send.async(fd, bytes, bytes.length, 0, (err, res) => {
+  const send = libcFunction('intptr_t send(int, const void *, size_t, int)');
+  send.async(fd, bytes, bytes.length, 0, (err: unknown, res: number) => {
     if (err) cb(new SyscallError('sendmsg', 5, String(err)));
     else cb(res === -1 ? new SyscallError('sendmsg', lastErrno()) : undefined);
   });
