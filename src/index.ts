@@ -56,7 +56,8 @@ export {
 export {
   createAnonymousNetns, runInNetns, openCurrentNetns, netnsId, currentNetnsId, setns, unshare, CLONE_NEWNET,
 } from './netns/syscalls.js';
-export { Namespace, isNetns, NETNS_RUN_DIR, type NamespaceKind } from './netns/namespace.js';
+export { Namespace, isNetns, type NamespaceKind } from './netns/namespace.js';
+export { runtimeDirs, type RuntimeDirs } from './netns/runtime.js';
 export {
   NamespaceManager, namedNamespaces, validateNamespaceName, type ManagerOptions, type CreateOptions, type CleanupReport,
 } from './netns/manager.js';
@@ -66,7 +67,7 @@ export { sweep, type SweepOptions, type SweepReport } from './netns/sweep.js';
 export {
   ManagerOptionsSchema, CreateOptionsSchema, CleanupOptionsSchema, SweepOptionsSchema, SandboxOptionsSchema, NamespaceNameSchema,
 } from './netns/options.js';
-export { JOURNAL_DIR, type NamespaceRef } from './netns/journal.js';
+export type { NamespaceRef } from './netns/journal.js';
 export { processStartTime, processAlive, mount, umount2 } from './netns/syscalls.js';
 export type { CreatedObject, CreateObserver, CreateOutcome, CreatedIdentity, Hooks } from './netlink/rtnl/observer.js';
 export { NsidApi } from './netlink/rtnl/nsid/api.js';

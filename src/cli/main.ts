@@ -5,8 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command, CommanderError, Option } from 'commander';
 import { NetnestError } from '../netlink/core/errors.js';
-import { JOURNAL_DIR } from '../netns/journal.js';
-import { TOPOLOGY_DIR } from '../topology/dirs.js';
+import { runtimeDirs } from '../netns/runtime.js';
 import { netnestVersion } from '../version.js';
 import { GRAPH_FORMATS, graphCommand, type GraphFormat } from './graph.js';
 import { addListCommands, UsageError } from './list.js';
@@ -67,7 +66,7 @@ function addSweepCommand(p: Command, status: { code: number }): void {
     .description('remove what dead netnest processes left behind (named namespaces, objects in namespaces they did not own), as their crash journals list it')
     .option('--dry-run', 'only print what would be removed; change nothing, delete no journal')
     .option('--kept', 'also remove namespaces kept on purpose for inspection (NETNEST_KEEP=1)')
-    .option('--journal-dir <dir>', 'where the crash journals are', JOURNAL_DIR)
+    .option('--journal-dir <dir>', 'where the crash journals are', runtimeDirs().journals)
     .option('--json', 'print the report as JSON: journalDir, dryRun, removed, skipped, unknown, live, failed, journals')
     .addHelpText('after', `
 A netnest process writes what would outlive it (a name in /run/netns, a
@@ -164,8 +163,8 @@ function addUpCommand(p: Command, status: { code: number }): void {
     .option('--dry-run', 'print what would be built or changed; change nothing')
     .option('--substitute <kind=kind...>', "make a link kind this kernel lacks as another, visibly (e.g. dummy=ifb); adds to the spec's substitute:")
     .option('--json', 'print the result as JSON, and no progress')
-    .option('--state-dir <dir>', 'where standing topologies are kept', TOPOLOGY_DIR)
-    .option('--journal-dir <dir>', 'where it journals what it makes until the topology is kept (what down sweeps should up crash)', JOURNAL_DIR)
+    .option('--state-dir <dir>', 'where standing topologies are kept', runtimeDirs().topologies)
+    .option('--journal-dir <dir>', 'where it journals what it makes until the topology is kept (what down sweeps should up crash)', runtimeDirs().journals)
     .addHelpText('after', `
 The namespaces are named <topology>-<key> (lab-r1) and outlive the command,
 like \`ip netns add\`: enter one with \`ip netns exec lab-r1 bash\` or
@@ -201,8 +200,8 @@ function addDownCommand(p: Command, status: { code: number }): void {
     .argument('<file|name>', 'the spec file it was built from, or its name')
     .option('--dry-run', 'print what would be removed; change nothing')
     .option('--json', 'print the report as JSON')
-    .option('--state-dir <dir>', 'where standing topologies are kept', TOPOLOGY_DIR)
-    .option('--journal-dir <dir>', 'where the crash journals of a crashed up are', JOURNAL_DIR)
+    .option('--state-dir <dir>', 'where standing topologies are kept', runtimeDirs().topologies)
+    .option('--journal-dir <dir>', 'where the crash journals of a crashed up are', runtimeDirs().journals)
     .addHelpText('after', `
 Everything is checked before it is removed (a name that now means another
 namespace, a link whose index changed, a sysctl someone changed since: left
@@ -235,7 +234,7 @@ function addShowCommand(p: Command, status: { code: number }): void {
     .description('list the topologies standing here, with the command to enter each namespace')
     .argument('[name]', 'only this topology')
     .option('--json', 'print the list as JSON')
-    .option('--state-dir <dir>', 'where standing topologies are kept', TOPOLOGY_DIR)
+    .option('--state-dir <dir>', 'where standing topologies are kept', runtimeDirs().topologies)
     .action(async (name: string | undefined, o: { json?: boolean; stateDir: string }) => {
       status.code = (await topology()).showCommand(name, o, write);
     });

@@ -3,7 +3,7 @@
 // check). This file only chooses the journal directory and prints the
 // report: one line per thing, a word first, so that grep finds each kind.
 import { NetnestError } from '../netlink/core/errors.js';
-import { JOURNAL_DIR } from '../netns/journal.js';
+import { runtimeDirs } from '../netns/runtime.js';
 import { sweep, type SweepReport } from '../netns/sweep.js';
 import { toJson } from './format.js';
 
@@ -16,7 +16,7 @@ export interface SweepCommandOptions {
 
 /** Runs the sweep, prints its report and returns the exit status: 1 when anything failed. */
 export async function sweepCommand(opts: SweepCommandOptions, write: (s: string) => void): Promise<number> {
-  const journalDir = opts.journalDir ?? JOURNAL_DIR;
+  const journalDir = opts.journalDir ?? runtimeDirs().journals;
   const dryRun = opts.dryRun ?? false;
   const report = await sweep({ journalDir, dryRun, kept: opts.kept ?? false });
   write(opts.json ? sweepJson(report, journalDir, dryRun) : sweepText(report, journalDir, dryRun));

@@ -16,7 +16,7 @@ import { Lab } from '../topology/lab.js';
 import { loadTopology } from '../topology/load.js';
 import type { TopologyModel } from '../topology/model.js';
 import { destroyTopology, keepTopology, openTopology, readTopologyState, topologyStates, type TopologyState } from '../topology/state.js';
-import { TOPOLOGY_DIR } from '../topology/dirs.js';
+import { runtimeDirs } from '../netns/runtime.js';
 import { verifyTopology } from '../topology/verify.js';
 import { toJson } from './format.js';
 
@@ -53,7 +53,7 @@ export async function upCommand(file: string, opts: UpOptions, write: Write): Pr
   const model = loadTopology(file);
   const substitute = parseSubstitutes(opts.substitute);
   const text = readFileSync(file, 'utf8');
-  const root = opts.stateDir ?? TOPOLOGY_DIR;
+  const root = opts.stateDir ?? runtimeDirs().topologies;
   const state = readTopologyState(model.name, root);
   if (!state) {
     if (opts.dryRun) {
@@ -161,7 +161,7 @@ export async function verifyCommand(file: string, opts: { json?: boolean }, writ
 
 /** `netnest show [NAME]`: the topologies standing, with the command to enter each namespace. */
 export function showCommand(name: string | undefined, opts: { json?: boolean; stateDir?: string }, write: Write): number {
-  const root = opts.stateDir ?? TOPOLOGY_DIR;
+  const root = opts.stateDir ?? runtimeDirs().topologies;
   const states = topologyStates(root).filter((s) => name === undefined || s.name === name);
   if (name !== undefined && states.length === 0) throw new NetnestError('ERR_TOPOLOGY_UNKNOWN', `no topology ${name} stands here (${root})`);
   if (opts.json) {

@@ -7,9 +7,9 @@
 // SIGKILL cannot lose them. They are not fsync'ed: what they describe
 // (mounts, links, routes) does not survive a reboot either.
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { runtimeDirs } from './runtime.js';
 import { processStartTime } from './syscalls.js';
 
-export const JOURNAL_DIR = '/run/netnest';
 
 /** Identifies a namespace across processes: nsfs inode and device, and paths that may reach it. */
 export interface NamespaceRef {
@@ -63,7 +63,7 @@ export class Journal {
   /** The process the journal speaks for: this one, or none (pid 0) for a hand-over that outlives it. */
   private readonly owner: { pid: number; start: number };
 
-  constructor(readonly dir: string = JOURNAL_DIR, owner?: { pid: number; start: number }) {
+  constructor(readonly dir: string = runtimeDirs().journals, owner?: { pid: number; start: number }) {
     this.owner = owner ?? { pid: process.pid, start: processStartTime(process.pid) ?? 0 };
     this.path = `${dir}/${this.owner.pid}-${this.owner.start}-${Math.random().toString(36).slice(2, 8)}.jsonl`;
   }
@@ -149,7 +149,7 @@ function ownerOf(name: string): { pid: number; start: number } | undefined {
  * skipped. A file without its head (the process died as it created it) is
  * listed with no lines, its process known by the file's name.
  */
-export function readJournals(dir: string = JOURNAL_DIR): ReadJournal[] {
+export function readJournals(dir: string = runtimeDirs().journals): ReadJournal[] {
   let names: string[];
   try {
     names = readdirSync(dir).filter((n) => n.endsWith('.jsonl'));

@@ -4,9 +4,10 @@
 import { closeSync, fstatSync, openSync, type Stats } from 'node:fs';
 import { NetnestError, ValidationError } from '../netlink/core/errors.js';
 import type { Rtnl, RtnlOptions } from '../netlink/rtnl/rtnl.js';
-import { Journal, JOURNAL_DIR, type NamespaceRef } from './journal.js';
+import { Journal, type NamespaceRef } from './journal.js';
 import { Ledger } from './ledger.js';
-import { isNetns, Namespace, namedNamespaces, NETNS_RUN_DIR } from './namespace.js';
+import { isNetns, Namespace, namedNamespaces } from './namespace.js';
+import { runtimeDirs } from './runtime.js';
 import { claimName, existsOrDangling, releaseName, validateNamespaceName } from './names.js';
 import {
   checkCleanupOptions, checkCreateOptions, checkManagerOptions, checkNamespaceHandle, checkNamespaceName, checkNamespacePath, checkSysctl,
@@ -74,7 +75,7 @@ export class NamespaceManager {
     checkManagerOptions(opts, 'options');
     this.root = opts.root ?? Namespace.current('foreign');
     this.ephemeralRoot = opts.ephemeralRoot ?? false;
-    this.journal = new Journal(opts.journalDir ?? JOURNAL_DIR);
+    this.journal = new Journal(opts.journalDir ?? runtimeDirs().journals);
     this.settleTimeoutMs = opts.settleTimeoutMs ?? 5000;
     this.settleMode = opts.settle ?? 'wait';
     this.ledger = new Ledger({
@@ -219,7 +220,7 @@ export class NamespaceManager {
       if (o.ns.kind !== 'persistent') {
         for (let i = names.length; ; i++) {
           name = `${prefix}-${i}`;
-          if (!existsOrDangling(`${NETNS_RUN_DIR}/${name}`)) break;
+          if (!existsOrDangling(`${runtimeDirs().netns}/${name}`)) break;
         }
         this.journal.kept(claimName(this.journal, name, 'persistent', o.ns.fd));
         if (o.ns.kind === 'process-bound') {
@@ -416,7 +417,7 @@ export class NamespaceManager {
 
 function nsRef(ns: Namespace, root: Namespace): NamespaceRef {
   const paths: string[] = [];
-  if (ns.name !== undefined) paths.push(`${NETNS_RUN_DIR}/${ns.name}`);
+  if (ns.name !== undefined) paths.push(`${runtimeDirs().netns}/${ns.name}`);
   paths.push('/proc/1/ns/net');
   if (ns.equals(root)) paths.push(`/proc/${process.pid}/ns/net`);
   return { inode: ns.inode, dev: ns.dev, paths };

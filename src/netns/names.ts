@@ -6,7 +6,8 @@ import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readlinkSync, sym
 import { NetnestError } from '../netlink/core/errors.js';
 import { checkNamespaceName } from './options.js';
 import type { Journal } from './journal.js';
-import { NETNS_RUN_DIR, type Namespace } from './namespace.js';
+import type { Namespace } from './namespace.js';
+import { runtimeDirs } from './runtime.js';
 import { MNT_DETACH, mount, MS_BIND, MS_REC, MS_SHARED, umount2 } from './syscalls.js';
 
 /** Names `ip netns` accepts: no '/', not '.' or '..', not empty (ValidationError, field `name`, otherwise). */
@@ -16,7 +17,7 @@ export function validateNamespaceName(name: unknown): string {
 }
 
 export function namespaceExists(name: string): NetnestError {
-  return new NetnestError('ERR_NAMESPACE_EXISTS', `network namespace '${name}' exists already (${NETNS_RUN_DIR}/${name}); it is someone else's, netnest will not take it over`);
+  return new NetnestError('ERR_NAMESPACE_EXISTS', `network namespace '${name}' exists already (${runtimeDirs().netns}/${name}); it is someone else's, netnest will not take it over`);
 }
 
 export function existsOrDangling(path: string): boolean {
@@ -28,15 +29,16 @@ export function existsOrDangling(path: string): boolean {
   }
 }
 
-/** /run/netns must be a shared mount so bind mounts under it propagate, as `ip netns add` arranges. */
+/** The names' directory must be a shared mount so bind mounts under it propagate, as `ip netns add` arranges for /run/netns. */
 function makeSharedMount(): void {
+  const dir = runtimeDirs().netns;
   try {
-    mount('none', NETNS_RUN_DIR, 'none', MS_SHARED | MS_REC);
+    mount('none', dir, 'none', MS_SHARED | MS_REC);
   } catch (e) {
     if ((e as NetnestError).code !== 'EINVAL') throw e;
     // Not a mount point yet: bind it onto itself first.
-    mount(NETNS_RUN_DIR, NETNS_RUN_DIR, 'none', MS_BIND | MS_REC);
-    mount('none', NETNS_RUN_DIR, 'none', MS_SHARED | MS_REC);
+    mount(dir, dir, 'none', MS_BIND | MS_REC);
+    mount('none', dir, 'none', MS_SHARED | MS_REC);
   }
 }
 
@@ -46,9 +48,9 @@ function makeSharedMount(): void {
  * leaves nothing sweep cannot attribute. Returns the journal seq.
  */
 export function claimName(journal: Journal, name: string, mode: 'persistent' | 'process-bound', fd: number): number {
-  const path = `${NETNS_RUN_DIR}/${name}`;
+  const path = `${runtimeDirs().netns}/${name}`;
   if (existsOrDangling(path)) throw namespaceExists(name);
-  mkdirSync(NETNS_RUN_DIR, { recursive: true, mode: 0o755 });
+  mkdirSync(runtimeDirs().netns, { recursive: true, mode: 0o755 });
   const st = fstatSync(fd);
   const identity = { inode: st.ino, dev: st.dev };
   if (mode === 'persistent') {
@@ -86,7 +88,7 @@ export function claimName(journal: Journal, name: string, mode: 'persistent' | '
 /** Removes a namespace's name (bind mount or symlink), checking it is still ours. */
 export function releaseName(ns: Namespace): void {
   if (ns.name === undefined) return;
-  const path = `${NETNS_RUN_DIR}/${ns.name}`;
+  const path = `${runtimeDirs().netns}/${ns.name}`;
   if (ns.kind === 'persistent') {
     try {
       const st = fstatSync(ns.fd);
@@ -107,7 +109,7 @@ export function releaseName(ns: Namespace): void {
 
 /** Removes a name as `ip netns del` does (unmount if mounted, unlink): for names known to be ours by other means. */
 export function removeNameAsIpDoes(name: string): void {
-  const path = `${NETNS_RUN_DIR}/${name}`;
+  const path = `${runtimeDirs().netns}/${name}`;
   if (lstatSync(path).isSymbolicLink()) {
     unlinkSync(path);
     return;
@@ -124,7 +126,7 @@ export function removeNameAsIpDoes(name: string): void {
  */
 export function releaseJournaledName(name: string, mode: 'persistent' | 'process-bound', target: string | undefined,
   made: { inode: number; dev: number } | undefined, dryRun: boolean): 'removed' | string {
-  const path = `${NETNS_RUN_DIR}/${name}`;
+  const path = `${runtimeDirs().netns}/${name}`;
   let st: Stats;
   try {
     st = lstatSync(path);
@@ -168,7 +170,7 @@ export function releaseJournaledName(name: string, mode: 'persistent' | 'process
 function isBarePlaceholder(path: string): boolean {
   try {
     const st = lstatSync(path);
-    return st.isFile() && st.size === 0 && st.dev === lstatSync(NETNS_RUN_DIR).dev;
+    return st.isFile() && st.size === 0 && st.dev === lstatSync(runtimeDirs().netns).dev;
   } catch {
     return false;
   }

@@ -5,9 +5,9 @@ import { closeSync, fstatSync, openSync, readdirSync } from 'node:fs';
 import { NetnestError } from '../netlink/core/errors.js';
 import { Rtnl, type RtnlOptions } from '../netlink/rtnl/rtnl.js';
 import { libcFunction } from '../netlink/core/libc.js';
+import { runtimeDirs } from './runtime.js';
 import { CLONE_NEWNET, openCurrentNetns, runInNetns } from './syscalls.js';
 
-export const NETNS_RUN_DIR = '/run/netns';
 
 /** How a namespace came to be, and so what removing it means. */
 export type NamespaceKind =
@@ -27,7 +27,7 @@ export class Namespace {
     /** An fd of the namespace, owned by this handle. */
     readonly fd: number,
     readonly kind: NamespaceKind,
-    /** The name in /run/netns, when it has one. */
+    /** The name in /run/netns (runtimeDirs().netns), when it has one. */
     readonly name?: string,
   ) {
     const st = fstatSync(fd);
@@ -50,7 +50,7 @@ export class Namespace {
    * `nsenter --net=PATH`, `ip netns exec NAME` for named ones.
    */
   get path(): string {
-    return this.name !== undefined ? `${NETNS_RUN_DIR}/${this.name}` : `/proc/${process.pid}/fd/${this.fd}`;
+    return this.name !== undefined ? `${runtimeDirs().netns}/${this.name}` : `/proc/${process.pid}/fd/${this.fd}`;
   }
 
   /** A path valid as long as this process holds the handle open, named or not. */
@@ -112,7 +112,7 @@ export class Namespace {
   /** Opens an existing namespace by name (/run/netns/NAME) or by path (/proc/PID/ns/net). */
   static openPath(pathOrName: string, kind: NamespaceKind = 'foreign'): Namespace {
     const named = !pathOrName.includes('/');
-    const path = named ? `${NETNS_RUN_DIR}/${pathOrName}` : pathOrName;
+    const path = named ? `${runtimeDirs().netns}/${pathOrName}` : pathOrName;
     let fd: number;
     try {
       fd = openSync(path, 'r');
@@ -143,10 +143,10 @@ export function isNetns(fd: number): boolean {
   return libcFunction('int ioctl(int, unsigned long, unsigned long)')(fd, NS_GET_NSTYPE, 0) === CLONE_NEWNET;
 }
 
-/** The names in /run/netns (what `ip netns list` shows). */
+/** The names in /run/netns (runtimeDirs().netns; what `ip netns list` shows). */
 export function namedNamespaces(): string[] {
   try {
-    return readdirSync(NETNS_RUN_DIR).sort();
+    return readdirSync(runtimeDirs().netns).sort();
   } catch {
     return [];
   }

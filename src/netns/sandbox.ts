@@ -8,7 +8,8 @@
 import { lstatSync, readlinkSync, unlinkSync } from 'node:fs';
 import { NetnestError } from '../netlink/core/errors.js';
 import { keptInThisProcess, NamespaceManager, type CleanupReport } from './manager.js';
-import { Namespace, namedNamespaces, NETNS_RUN_DIR } from './namespace.js';
+import { Namespace, namedNamespaces } from './namespace.js';
+import { runtimeDirs } from './runtime.js';
 import { removeNameAsIpDoes } from './names.js';
 import { checkSandboxOptions, type SandboxOptions } from './options.js';
 
@@ -104,7 +105,7 @@ export class Sandbox {
             // A dangling name pointing into this process (a process-bound name whose fd code
             // inside closed) is the world's; anyone else's dangling name is only reported.
             if (isOwnDanglingLink(name)) {
-              unlinkSync(`${NETNS_RUN_DIR}/${name}`);
+              unlinkSync(`${runtimeDirs().netns}/${name}`);
               removedNames.push(name);
             } else {
               foreignNames.push(name);
@@ -141,7 +142,7 @@ export class Sandbox {
 }
 
 function isOwnDanglingLink(name: string): boolean {
-  const path = `${NETNS_RUN_DIR}/${name}`;
+  const path = `${runtimeDirs().netns}/${name}`;
   try {
     if (!lstatSync(path).isSymbolicLink()) return false;
     return readlinkSync(path).startsWith(`/proc/${process.pid}/`);

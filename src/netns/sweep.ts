@@ -9,8 +9,9 @@
 // left alone and reported.
 import { closeSync, fstatSync, openSync, readdirSync, unlinkSync } from 'node:fs';
 import { Rtnl } from '../netlink/rtnl/rtnl.js';
-import { JOURNAL_DIR, readJournals, type NamespaceRef, type ReadJournal } from './journal.js';
-import { namedNamespaces, NETNS_RUN_DIR } from './namespace.js';
+import { readJournals, type NamespaceRef, type ReadJournal } from './journal.js';
+import { namedNamespaces } from './namespace.js';
+import { runtimeDirs } from './runtime.js';
 import { releaseJournaledName } from './names.js';
 import type { CreatedObject, Identity, LookupCache, Recorded } from './objects/kind.js';
 import { describeRecorded, removeRecorded } from './objects/table.js';
@@ -74,7 +75,7 @@ function pendingOf(j: ReadJournal): Pending[] {
 /** Removes what the journals of dead processes list. */
 export async function sweep(opts: SweepOptions = {}): Promise<SweepReport> {
   checkSweepOptions(opts, 'options');
-  const dir = opts.journalDir ?? JOURNAL_DIR;
+  const dir = opts.journalDir ?? runtimeDirs().journals;
   const report: SweepReport = { live: [], removed: [], skipped: [], unknown: [], failed: [], journals: [] };
   const only = opts.journals && new Set(opts.journals);
   for (const j of readJournals(dir)) {
@@ -155,7 +156,7 @@ function openNamespace(ref: NamespaceRef): number | undefined {
 /** Paths that may reach a namespace, cheapest first; /proc is listed only if those fail. */
 function* candidatePaths(ref: NamespaceRef): Generator<string> {
   yield* ref.paths;
-  for (const n of namedNamespaces()) yield `${NETNS_RUN_DIR}/${n}`;
+  for (const n of namedNamespaces()) yield `${runtimeDirs().netns}/${n}`;
   yield '/proc/thread-self/ns/net';
   let pids: string[];
   try {

@@ -2,8 +2,8 @@
 // thread only: in Node that is the main thread, where all JavaScript runs.
 // Switch, do synchronous work, switch back; never await while switched.
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
-import { check, inNetns, libcFunction } from '../netlink/core/libc.js';
-import { NetnestError } from '../netlink/core/errors.js';
+import { check, inNetns, lastErrno, libcFunction } from '../netlink/core/libc.js';
+import { NetnestError, SyscallError } from '../netlink/core/errors.js';
 
 export const CLONE_NEWNET = 0x40000000;
 
@@ -12,9 +12,16 @@ export function setns(fd: number, nstype = CLONE_NEWNET): void {
   check('setns', libcFunction('int setns(int, int)')(fd, nstype), `(fd ${fd})`);
 }
 
-/** unshare(2): moves the calling thread into a new namespace. */
+const EPERM = 1;
+
+/** unshare(2): moves the calling thread into a new namespace. EPERM says what it takes. */
 export function unshare(flags = CLONE_NEWNET): void {
-  check('unshare', libcFunction('int unshare(int)')(flags), `(flags 0x${flags.toString(16)})`);
+  if (libcFunction('int unshare(int)')(flags) !== -1) return;
+  const errno = lastErrno();
+  const hint = errno === EPERM
+    ? '; a new network namespace takes CAP_SYS_ADMIN: run as root, or inside a user namespace of your own (netnest/mocha and the netnest command start one themselves; by hand: unshare --user --map-root-user --net --mount node ...)'
+    : '';
+  throw new SyscallError('unshare', errno, `(flags 0x${flags.toString(16)}${hint})`);
 }
 
 /** An fd of the calling thread's current network namespace. */

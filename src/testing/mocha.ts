@@ -11,9 +11,14 @@
 // entering anything; they are re-exported here for files written against
 // netnest/mocha.
 //
+// Without root (no CAP_NET_ADMIN/CAP_SYS_ADMIN), loading it first re-runs
+// the whole mocha command inside a user namespace of the user's own (see
+// netns/rootless.ts and docs/testing.md) and exits with that run's status.
+//
 // What the switch does not move: libuv's thread pool (dns.lookup, fs, zlib)
 // stays in the original namespace, and so do sockets opened before this
 // module is loaded. Child processes started by tests inherit the sandbox.
+import { ensureNetworkPrivilege } from '../netns/rootless.js';
 import { enterSandbox, exitSandbox } from './run-sandbox.js';
 
 export * from './fixtures.js';
@@ -25,4 +30,5 @@ export const mochaHooks = {
 };
 
 // Used as a root-hook plugin (--require), enter the sandbox before any test file loads.
+await ensureNetworkPrivilege('netnest/mocha');
 await enterSandbox();

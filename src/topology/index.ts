@@ -13,7 +13,6 @@ export { TopologyBuildError, type BuildReport } from './build.js';
 export { verifyTopology, type Difference, type VerifiedNamespace } from './verify.js';
 export { applyTopology, ruleToSpec, type Change, type ApplyOptions } from './apply.js';
 export { keepTopology, readTopologyState, topologyStates, destroyTopology, openTopology, type TopologyState, type DestroyReport } from './state.js';
-export { TOPOLOGY_DIR } from './dirs.js';
 export {
   toIpCommands, toIpBatch, batchesOf, toShellScript, type IpCommand, type IpBatch, type IpScript, type IpScriptOptions,
 } from './ip-script.js';

@@ -6,8 +6,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { NetnestError } from '../netlink/core/errors.js';
 import { Rtnl } from '../netlink/rtnl/rtnl.js';
-import { JOURNAL_DIR, readJournals } from '../netns/journal.js';
-import { TOPOLOGY_DIR } from './dirs.js';
+import { readJournals } from '../netns/journal.js';
+import { runtimeDirs } from '../netns/runtime.js';
 import { Namespace } from '../netns/namespace.js';
 import { sweep, type SweepReport } from '../netns/sweep.js';
 import { processAlive } from '../netns/syscalls.js';
@@ -39,7 +39,7 @@ const stateFile = (dir: string): string => `${dir}/state.json`;
  * text and the facts `show` prints. Run again after an apply, it adds what
  * that apply made.
  */
-export function keepTopology(lab: Lab, source: string, specText: string, root = TOPOLOGY_DIR): TopologyState {
+export function keepTopology(lab: Lab, source: string, specText: string, root = runtimeDirs().topologies): TopologyState {
   const dir = `${root}/${lab.name}`;
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   lab.manager.handOver(dir);
@@ -56,7 +56,7 @@ export function keepTopology(lab: Lab, source: string, specText: string, root = 
 }
 
 /** A kept topology's facts, or undefined when it is not kept here. */
-export function readTopologyState(name: string, root = TOPOLOGY_DIR): TopologyState | undefined {
+export function readTopologyState(name: string, root = runtimeDirs().topologies): TopologyState | undefined {
   try {
     return JSON.parse(readFileSync(stateFile(`${root}/${name}`), 'utf8')) as TopologyState;
   } catch {
@@ -65,7 +65,7 @@ export function readTopologyState(name: string, root = TOPOLOGY_DIR): TopologySt
 }
 
 /** Every kept topology. */
-export function topologyStates(root = TOPOLOGY_DIR): TopologyState[] {
+export function topologyStates(root = runtimeDirs().topologies): TopologyState[] {
   let names: string[];
   try {
     names = readdirSync(root);
@@ -88,11 +88,11 @@ export interface DestroyReport {
  * Idempotent; the directory goes once nothing is left.
  */
 export async function destroyTopology(name: string, opts: { root?: string; journalDir?: string; dryRun?: boolean } = {}): Promise<DestroyReport> {
-  const root = opts.root ?? TOPOLOGY_DIR;
+  const root = opts.root ?? runtimeDirs().topologies;
   const dir = `${root}/${name}`;
   const kept = await sweep({ journalDir: dir, dryRun: opts.dryRun ?? false });
   // A build that died before it handed over: its journal names the topology's namespaces.
-  const journalDir = opts.journalDir ?? JOURNAL_DIR;
+  const journalDir = opts.journalDir ?? runtimeDirs().journals;
   const prefix = `${name}-`;
   const theirs = readJournals(journalDir).filter((j) => !processAlive(j.pid, j.start) && j.lines.some((l) => l.t === 'ns' && l.name.startsWith(prefix)));
   const crashed = theirs.length ? await sweep({ journalDir, dryRun: opts.dryRun ?? false, journals: theirs.map((j) => j.path) }) : undefined;

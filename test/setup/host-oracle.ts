@@ -8,7 +8,9 @@ import { diffState, hostState } from '../support/host-state.js';
 
 const hostFd = openCurrentNetns();
 const hostPath = `/proc/${process.pid}/fd/${hostFd}`;
-const before = hostState(hostPath);
+// Still in the host's namespace here: plain `ip` (nsenter would need root, and a rootless run
+// relaunches itself under a user namespace before anything else).
+const before = hostState();
 
 export const mochaHooks = {
   afterAll(): void {

@@ -1,0 +1,132 @@
+// Rootless: without root, a process can still own network namespaces — inside
+// a user namespace of its own, where the invoking user is mapped to root. Node
+// cannot unshare(CLONE_NEWUSER) itself (the kernel refuses it to a
+// multithreaded process), so the launcher re-runs the same command under
+// util-linux's unshare(1) — a new user, network and mount namespace — and
+// passes the exit status back. Everything the run makes lives in namespaces
+// that user namespace owns: the host's own network is out of its reach.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { NetnestError } from '../netlink/core/errors.js';
+import { runtimeDirs, userRuntimeBase } from './runtime.js';
+import { mount, MS_BIND, MS_REC, MS_SHARED } from './syscalls.js';
+
+const CAP_NET_ADMIN = 12;
+const CAP_SYS_ADMIN = 21;
+
+/** Set in the process the launcher starts ('1'), and 'ready' once its world is prepared: its children never launch again. */
+const MARK = 'NETNEST_ROOTLESS';
+
+/**
+ * True when this process may make network namespaces and change them here:
+ * CAP_NET_ADMIN and CAP_SYS_ADMIN in its user namespace (root, or the
+ * mapped root of a user namespace).
+ */
+export function hasNetworkPrivilege(): boolean {
+  const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+  const eff = BigInt(`0x${m?.[1] ?? '0'}`);
+  return ((eff >> BigInt(CAP_NET_ADMIN)) & 1n) === 1n && ((eff >> BigInt(CAP_SYS_ADMIN)) & 1n) === 1n;
+}
+
+function readSysctl(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Why this process cannot make a user namespace, in one sentence naming the
+ * setting and the fix; undefined when it can (asked of the kernel by starting
+ * `unshare --user true`).
+ */
+export function userNamespaceProblem(): string | undefined {
+  const probe = spawnSync('unshare', ['--user', '--map-root-user', 'true'], { encoding: 'utf8' });
+  if (probe.error) {
+    const code = (probe.error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return "running without root needs util-linux's unshare(1) on PATH (Debian and Ubuntu: apt-get install util-linux; Fedora: dnf install util-linux-core)";
+    return `could not start unshare(1) to make a user namespace: ${probe.error.message}`;
+  }
+  if (probe.status === 0) return undefined;
+  const said = (probe.stderr ?? '').trim();
+  const max = readSysctl('/proc/sys/user/max_user_namespaces');
+  if (max === '0') return `user namespaces are disabled: sysctl user.max_user_namespaces is 0 (enable them as root: sysctl -w user.max_user_namespaces=15000), or run the tests as root`;
+  if (readSysctl('/proc/sys/kernel/unprivileged_userns_clone') === '0') {
+    return 'unprivileged user namespaces are disabled: sysctl kernel.unprivileged_userns_clone is 0 (enable them as root: sysctl -w kernel.unprivileged_userns_clone=1), or run the tests as root';
+  }
+  if (readSysctl('/proc/sys/kernel/apparmor_restrict_unprivileged_userns') === '1') {
+    return 'AppArmor restricts unprivileged user namespaces: sysctl kernel.apparmor_restrict_unprivileged_userns is 1 (allow them as root: sysctl -w kernel.apparmor_restrict_unprivileged_userns=0, or give node an AppArmor profile with "userns,"), or run the tests as root';
+  }
+  if (/No space left on device/.test(said)) return `the limit on user namespaces is reached (sysctl user.max_user_namespaces = ${max}): raise it as root, or end processes that hold user namespaces`;
+  return `the kernel refused to make a user namespace (${said || `unshare exited with ${probe.status}`}); run as root, or allow unprivileged user namespaces`;
+}
+
+/** The command line and environment the launcher runs under unshare(1): this process's own, marked. */
+export function rootlessCommand(argv: readonly string[] = process.argv.slice(1)): { file: string; args: string[]; env: NodeJS.ProcessEnv } {
+  return {
+    file: 'unshare',
+    args: ['--user', '--map-root-user', '--net', '--mount', '--propagation', 'private', '--', process.execPath, ...process.execArgv, ...argv],
+    env: { ...process.env, [MARK]: '1', NETNEST_RUNTIME_DIR: userRuntimeBase() },
+  };
+}
+
+/**
+ * Re-runs this process's command inside a new user + network + mount
+ * namespace and exits with its status (or dies of its signal). Never
+ * resolves. Throws ERR_ROOTLESS_UNAVAILABLE, naming the setting, where the
+ * kernel allows no user namespaces.
+ */
+export function relaunchRootless(who: string): Promise<never> {
+  const problem = userNamespaceProblem();
+  if (problem) throw new NetnestError('ERR_ROOTLESS_UNAVAILABLE', `${who}: not root, and cannot run in a user namespace of its own: ${problem}`);
+  const { file, args, env } = rootlessCommand();
+  const child = spawn(file, args, { stdio: 'inherit', env });
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  const forward = (s: NodeJS.Signals): void => {
+    child.kill(s);
+  };
+  for (const s of signals) process.on(s, forward);
+  child.on('exit', (code, signal) => {
+    for (const s of signals) process.off(s, forward);
+    if (signal) process.kill(process.pid, signal);
+    process.exit(code ?? 1);
+  });
+  return new Promise<never>(() => {});
+}
+
+/**
+ * In the launched process: makes the world's name directory the one
+ * iproute2 reads, so `ip netns exec NAME` and `ip -n NAME` work on names
+ * netnest gives (a bind mount, private to the run's mount namespace).
+ */
+export function prepareRootlessWorld(): void {
+  const dir = runtimeDirs().netns;
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  let runNetns = false;
+  try {
+    runNetns = statSync('/run/netns').isDirectory();
+  } catch {
+    // No /run/netns to bind over (and /run is not ours to write): `ip netns` sees no names.
+  }
+  if (!runNetns) return;
+  // Shared first, then bound: the two are one peer group, so a name bound under either
+  // (by netnest, or by `ip netns add`) appears under both.
+  mount(dir, dir, 'none', MS_BIND | MS_REC);
+  mount('none', dir, 'none', MS_SHARED | MS_REC);
+  mount(dir, '/run/netns', 'none', MS_BIND | MS_REC);
+}
+
+/**
+ * What every entry point (the mocha plugin, the CLI) does first: nothing as
+ * root; without privilege, re-runs itself rootless (never returns); in the
+ * launched process, prepares the world once.
+ */
+export async function ensureNetworkPrivilege(who: string): Promise<void> {
+  if (process.env[MARK] === '1' && hasNetworkPrivilege()) {
+    prepareRootlessWorld();
+    process.env[MARK] = 'ready';
+  }
+  if (process.env[MARK] !== undefined || hasNetworkPrivilege()) return;
+  await relaunchRootless(who);
+}

@@ -1,0 +1,89 @@
+// Where netnest keeps what outlives one call: the names of namespaces (as
+// `ip netns` keeps them), crash journals and standing topologies.
+//
+// As root: /run/netns (shared with iproute2), /run/netnest. Without root
+// (inside a user namespace of the user's own, see rootless.ts) /run is not
+// writable, so everything goes under $XDG_RUNTIME_DIR/netnest, or
+// /tmp/netnest-UID when the session has no runtime directory. The launcher
+// passes the directory it chose to the process it starts (NETNEST_RUNTIME_DIR),
+// so both sides of the user namespace agree on it.
+import { accessSync, constants, lstatSync, mkdirSync, readFileSync } from 'node:fs';
+import { NetnestError } from '../netlink/core/errors.js';
+
+export interface RuntimeDirs {
+  /** 'root': the system's directories; 'rootless': the user's own. */
+  readonly mode: 'root' | 'rootless';
+  /** Names of namespaces: NAME is a bind mount (persistent) or a symbolic link (process-bound). */
+  readonly netns: string;
+  /** Crash journals, which `sweep` reads. */
+  readonly journals: string;
+  /** Standing topologies of `netnest up`. */
+  readonly topologies: string;
+}
+
+const ROOT: RuntimeDirs = { mode: 'root', netns: '/run/netns', journals: '/run/netnest', topologies: '/run/netnest/topologies' };
+
+let cached: RuntimeDirs | undefined;
+
+/** The directories this process uses: the system's as root, the user's own otherwise. */
+export function runtimeDirs(): RuntimeDirs {
+  cached ??= decide();
+  return cached;
+}
+
+function decide(): RuntimeDirs {
+  const given = process.env.NETNEST_RUNTIME_DIR;
+  if (given) return rootlessDirs(given);
+  if (systemDirsWritable()) return ROOT;
+  return rootlessDirs(userRuntimeBase());
+}
+
+function rootlessDirs(base: string): RuntimeDirs {
+  return { mode: 'rootless', netns: `${base}/netns`, journals: `${base}/journal`, topologies: `${base}/topologies` };
+}
+
+/** Root in the user namespace that owns /run (a host or a container): /run is ours to write. */
+function systemDirsWritable(): boolean {
+  if (process.geteuid?.() !== 0) return false;
+  try {
+    accessSync('/run', constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * $XDG_RUNTIME_DIR/netnest when the session has a runtime directory (made by
+ * the login manager, the user's alone); otherwise /tmp/netnest-UID, made 0700
+ * and refused if someone else made it first.
+ */
+export function userRuntimeBase(): string {
+  const xdg = process.env.XDG_RUNTIME_DIR;
+  if (xdg?.startsWith('/')) return `${xdg}/netnest`;
+  const base = `/tmp/netnest-${hostUid()}`;
+  mkdirSync(base, { recursive: true, mode: 0o700 });
+  const st = lstatSync(base);
+  if (!st.isDirectory() || st.uid !== process.geteuid?.() || (st.mode & 0o077) !== 0) {
+    throw new NetnestError(
+      'ERR_RUNTIME_DIR',
+      `${base} is not a private directory of this user (a directory, owned by uid ${process.geteuid?.()}, mode 0700); set XDG_RUNTIME_DIR or NETNEST_RUNTIME_DIR to a directory of your own`,
+    );
+  }
+  return base;
+}
+
+/** The uid outside the user namespace this process is in (the same inside and out, so both name one directory). */
+export function hostUid(): number {
+  const uid = process.geteuid?.() ?? 0;
+  try {
+    for (const line of readFileSync('/proc/self/uid_map', 'utf8').split('\n')) {
+      const [inside, outside, count] = line.trim().split(/\s+/).map(Number);
+      if (inside === undefined || outside === undefined || count === undefined) continue;
+      if (uid >= inside && uid < inside + count) return outside + (uid - inside);
+    }
+  } catch {
+    // No /proc: the uid as it is.
+  }
+  return uid;
+}

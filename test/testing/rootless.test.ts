@@ -1,0 +1,160 @@
+// Rootless: an unprivileged user (nobody) runs `mocha --require netnest/mocha`
+// on a suite that builds namespaces, a veth pair, a bridge, routes, rules and a
+// small topology. The plugin re-runs mocha inside a user namespace of that
+// user's own; the suite passes, its exit status comes back unchanged, and the
+// real host — checked here, as root, with ip -j — is as it was. Where user
+// namespaces are disabled (a limit of 0, set inside a throwaway user namespace
+// of root's) the run fails with one message naming the setting.
+import { expect } from 'chai';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sandbox } from '../../src/testing/fixtures.js';
+import { diffState, hostState } from '../support/host-state.js';
+import { removeDir } from '../support/netns.js';
+import { skipBecause } from '../support/skip.js';
+
+const NOBODY = 65534;
+/** The package root (dist/test/testing/ -> ../../..). */
+const PACKAGE = fileURLToPath(new URL('../../../', import.meta.url));
+
+const SPEC = (pkg: string): string => `
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { useNamespaces, useTopology } from '${pkg}/dist/src/testing/fixtures.js';
+import { runtimeDirs } from '${pkg}/dist/src/index.js';
+const ip = (...args) => JSON.parse(execFileSync('ip', ['-j', ...args], { encoding: 'utf8' }) || '[]');
+
+describe('rootless', () => {
+  it('runs as the mapped root of a user namespace of its own', () => {
+    assert.deepEqual(readFileSync('/proc/self/uid_map', 'utf8').trim().split(/\\s+/), ['0', '${NOBODY}', '1']);
+    assert.equal(runtimeDirs().mode, 'rootless');
+    assert.equal(runtimeDirs().netns, process.env.XDG_RUNTIME_DIR + '/netnest/netns');
+  });
+
+  describe('useNamespaces()', () => {
+    const nn = useNamespaces();
+    it('builds namespaces, a veth pair, a bridge, routes and rules', async () => {
+      const red = nn().create({ name: 'red' });
+      const blue = nn().create({ name: 'blue', mode: 'persistent' });
+      const r = nn().rtnl(red);
+      await r.link.add({ name: 'br0', kind: 'bridge', up: true });
+      await r.link.add({ name: 'v0', kind: 'veth', up: true, peer: { name: 'v1', netns: blue.fd, up: true } });
+      await r.link.set('v0', { master: 'br0' });
+      await r.addr.add({ dev: 'br0', local: '10.50.0.1/24' });
+      await nn().rtnl(blue).addr.add({ dev: 'v1', local: '10.50.0.2/24' });
+      await r.route.add({ dst: '10.51.0.0/24', gateway: '10.50.0.2' });
+      await r.rule.add({ priority: 500, fwmark: 5, table: 50 });
+      // iproute2 sees the names too (the run's /run/netns is the user's directory).
+      assert.deepEqual(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\\n').map((l) => l.split(' ')[0]).filter(Boolean).sort(), ['blue', 'red']);
+      assert.deepEqual(ip('-n', 'red', 'route', 'show', '10.51.0.0/24').map((x) => x.gateway), ['10.50.0.2']);
+      assert.deepEqual(ip('-n', 'red', 'rule', 'show').filter((x) => x.priority === 500).map((x) => x.table), ['50']);
+      assert.equal(ip('-n', 'red', 'link', 'show', 'v0')[0].master, 'br0');
+    });
+  });
+
+  describe('useTopology()', () => {
+    const lab = useTopology({
+      name: 'rl',
+      namespaces: { r1: { links: { eth0: { addresses: ['10.60.0.2/30'] } }, routes: [{ dst: 'default', gateway: '10.60.0.1' }] } },
+      current: { links: { rl0: { kind: 'veth', peer: 'r1/eth0', addresses: ['10.60.0.1/30'] } } },
+    });
+    it('is built and matches its spec', async () => {
+      assert.deepEqual(await lab().verify(), []);
+    });
+  });
+
+  it('fails when asked to', () => {
+    if (process.env.NNTEST_FAIL === '1') throw new Error('deliberate failure');
+  });
+});
+`;
+
+interface Run {
+  status: number | null;
+  out: string;
+}
+
+/** Runs `command` and collects its output; killed after 30 s. */
+function run(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
+  const p = spawn(file, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  p.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  p.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => p.kill('SIGKILL'), 30_000);
+    p.on('exit', (status) => {
+      clearTimeout(timer);
+      resolve({ status, out });
+    });
+  });
+}
+
+describe('netnest/mocha without root', function () {
+  this.timeout(60_000);
+  let dir: string;
+
+  before(function () {
+    if (process.geteuid?.() !== 0) skipBecause(this, 'needs root to start a run as an unprivileged user');
+    for (const tool of ['setpriv', 'unshare']) {
+      if (spawnSync(tool, ['--version']).status !== 0) skipBecause(this, `util-linux's ${tool} is not installed`);
+    }
+  });
+
+  beforeEach(() => {
+    // A directory nobody can reach: the package is bound under it (in a mount namespace of the
+    // run's own, so wherever the clone lives), the suite and the user's runtime directory beside it.
+    dir = mkdtempSync('/tmp/netnest-rootless-');
+    chmodSync(dir, 0o755);
+    mkdirSync(join(dir, 'pkg'));
+    mkdirSync(join(dir, 'xdg'), { mode: 0o700 });
+    chownSync(join(dir, 'xdg'), NOBODY, NOBODY);
+  });
+
+  afterEach(() => removeDir(dir));
+
+  /** mocha --require netnest/mocha, as nobody, on the suite; `env` added to a bare environment. */
+  function mochaAsNobody(env: NodeJS.ProcessEnv): Promise<Run> {
+    const pkg = join(dir, 'pkg');
+    writeFileSync(join(dir, 'rootless.test.mjs'), SPEC(pkg), { mode: 0o644 });
+    const script = 'mount --bind "$1" "$2" && shift 2 && exec "$@"';
+    const mocha = [process.execPath, join(pkg, 'node_modules/mocha/bin/mocha.js'), '--no-config', '--no-package', '--require', join(pkg, 'dist/src/testing/mocha.js'), '--reporter', 'dot', join(dir, 'rootless.test.mjs')];
+    const nobody = ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', ...mocha];
+    return run('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', PACKAGE, pkg, ...nobody], {
+      PATH: process.env.PATH, XDG_RUNTIME_DIR: join(dir, 'xdg'), ...env,
+    });
+  }
+
+  it('runs the suite in a user namespace of the user\'s own; the host is unchanged', async () => {
+    const host = `/proc/${process.pid}/fd/${sandbox().host.fd}`;
+    const before = { host: hostState(host), here: hostState() };
+    const r = await mochaAsNobody({});
+    expect(r.status, r.out).to.equal(0);
+    expect(r.out).to.match(/\b4 passing\b/).and.not.match(/failing|pending/);
+    expect(diffState(before.host, hostState(host)), "the real host's network state").to.deep.equal([]);
+    expect(diffState(before.here, hostState()), 'the network state of the namespace nobody ran in').to.deep.equal([]);
+    // Names and journals went to the user's runtime directory, and nothing is left there.
+    expect(readdirSync(join(dir, 'xdg/netnest/netns'))).to.deep.equal([]);
+    expect(readdirSync(join(dir, 'xdg/netnest/journal'))).to.deep.equal([]);
+  });
+
+  it('passes a failing run\'s exit status through', async () => {
+    const r = await mochaAsNobody({ NNTEST_FAIL: '1' });
+    expect(r.status, r.out).to.equal(1);
+    expect(r.out).to.match(/\b3 passing\b/).and.match(/\b1 failing\b/).and.include('deliberate failure');
+  });
+
+  it('where user namespaces are disabled, fails with one message naming the setting', async function () {
+    if (!existsSync('/proc/sys/user/max_user_namespaces')) skipBecause(this, 'the kernel has no user.max_user_namespaces sysctl');
+    // Inside a throwaway user namespace of root's, the limit for namespaces below it is set to 0,
+    // and the run drops every capability: not root there, and no user namespace to be had.
+    const inner = [process.execPath, join(PACKAGE, 'node_modules/mocha/bin/mocha.js'), '--no-config', '--no-package', '--require', join(PACKAGE, 'dist/src/testing/mocha.js'), join(dir, 'none.test.mjs')];
+    writeFileSync(join(dir, 'none.test.mjs'), "it('never runs', () => {});\n");
+    const script = 'echo 0 > /proc/sys/user/max_user_namespaces && exec setpriv --inh-caps=-all --bounding-set=-all "$@"';
+    const r = await run('unshare', ['--user', '--map-root-user', 'sh', '-c', script, 'sh', ...inner], { PATH: process.env.PATH });
+    expect(r.status, r.out).to.not.equal(0);
+    expect(r.out).to.include('ERR_ROOTLESS_UNAVAILABLE').and.include('sysctl user.max_user_namespaces is 0').and.not.include('never runs');
+  });
+});
