@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { ValidationError } from '../netlink/core/errors.js';
 import { formatAddress, parseAddress, type Family } from '../netlink/rtnl/inet.js';
+import { mappedUids } from '../netlink/rtnl/rule/uids.js';
 
 /** A route of a set, as every tool takes it (a RouteSpec netnest can add as it is). */
 export interface RouteItem {
@@ -153,6 +154,18 @@ export interface RuleSetOptions {
   tables: number;
 }
 
+/**
+ * The uid range of the i-th rule: 101 uids from 1000 + i % 60000, where the
+ * user namespace maps them (as root); without root only uid 0 is mapped, and
+ * every range is 0-0.
+ */
+function uidRange(i: number): [number, number] {
+  const start = 1000 + (i % 60000);
+  if (mappedUids().some(([a, b]) => a <= start && b >= start + 100)) return [start, start + 100];
+  const [first, last] = mappedUids()[0] ?? [0, 0];
+  return [first, Math.min(last, first + 100)];
+}
+
 /** n rules with a mix of selectors (source prefix, fwmark, iif, ports, uid ranges), priorities from 1000. */
 export function ruleSet(o: RuleSetOptions): RuleItem[] {
   const next = random(o.seed);
@@ -164,7 +177,7 @@ export function ruleSet(o: RuleSetOptions): RuleItem[] {
     else if (r < 0.7) rule.iif = LINK.name;
     else if (r < 0.8) Object.assign(rule, { ipproto: 'tcp', dport: [1024 + (i % 60000), 1024 + (i % 60000) + 10] });
     else if (r < 0.9) Object.assign(rule, { ipproto: 'udp', sport: [1024 + (i % 60000), 1024 + (i % 60000)] });
-    else rule.uidrange = [1000 + (i % 60000), 1000 + (i % 60000) + 100];
+    else rule.uidrange = uidRange(i);
     return rule;
   });
 }

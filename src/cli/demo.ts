@@ -7,7 +7,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { checkUidsMapped } from '../netlink/rtnl/rule/uids.js';
 import { Namespace } from '../netns/namespace.js';
+import { hostUid, runtimeDirs } from '../netns/runtime.js';
 import { Sandbox } from '../netns/sandbox.js';
 import { diff, snapshot } from '../netns/snapshot.js';
 import { toSvg } from '../topology/graph.js';
@@ -37,6 +39,9 @@ export async function demo(out: (s: string) => void): Promise<number> {
   const model = await timed('check the spec', () => loadTopology(REFERENCE_SPEC));
   out(`netnest demo: the reference network of ${REFERENCE_SPEC}`);
   out(`  ${describe(model)}`);
+  if (runtimeDirs().mode === 'rootless') out(`  without root: in a user namespace of your own, where uid 0 is your uid ${hostUid()}; the machine's network is out of reach`);
+  const leftOut = withoutUnmappedUids(model);
+  if (leftOut > 0) out(`  left out ${leftOut} rules whose uid ranges this user namespace does not map (without root only uid 0 exists here)`);
   const host = Namespace.current();
   const before = await snapshot(host);
   const sandbox = await timed('enter a sandbox', () => Sandbox.enter());
@@ -62,7 +67,7 @@ export async function demo(out: (s: string) => void): Promise<number> {
     if (differences.length) failed = true;
 
     const svg = await timed('draw', () => toSvg(model));
-    const dir = `${tmpdir()}/netnest-demo`;
+    const dir = `${tmpdir()}/netnest-demo-${hostUid()}`; // one per user: another's is not ours to write
     mkdirSync(dir, { recursive: true });
     writeFileSync(`${dir}/reference.svg`, svg);
     out(`diagram: ${dir}/reference.svg (netnest graph ${REFERENCE_SPEC} -o reference.svg)`);
@@ -83,6 +88,27 @@ export async function demo(out: (s: string) => void): Promise<number> {
   out(`times: ${times.map(([w, ms]) => `${w} ${ms.toFixed(0)} ms`).join(', ')}`);
   if (failure !== undefined) throw failure;
   return failed || changes.length > 0 ? 1 : 0;
+}
+
+/**
+ * Without root the demo's user namespace maps one uid (0): rules with other
+ * uids cannot be made. They are taken out of the model, visibly, and the rest
+ * is built and verified as it is.
+ */
+function withoutUnmappedUids(model: TopologyModel): number {
+  let n = 0;
+  for (const ns of model.namespaces) {
+    ns.rules = ns.rules.filter((r) => {
+      try {
+        checkUidsMapped(r.spec.uidrange);
+        return true;
+      } catch {
+        n++;
+        return false;
+      }
+    });
+  }
+  return n;
 }
 
 /** "6 namespaces, 8 bridges, 20 veth pairs, 5 dummies, 312 routes, 214 rules". */

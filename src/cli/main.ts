@@ -9,6 +9,7 @@ import { runtimeDirs } from '../netns/runtime.js';
 import { netnestVersion } from '../version.js';
 import { GRAPH_FORMATS, graphCommand, type GraphFormat } from './graph.js';
 import { addListCommands, UsageError } from './list.js';
+import { rootless } from './rootless.js';
 
 // The commands that build, draw or sweep load their layers when they run: loading
 // them all at startup cost every command (and every `netnest links`) 0.2 s.
@@ -56,6 +57,7 @@ namespace the demo checks that 'ip -j' sees the links and addresses netnest
 lists. It compares 'ip -j link' and 'ip -j addr' of the current namespace
 before and after, and exits 1 if they differ or if ip disagreed.`)
     .action(async () => {
+      await rootless('fresh', 'demo');
       status.code = await (await import('./demo.js')).demo(write);
     });
 }
@@ -86,6 +88,7 @@ the reason, "unknown", "live" for processes left alone, "failed" with the
 error, "done" for each journal deleted, then a summary. Exit status 1 when
 anything failed.`)
     .action(async (o: { dryRun?: boolean; kept?: boolean; journalDir: string; json?: boolean }) => {
+      await rootless('home', 'sweep');
       status.code = await (await import('./sweep.js')).sweepCommand(o, write);
     });
 }
@@ -120,6 +123,7 @@ interpreter's start and imports. See docs/benchmarks.md.
 
 Example: netnest bench routes --sizes 10k,100k --compare ip --plot routes.svg`)
       .action(async (o: Record<string, string | boolean | undefined>) => {
+        await rootless('fresh', 'bench');
         const { benchCommand } = await import('./bench.js');
         status.code = await benchCommand(kind, { family: '4', shape: 'full-table', paths: '1', ...o } as never, write);
       });
@@ -184,6 +188,7 @@ it prints that plan. Adding or removing whole namespaces needs a rebuild
 
 Example: netnest up examples/reference.yaml`)
     .action(async (file: string, o: { dryRun?: boolean; substitute?: string[]; json?: boolean; stateDir: string; journalDir: string }) => {
+      await rootless(o.dryRun ? 'home' : 'new-home', 'up');
       const bar = o.json ? undefined : progress();
       try {
         status.code = await (await topology()).upCommand(file, { ...o, ...(bar && { onPhase: bar.phase }) }, write);
@@ -208,6 +213,7 @@ namespace, a link whose index changed, a sysctl someone changed since: left
 alone and reported). Idempotent: a topology that is not there is "nothing to
 remove". Exit status 1 when something could not be removed.`)
     .action(async (target: string, o: { dryRun?: boolean; json?: boolean; stateDir: string; journalDir: string }) => {
+      await rootless('home', 'down');
       status.code = await (await topology()).downCommand(target, o, write);
     });
 }
@@ -224,6 +230,7 @@ Differences are "missing" (the spec has it, the kernel not), "different"
 own namespaces, "extra" (the kernel has it, the spec does not name it). In
 the current namespace only what the spec names is looked at.`)
     .action(async (file: string, o: { json?: boolean }) => {
+      await rootless('home', 'verify');
       status.code = await (await topology()).verifyCommand(file, o, write);
     });
 }
@@ -236,6 +243,7 @@ function addShowCommand(p: Command, status: { code: number }): void {
     .option('--json', 'print the list as JSON')
     .option('--state-dir <dir>', 'where standing topologies are kept', runtimeDirs().topologies)
     .action(async (name: string | undefined, o: { json?: boolean; stateDir: string }) => {
+      await rootless('home', 'show');
       status.code = (await topology()).showCommand(name, o, write);
     });
 }
@@ -248,6 +256,7 @@ function addExecCommand(p: Command, status: { code: number }): void {
     .argument('<ns>', "the namespace's key in the spec (r1), or current")
     .argument('<command...>', 'the command and its arguments, after --')
     .action(async (name: string, ns: string, command: string[]) => {
+      await rootless('home', 'exec');
       status.code = (await topology()).execCommand(name, ns, command);
     });
 }

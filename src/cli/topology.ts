@@ -95,10 +95,16 @@ export async function upCommand(file: string, opts: UpOptions, write: Write): Pr
   }
 }
 
+/** How to enter a namespace of a standing topology; without root, only netnest reaches into the home. */
+function enter(topology: string, n: { key: string; name: string }): string {
+  const own = `netnest exec ${topology} ${n.key} -- bash`;
+  return runtimeDirs().mode === 'root' ? `${own}    (or: ip netns exec ${n.name} bash)` : own;
+}
+
 function builtText(lab: Lab, model: TopologyModel, kept: TopologyState): string {
   const lines = [`built topology ${lab.name} in ${Math.round(Object.values(lab.report.timings).reduce((a, b) => a + b, 0))} ms: ${summaryLine(model)}`];
   for (const s of lab.report.substitutions) lines.push(`substituted  ${s}`);
-  for (const n of kept.namespaces) lines.push(`namespace    ${n.name.padEnd(24)} ip netns exec ${n.name} bash    (or: netnest exec ${lab.name} ${n.key} -- bash)`);
+  for (const n of kept.namespaces) lines.push(`namespace    ${n.name.padEnd(24)} ${enter(lab.name, n)}`);
   lines.push(`remove it with: netnest down ${lab.name}`);
   return lines.join('\n');
 }
@@ -175,7 +181,7 @@ export function showCommand(name: string | undefined, opts: { json?: boolean; st
   const lines: string[] = [];
   for (const s of states) {
     lines.push(`${s.name}: built ${s.since} from ${s.source}`);
-    for (const n of s.namespaces) lines.push(`  ${n.key.padEnd(12)} ${n.name.padEnd(24)} netnest exec ${s.name} ${n.key} -- bash    (or: ip netns exec ${n.name} bash)`);
+    for (const n of s.namespaces) lines.push(`  ${n.key.padEnd(12)} ${n.name.padEnd(24)} ${enter(s.name, n)}`);
     for (const x of s.substitutions) lines.push(`  substituted ${x}`);
   }
   write(lines.join('\n'));

@@ -6,7 +6,7 @@
 // passes the exit status back. Everything the run makes lives in namespaces
 // that user namespace owns: the host's own network is out of its reach.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { NetnestError } from '../netlink/core/errors.js';
 import { runtimeDirs, userRuntimeBase } from './runtime.js';
 import { mount, MS_BIND, MS_REC, MS_SHARED } from './syscalls.js';
@@ -62,26 +62,56 @@ export function userNamespaceProblem(): string | undefined {
   return `the kernel refused to make a user namespace (${said || `unshare exited with ${probe.status}`}); run as root, or allow unprivileged user namespaces`;
 }
 
-/** The command line and environment the launcher runs under unshare(1): this process's own, marked. */
-export function rootlessCommand(argv: readonly string[] = process.argv.slice(1)): { file: string; args: string[]; env: NodeJS.ProcessEnv } {
+/** A command to run instead of this process, and the environment that marks it as launched. */
+export interface Launch {
+  file: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+}
+
+/** This process's own command line (node, its flags, the script and its arguments). */
+function ownCommand(): string[] {
+  return [process.execPath, ...process.execArgv, ...process.argv.slice(1)];
+}
+
+function launchedEnv(base: string): NodeJS.ProcessEnv {
+  return { ...process.env, [MARK]: '1', NETNEST_RUNTIME_DIR: base };
+}
+
+/** This process's command under unshare(1), in a new user + network + mount namespace. */
+export function freshUserNamespace(): Launch {
   return {
     file: 'unshare',
-    args: ['--user', '--map-root-user', '--net', '--mount', '--propagation', 'private', '--', process.execPath, ...process.execArgv, ...argv],
-    env: { ...process.env, [MARK]: '1', NETNEST_RUNTIME_DIR: userRuntimeBase() },
+    args: ['--user', '--map-root-user', '--net', '--mount', '--propagation', 'private', '--', ...ownCommand()],
+    env: launchedEnv(userRuntimeBase()),
   };
 }
 
 /**
- * Re-runs this process's command inside a new user + network + mount
- * namespace and exits with its status (or dies of its signal). Never
- * resolves. Throws ERR_ROOTLESS_UNAVAILABLE, naming the setting, where the
- * kernel allows no user namespaces.
+ * This process's command under nsenter(1), inside the namespaces of process
+ * `pid` (a home, see home.ts): the same credentials, which are root there,
+ * and the same working directory.
  */
-export function relaunchRootless(who: string): Promise<never> {
+export function joinUserNamespace(pid: number): Launch {
+  return {
+    file: 'nsenter',
+    args: [`--target=${pid}`, '--user', '--mount', '--net', '--preserve-credentials', `--wd=${process.cwd()}`, '--', ...ownCommand()],
+    env: launchedEnv(userRuntimeBase()),
+  };
+}
+
+/** Throws ERR_ROOTLESS_UNAVAILABLE, naming the setting, where the kernel allows this user no user namespace. */
+export function checkUserNamespaces(who: string): void {
   const problem = userNamespaceProblem();
   if (problem) throw new NetnestError('ERR_ROOTLESS_UNAVAILABLE', `${who}: not root, and cannot run in a user namespace of its own: ${problem}`);
-  const { file, args, env } = rootlessCommand();
-  const child = spawn(file, args, { stdio: 'inherit', env });
+}
+
+/**
+ * Runs `launch` in this process's place and exits with its status (or dies of
+ * its signal), after `after(status)`. Never resolves.
+ */
+export function relaunch(launch: Launch, after?: (status: number) => void): Promise<never> {
+  const child = spawn(launch.file, launch.args, { stdio: 'inherit', env: launch.env });
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
   const forward = (s: NodeJS.Signals): void => {
     child.kill(s);
@@ -90,6 +120,7 @@ export function relaunchRootless(who: string): Promise<never> {
   child.on('exit', (code, signal) => {
     for (const s of signals) process.off(s, forward);
     if (signal) process.kill(process.pid, signal);
+    after?.(code ?? 1);
     process.exit(code ?? 1);
   });
   return new Promise<never>(() => {});
@@ -98,18 +129,20 @@ export function relaunchRootless(who: string): Promise<never> {
 /**
  * In the launched process: makes the world's name directory the one
  * iproute2 reads, so `ip netns exec NAME` and `ip -n NAME` work on names
- * netnest gives (a bind mount, private to the run's mount namespace).
+ * netnest gives (bind mounts, private to the user namespace's mount
+ * namespace). Done once per mount namespace: a home's later joiners find it done.
  */
 export function prepareRootlessWorld(): void {
   const dir = runtimeDirs().netns;
   mkdirSync(dir, { recursive: true, mode: 0o755 });
-  let runNetns = false;
+  let run: Stats;
   try {
-    runNetns = statSync('/run/netns').isDirectory();
+    run = statSync('/run/netns');
   } catch {
-    // No /run/netns to bind over (and /run is not ours to write): `ip netns` sees no names.
+    return; // No /run/netns to bind over (and /run is not ours to write): `ip netns` sees no names.
   }
-  if (!runNetns) return;
+  const here = statSync(dir);
+  if (!run.isDirectory() || (run.ino === here.ino && run.dev === here.dev)) return;
   // Shared first, then bound: the two are one peer group, so a name bound under either
   // (by netnest, or by `ip netns add`) appears under both.
   mount(dir, dir, 'none', MS_BIND | MS_REC);
@@ -117,16 +150,27 @@ export function prepareRootlessWorld(): void {
   mount(dir, '/run/netns', 'none', MS_BIND | MS_REC);
 }
 
-/**
- * What every entry point (the mocha plugin, the CLI) does first: nothing as
- * root; without privilege, re-runs itself rootless (never returns); in the
- * launched process, prepares the world once.
- */
-export async function ensureNetworkPrivilege(who: string): Promise<void> {
+/** True in a process a launcher started (inside its user namespace): it must not launch again. */
+export function launched(): boolean {
+  return process.env[MARK] !== undefined;
+}
+
+/** In a launched process, once: prepares the world (the mark 'ready' tells its children it is done). */
+export function settleLaunched(): void {
   if (process.env[MARK] === '1' && hasNetworkPrivilege()) {
     prepareRootlessWorld();
     process.env[MARK] = 'ready';
   }
-  if (process.env[MARK] !== undefined || hasNetworkPrivilege()) return;
-  await relaunchRootless(who);
+}
+
+/**
+ * What the mocha plugin does first: nothing as root; without privilege,
+ * re-runs itself in a fresh user namespace (never returns); in the launched
+ * process, prepares the world.
+ */
+export async function ensureNetworkPrivilege(who: string): Promise<void> {
+  settleLaunched();
+  if (launched() || hasNetworkPrivilege()) return;
+  checkUserNamespaces(who);
+  await relaunch(freshUserNamespace());
 }

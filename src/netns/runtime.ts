@@ -60,7 +60,10 @@ function systemDirsWritable(): boolean {
  */
 export function userRuntimeBase(): string {
   const xdg = process.env.XDG_RUNTIME_DIR;
-  if (xdg?.startsWith('/')) return `${xdg}/netnest`;
+  if (xdg?.startsWith('/')) {
+    mkdirSync(`${xdg}/netnest`, { recursive: true, mode: 0o700 });
+    return `${xdg}/netnest`;
+  }
   const base = `/tmp/netnest-${hostUid()}`;
   mkdirSync(base, { recursive: true, mode: 0o700 });
   const st = lstatSync(base);

@@ -6,18 +6,12 @@
 // namespaces are disabled (a limit of 0, set inside a throwaway user namespace
 // of root's) the run fails with one message naming the setting.
 import { expect } from 'chai';
-import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { sandbox } from '../../src/testing/fixtures.js';
 import { diffState, hostState } from '../support/host-state.js';
-import { removeDir } from '../support/netns.js';
+import { NOBODY, NobodyPlace, needRootAndUtilLinux, PACKAGE, run, type Run } from '../support/rootless.js';
 import { skipBecause } from '../support/skip.js';
-
-const NOBODY = 65534;
-/** The package root (dist/test/testing/ -> ../../..). */
-const PACKAGE = fileURLToPath(new URL('../../../', import.meta.url));
 
 const SPEC = (pkg: string): string => `
 import assert from 'node:assert/strict';
@@ -47,6 +41,9 @@ describe('rootless', () => {
       await nn().rtnl(blue).addr.add({ dev: 'v1', local: '10.50.0.2/24' });
       await r.route.add({ dst: '10.51.0.0/24', gateway: '10.50.0.2' });
       await r.rule.add({ priority: 500, fwmark: 5, table: 50 });
+      // Only uid 0 (nobody, outside) exists here: a rule for it can be made, one for other uids is refused first.
+      await r.rule.add({ priority: 501, uidrange: [0, 0], table: 50 });
+      await assert.rejects(r.rule.add({ priority: 502, uidrange: [1000, 1999], table: 50 }), /uid 1000 of 1000-1999 is not mapped in this process's user namespace .mapped: 0./);
       // iproute2 sees the names too (the run's /run/netns is the user's directory).
       assert.deepEqual(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\\n').map((l) => l.split(' ')[0]).filter(Boolean).sort(), ['blue', 'red']);
       assert.deepEqual(ip('-n', 'red', 'route', 'show', '10.51.0.0/24').map((x) => x.gateway), ['10.50.0.2']);
@@ -72,59 +69,25 @@ describe('rootless', () => {
 });
 `;
 
-interface Run {
-  status: number | null;
-  out: string;
-}
-
-/** Runs `command` and collects its output; killed after 30 s. */
-function run(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
-  const p = spawn(file, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  p.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  p.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => p.kill('SIGKILL'), 30_000);
-    p.on('exit', (status) => {
-      clearTimeout(timer);
-      resolve({ status, out });
-    });
-  });
-}
-
 describe('netnest/mocha without root', function () {
   this.timeout(60_000);
-  let dir: string;
+  let place: NobodyPlace;
 
   before(function () {
-    if (process.geteuid?.() !== 0) skipBecause(this, 'needs root to start a run as an unprivileged user');
-    for (const tool of ['setpriv', 'unshare']) {
-      if (spawnSync(tool, ['--version']).status !== 0) skipBecause(this, `util-linux's ${tool} is not installed`);
-    }
+    needRootAndUtilLinux(this);
   });
 
   beforeEach(() => {
-    // A directory nobody can reach: the package is bound under it (in a mount namespace of the
-    // run's own, so wherever the clone lives), the suite and the user's runtime directory beside it.
-    dir = mkdtempSync('/tmp/netnest-rootless-');
-    chmodSync(dir, 0o755);
-    mkdirSync(join(dir, 'pkg'));
-    mkdirSync(join(dir, 'xdg'), { mode: 0o700 });
-    chownSync(join(dir, 'xdg'), NOBODY, NOBODY);
+    place = new NobodyPlace();
   });
 
-  afterEach(() => removeDir(dir));
+  afterEach(() => place.remove());
 
-  /** mocha --require netnest/mocha, as nobody, on the suite; `env` added to a bare environment. */
+  /** mocha --require netnest/mocha, as nobody, on the suite. */
   function mochaAsNobody(env: NodeJS.ProcessEnv): Promise<Run> {
-    const pkg = join(dir, 'pkg');
+    const { dir, pkg } = place;
     writeFileSync(join(dir, 'rootless.test.mjs'), SPEC(pkg), { mode: 0o644 });
-    const script = 'mount --bind "$1" "$2" && shift 2 && exec "$@"';
-    const mocha = [process.execPath, join(pkg, 'node_modules/mocha/bin/mocha.js'), '--no-config', '--no-package', '--require', join(pkg, 'dist/src/testing/mocha.js'), '--reporter', 'dot', join(dir, 'rootless.test.mjs')];
-    const nobody = ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', ...mocha];
-    return run('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', PACKAGE, pkg, ...nobody], {
-      PATH: process.env.PATH, XDG_RUNTIME_DIR: join(dir, 'xdg'), ...env,
-    });
+    return place.run([process.execPath, join(pkg, 'node_modules/mocha/bin/mocha.js'), '--no-config', '--no-package', '--require', join(pkg, 'dist/src/testing/mocha.js'), '--reporter', 'dot', join(dir, 'rootless.test.mjs')], env);
   }
 
   it('runs the suite in a user namespace of the user\'s own; the host is unchanged', async () => {
@@ -136,8 +99,8 @@ describe('netnest/mocha without root', function () {
     expect(diffState(before.host, hostState(host)), "the real host's network state").to.deep.equal([]);
     expect(diffState(before.here, hostState()), 'the network state of the namespace nobody ran in').to.deep.equal([]);
     // Names and journals went to the user's runtime directory, and nothing is left there.
-    expect(readdirSync(join(dir, 'xdg/netnest/netns'))).to.deep.equal([]);
-    expect(readdirSync(join(dir, 'xdg/netnest/journal'))).to.deep.equal([]);
+    expect(readdirSync(join(place.xdg, 'netnest/netns'))).to.deep.equal([]);
+    expect(readdirSync(join(place.xdg, 'netnest/journal'))).to.deep.equal([]);
   });
 
   it('passes a failing run\'s exit status through', async () => {
@@ -150,8 +113,8 @@ describe('netnest/mocha without root', function () {
     if (!existsSync('/proc/sys/user/max_user_namespaces')) skipBecause(this, 'the kernel has no user.max_user_namespaces sysctl');
     // Inside a throwaway user namespace of root's, the limit for namespaces below it is set to 0,
     // and the run drops every capability: not root there, and no user namespace to be had.
-    const inner = [process.execPath, join(PACKAGE, 'node_modules/mocha/bin/mocha.js'), '--no-config', '--no-package', '--require', join(PACKAGE, 'dist/src/testing/mocha.js'), join(dir, 'none.test.mjs')];
-    writeFileSync(join(dir, 'none.test.mjs'), "it('never runs', () => {});\n");
+    const inner = [process.execPath, join(PACKAGE, 'node_modules/mocha/bin/mocha.js'), '--no-config', '--no-package', '--require', join(PACKAGE, 'dist/src/testing/mocha.js'), join(place.dir, 'none.test.mjs')];
+    writeFileSync(join(place.dir, 'none.test.mjs'), "it('never runs', () => {});\n");
     const script = 'echo 0 > /proc/sys/user/max_user_namespaces && exec setpriv --inh-caps=-all --bounding-set=-all "$@"';
     const r = await run('unshare', ['--user', '--map-root-user', 'sh', '-c', script, 'sh', ...inner], { PATH: process.env.PATH });
     expect(r.status, r.out).to.not.equal(0);

@@ -10,6 +10,7 @@ import {
   type Rule, type RuleChecked, type RuleListFilter, type RuleSpec,
 } from './codec.js';
 import { RTM_DELRULE, RTM_NEWRULE } from './constants.js';
+import { checkUidsMapped } from './uids.js';
 
 type Rules = Iterable<RuleSpec> | AsyncIterable<RuleSpec>;
 
@@ -28,13 +29,13 @@ export class RuleApi {
 
   /** `ip rule add`: EEXIST when an identical rule exists. */
   async add(spec: RuleSpec): Promise<void> {
-    const c = checkRule(spec, RTM_NEWRULE);
+    const c = check(spec, RTM_NEWRULE);
     await observed(this.hooks, () => ({ object: 'rule', spec }), () => this.sock.request(encodeRule(RTM_NEWRULE, ADD_FLAGS, c)));
   }
 
   /** `ip rule del`: by the full selector, or by priority alone (`{ priority: 100 }`). */
   async del(spec: RuleSpec): Promise<void> {
-    await this.sock.request(encodeRule(RTM_DELRULE, 0, checkRule(spec, RTM_DELRULE)));
+    await this.sock.request(encodeRule(RTM_DELRULE, 0, check(spec, RTM_DELRULE)));
   }
 
   /** Adds many rules pipelined; see RouteApi.addMany. */
@@ -51,9 +52,16 @@ export class RuleApi {
     // runBulk checks each item before it tells the observer, then encodes what the check made of it.
     const hooks = {
       ...(type === RTM_NEWRULE ? observedMany(this.hooks, (spec: RuleSpec) => ({ object: 'rule', spec })) : {}),
-      check: (spec: RuleSpec): RuleChecked => checkRule(spec, type),
+      check: (spec: RuleSpec): RuleChecked => check(spec, type),
     };
     return runBulk(this.sock, rules, (w, _spec, checked: RuleChecked) => writeRule(w, type, flags, checked, directIndex),
       (spec) => describeRule(type, spec), opts, hooks);
   }
+}
+
+/** checkRule(), and a uid range this user namespace can map. */
+function check(spec: RuleSpec, type: number): RuleChecked {
+  const c = checkRule(spec, type);
+  checkUidsMapped(spec.uidrange);
+  return c;
 }

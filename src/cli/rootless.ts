@@ -1,0 +1,25 @@
+// Without root, the commands that change the network run in a user namespace
+// of the user's own (netns/rootless.ts): demo and bench in a fresh one that
+// goes with them; up in the user's home (netns/home.ts), started if needed,
+// so that what it builds stands until down; down, verify, show, exec and
+// sweep in the home when it runs. The listing commands read the namespace
+// they run in and need no privilege, like `ip link`.
+import { runningHome, startHome, stopHomeIfIdle } from '../netns/home.js';
+import { checkUserNamespaces, freshUserNamespace, hasNetworkPrivilege, joinUserNamespace, launched, relaunch, settleLaunched } from '../netns/rootless.js';
+
+/** Where a command runs without root: a fresh user namespace, the home, or the home started for it. */
+export type RootlessWorld = 'fresh' | 'home' | 'new-home';
+
+/** As root (or once launched): returns. Otherwise runs the command again in its world and exits with its status. */
+export async function rootless(world: RootlessWorld, command: string): Promise<void> {
+  settleLaunched();
+  if (launched() || hasNetworkPrivilege()) return;
+  checkUserNamespaces(`netnest ${command}`);
+  if (world === 'fresh') return relaunch(freshUserNamespace());
+  const home = runningHome() ?? (world === 'new-home' ? await startHome() : undefined);
+  // No home: nothing stands; a fresh user namespace still lets down and sweep clear what a dead home left in the runtime directory.
+  const launch = home ? joinUserNamespace(home.pid) : freshUserNamespace();
+  return relaunch(launch, () => {
+    stopHomeIfIdle();
+  });
+}

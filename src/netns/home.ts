@@ -1,0 +1,88 @@
+// The rootless home: a user namespace (with a network and a mount namespace)
+// that outlives one netnest command, so that `netnest up` can leave a
+// topology standing without root and `verify`, `show`, `exec` and `down` find
+// it later. A keeper process holds it — `sleep infinity`, started by
+// unshare(1) — and each command joins it with nsenter(1). Its network
+// namespace is the rootless user's "host": what `up` adds to the current
+// namespace lands there, never in the machine's own.
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { NetnestError } from '../netlink/core/errors.js';
+import { userRuntimeBase } from './runtime.js';
+import { processAlive, processStartTime } from './syscalls.js';
+
+export interface Home {
+  /** The keeper's pid and start time (a reused pid is not the keeper). */
+  readonly pid: number;
+  readonly start: number;
+}
+
+const file = (): string => `${userRuntimeBase()}/home.json`;
+
+/** The home of this user, when its keeper runs. */
+export function runningHome(): Home | undefined {
+  let home: Home;
+  try {
+    home = JSON.parse(readFileSync(file(), 'utf8')) as Home;
+  } catch {
+    return undefined;
+  }
+  return Number.isInteger(home.pid) && processAlive(home.pid, home.start) && keeperReady(home.pid) ? home : undefined;
+}
+
+/** The keeper is ready once unshare(1) has made the namespaces and exec'd sleep (and not yet dead: a zombie holds nothing). */
+function keeperReady(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) === 'sleep' && stat[stat.lastIndexOf(')') + 2] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Starts a keeper (a new user, network and mount namespace) and records it. */
+export async function startHome(): Promise<Home> {
+  const keeper = spawn('unshare', ['--user', '--map-root-user', '--net', '--mount', '--propagation', 'private', '--', 'sleep', 'infinity'], {
+    detached: true, stdio: 'ignore',
+  });
+  keeper.unref();
+  const pid = keeper.pid;
+  if (pid === undefined) throw new NetnestError('ERR_ROOTLESS_UNAVAILABLE', 'could not start unshare(1) to make the rootless home');
+  for (let i = 0; i < 200 && !keeperReady(pid); i++) await new Promise((r) => setTimeout(r, 10));
+  const start = processStartTime(pid);
+  if (start === undefined || !keeperReady(pid)) {
+    if (start !== undefined) process.kill(pid, 'SIGKILL');
+    throw new NetnestError('ERR_ROOTLESS_UNAVAILABLE', `the rootless home's keeper (unshare --user ... sleep infinity, pid ${pid}) did not start`);
+  }
+  const home = { pid, start };
+  try {
+    writeFileSync(file(), `${JSON.stringify(home)}\n`, { mode: 0o600 });
+  } catch (e) {
+    process.kill(pid, 'SIGKILL'); // a keeper no one can find again would hold its namespaces for good
+    throw e;
+  }
+  return home;
+}
+
+/**
+ * Stops the home when nothing stands in it any more: no topology kept, no
+ * name of a namespace, no journal. Returns true when it stopped it.
+ */
+export function stopHomeIfIdle(): boolean {
+  const home = runningHome();
+  if (!home) return false;
+  const base = userRuntimeBase();
+  const busy = ['topologies', 'netns', 'journal'].some((d) => entries(`${base}/${d}`) > 0);
+  if (busy) return false;
+  process.kill(home.pid, 'SIGTERM');
+  rmSync(file(), { force: true });
+  return true;
+}
+
+function entries(dir: string): number {
+  try {
+    return readdirSync(dir).length;
+  } catch {
+    return 0;
+  }
+}
