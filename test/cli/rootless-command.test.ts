@@ -5,7 +5,7 @@
 // down, which stops the home again. The real host — checked here, as root — is
 // as it was.
 import { expect } from 'chai';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sandbox } from '../../src/testing/fixtures.js';
 import { diffState, hostState } from '../support/host-state.js';
@@ -95,6 +95,29 @@ describe('netnest without root', function () {
     expect(place.home(), 'the home record is gone').to.equal(undefined);
     // Ended: gone, or a zombie until whoever inherited it reaps it.
     await waitUntil(() => [undefined, 'Z'].includes(processState(home!.pid)), 'the keeper has ended', 2000);
+  });
+
+  it('sweep finds what a killed rootless run left in the runtime directory and removes it', async () => {
+    const { dir, pkg } = place;
+    writeFileSync(join(dir, 'crash.test.mjs'), `
+      import { useNamespaces } from '${pkg}/dist/src/testing/fixtures.js';
+      const nn = useNamespaces();
+      it('is killed holding named namespaces', () => {
+        nn().create({ name: 'crash-p', mode: 'persistent' });
+        nn().create({ name: 'crash-b' });
+        process.kill(process.pid, 'SIGKILL');
+      });
+    `, { mode: 0o644 });
+    const crashed = await place.run([process.execPath, join(pkg, 'node_modules/mocha/bin/mocha.js'), '--no-config', '--no-package', '--require', join(pkg, 'dist/src/testing/mocha.js'), join(dir, 'crash.test.mjs')]);
+    expect(crashed.status, crashed.out).to.equal(null); // killed, and the launcher died of the same signal
+    const names = join(place.xdg, 'netnest/netns');
+    expect(readdirSync(names).sort()).to.deep.equal(['crash-b', 'crash-p']);
+
+    const sweep = await place.netnest('sweep');
+    expect(sweep.status, sweep.out).to.equal(0);
+    expect(sweep.out).to.include('removed  netns crash-p').and.include('removed  netns crash-b').and.include(`sweep of ${place.xdg}/netnest/journal: 2 removed`);
+    expect(readdirSync(names)).to.deep.equal([]);
+    expect(readdirSync(join(place.xdg, 'netnest/journal'))).to.deep.equal([]);
   });
 
   it('where user namespaces are disabled, up fails with one message naming the setting', async function () {
