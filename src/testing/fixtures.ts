@@ -14,6 +14,7 @@ import { loadTopology } from '../topology/load.js';
 import { resolveTopology } from '../topology/model.js';
 import type { TopologySpec } from '../topology/spec.js';
 import { Namespace } from '../netns/namespace.js';
+import { runtimeDirs } from '../netns/runtime.js';
 import { inSandbox } from './run-sandbox.js';
 import { enterTestWorld, type TestWorld } from './test-world.js';
 
@@ -75,11 +76,7 @@ export function useNamespaces(opts: UseNamespacesOptions = {}): () => NamespaceM
     const test = this.currentTest;
     if (keep && test?.state === 'failed') {
       const names = m.keep();
-      if (names.length) {
-        console.error(`\nnetnest: kept the namespaces of "${test.fullTitle()}" for inspection:`);
-        for (const n of names) console.error(`  ip netns exec ${n} bash     # or: nsenter --net=/run/netns/${n}`);
-        console.error('  remove them with: netnest sweep --kept   (after this process has exited)\n');
-      }
+      reportKept(`"${test.fullTitle()}"`, names);
     }
     const report: CleanupReport = await (w ? w.close() : m.dispose());
     const problems = [...report.failed.map((f) => `${f.what}: ${f.error.message}`), ...report.lingering.map((l) => `still present: ${l}`)];
@@ -143,11 +140,7 @@ export function useTopology(spec: TopologySpec | string, opts: UseTopologyOption
     if (!l) return;
     if (keep && this.currentTest?.state === 'failed') {
       const names = l.manager.keep();
-      if (names.length) {
-        console.error(`\nnetnest: kept the namespaces of topology ${l.name} ("${this.currentTest.fullTitle()}") for inspection:`);
-        for (const n of names) console.error(`  ip netns exec ${n} bash`);
-        console.error('  remove them with: netnest sweep --kept   (after this process has exited)\n');
-      }
+      reportKept(`topology ${l.name} ("${this.currentTest.fullTitle()}")`, names);
     }
     const report = await l.manager.dispose();
     const problems = [...report.failed.map((f) => `${f.what}: ${f.error.message}`), ...report.lingering.map((x) => `still present: ${x}`)];
@@ -167,3 +160,16 @@ export function useTopology(spec: TopologySpec | string, opts: UseTopologyOption
 }
 
 export type { CreateOptions };
+
+/** Says how to enter the namespaces kept for a failed test (NETNEST_KEEP), and how to remove them. */
+function reportKept(what: string, names: string[]): void {
+  if (!names.length) return;
+  const rootless = runtimeDirs().mode === 'rootless';
+  console.error(`\nnetnest: kept the namespaces of ${what} for inspection${rootless ? ' until this run ends (without root they live in its user namespace)' : ''}:`);
+  for (const n of names) {
+    console.error(rootless
+      ? `  nsenter --target=${process.pid} --user --mount --net --preserve-credentials ip netns exec ${n} bash`
+      : `  ip netns exec ${n} bash     # or: nsenter --net=${runtimeDirs().netns}/${n}`);
+  }
+  console.error('  remove them with: netnest sweep --kept   (after this process has exited)\n');
+}
