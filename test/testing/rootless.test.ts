@@ -6,19 +6,20 @@
 // namespaces are disabled (a limit of 0, set inside a throwaway user namespace
 // of root's) the run fails with one message naming the setting.
 import { expect } from 'chai';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sandbox } from '../../src/testing/fixtures.js';
 import { diffState, hostState } from '../support/host-state.js';
 import { NOBODY, NobodyPlace, needRootAndUtilLinux, PACKAGE, run, type Run } from '../support/rootless.js';
 import { skipBecause } from '../support/skip.js';
 
-const SPEC = (pkg: string): string => `
+// A test file of a project that depends on netnest (node_modules/netnest is this package).
+const SPEC = `
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { useNamespaces, useTopology } from '${pkg}/dist/src/testing/fixtures.js';
-import { runtimeDirs } from '${pkg}/dist/src/index.js';
+import { useNamespaces, useTopology } from 'netnest/testing';
+import { runtimeDirs } from 'netnest';
 const ip = (...args) => JSON.parse(execFileSync('ip', ['-j', ...args], { encoding: 'utf8' }) || '[]');
 
 describe('rootless', () => {
@@ -86,8 +87,11 @@ describe('netnest/mocha without root', function () {
   /** mocha --require netnest/mocha, as nobody, on the suite. */
   function mochaAsNobody(env: NodeJS.ProcessEnv): Promise<Run> {
     const { dir, pkg } = place;
-    writeFileSync(join(dir, 'rootless.test.mjs'), SPEC(pkg), { mode: 0o644 });
-    return place.run([process.execPath, join(pkg, 'node_modules/mocha/bin/mocha.js'), '--no-config', '--no-package', '--require', join(pkg, 'dist/src/testing/mocha.js'), '--reporter', 'dot', join(dir, 'rootless.test.mjs')], env);
+    // The project: its test file, and netnest in its node_modules; mocha run from it as `mocha --require netnest/mocha`.
+    writeFileSync(join(dir, 'rootless.test.mjs'), SPEC, { mode: 0o644 });
+    mkdirSync(join(dir, 'node_modules'), { mode: 0o755 });
+    symlinkSync(pkg, join(dir, 'node_modules/netnest'));
+    return place.run([process.execPath, join(pkg, 'node_modules/mocha/bin/mocha.js'), '--no-config', '--no-package', '--require', 'netnest/mocha', '--reporter', 'dot', 'rootless.test.mjs'], env);
   }
 
   it('runs the suite in a user namespace of the user\'s own; the host is unchanged', async () => {
