@@ -31,7 +31,11 @@ Exit status: 0 on success, 1 when netnest or the kernel reports an error
 code, e.g. ENODEV or ERR_INVALID_ARGUMENT), 2 for a usage error.
 The commands act on the network namespace netnest runs in; "demo" never
 changes it. "sweep" removes only what the journals of dead netnest
-processes list (/run/netns names, objects they created).`);
+processes list (/run/netns names, objects they created).
+Without root, demo and bench run in a user namespace of their own, and up
+keeps its topology in your home (a user namespace held by a keeper
+process) where verify, show, exec, down and sweep find it; the listing
+commands read where they run. See docs/testing.md, "Without root".`);
 
   addListCommands(p, write);
   addDemoCommand(p, status);
@@ -116,8 +120,8 @@ function addBenchCommand(p: Command, status: { code: number }): void {
     }
     c.addHelpText('after', `
 Every run happens in anonymous network namespaces this command creates and
-lets go: the tables of the namespace it runs in are never touched. Needs
-root (CAP_NET_ADMIN). Figures: items per second per phase (the warm-up is
+lets go: the tables of the namespace it runs in are never touched. Without
+root it runs in a user namespace of its own. Figures: items per second per phase (the warm-up is
 run and discarded); ip's include its process start, pyroute2's exclude the
 interpreter's start and imports. See docs/benchmarks.md.
 
