@@ -5,6 +5,7 @@
 // down, which stops the home again. The real host — checked here, as root — is
 // as it was.
 import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sandbox } from '../../src/testing/fixtures.js';
@@ -95,6 +96,15 @@ describe('netnest without root', function () {
     expect(place.home(), 'the home record is gone').to.equal(undefined);
     // Ended: gone, or a zombie until whoever inherited it reaps it.
     await waitUntil(() => [undefined, 'Z'].includes(processState(home!.pid)), 'the keeper has ended', 2000);
+  });
+
+  it('the listing commands read where they run, without privilege, as ip does', async () => {
+    const r = await place.netnest('links', '--json');
+    expect(r.status, r.out).to.equal(0);
+    const ip = JSON.parse(execFileSync('ip', ['-j', 'link', 'show'], { encoding: 'utf8' })) as { ifname: string }[];
+    expect((JSON.parse(r.out) as { name: string }[]).map((l) => l.name)).to.deep.equal(ip.map((l) => l.ifname));
+    const routes = await place.netnest('routes', '--json');
+    expect(routes.status, routes.out).to.equal(0);
   });
 
   it('sweep finds what a killed rootless run left in the runtime directory and removes it', async () => {

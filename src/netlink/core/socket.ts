@@ -2,7 +2,7 @@
 // carries requests, many in flight at once (dispatch.ts), and is watched for
 // overruns (overrun.ts); dumps are pulled on demand through a channel of
 // their own beside it (pull.ts, dump-channel.ts). open.ts opens it.
-import { closeSync } from 'node:fs';
+import { closeSync, fstatSync, statSync } from 'node:fs';
 import { NETLINK_ROUTE } from './constants.js';
 import { Dispatcher, type ReplySink, type SocketStats } from './dispatch.js';
 import { openKernelDumpChannel, type DumpChannel } from './dump-channel.js';
@@ -63,6 +63,8 @@ export class NetlinkSocket {
   private drainSince = 0;
   private drainTimer: NodeJS.Timeout | undefined;
   private bulk: BulkChannel | undefined;
+  /** The namespace the socket was opened in ("dev:ino"), to open a dump channel beside it without asking. */
+  private openedIn: string | undefined;
 
   private constructor(raw: RawSocket, protocol: number, fd: number | undefined, opts: SocketOptions) {
     this.raw = raw;
@@ -96,7 +98,9 @@ export class NetlinkSocket {
     const protocol = opts.protocol ?? NETLINK_ROUTE;
     if (opts.raw) return new NetlinkSocket(opts.raw, protocol, undefined, opts);
     const { raw, fd } = openRaw(opts);
-    return new NetlinkSocket(raw, protocol, fd, opts);
+    const sock = new NetlinkSocket(raw, protocol, fd, opts);
+    sock.openedIn = netnsIdentity(opts.netns);
+    return sock;
   }
 
   get isClosed(): boolean {
@@ -257,6 +261,9 @@ export class NetlinkSocket {
       if (this.raw.openDumpChannel) return this.raw.openDumpChannel();
       throw new NetnestError('ERR_SOCKET_FD', 'cannot dump: the injected raw socket offers no dump channel (openDumpChannel)');
     }
+    // Still in the socket's namespace (the common case): open it here. Asking the kernel
+    // which namespace the socket is in (SIOCGSKNS) and switching there takes privilege.
+    if (this.openedIn !== undefined && this.openedIn === netnsIdentity()) return openKernelDumpChannel(this.protocol);
     const ns = this.namespaceFd();
     try {
       return openKernelDumpChannel(this.protocol, ns);
@@ -304,5 +311,15 @@ export class NetlinkSocket {
     this.released = true;
     this.dispatch.abandon();
     this.raw.close();
+  }
+}
+
+/** "dev:ino" of the namespace behind `fd`, or of the calling thread's; undefined when /proc cannot say. */
+function netnsIdentity(fd?: number): string | undefined {
+  try {
+    const st = fd === undefined ? statSync('/proc/thread-self/ns/net') : fstatSync(fd);
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return undefined;
   }
 }
