@@ -17,7 +17,7 @@ import { skipBecause } from '../support/skip.js';
 const SPEC = `
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
 import { useNamespaces, useTopology } from 'netnest/testing';
 import { runtimeDirs } from 'netnest';
 const ip = (...args) => JSON.parse(execFileSync('ip', ['-j', ...args], { encoding: 'utf8' }) || '[]');
@@ -64,6 +64,10 @@ describe('rootless', () => {
     });
   });
 
+  it("cannot reach the machine's network namespace", () => {
+    assert.throws(() => openSync('/proc/1/ns/net', 'r'), /EACCES|EPERM/);
+  });
+
   it('fails when asked to', () => {
     if (process.env.NNTEST_FAIL === '1') throw new Error('deliberate failure');
   });
@@ -99,7 +103,7 @@ describe('netnest/mocha without root', function () {
     const before = { host: hostState(host), here: hostState() };
     const r = await mochaAsNobody({});
     expect(r.status, r.out).to.equal(0);
-    expect(r.out).to.match(/\b4 passing\b/).and.not.match(/failing|pending/);
+    expect(r.out).to.match(/\b5 passing\b/).and.not.match(/failing|pending/);
     expect(diffState(before.host, hostState(host)), "the real host's network state").to.deep.equal([]);
     expect(diffState(before.here, hostState()), 'the network state of the namespace nobody ran in').to.deep.equal([]);
     // Names and journals went to the user's runtime directory, and nothing is left there.
@@ -110,7 +114,7 @@ describe('netnest/mocha without root', function () {
   it('passes a failing run\'s exit status through', async () => {
     const r = await mochaAsNobody({ NNTEST_FAIL: '1' });
     expect(r.status, r.out).to.equal(1);
-    expect(r.out).to.match(/\b3 passing\b/).and.match(/\b1 failing\b/).and.include('deliberate failure');
+    expect(r.out).to.match(/\b4 passing\b/).and.match(/\b1 failing\b/).and.include('deliberate failure');
   });
 
   it('where user namespaces are disabled, fails with one message naming the setting', async function () {
