@@ -10,6 +10,7 @@ import { TOPOLOGY_DIR } from '../topology/dirs.js';
 import { netnestVersion } from '../version.js';
 import { GRAPH_FORMATS, graphCommand, type GraphFormat } from './graph.js';
 import { addListCommands, UsageError } from './list.js';
+import { addBridgeCommands } from './bridge.js';
 
 // The commands that build, draw or sweep load their layers when they run: loading
 // them all at startup cost every command (and every `netnest links`) 0.2 s.
@@ -34,6 +35,7 @@ changes it. "sweep" removes only what the journals of dead netnest
 processes list (/run/netns names, objects they created).`);
 
   addListCommands(p, write);
+  addBridgeCommands(p, write);
   addDemoCommand(p, status);
   addSweepCommand(p, status);
   addGraphCommand(p);
