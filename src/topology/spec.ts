@@ -25,7 +25,6 @@ export type TopologyAddress = Static<typeof TopologyAddressSchema>;
 
 /** A bridge VLAN of a link (`bridge vlan add vid VID[-VIDEND] dev LINK [pvid] [untagged] [self]`), without `dev`. */
 export const TopologyVlanSchema = Type.Object(Type.Omit(BridgeVlanSpecSchema, ['dev']).properties, CLOSED);
-export type TopologyVlan = Static<typeof TopologyVlanSchema>;
 
 /**
  * A link in a namespace, keyed by its name. With a `kind` the namespace

@@ -3,7 +3,7 @@
 // the rest of the spec and built where the kernel has VLAN filtering (they
 // skip, naming CONFIG_BRIDGE_VLAN_FILTERING, where it has not).
 import { expect } from 'chai';
-import { Lab, resolveTopology, TopologyBuildError, TopologyError, UnsupportedKernelFeatureError, type TopologySpec } from '../../src/index.js';
+import { Lab, resolveTopology, toIpCommands, TopologyBuildError, TopologyError, UnsupportedKernelFeatureError, type TopologySpec } from '../../src/index.js';
 import { ipJson, ip } from '../support/ip.js';
 import { skipBecause } from '../support/skip.js';
 
@@ -57,6 +57,16 @@ describe('topology: bridges, bridge ports and bridge VLANs', () => {
     expect((noMaster as Error).message).to.include('namespaces.sw.links.p0.bridgePort');
     const range = bad({ br0: { kind: 'bridge' }, p0: { kind: 'veth', peer: 'p1', master: 'br0', vlans: [{ vid: 30, vidEnd: 20 }] } });
     expect((range as Error).message).to.include('namespaces.sw.links.p0.vlans[0]');
+  });
+
+  it('the ip script sets the port options with `type bridge_slave`, and says it leaves the VLANs out', () => {
+    const script = toIpCommands(resolveTopology(spec(true)));
+    const ports = script.build.filter((c) => c.argv.includes('bridge_slave')).map((c) => c.argv.join(' '));
+    expect(ports).to.deep.equal(['ip -n tbr-sw link set dev p0 type bridge_slave cost 7 learning off isolated on']);
+    expect(script.notes).to.deep.equal([
+      'namespaces.sw.links.p1.vlans[0]: not made by this script (bridge vlan add vid 10 dev p1: a bridge command)',
+      'namespaces.sw.links.p1.vlans[1]: not made by this script (bridge vlan add vid 20-30 dev p1: a bridge command)',
+    ]);
   });
 
   it('builds bridge VLANs and verifies them (needs CONFIG_BRIDGE_VLAN_FILTERING)', async function () {

@@ -33,9 +33,8 @@ export const IFLA_PERM_ADDRESS = 54;
 
 /** IFLA_EXT_MASK bits. */
 export const RTEXT_FILTER_VF = 1 << 0;
-/** A bridge dump (AF_BRIDGE) with each port's VLANs, one by one / as ranges. */
+/** A bridge dump (AF_BRIDGE) with each port's VLANs one by one (as `bridge vlan show`; 1 << 2 gives ranges). */
 export const RTEXT_FILTER_BRVLAN = 1 << 1;
-export const RTEXT_FILTER_BRVLAN_COMPRESSED = 1 << 2;
 export const RTEXT_FILTER_SKIP_STATS = 1 << 3;
 
 export const IFF_UP = 1 << 0;
