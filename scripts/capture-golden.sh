@@ -11,11 +11,12 @@
 # and no named namespaces (`ip netns add`) are used. Each runner also refuses to
 # start if it finds itself in the host's network namespace.
 #
-# Requirements: root, iproute2 at /usr/sbin/ip, strace at /usr/bin/strace,
+# Requirements: root, iproute2 at /usr/sbin/ip and /usr/sbin/bridge, strace at /usr/bin/strace,
 # unshare (util-linux), node >= 18 (for scripts/capture-golden.mjs).
 set -euo pipefail
 
 IP=/usr/sbin/ip
+BRIDGE_TOOL=/usr/sbin/bridge
 STRACE=/usr/bin/strace
 NODE=${NODE:-node}
 
@@ -26,6 +27,7 @@ parser="$here/capture-golden.mjs"
 
 [[ $(id -u) -eq 0 ]] || { echo "must run as root (unshare -n needs CAP_SYS_ADMIN)" >&2; exit 1; }
 [[ -x $IP ]] || { echo "missing $IP" >&2; exit 1; }
+[[ -x $BRIDGE_TOOL ]] || { echo "missing $BRIDGE_TOOL" >&2; exit 1; }
 [[ -x $STRACE ]] || { echo "missing $STRACE" >&2; exit 1; }
 
 kernel=$(uname -r)
@@ -65,7 +67,13 @@ scenario() {
   local -a setup=("$@")
   selected "$name" || return 0
 
-  [[ $command == "ip "* ]] || { echo "$name: command must start with 'ip '" >&2; exit 1; }
+  # The captured tool: iproute2's `ip`, or its `bridge` (fdb, vlan, link).
+  local tool
+  case $command in
+    "ip "*) tool=$IP ;;
+    "bridge "*) tool=$BRIDGE_TOOL ;;
+    *) echo "$name: command must start with 'ip ' or 'bridge '" >&2; exit 1 ;;
+  esac
   local runner="$tmp/$name.sh" trace="$tmp/$name.strace" rcfile="$tmp/$name.rc" outfile="$tmp/$name.out"
   {
     echo 'set -euo pipefail'
@@ -76,8 +84,8 @@ scenario() {
     for s in "${setup[@]}"; do echo "$s"; done
     echo 'set +e'
     printf '%q' "$STRACE"
-    printf ' %q' -o "$trace" "${STRACE_OPTS[@]}" "$IP"
-    printf ' %s' "${command#ip }"
+    printf ' %q' -o "$trace" "${STRACE_OPTS[@]}" "$tool"
+    printf ' %s' "${command#* }"
     printf ' >%q 2>&1\n' "$outfile"
     printf 'echo $? >%q\n' "$rcfile"
   } >"$runner"
@@ -90,9 +98,9 @@ scenario() {
   fi
   local rc
   rc=$(cat "$rcfile")
-  sed 's/^/   ip> /' "$outfile" | head -n 5
+  sed 's/^/   out> /' "$outfile" | head -n 5
   if [[ $expect == ok && $rc -ne 0 ]] || [[ $expect == fail && $rc -eq 0 ]]; then
-    echo "$name: expected '$expect' but ip exited $rc" >&2
+    echo "$name: expected '$expect' but ${command%% *} exited $rc" >&2
     failures=$((failures + 1))
     return 0
   fi
@@ -312,6 +320,64 @@ scenario nexthop-add-group-dup-extack fail 'ip nexthop add id 12 group 1/1' "${N
 scenario nexthop-add-exists-eexist fail "$NH1" "${NET[@]}" "$NH1"
 scenario nexthop-del-missing-enoent fail 'ip nexthop del id 99' "${NET[@]}"
 
+# ---- bridge: port options, bridge options, vlans, fdb ------------------------
+# Fixed MAC addresses, so dumps are the same on every run; links stay down and
+# have no IPv6 link-local addresses, so nothing is learned and no multicast
+# address comes or goes while a command is captured. Ifindexes: lo 1, br0 2,
+# v1 3, v0 4, vx0 5.
+BR=('ip link add br0 address 02:00:00:00:0b:00 type bridge'
+  'ip link add v0 address 02:00:00:00:01:00 type veth peer name v1 address 02:00:00:00:01:01'
+  'ip link set dev br0 addrgenmode none' 'ip link set dev v0 addrgenmode none' 'ip link set dev v1 addrgenmode none'
+  'ip link set dev v0 master br0')
+BR_UP=('ip link set dev br0 up' 'ip link set dev v0 up' 'ip link set dev v1 up')
+# Port options go in IFLA_LINKINFO { IFLA_INFO_KIND "bridge_slave", IFLA_INFO_SLAVE_DATA },
+# as `ip link set type bridge_slave` sends them; `bridge link set` (RTM_SETLINK AF_BRIDGE,
+# IFLA_PROTINFO) is captured too, for comparison. Options are given in IFLA_BRPORT_*
+# order (ip writes them in the order of its arguments; netnest in that order).
+PORT_OPTS='priority 5 cost 7 hairpin on learning off flood off isolated on'
+scenario link-set-bridge-slave ok "ip link set dev v0 type bridge_slave state 2 $PORT_OPTS" "${BR[@]}" "${BR_UP[@]}"
+scenario bridge-link-set ok "bridge link set dev v0 $PORT_OPTS" "${BR[@]}"
+scenario link-get-bridge-port ok 'ip link show dev v0' "${BR[@]}" "ip link set dev v0 type bridge_slave $PORT_OPTS"
+# In IFLA_BR_* order.
+BR_OPTS='forward_delay 400 ageing_time 1000 stp_state 1 mcast_snooping 0'
+scenario link-add-bridge-opts ok "ip link add br1 type bridge $BR_OPTS"
+scenario link-get-bridge ok 'ip link show dev br1' "ip link add br1 address 02:00:00:00:0b:01 type bridge $BR_OPTS"
+# This kernel has no CONFIG_BRIDGE_VLAN_FILTERING: the requests are what matter.
+scenario link-add-bridge-vlan-filtering-eopnotsupp fail 'ip link add br1 type bridge vlan_filtering 1 vlan_default_pvid 10'
+scenario bridge-vlan-add-eopnotsupp fail 'bridge vlan add vid 10 dev v0 pvid untagged' "${BR[@]}"
+scenario bridge-vlan-add-range-eopnotsupp fail 'bridge vlan add vid 20-30 dev v0' "${BR[@]}"
+scenario bridge-vlan-add-self-eopnotsupp fail 'bridge vlan add vid 10 dev br0 self' "${BR[@]}"
+scenario bridge-vlan-add-master-eopnotsupp fail 'bridge vlan add vid 10 dev v0 master' "${BR[@]}"
+scenario bridge-vlan-del ok 'bridge vlan del vid 10 dev v0' "${BR[@]}"
+scenario bridge-vlan-del-range ok 'bridge vlan del vid 20-30 dev v0' "${BR[@]}"
+scenario bridge-vlan-show ok 'bridge vlan show' "${BR[@]}"
+FDB=("${BR[@]}" 'ip link add vx0 address 02:00:00:00:0c:00 type vxlan id 42 dstport 4789 local 10.1.1.1 nolearning'
+  'ip link set dev vx0 addrgenmode none' 'ip link set dev vx0 master br0')
+F_AA='bridge fdb add 02:00:00:00:00:aa dev v0 master static'
+F_VX2='bridge fdb append 00:00:00:00:00:00 dev vx0 dst 10.0.0.2'
+scenario fdb-add-master-static ok "$F_AA" "${FDB[@]}"
+scenario fdb-add-master ok 'bridge fdb add 02:00:00:00:00:ab dev v0 master' "${FDB[@]}"
+scenario fdb-add-permanent ok 'bridge fdb add 02:00:00:00:00:ac dev v0 master permanent' "${FDB[@]}"
+# A dynamic entry needs a port that is not disabled (EPERM otherwise): the links are up.
+scenario fdb-add-dynamic ok 'bridge fdb add 02:00:00:00:00:af dev v0 master dynamic' "${FDB[@]}" "${BR_UP[@]}"
+scenario fdb-add-self ok 'bridge fdb add 02:00:00:00:00:ad dev v0 self' "${FDB[@]}"
+scenario fdb-append-vxlan-dst ok "$F_VX2" "${FDB[@]}"
+scenario fdb-add-vxlan-full ok \
+  'bridge fdb add 02:00:00:00:00:ae dev vx0 dst 10.0.0.4 vni 100 port 4790 via v1 self permanent' "${FDB[@]}"
+scenario fdb-replace ok 'bridge fdb replace 02:00:00:00:00:aa dev v0 master static' "${FDB[@]}" "$F_AA"
+scenario fdb-del ok 'bridge fdb del 02:00:00:00:00:aa dev v0 master' "${FDB[@]}" "$F_AA"
+scenario fdb-del-vxlan-dst ok 'bridge fdb del 00:00:00:00:00:00 dev vx0 dst 10.0.0.2' "${FDB[@]}" "$F_VX2" \
+  'bridge fdb append 00:00:00:00:00:00 dev vx0 dst 10.0.0.3'
+scenario fdb-add-vlan-einval fail 'bridge fdb add 02:00:00:00:00:b0 dev v0 vlan 5 master static' "${FDB[@]}"
+scenario fdb-add-exists-eexist fail "$F_AA" "${FDB[@]}" "$F_AA"
+scenario fdb-del-missing-enoent fail 'bridge fdb del 02:00:00:00:00:99 dev v0 master' "${FDB[@]}"
+FDBS=("${FDB[@]}" "$F_AA" 'bridge fdb add 02:00:00:00:00:ac dev v0 master permanent'
+  'bridge fdb add 02:00:00:00:00:ad dev v0 self' "$F_VX2"
+  'bridge fdb add 02:00:00:00:00:ae dev vx0 dst 10.0.0.4 vni 100 port 4790 self permanent')
+scenario fdb-dump ok 'bridge fdb show' "${FDBS[@]}"
+scenario fdb-dump-br ok 'bridge fdb show br br0' "${FDBS[@]}"
+scenario fdb-dump-dev ok 'bridge fdb show dev v0' "${FDBS[@]}"
+
 # ---- events -----------------------------------------------------------------
 # event_scenario NAME MONITOR_COMMAND TRIGGER [SETUP...]
 #   In one throwaway namespace: run SETUP, start `ip ... monitor ...` under
@@ -375,6 +441,7 @@ event_scenario() {
 }
 event_scenario event-route-add 'ip -o monitor route' 'ip route add 20.0.0.0/24 via 10.0.0.2' "${NET[@]}"
 event_scenario event-link-add 'ip -o monitor link' 'ip link add v0 type veth peer name v1'
+event_scenario event-fdb-add 'ip -o monitor neigh' "$F_AA" "${BR[@]}"
 
 if [[ $failures -ne 0 ]]; then
   echo "$failures scenario(s) FAILED" >&2

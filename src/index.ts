@@ -71,5 +71,19 @@ export type { NamespaceRef } from './netns/journal.js';
 export { processStartTime, processAlive, mount, umount2 } from './netns/syscalls.js';
 export type { CreatedObject, CreateObserver, CreateOutcome, CreatedIdentity, Hooks } from './netlink/rtnl/observer.js';
 export { NsidApi } from './netlink/rtnl/nsid/api.js';
+export { FdbApi, type FdbMode } from './netlink/rtnl/fdb/api.js';
+export {
+  decodeFdb, FDB_STATES, type Fdb, type FdbSpec, type FdbDelSpec, type FdbListFilter, type FdbState, type FdbFlag,
+  FdbSpecSchema, FdbDelSpecSchema, FdbListFilterSchema,
+} from './netlink/rtnl/fdb/codec.js';
+export { BridgeApi, BridgeVlanApi } from './netlink/rtnl/bridge/api.js';
+export {
+  decodeBridgeVlans, type BridgeVlan, type BridgePortVlans, type BridgeVlanSpec, type BridgeVlanDelSpec, type BridgeVlanListFilter,
+  BridgeVlanSpecSchema, BridgeVlanDelSpecSchema, BridgeVlanListFilterSchema,
+} from './netlink/rtnl/bridge/codec.js';
+export {
+  BRIDGE_PORT_STATES, BridgePortSchema, type BridgePort, type BridgePortOptions, type BridgePortState,
+} from './netlink/rtnl/link/bridge-port.js';
+export { UnsupportedKernelFeatureError } from './netlink/core/errors.js';
 export * from './topology/index.js';
 export * as bench from './bench/index.js';

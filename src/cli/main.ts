@@ -9,6 +9,7 @@ import { runtimeDirs } from '../netns/runtime.js';
 import { netnestVersion } from '../version.js';
 import { GRAPH_FORMATS, graphCommand, type GraphFormat } from './graph.js';
 import { addListCommands, UsageError } from './list.js';
+import { addBridgeCommands } from './bridge.js';
 import { rootless } from './rootless.js';
 
 // The commands that build, draw or sweep load their layers when they run: loading
@@ -38,6 +39,7 @@ process) where verify, show, exec, down and sweep find it; the listing
 commands read where they run. See docs/testing.md, "Without root".`);
 
   addListCommands(p, write);
+  addBridgeCommands(p, write);
   addDemoCommand(p, status);
   addSweepCommand(p, status);
   addGraphCommand(p);

@@ -2,10 +2,13 @@
 // host is as new" is proven. Volatile things (counters, timers, carrier and
 // operational state, lifetimes, cached routes) are left out so that two
 // snapshots of an untouched namespace compare equal.
+import type { BridgePortVlans } from '../netlink/rtnl/bridge/codec.js';
+import type { Fdb } from '../netlink/rtnl/fdb/codec.js';
+import type { Link } from '../netlink/rtnl/link/codec.js';
 import type { Rtnl } from '../netlink/rtnl/rtnl.js';
 import { namedNamespaces, type Namespace } from './namespace.js';
 
-export type SnapshotKind = 'link' | 'address' | 'route' | 'rule' | 'neigh' | 'nexthop' | 'netns';
+export type SnapshotKind = 'link' | 'address' | 'route' | 'rule' | 'neigh' | 'nexthop' | 'fdb' | 'bridge-vlan' | 'netns';
 
 export interface SnapshotItem {
   kind: SnapshotKind;
@@ -33,17 +36,18 @@ function clean(o: Record<string, unknown>): Record<string, unknown> {
 
 /**
  * Captures links, addresses, routes (all tables, IPv4 and IPv6), rules,
- * permanent neighbours and nexthops as seen by `rtnl`, and the named
- * namespaces (`ip netns list`). Pass a Namespace to use a temporary client in it.
+ * permanent neighbours, nexthops, the FDB entries someone added (see
+ * addedFdb) and bridge VLANs as seen by `rtnl`, and the named namespaces
+ * (`ip netns list`). Pass a Namespace to use a temporary client in it.
  */
 export async function snapshot(target: Rtnl | Namespace): Promise<Snapshot> {
   const own = 'socket' in target ? undefined : target.rtnl();
   const rtnl = own ?? (target as Rtnl);
   try {
-    const [links, addrs, routes, rules, neighs, nexthops] = await Promise.all([
+    const [links, addrs, routes, rules, neighs, nexthops, fdb, vlans] = await Promise.all([
       rtnl.link.list(), rtnl.addr.list(), rtnl.route.list({ table: 'all' }), rtnl.rule.list(),
       Promise.all([rtnl.neigh.list(), rtnl.neigh.list({ proxy: true })]).then(([a, b]) => [...a, ...b]),
-      rtnl.nexthop.list().catch(() => []),
+      rtnl.nexthop.list().catch(() => []), rtnl.fdb.list(), rtnl.bridge.vlan.list(),
     ]);
     const name = new Map(links.map((l) => [l.index, l.name]));
     const dev = (i: number | undefined): string | number | undefined => (i === undefined ? undefined : name.get(i) ?? i);
@@ -98,6 +102,7 @@ export async function snapshot(target: Rtnl | Namespace): Promise<Snapshot> {
         }),
       });
     }
+    items.push(...bridgeItems(links, fdb, vlans, dev));
     for (const n of namedNamespaces()) items.push({ kind: 'netns', key: `netns ${n}`, value: {} });
     items.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     const snap: Snapshot = { taken: new Date().toISOString(), items };
@@ -106,6 +111,44 @@ export async function snapshot(target: Rtnl | Namespace): Promise<Snapshot> {
   } finally {
     own?.close();
   }
+}
+
+/**
+ * The FDB entries someone added, not those the kernel keeps by itself: it
+ * adds a permanent entry for the address of every bridge port and bridge
+ * (its own address, on itself), puts the multicast addresses a device joins
+ * and the addresses of upper devices (a macvlan's) in the device's own
+ * table, and learns dynamic entries from traffic. What is left is stable
+ * while nobody changes the FDB.
+ */
+function addedFdb(e: Fdb, address: Map<number, string | undefined>, addresses: Set<string>): boolean {
+  if (e.state === 'dynamic' || e.state === 'stale') return false;
+  if (e.master !== undefined) return !(e.state === 'permanent' && e.mac === address.get(e.ifindex));
+  const group = (parseInt(e.mac.slice(0, 2), 16) & 1) === 1;
+  return e.dst !== undefined || e.nhid !== undefined || (!group && !addresses.has(e.mac));
+}
+
+function bridgeItems(links: Link[], fdb: Fdb[], vlans: BridgePortVlans[], dev: (i: number | undefined) => string | number | undefined): SnapshotItem[] {
+  const address = new Map(links.map((l) => [l.index, l.address]));
+  const addresses = new Set(links.map((l) => l.address).filter((a) => a !== undefined));
+  const items: SnapshotItem[] = [];
+  for (const e of fdb) {
+    if (!addedFdb(e, address, addresses)) continue;
+    const where = [e.vlan !== undefined && `vlan ${e.vlan}`, e.dst !== undefined && `dst ${e.dst}`, e.master === undefined ? 'self' : `master ${dev(e.master)}`];
+    items.push({
+      kind: 'fdb', key: `fdb ${e.mac} dev ${dev(e.ifindex)} ${where.filter(Boolean).join(' ')}`,
+      value: clean({ state: e.state, port: e.port, vni: e.vni, src_vni: e.src_vni, via: dev(e.via), nhid: e.nhid }),
+    });
+  }
+  for (const p of vlans) {
+    for (const v of p.vlans) {
+      items.push({
+        kind: 'bridge-vlan', key: `bridge-vlan ${v.vid}${v.vidEnd === undefined ? '' : `-${v.vidEnd}`} dev ${p.ifname}`,
+        value: clean({ pvid: v.pvid || undefined, untagged: v.untagged || undefined }),
+      });
+    }
+  }
+  return items;
 }
 
 export interface SnapshotChange {

@@ -5,6 +5,7 @@
 // a daemon that wants a desired state; `dryRun` only says what it would do.
 import { writeFileSync } from 'node:fs';
 import { NetnestError } from '../netlink/core/errors.js';
+import type { BridgeVlanSpec } from '../netlink/rtnl/bridge/codec.js';
 import type { Address, AddressSpec } from '../netlink/rtnl/address/codec.js';
 import type { Link } from '../netlink/rtnl/link/codec.js';
 import type { NeighSpec } from '../netlink/rtnl/neigh/codec.js';
@@ -35,7 +36,7 @@ export interface ApplyOptions {
 }
 
 /** What each round fixes, in the order the kernel needs it: removals, links, their settings, then what sits on them. */
-const ROUNDS: Difference['object'][][] = [['link'], ['address', 'sysctl', 'neigh', 'nexthop'], ['route', 'rule']];
+const ROUNDS: Difference['object'][][] = [['link'], ['address', 'sysctl', 'neigh', 'nexthop', 'bridge-vlan'], ['route', 'rule']];
 
 /**
  * Brings a running topology to its spec; returns what it changed (or, with
@@ -66,7 +67,7 @@ export async function applyTopology(model: TopologyModel, live: VerifiedNamespac
   return changes;
 }
 
-const order = (d: Difference): number => ['link', 'address', 'sysctl', 'neigh', 'nexthop', 'route', 'rule'].indexOf(d.object);
+const order = (d: Difference): number => ['link', 'address', 'sysctl', 'neigh', 'nexthop', 'bridge-vlan', 'route', 'rule'].indexOf(d.object);
 
 async function step(changes: Change[], d: Difference, action: Change['action'], opts: ApplyOptions, run: () => Promise<void>): Promise<void> {
   if (!opts.dryRun) {
@@ -110,7 +111,10 @@ async function fix(model: TopologyModel, live: VerifiedNamespace[], d: Differenc
         await r.link.del(k.index);
         return addLinkAgain(model, live, d.ns, l);
       }
-      return r.link.set(k.index, { ...(l.attrs.mtu !== undefined && { mtu: l.attrs.mtu }), up: l.up, ...(l.master !== undefined ? { master: l.master } : { master: null }) });
+      return r.link.set(k.index, {
+        ...(l.attrs.mtu !== undefined && { mtu: l.attrs.mtu }), up: l.up, ...(l.master !== undefined ? { master: l.master } : { master: null }),
+        ...(l.bridgePort !== undefined && { bridgePort: l.bridgePort }),
+      });
     }
     case 'address': return r.addr.add(d.want as AddressSpec);
     case 'sysctl': {
@@ -119,6 +123,7 @@ async function fix(model: TopologyModel, live: VerifiedNamespace[], d: Differenc
       return void here.namespace.run(() => writeSysctl(s.key, s.value));
     }
     case 'neigh': return r.neigh.add(d.want as NeighSpec);
+    case 'bridge-vlan': return r.bridge.vlan.add(d.want as BridgeVlanSpec);
     case 'nexthop': return void await r.nexthop.add(d.want as NexthopSpec);
     case 'route': return r.route.add(d.want as RouteSpec);
     case 'rule': return r.rule.add(d.want as RuleSpec);

@@ -135,8 +135,12 @@ export class Builder {
     });
   }
 
+  /** Masters, then what the links have as bridge ports: their options and VLANs. */
   private async masters(b: Built): Promise<void> {
-    await each([...b.model.links.values()].filter((l) => l.master !== undefined), (l) => at(`${l.path}.master`, () => b.rtnl.link.set(l.name, { master: l.master! })));
+    const links = [...b.model.links.values()];
+    await each(links.filter((l) => l.master !== undefined), (l) => at(`${l.path}.master`, () => b.rtnl.link.set(l.name, { master: l.master! })));
+    await each(links.filter((l) => l.bridgePort !== undefined), (l) => at(`${l.path}.bridgePort`, () => b.rtnl.link.set(l.name, { bridgePort: l.bridgePort! })));
+    await each(links.flatMap((l) => l.vlans), (v) => at(v.path, () => b.rtnl.bridge.vlan.add(v.spec)));
   }
 
   /** Links up (what the spec made, the far ends of veths, lo); an existing link of the current namespace is left as it is. */

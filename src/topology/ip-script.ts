@@ -32,6 +32,7 @@ import { ValidationError } from '../netlink/core/errors.js';
 import type { LinkKind } from '../netlink/rtnl/link/kinds.js';
 import { isDeviceSysctl, type LinkModel, type NamespaceModel, type TopologyModel } from './model.js';
 import {
+  bridgePortArgs,
   addressArgs, addressDelArgs, byFamily, kindData, linkAttrs, neighArgs, nexthopArgs, nexthopFamily6, routeArgs, ruleArgs, ruleFamily,
 } from './ip-words.js';
 
@@ -256,6 +257,11 @@ class Generator {
       }
     }
     for (const l of ns.links.values()) if (l.master !== undefined) out.push(ip(['link', 'set', 'dev', l.name, 'master', l.master], `${l.path}.master`));
+    for (const l of ns.links.values()) {
+      if (l.bridgePort) out.push(ip(['link', 'set', 'dev', l.name, 'type', 'bridge_slave', ...bridgePortArgs(l.bridgePort)], `${l.path}.bridgePort`));
+      // `bridge vlan add` is no ip command: the script says what it leaves out.
+      for (const v of l.vlans) this.notes.push(`${v.path}: not made by this script (bridge vlan add vid ${v.spec.vid}${v.spec.vidEnd === undefined ? '' : `-${v.spec.vidEnd}`} dev ${l.name}: a bridge command)`);
+    }
     for (const l of ns.links.values()) for (const a of l.addresses) out.push(ip(['addr', 'add', ...addressArgs(a.spec)], a.path));
     for (const s of ns.sysctl) if (isDeviceSysctl(s.spec.key)) out.push(this.sysctl(ns, s.spec.key, s.spec.value, s.path));
     // lo comes up in a namespace of the topology unless the spec says otherwise, as netnest

@@ -1,6 +1,7 @@
 // A topology's objects in ip's words: the arguments `ip link add`, `ip addr`,
 // `ip neigh`, `ip nexthop`, `ip route` and `ip rule` take for one spec, as a
 // person would type them. ip-script.ts puts them in the order a build needs.
+import { BRIDGE_PORT_STATES, type BridgePortOptions } from '../netlink/rtnl/link/bridge-port.js';
 import { ValidationError } from '../netlink/core/errors.js';
 import type { AddressSpec } from '../netlink/rtnl/address/codec.js';
 import { parseAddress } from '../netlink/rtnl/inet.js';
@@ -84,6 +85,18 @@ export function kindData(kind: LinkKind, data: Record<string, unknown>, path: st
       break;
     default:
       break;
+  }
+  return out;
+}
+
+/** `ip link set dev DEV type bridge_slave ...` words, in IFLA_BRPORT_* order (the state as its number). */
+export function bridgePortArgs(o: BridgePortOptions): string[] {
+  const out: string[] = [];
+  if (o.state !== undefined) out.push('state', String(BRIDGE_PORT_STATES.indexOf(o.state)));
+  if (o.priority !== undefined) out.push('priority', String(o.priority));
+  if (o.cost !== undefined) out.push('cost', String(o.cost));
+  for (const k of ['hairpin', 'learning', 'flood', 'mcast_flood', 'bcast_flood', 'neigh_suppress', 'isolated'] as const) {
+    if (o[k] !== undefined) out.push(k, o[k] ? 'on' : 'off');
   }
   return out;
 }

@@ -13,6 +13,8 @@ import type { LinkKind } from '../netlink/rtnl/link/kinds.js';
 import type { LinkAttributes } from '../netlink/rtnl/link/codec.js';
 import { linkNameProblem } from '../netlink/rtnl/devices.js';
 import { checkNeigh, encodeNeigh, RTM_NEWNEIGH, type NeighSpec } from '../netlink/rtnl/neigh/codec.js';
+import { checkBridgeVlan, type BridgeVlanSpec } from '../netlink/rtnl/bridge/codec.js';
+import type { BridgePortOptions } from '../netlink/rtnl/link/bridge-port.js';
 import { checkNexthop, encodeNexthop, RTM_NEWNEXTHOP, type NexthopSpec } from '../netlink/rtnl/nexthop/codec.js';
 import { checkRoute, encodeRoute, type RouteSpec } from '../netlink/rtnl/route/codec.js';
 import { RTM_NEWROUTE } from '../netlink/rtnl/route/constants.js';
@@ -47,6 +49,10 @@ export interface LinkModel {
   /** The kind's own options (`bridge: {...}`). */
   data?: Record<string, unknown>;
   addresses: Located<AddressSpec>[];
+  /** Its options as a bridge port. */
+  bridgePort?: BridgePortOptions;
+  /** Its bridge VLANs (`dev` is the link). */
+  vlans: Located<BridgeVlanSpec>[];
 }
 
 export interface NamespaceModel {
@@ -223,11 +229,21 @@ class Resolver {
     const path = `${ns.path}.links.${name}`;
     const bad = linkNameProblem(name);
     if (bad) this.problem(path, bad);
-    const { kind, up, peer, master, link, addresses, bridge, macvlan, vxlan, vlan, vrf, bond, tun, ...attrs } = l;
+    const { kind, up, peer, master, link, addresses, bridgePort, vlans, bridge, macvlan, vxlan, vlan, vrf, bond, tun, ...attrs } = l;
     const m: LinkModel = {
       name, path, origin: kind ? 'create' : OWNED_LINKS.has(name) || !ns.owned ? 'existing' : 'peer', attrs, up: up ?? true, addresses: [],
-      ...(kind && { kind }), ...(master !== undefined && { master }), ...(link !== undefined && { lower: link }),
+      vlans: [], ...(kind && { kind }), ...(master !== undefined && { master }), ...(link !== undefined && { lower: link }),
+      ...(bridgePort !== undefined && { bridgePort }),
     };
+    if (bridgePort !== undefined && master === undefined) this.problem(`${path}.bridgePort`, 'bridge port options need a master bridge: master: BRIDGE');
+    (vlans ?? []).forEach((v, i) => {
+      if (v === undefined) return;
+      const vpath = `${path}.vlans[${i}]`;
+      const spec: BridgeVlanSpec = { ...v, dev: name };
+      this.guard(vpath, () => checkBridgeVlan({ ...spec, dev: 1 }));
+      if (!v.self && master === undefined) this.problem(vpath, `a bridge VLAN belongs to a bridge port (master: BRIDGE), or to a bridge with self: true`);
+      m.vlans.push({ spec, path: vpath });
+    });
     const data = { bridge, macvlan, vxlan, vlan, vrf, bond, tun };
     for (const [k, v] of Object.entries(data)) {
       if (v === undefined) continue;
@@ -304,7 +320,7 @@ class Resolver {
           this.problem(`${l.path}.peer`, `${target.key}/${l.peer.name} exists already; a veth's peer is a new link`);
           continue;
         }
-        const end: LinkModel = far ?? { name: l.peer.name, path: `${l.path}.peer`, origin: 'peer', attrs: {}, up: true, addresses: [] };
+        const end: LinkModel = far ?? { name: l.peer.name, path: `${l.path}.peer`, origin: 'peer', attrs: {}, up: true, addresses: [], vlans: [] };
         end.origin = 'peer';
         end.kind = 'veth';
         end.peer = { ns: ns.key, name: l.name };
@@ -340,6 +356,9 @@ class Resolver {
         if (!m && ns.owned) this.problem(`${l.path}.master`, `no link '${l.master}' in ${ns.path}`);
         else if (m && m.kind !== undefined && !['bridge', 'bond', 'vrf'].includes(m.kind)) this.problem(`${l.path}.master`, `'${l.master}' is a ${m.kind}, not a bridge, bond or vrf`);
         else if (m && m.origin !== 'create' && ns.owned) this.problem(`${l.path}.master`, `'${l.master}' is not a bridge this spec creates in ${ns.path}`);
+        if (m?.kind !== undefined && m.kind !== 'bridge' && (l.bridgePort !== undefined || l.vlans.length)) {
+          this.problem(`${l.path}.${l.bridgePort !== undefined ? 'bridgePort' : 'vlans'}`, `'${l.master}' is a ${m.kind}, not a bridge`);
+        }
       }
       if (l.lower !== undefined && !has(l.lower)) this.problem(`${l.path}.link`, `no link '${l.lower}' in ${ns.path}`);
     }

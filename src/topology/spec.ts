@@ -6,6 +6,8 @@ import { CLOSED, Int, List, Text, Type, type Static, type TSchema } from '../net
 import { AddressSpecSchema } from '../netlink/rtnl/address/codec.js';
 import { BondDataSchema, BridgeDataSchema, LINK_KINDS, MacvlanDataSchema, TunDataSchema, VlanDataSchema, VrfDataSchema, VxlanDataSchema } from '../netlink/rtnl/link/kinds.js';
 import { LinkAttributesSchema } from '../netlink/rtnl/link/codec.js';
+import { BridgePortSchema } from '../netlink/rtnl/link/bridge-port.js';
+import { BridgeVlanSpecSchema } from '../netlink/rtnl/bridge/codec.js';
 import { LinkNameSchema } from '../netlink/rtnl/devices.js';
 import { NeighSpecSchema } from '../netlink/rtnl/neigh/codec.js';
 import { NexthopSpecSchema } from '../netlink/rtnl/nexthop/codec.js';
@@ -20,6 +22,9 @@ export const TopologyAddressSchema = Type.Union([
   Type.Object(Type.Omit(AddressSpecSchema, ['dev']).properties, CLOSED),
 ]);
 export type TopologyAddress = Static<typeof TopologyAddressSchema>;
+
+/** A bridge VLAN of a link (`bridge vlan add vid VID[-VIDEND] dev LINK [pvid] [untagged] [self]`), without `dev`. */
+export const TopologyVlanSchema = Type.Object(Type.Omit(BridgeVlanSpecSchema, ['dev']).properties, CLOSED);
 
 /**
  * A link in a namespace, keyed by its name. With a `kind` the namespace
@@ -41,6 +46,10 @@ export const TopologyLinkSchema = Type.Object({
   link: Type.Optional(LinkNameSchema),
   /** Addresses to add, in order. */
   addresses: Type.Optional(List(TopologyAddressSchema)),
+  /** Its options as a port of `master`, a bridge (`ip link set ... type bridge_slave ...`). */
+  bridgePort: Type.Optional(BridgePortSchema),
+  /** Its bridge VLANs as a port of `master` (or, with `self`, as a bridge). Needs CONFIG_BRIDGE_VLAN_FILTERING. */
+  vlans: Type.Optional(List(TopologyVlanSchema)),
   bridge: Type.Optional(BridgeDataSchema),
   macvlan: Type.Optional(MacvlanDataSchema),
   vxlan: Type.Optional(Type.Object(Type.Omit(VxlanDataSchema, ['link']).properties, CLOSED)),

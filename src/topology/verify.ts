@@ -22,7 +22,7 @@ export interface Difference {
   what: string;
   /** The namespace's key in the spec. */
   ns: string;
-  object: 'namespace' | 'link' | 'address' | 'sysctl' | 'route' | 'rule' | 'nexthop' | 'neigh';
+  object: 'namespace' | 'link' | 'address' | 'sysctl' | 'route' | 'rule' | 'nexthop' | 'neigh' | 'bridge-vlan';
   /** What the spec wants (missing, different): its model item. */
   want?: unknown;
   /** What the kernel has (extra, different). */
@@ -76,6 +76,7 @@ class NamespaceCheck {
     await this.checkRules();
     await this.checkNexthops();
     await this.checkNeighbours();
+    await this.checkVlans();
     return this.out;
   }
 
@@ -96,6 +97,10 @@ class NamespaceCheck {
       const master = k.master !== undefined ? this.byIndex.get(k.master)?.name : undefined;
       if (l.master !== master && (l.master !== undefined || ns.owned)) {
         this.diff(l.path, 'different', 'link', `link ${l.name} master ${master ?? 'none'} (spec: ${l.master ?? 'none'})`, l, k);
+      }
+      for (const [key, want] of Object.entries(l.bridgePort ?? {})) {
+        const have = (k.bridgePort as Record<string, unknown> | undefined)?.[key];
+        if (have !== want) this.diff(`${l.path}.bridgePort.${key}`, 'different', 'link', `link ${l.name} bridge port ${key} ${String(have ?? 'unset')} (spec: ${String(want)})`, l, k);
       }
     }
     if (!ns.owned) return;
@@ -216,6 +221,22 @@ class NamespaceCheck {
     }
     if (!ns.owned || ns.nexthops.some((n) => !n.spec.id)) return;
     for (const n of list) if (!mine.has(n.id)) this.diff(ns.path, 'extra', 'nexthop', `nexthop ${n.id}`, undefined, n);
+  }
+
+  /** The bridge VLANs the spec gives its links: each VLAN of a range present (extra ones are not reported). */
+  private async checkVlans(): Promise<void> {
+    const wanted = [...this.ns.links.values()].flatMap((l) => l.vlans);
+    if (wanted.length === 0) return;
+    const list = await this.r.bridge.vlan.list();
+    for (const v of wanted) {
+      const index = this.links.get(v.spec.dev as string)?.index;
+      const have = list.find((p) => p.ifindex === index)?.vlans ?? [];
+      const last = v.spec.vidEnd ?? v.spec.vid;
+      const covered = (vid: number): boolean => have.some((h) => h.vid <= vid && vid <= (h.vidEnd ?? h.vid) && h.pvid === !!v.spec.pvid && h.untagged === !!v.spec.untagged);
+      let ok = true;
+      for (let vid = v.spec.vid; vid <= last && ok; vid++) ok = covered(vid);
+      if (!ok) this.diff(v.path, 'missing', 'bridge-vlan', `bridge vlan ${v.spec.vid}${last !== v.spec.vid ? `-${last}` : ''} on ${v.spec.dev}`, v.spec);
+    }
   }
 
   private async checkNeighbours(): Promise<void> {

@@ -69,6 +69,8 @@ const SCRIPTS: [string, string][] = [
   ['docs/bulk.md', 'route-to-spec.mjs'],
   ['docs/bulk.md', 'run-bulk.mjs'],
   ['docs/namespaces.md', 'nsid.mjs'],
+  ['docs/bridge.md', 'bridge-fdb.mjs'],
+  ['docs/bridge.md', 'bridge-vlan.mjs'],
 ];
 
 /** Example test files: [document, file name, what the mocha run reports]. */

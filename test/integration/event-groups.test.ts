@@ -16,6 +16,7 @@ function show(e: RtnlEvent): string {
     case 'rule': return `rule ${e.action} ${e.rule.priority}`;
     case 'neigh': return `neigh ${e.action} ${e.neigh.dst}`;
     case 'nexthop': return `nexthop ${e.action} ${e.nexthop.id}`;
+    case 'fdb': return `fdb ${e.action} ${e.fdb.mac}`;
     case 'overrun': return 'overrun';
   }
 }

@@ -2,7 +2,7 @@
 // `code`, the request in the message, the kernel's extended-ACK text, and the
 // caller's own field when the kernel points at an attribute.
 import { expect } from 'chai';
-import { NetlinkError, UnsupportedLinkKindError, type Namespace, type Rtnl } from '../../src/index.js';
+import { NetlinkError, UnsupportedKernelFeatureError, UnsupportedLinkKindError, type Namespace, type Rtnl } from '../../src/index.js';
 import { useNamespaces } from '../../src/testing/fixtures.js';
 import { ipLinks } from '../support/ip.js';
 import { skipBecause } from '../support/skip.js';
@@ -74,12 +74,13 @@ describe('link errors from the kernel', () => {
     expect((err as UnsupportedLinkKindError).kind).to.equal('dummy');
   });
 
-  it('an option the kernel lacks is not mistaken for a missing link kind', async function () {
+  it('an option the kernel lacks is not mistaken for a missing link kind: it names the option', async function () {
     // Bridges exist here; VLAN filtering may be compiled out (EOPNOTSUPP with no message).
     const err = await outcome(rtnl.link.add({ name: 'br1', kind: 'bridge', bridge: { vlan_filtering: true } }));
     if (err === undefined) skipBecause(this, 'this kernel has CONFIG_BRIDGE_VLAN_FILTERING');
     expect(err.errnoName).to.equal('EOPNOTSUPP');
-    expect(err.code).to.equal('EOPNOTSUPP');
+    expect(err).to.be.instanceOf(UnsupportedKernelFeatureError);
+    expect(err).to.include({ code: 'ERR_KERNEL_FEATURE_UNSUPPORTED', option: 'CONFIG_BRIDGE_VLAN_FILTERING', field: 'bridge.vlan_filtering' });
     expect(err).not.to.be.instanceOf(UnsupportedLinkKindError);
   });
 

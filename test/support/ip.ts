@@ -50,9 +50,26 @@ export interface IpAddrInfo {
   [flag: string]: unknown;
 }
 
-function command(args: readonly string[], netns: NetnsRef | undefined): [string, string[]] {
-  if (netns === undefined) return ['ip', [...args]];
-  return ['nsenter', [`--net=/proc/${process.pid}/fd/${fdOf(netns)}`, 'ip', ...args]];
+function command(args: readonly string[], netns: NetnsRef | undefined, tool: 'ip' | 'bridge' = 'ip'): [string, string[]] {
+  if (netns === undefined) return [tool, [...args]];
+  return ['nsenter', [`--net=/proc/${process.pid}/fd/${fdOf(netns)}`, tool, ...args]];
+}
+
+/** Runs iproute2's `bridge ARGS` (fdb, vlan, link) for its effect; throws with its own message when it fails. */
+export function bridge(args: readonly string[], netns?: NetnsRef): string {
+  const [file, argv] = command(args, netns, 'bridge');
+  try {
+    return execFileSync(file, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    const err = e as { stderr?: string; message: string };
+    throw new Error(`bridge ${args.join(' ')}: ${err.stderr?.trim() || err.message}`);
+  }
+}
+
+/** Runs `bridge -j ARGS` and parses what it prints. */
+export function bridgeJson<T = unknown>(args: readonly string[], netns?: NetnsRef): T {
+  const out = bridge(['-j', ...args], netns).trim();
+  return (out ? JSON.parse(out) : []) as T;
 }
 
 /** Runs `ip ARGS` for its effect; throws with ip's own message when it fails. */

@@ -10,12 +10,16 @@ import { NetnestError } from '../../src/netlink/core/errors.js';
 import { decodeDone, decodeError, encodeHeader, MessageReader } from '../../src/netlink/core/message.js';
 import { RTM_NEWLINK } from '../../src/netlink/rtnl/constants.js';
 import { encodeLink } from '../../src/netlink/rtnl/link/codec.js';
+import { decodeFdb } from '../../src/netlink/rtnl/fdb/codec.js';
 import { decodeNeigh } from '../../src/netlink/rtnl/neigh/codec.js';
 import { decodeNexthop } from '../../src/netlink/rtnl/nexthop/codec.js';
 import { decodeRoute } from '../../src/netlink/rtnl/route/codec.js';
 import { decodeRule } from '../../src/netlink/rtnl/rule/codec.js';
 import { malformed, onlyDecodeErrors, routingCaptures, runs, u16, u32 } from '../support/arbitraries.js';
 import { ack, openFake, tick } from '../support/fake-socket.js';
+
+/** Neighbour messages of family AF_BRIDGE (7) are FDB entries. */
+const neighOrFdb = (m: Buffer): unknown => (m.length > 16 && m[16] === 7 ? decodeFdb(m) : decodeNeigh(m));
 
 describe('message properties', () => {
   describe('round trips', () => {
@@ -74,7 +78,7 @@ describe('message properties', () => {
 
     it('every routing message captured from ip decodes, and every one of its truncations is DecodeError or decodes', () => {
       const byType: Record<number, (b: Buffer) => unknown> = {
-        24: decodeRoute, 25: decodeRoute, 32: decodeRule, 33: decodeRule, 28: decodeNeigh, 29: decodeNeigh, 104: decodeNexthop,
+        24: decodeRoute, 25: decodeRoute, 32: decodeRule, 33: decodeRule, 28: neighOrFdb, 29: neighOrFdb, 104: decodeNexthop,
         105: decodeNexthop,
       };
       let n = 0;

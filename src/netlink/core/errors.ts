@@ -175,6 +175,23 @@ export function kernelOption(kind: string): string {
   return Object.hasOwn(options, kind) ? options[kind]! : `the kernel module for '${kind}'`;
 }
 
+/**
+ * The kernel lacks a feature a request needs, though it knows the object
+ * (bridge VLAN filtering without CONFIG_BRIDGE_VLAN_FILTERING): `option` names
+ * the kernel config option.
+ */
+export class UnsupportedKernelFeatureError extends NetlinkError {
+  readonly feature: string;
+  readonly option: string;
+  constructor(feature: string, option: string, d: KernelErrorDetails) {
+    super(d, 'ERR_KERNEL_FEATURE_UNSUPPORTED',
+      `${d.request}: the kernel does not support ${feature} (${option} is not enabled in this kernel; ${errnoName(d.errno)}` +
+      `${d.extackMessage ? `: ${d.extackMessage}` : ''})${d.field ? ` [field: ${d.field}]` : ''}`);
+    this.feature = feature;
+    this.option = option;
+  }
+}
+
 /** The socket's receive buffer overflowed: replies or events were lost. */
 export class OverrunError extends NetnestError {
   readonly request: string | undefined;

@@ -6,7 +6,7 @@ import { own } from './validate.js';
 export const RTM_NEWLINK = 16;
 export const RTM_DELLINK = 17;
 export const RTM_GETLINK = 18;
-const RTM_SETLINK = 19;
+export const RTM_SETLINK = 19;
 export const RTM_NEWADDR = 20;
 export const RTM_DELADDR = 21;
 export const RTM_GETADDR = 22;
@@ -14,6 +14,8 @@ export const RTM_GETADDR = 22;
 export const AF_UNSPEC = 0;
 export const AF_INET = 2;
 export const AF_INET6 = 10;
+/** PF_BRIDGE: bridge FDB entries, bridge port and VLAN messages. */
+export const AF_BRIDGE = 7;
 
 export const RT_SCOPE_UNIVERSE = 0;
 export const RT_SCOPE_SITE = 200;

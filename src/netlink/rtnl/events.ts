@@ -11,9 +11,10 @@ import { NetlinkSocket } from '../core/socket.js';
 import { decodeAddress, type Address } from './address/codec.js';
 import { RTM_DELADDR, RTM_DELLINK, RTM_NEWADDR, RTM_NEWLINK } from './constants.js';
 import {
-  AF_INET, AF_INET6, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_IFADDR, RTNLGRP_IPV6_ROUTE,
+  AF_BRIDGE, AF_INET, AF_INET6, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_IFADDR, RTNLGRP_IPV6_ROUTE,
   RTNLGRP_IPV6_RULE, RTNLGRP_LINK, RTNLGRP_NEIGH, RTNLGRP_NEXTHOP,
 } from './constants.js';
+import { decodeFdb, type Fdb } from './fdb/codec.js';
 import { decodeLink, type Link } from './link/codec.js';
 import { decodeNeigh, RTM_DELNEIGH, RTM_NEWNEIGH, type Neigh } from './neigh/codec.js';
 import { decodeNexthop, RTM_DELNEXTHOP, RTM_NEWNEXTHOP, type Nexthop } from './nexthop/codec.js';
@@ -48,6 +49,8 @@ export type RtnlEvent =
   | { kind: 'rule'; action: EventAction; rule: Rule }
   | { kind: 'neigh'; action: EventAction; neigh: Neigh }
   | { kind: 'nexthop'; action: EventAction; nexthop: Nexthop }
+  /** A bridge FDB entry (AF_BRIDGE neighbour), from the `neigh` group as `bridge monitor fdb` gets them. */
+  | { kind: 'fdb'; action: EventAction; fdb: Fdb }
   /** Events were lost (`dropped` of them, when known): resynchronise with a dump. */
   | { kind: 'overrun'; error: OverrunError; dropped?: number };
 
@@ -67,7 +70,7 @@ const checkEventOptions = checker(EventOptionsSchema);
 
 /**
  * Decodes one notification; undefined for what is not covered here (other
- * message types, bridge FDB entries and other non-IP neighbours, multicast
+ * message types, neighbours of families other than IP and bridge, multicast
  * routing rules).
  */
 export function decodeEvent(msg: Buffer): RtnlEvent | undefined {
@@ -86,6 +89,7 @@ export function decodeEvent(msg: Buffer): RtnlEvent | undefined {
       if (family !== AF_INET && family !== AF_INET6) return undefined;
       return { kind: 'rule', action: type === RTM_NEWRULE ? 'new' : 'del', rule: decodeRule(msg) };
     case RTM_NEWNEIGH: case RTM_DELNEIGH:
+      if (family === AF_BRIDGE) return { kind: 'fdb', action: type === RTM_NEWNEIGH ? 'new' : 'del', fdb: decodeFdb(msg) };
       if (family !== AF_INET && family !== AF_INET6) return undefined;
       return { kind: 'neigh', action: type === RTM_NEWNEIGH ? 'new' : 'del', neigh: decodeNeigh(msg) };
     case RTM_NEWNEXTHOP: case RTM_DELNEXTHOP:

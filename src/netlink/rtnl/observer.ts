@@ -5,6 +5,8 @@
 import type { BulkHooks } from '../core/bulk.js';
 import { outcomeOf } from '../core/errors.js';
 import type { AddressSpec } from './address/codec.js';
+import type { BridgeVlanSpec } from './bridge/codec.js';
+import type { FdbSpec } from './fdb/codec.js';
 import type { LinkAddSpec } from './link/codec.js';
 import type { NeighSpec } from './neigh/codec.js';
 import type { NexthopSpec } from './nexthop/codec.js';
@@ -18,7 +20,9 @@ export type CreatedObject =
   | { object: 'route'; spec: RouteSpec; mode: 'add' | 'replace' | 'append' | 'prepend' }
   | { object: 'rule'; spec: RuleSpec }
   | { object: 'neigh'; spec: NeighSpec; index: number; replace: boolean }
-  | { object: 'nexthop'; spec: NexthopSpec; replace: boolean };
+  | { object: 'nexthop'; spec: NexthopSpec; replace: boolean }
+  | { object: 'fdb'; spec: FdbSpec; index: number; mode: 'add' | 'append' | 'replace' }
+  | { object: 'bridge-vlan'; spec: BridgeVlanSpec; index: number };
 
 /**
  * What became of a create: 'made' — the kernel confirmed it; 'failed' — the

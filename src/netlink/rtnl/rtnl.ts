@@ -11,6 +11,8 @@ import { NexthopApi } from './nexthop/api.js';
 import { subscribe, type EventOptions, type RtnlEvent } from './events.js';
 import type { Hooks } from './observer.js';
 import { NsidApi } from './nsid/api.js';
+import { FdbApi } from './fdb/api.js';
+import { BridgeApi } from './bridge/api.js';
 
 const { protocol: _protocol, groups: _groups, ...clientOptions } = SocketOptionsSchema.properties;
 
@@ -34,6 +36,10 @@ export class Rtnl {
   readonly neigh: NeighApi;
   /** `ip nexthop`: list, get, add, replace, del. */
   readonly nexthop: NexthopApi;
+  /** `bridge fdb`: list, add, append, replace, del. */
+  readonly fdb: FdbApi;
+  /** `bridge vlan` (rtnl.bridge.vlan): list, add, del. */
+  readonly bridge: BridgeApi;
 
   /** Namespace ids this namespace gives others (`ip netns list-id`). */
   readonly nsid: NsidApi;
@@ -48,6 +54,8 @@ export class Rtnl {
     this.rule = new RuleApi(socket, this.hooks);
     this.neigh = new NeighApi(socket, this.link, this.hooks);
     this.nexthop = new NexthopApi(socket, this.link, this.hooks);
+    this.fdb = new FdbApi(socket, this.link, this.hooks);
+    this.bridge = new BridgeApi(socket, this.link, this.hooks);
     this.nsid = new NsidApi(socket);
   }
 

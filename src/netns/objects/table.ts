@@ -5,6 +5,8 @@
 import { NetlinkError } from '../../netlink/core/errors.js';
 import type { Rtnl } from '../../netlink/rtnl/rtnl.js';
 import { address } from './address.js';
+import { bridgeVlan } from './bridge-vlan.js';
+import { fdb } from './fdb.js';
 import type { CreatedObject, Kind, LookupCache, ObjectOf, Recorded, Removal } from './kind.js';
 import { link } from './link.js';
 import { neigh } from './neigh.js';
@@ -14,7 +16,7 @@ import { rule } from './rule.js';
 import { sysctl } from './sysctl.js';
 
 const KINDS: { [K in CreatedObject['object']]: Kind<ObjectOf<K>> } = {
-  link, address, route, rule, neigh, nexthop, sysctl,
+  link, address, route, rule, neigh, nexthop, sysctl, fdb, 'bridge-vlan': bridgeVlan,
 };
 
 function kindOf<O extends CreatedObject>(o: O): Kind<O> {

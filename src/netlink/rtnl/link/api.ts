@@ -114,13 +114,26 @@ export class LinkApi {
     }
   }
 
-  /** `ip link set`: up/down, mtu, address, name, alias, master/nomaster, netns, txqueuelen. */
+  /**
+   * `ip link set`: up/down, mtu, address, name, alias, master/nomaster, netns,
+   * txqueuelen, and bridge port options (`type bridge_slave ...`).
+   */
   async set(ref: LinkRef, spec: LinkSetSpec): Promise<void> {
     const change = checkLinkSet(ref, spec);
     const devs = this.devCache();
     if (change.master !== null) await devs.ensure(change.master, 'master');
-    if (change.name !== undefined) await devs.ensure(ref, 'dev'); // a rename names its link by index
-    await this.sock.request(encodeLink(RTM_NEWLINK, 0, change, devs.resolve));
+    // A rename names its link by index; so do port options sent after a new master.
+    const { bridgePort, ...rest } = change;
+    const later = bridgePort !== undefined && change.master !== undefined && change.master !== null;
+    if (change.name !== undefined || later) await devs.ensure(ref, 'dev');
+    if (!later) {
+      await this.sock.request(encodeLink(RTM_NEWLINK, 0, change, devs.resolve));
+      return;
+    }
+    // The kernel applies port options before it changes the master (rtnl_newlink): a link that
+    // becomes a port in this call gets them in a second request.
+    await this.sock.request(encodeLink(RTM_NEWLINK, 0, rest, devs.resolve));
+    await this.sock.request(encodeLink(RTM_NEWLINK, 0, { dev: devs.resolve(ref, 'dev'), bridgePort }, devs.resolve));
   }
 
   /** `ip link del`. Deleting one end of a veth deletes both. */
@@ -135,7 +148,8 @@ export class LinkApi {
  * a tun's settings (the device is made by ioctl, not rtnetlink); an alias
  * (rtnl_create_link ignores IFLA_IFALIAS, for a veth's peer too); a veth
  * peer's `up` (configured before its other end exists, it fails with
- * ENOTCONN). Each in the namespace its link lives in.
+ * ENOTCONN); options as a bridge port (the kernel applies slave data
+ * only to a link that is already a port). Each in the namespace its link lives in.
  */
 function followups(spec: LinkAddSpec): Followup[] {
   if (spec.kind === 'tun') {
@@ -145,6 +159,7 @@ function followups(spec: LinkAddSpec): Followup[] {
   }
   const out: Followup[] = [];
   if (spec.alias !== undefined) out.push({ netns: spec.netns, change: { dev: spec.name, alias: spec.alias } });
+  if (spec.bridgePort !== undefined) out.push({ netns: spec.netns, change: { dev: spec.name, bridgePort: spec.bridgePort } });
   const peer = spec.peer;
   if (peer && (peer.up || peer.alias !== undefined)) {
     const change: LinkChange = { dev: peer.name, ...(peer.alias !== undefined && { alias: peer.alias }), ...(peer.up && { up: true }) };

@@ -3,7 +3,7 @@
 // constants.ts, the kinds' data in kinds.ts). No socket: see api.ts.
 import { AttrReader, type RawAttribute } from '../../core/attributes.js';
 import { NLMSG_HDRLEN } from '../../core/constants.js';
-import { type NetlinkError, UnsupportedLinkKindError, ValidationError } from '../../core/errors.js';
+import { type NetlinkError, UnsupportedKernelFeatureError, UnsupportedLinkKindError, ValidationError } from '../../core/errors.js';
 import { fixedHeader, messageEnd } from '../../core/message.js';
 import type { Request } from '../../core/request.js';
 import { NetlinkWriter } from '../../core/writer.js';
@@ -13,9 +13,10 @@ import { describeRef, directIndex, LinkNameSchema, LinkRefSchema, type DevResolv
 import { formatLinkAddress, parseMac } from '../inet.js';
 import {
   BondDataSchema, BridgeDataSchema, checkKindData, checkKindOptions, decodeLinkInfo, IFLA_INFO_DATA, IFLA_INFO_KIND,
-  IFLA_LINKINFO, LINK_KINDS, MacvlanDataSchema, TunDataSchema, VETH_INFO_PEER, VlanDataSchema, VrfDataSchema,
+  IFLA_INFO_SLAVE_DATA, IFLA_LINKINFO, LINK_KINDS, MacvlanDataSchema, TunDataSchema, VETH_INFO_PEER, VlanDataSchema, VrfDataSchema,
   VxlanDataSchema, writeKindData, type KindData, type KindWithData,
 } from './kinds.js';
+import { BridgePortSchema, writeBridgePort, type BridgePort } from './bridge-port.js';
 import {
   IFF_UP, IFLA_ADDRESS, IFLA_ALT_IFNAME, IFLA_BROADCAST, IFLA_CARRIER, IFLA_EXT_MASK, IFLA_GROUP, IFLA_IFALIAS,
   IFLA_IFNAME, IFLA_LINK, IFLA_LINKMODE, IFLA_LINK_NETNSID, IFLA_MASTER, IFLA_MAX_MTU, IFLA_MIN_MTU, IFLA_MTU,
@@ -98,6 +99,8 @@ export interface Link {
   /** Kind-specific data (IFLA_INFO_DATA), decoded for the kinds netnest knows. */
   info?: KindData;
   slave_kind?: string;
+  /** A bridge port's options (`ip -d link`'s info_slave_data), on links enslaved to a bridge. */
+  bridgePort?: BridgePort;
   stats?: LinkStats;
   /** Attributes netnest does not interpret, kept so newer kernels never break decoding. */
   unknown?: RawAttribute[];
@@ -152,6 +155,8 @@ export const LinkAddSpecSchema = Type.Object({
   ...linkAttributes,
   /** Master (bridge...) to enslave the new link to. */
   master: Type.Optional(LinkRefSchema),
+  /** Its options as a port of `master`, a bridge (set right after the create, as `ip link set ... type bridge_slave`). */
+  bridgePort: Type.Optional(BridgePortSchema),
   /** Lower device (`link DEV`) for macvlan, vlan; for vxlan the underlay device. */
   link: Type.Optional(LinkRefSchema),
   peer: Type.Optional(VethPeerSchema),
@@ -172,6 +177,8 @@ export const LinkSetSpecSchema = Type.Object({
   name: Type.Optional(LinkNameSchema),
   /** Enslave to this master; null for `nomaster`. */
   master: Type.Optional(Type.Union([LinkRefSchema, Type.Null()])),
+  /** Options of the link as a bridge port (`type bridge_slave ...`): the link must be (or, with `master`, become) a bridge port. */
+  bridgePort: Type.Optional(BridgePortSchema),
 }, CLOSED);
 export type LinkSetSpec = Static<typeof LinkSetSpecSchema>;
 
@@ -200,6 +207,7 @@ const linkSetSchema = checker(LinkSetSpecSchema);
 export function checkLinkAdd(spec: LinkAddSpec): LinkAddSpec {
   linkAddSchema(spec);
   checkKindOptions(spec);
+  if (spec.bridgePort !== undefined && spec.master === undefined) throw new ValidationError('bridge port options need a master bridge: { master, bridgePort }', 'bridgePort');
   checkAttributes(spec, '');
   if (spec.peer) checkAttributes(spec.peer, 'peer.');
   checkKindData(spec);
@@ -222,7 +230,8 @@ function checkAttributes(a: LinkAttributes, f: string): void {
 
 // ----------------------------------------------------------------- encoding
 
-function ifinfomsg(w: NetlinkWriter, index: number, flags: number, change: number, family = AF_UNSPEC): void {
+/** Writes struct ifinfomsg (bridge/ writes AF_BRIDGE ones). */
+export function ifinfomsg(w: NetlinkWriter, index: number, flags: number, change: number, family = AF_UNSPEC): void {
   w.u8(family);
   w.u8(0);
   w.u16(0);
@@ -297,6 +306,14 @@ function writeLinkChange(w: NetlinkWriter, spec: LinkChange, dev: DevResolver): 
   if (spec.netns !== undefined) w.attrU32(IFLA_NET_NS_FD, spec.netns, 'netns');
   if (byName) w.attrString(IFLA_IFNAME, spec.dev as string, 'dev');
   else if (spec.name !== undefined) w.attrString(IFLA_IFNAME, spec.name, 'name');
+  if (spec.bridgePort !== undefined) {
+    const li = w.beginNested(IFLA_LINKINFO);
+    w.attrStringNoNul(IFLA_INFO_KIND, 'bridge_slave', 'bridgePort');
+    const data = w.beginNested(IFLA_INFO_SLAVE_DATA, 'bridgePort');
+    writeBridgePort(w, spec.bridgePort, 'bridgePort');
+    w.endNested(data);
+    w.endNested(li);
+  }
 }
 
 export function describeLink(type: number, spec: LinkChecked): string {
@@ -309,22 +326,24 @@ export function encodeLink(type: number, flags: number, spec: LinkChecked, dev: 
   writeLink(w, type, flags, spec, dev);
   const req: Request = { bytes: w.toBuffer(), describe: describeLink(type, spec), marks: w.marks };
   if ('kind' in spec) {
-    const kind = spec.kind;
-    req.mapError = (err) => mapKindError(kind, err);
+    const vlanFiltering = spec.kind === 'bridge' && spec.bridge?.vlan_filtering === true;
+    req.mapError = (err) => mapKindError(spec.kind, vlanFiltering, err);
   }
   return req;
 }
 
 /**
  * EOPNOTSUPP "Unknown device type" for a create means the kernel lacks the
- * kind; a plain EOPNOTSUPP is about an option (e.g. bridge vlan_filtering).
+ * kind; a plain EOPNOTSUPP is about an option: for a bridge with
+ * vlan_filtering, the kernel lacks VLAN filtering.
  */
-function mapKindError(kind: string, err: NetlinkError): Error {
-  if (err.errnoName === 'EOPNOTSUPP' && err.extackMessage !== undefined && /unknown device type/i.test(err.extackMessage)) {
-    return new UnsupportedLinkKindError(kind, {
-      errno: err.errno, request: err.request, extackMessage: err.extackMessage, extackOffset: err.extackOffset, field: 'kind',
-    });
+function mapKindError(kind: string, vlanFiltering: boolean, err: NetlinkError): Error {
+  if (err.errnoName !== 'EOPNOTSUPP') return err;
+  const d = { errno: err.errno, request: err.request, extackMessage: err.extackMessage, extackOffset: err.extackOffset };
+  if (err.extackMessage !== undefined && /unknown device type/i.test(err.extackMessage)) {
+    return new UnsupportedLinkKindError(kind, { ...d, field: 'kind' });
   }
+  if (vlanFiltering) return new UnsupportedKernelFeatureError('bridge VLAN filtering', 'CONFIG_BRIDGE_VLAN_FILTERING', { ...d, field: 'bridge.vlan_filtering' });
   return err;
 }
 

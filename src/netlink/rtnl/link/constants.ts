@@ -15,6 +15,7 @@ export const IFLA_OPERSTATE = 16;
 export const IFLA_LINKMODE = 17;
 export const IFLA_IFALIAS = 20;
 export const IFLA_STATS64 = 23;
+export const IFLA_AF_SPEC = 26;
 export const IFLA_GROUP = 27;
 export const IFLA_NET_NS_FD = 28;
 export const IFLA_EXT_MASK = 29;
@@ -32,6 +33,8 @@ export const IFLA_PERM_ADDRESS = 54;
 
 /** IFLA_EXT_MASK bits. */
 export const RTEXT_FILTER_VF = 1 << 0;
+/** A bridge dump (AF_BRIDGE) with each port's VLANs one by one (as `bridge vlan show`; 1 << 2 gives ranges). */
+export const RTEXT_FILTER_BRVLAN = 1 << 1;
 export const RTEXT_FILTER_SKIP_STATS = 1 << 3;
 
 export const IFF_UP = 1 << 0;

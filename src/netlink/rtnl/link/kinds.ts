@@ -7,6 +7,7 @@ import { ValidationError } from '../../core/errors.js';
 import type { NetlinkWriter } from '../../core/writer.js';
 import { formatAddress, formatLinkAddress, parseAddress } from '../inet.js';
 import { CLOSED, Int, Type, U16, U32, U8, type Static } from '../../core/schema.js';
+import { decodeBridgePort, type BridgePort } from './bridge-port.js';
 
 // Kinds netnest knows how to create; the last four are absent from some kernels.
 export const LINK_KINDS = ['veth', 'bridge', 'macvlan', 'vxlan', 'ifb', 'tun', 'dummy', 'vlan', 'vrf', 'bond'] as const;
@@ -29,6 +30,7 @@ const IFLA_BR_STP_STATE = 5;
 const IFLA_BR_PRIORITY = 6;
 const IFLA_BR_VLAN_FILTERING = 7;
 const IFLA_BR_MCAST_SNOOPING = 23;
+const IFLA_BR_VLAN_DEFAULT_PVID = 39;
 
 /** `ip link add NAME type bridge ...`. Times are in centiseconds, as the kernel keeps them. */
 export const BridgeDataSchema = Type.Object({
@@ -39,8 +41,11 @@ export const BridgeDataSchema = Type.Object({
   /** 0 (off) or 1 (on). */
   stp_state: Type.Optional(Int(0, 1)),
   priority: Type.Optional(U16),
+  /** Needs CONFIG_BRIDGE_VLAN_FILTERING (UnsupportedKernelFeatureError without it). */
   vlan_filtering: Type.Optional(Type.Boolean()),
   mcast_snooping: Type.Optional(Type.Boolean()),
+  /** The VLAN new ports get as PVID (1 by default; 0: none). Used only with VLAN filtering in the kernel. */
+  vlan_default_pvid: Type.Optional(Int(0, 4094)),
 }, CLOSED);
 export type BridgeData = Static<typeof BridgeDataSchema>;
 
@@ -222,6 +227,7 @@ function writeBridge(w: NetlinkWriter, d: BridgeData, f: string): void {
   if (d.priority !== undefined) w.attrU16(IFLA_BR_PRIORITY, d.priority, `${f}.priority`);
   if (d.vlan_filtering !== undefined) w.attrU8(IFLA_BR_VLAN_FILTERING, d.vlan_filtering ? 1 : 0, `${f}.vlan_filtering`);
   if (d.mcast_snooping !== undefined) w.attrU8(IFLA_BR_MCAST_SNOOPING, d.mcast_snooping ? 1 : 0, `${f}.mcast_snooping`);
+  if (d.vlan_default_pvid !== undefined) w.attrU16(IFLA_BR_VLAN_DEFAULT_PVID, d.vlan_default_pvid, `${f}.vlan_default_pvid`);
 }
 
 /** iproute2's order: ttl, tos, srcport, id, addresses, link, learning, ageing, port. */
@@ -254,26 +260,40 @@ export interface LinkInfo {
   kind?: string;
   info?: KindData;
   slave_kind?: string;
+  /** A bridge port's options (IFLA_INFO_SLAVE_DATA of slave kind 'bridge'). */
+  bridgePort?: BridgePort;
   unknown?: RawAttribute[];
 }
 
-/** Decodes IFLA_LINKINFO into `link`: kind, kind data, slave kind; the rest is kept whole under IFLA_LINKINFO. */
+/**
+ * Decodes IFLA_LINKINFO into `link`: kind, kind data, slave kind, a bridge
+ * port's options; the rest (another master's slave data) is kept whole under IFLA_LINKINFO.
+ */
 export function decodeLinkInfo(r: AttrReader, link: LinkInfo): void {
-  let dataStart = -1;
-  let dataEnd = -1;
+  let data: [number, number] | undefined;
+  let slaveData: [number, number] | undefined;
   while (r.next()) {
     switch (r.type) {
       case IFLA_INFO_KIND: link.kind = r.string(); break;
-      case IFLA_INFO_DATA: dataStart = r.off; dataEnd = r.off + r.len; break;
+      case IFLA_INFO_DATA: data = [r.off, r.off + r.len]; break;
       case IFLA_INFO_SLAVE_KIND: link.slave_kind = r.string(); break;
-      // e.g. IFLA_INFO_SLAVE_DATA: kept whole (header included) under IFLA_LINKINFO
-      default: (link.unknown ??= []).push({ type: IFLA_LINKINFO, nested: true, data: r.buf.subarray(r.off - 4, r.off + r.len) });
+      case IFLA_INFO_SLAVE_DATA: slaveData = [r.off, r.off + r.len]; break;
+      default: keepWhole(r, link);
     }
   }
-  if (dataStart >= 0) {
-    const info = link.kind ? decodeKindData(link.kind, new AttrReader(r.buf, dataStart, dataEnd)) : undefined;
+  if (data) {
+    const info = link.kind ? decodeKindData(link.kind, new AttrReader(r.buf, data[0], data[1])) : undefined;
     if (info) link.info = info;
   }
+  if (slaveData) {
+    if (link.slave_kind === 'bridge') link.bridgePort = decodeBridgePort(new AttrReader(r.buf, slaveData[0], slaveData[1]));
+    else (link.unknown ??= []).push({ type: IFLA_LINKINFO, nested: true, data: r.buf.subarray(slaveData[0] - 4, slaveData[1]) });
+  }
+}
+
+/** An attribute of IFLA_LINKINFO kept whole (header included) under IFLA_LINKINFO. */
+function keepWhole(r: AttrReader, link: LinkInfo): void {
+  (link.unknown ??= []).push({ type: IFLA_LINKINFO, nested: true, data: r.buf.subarray(r.off - 4, r.off + r.len) });
 }
 
 /** Decodes IFLA_INFO_DATA of a kind; unknown kinds give undefined (the raw bytes are kept by the caller). */
@@ -305,6 +325,7 @@ function decodeBridge(r: AttrReader, unknown: RawAttribute[]): Decoded<BridgeDat
       case IFLA_BR_PRIORITY: d.priority = r.u16(); break;
       case IFLA_BR_VLAN_FILTERING: d.vlan_filtering = r.u8() !== 0; break;
       case IFLA_BR_MCAST_SNOOPING: d.mcast_snooping = r.u8() !== 0; break;
+      case IFLA_BR_VLAN_DEFAULT_PVID: d.vlan_default_pvid = r.u16(); break;
       default: unknown.push(r.raw());
     }
   }

@@ -28,7 +28,7 @@ export const NDA_IFINDEX = 8;
 export const NDA_PROTOCOL = 12;
 
 /** sizeof(struct ndmsg). */
-const NDMSG_SIZE = 12;
+export const NDMSG_SIZE = 12;
 /** struct nda_cacheinfo counts clock ticks (USER_HZ). */
 const USER_HZ = 100;
 
@@ -165,13 +165,28 @@ function neighFlags(spec: NeighDelSpec): number {
 }
 
 function ndmsg(w: NetlinkWriter, family: Family | 0, ifindex: number, state: number, flags: number): void {
-  w.u8(family === 0 ? 0 : afOf(family));
+  writeNdmsg(w, family === 0 ? 0 : afOf(family), ifindex, state, flags);
+}
+
+/** Writes struct ndmsg; `af` is the AF_* number (fdb/ writes AF_BRIDGE). */
+export function writeNdmsg(w: NetlinkWriter, af: number, ifindex: number, state: number, flags: number, type = 0): void {
+  w.u8(af);
   w.u8(0);
   w.u16(0);
   w.s32(ifindex);
   w.u16(state);
   w.u8(flags);
-  w.u8(0);
+  w.u8(type);
+}
+
+/** struct nda_cacheinfo (confirmed, used, updated in clock ticks, refcnt) as seconds; shared with fdb/. */
+export function readCacheInfo(r: AttrReader): { confirmed: number; used: number; updated: number } {
+  r.struct(16, 'nda_cacheinfo');
+  return {
+    confirmed: Math.floor(r.buf.readUInt32LE(r.off) / USER_HZ),
+    used: Math.floor(r.buf.readUInt32LE(r.off + 4) / USER_HZ),
+    updated: Math.floor(r.buf.readUInt32LE(r.off + 8) / USER_HZ),
+  };
 }
 
 /** Writes `ip neigh add|replace|del` (RTM_NEWNEIGH/RTM_DELNEIGH) into `w`; `dev` resolves the spec's dev. */
@@ -238,13 +253,7 @@ export function decodeNeighAt(buf: Buffer, off: number, end: number): Neigh {
       case NDA_LLADDR: n.lladdr = formatLinkAddress(r.buf, r.off, r.len); break;
       case NDA_PROBES: n.probes = r.u32(); break;
       case NDA_PROTOCOL: n.protocol = protocolName(r.u8()); break;
-      case NDA_CACHEINFO:
-        // struct nda_cacheinfo: confirmed, used, updated (clock ticks), refcnt
-        r.struct(16, 'nda_cacheinfo');
-        n.confirmed = Math.floor(r.buf.readUInt32LE(r.off) / USER_HZ);
-        n.used = Math.floor(r.buf.readUInt32LE(r.off + 4) / USER_HZ);
-        n.updated = Math.floor(r.buf.readUInt32LE(r.off + 8) / USER_HZ);
-        break;
+      case NDA_CACHEINFO: Object.assign(n, readCacheInfo(r)); break;
       default: (unknown ??= []).push(r.raw());
     }
   }
