@@ -319,7 +319,7 @@ export function encodeLink(type: number, flags: number, spec: LinkChecked, dev: 
  * EOPNOTSUPP "Unknown device type" for a create means the kernel lacks the
  * kind; a plain EOPNOTSUPP is about an option (e.g. bridge vlan_filtering).
  */
-function mapKindError(kind: string, err: NetlinkError): Error {
+export function mapKindError(kind: string, err: NetlinkError): Error {
   if (err.errnoName === 'EOPNOTSUPP' && err.extackMessage !== undefined && /unknown device type/i.test(err.extackMessage)) {
     return new UnsupportedLinkKindError(kind, {
       errno: err.errno, request: err.request, extackMessage: err.extackMessage, extackOffset: err.extackOffset, field: 'kind',
