@@ -25,6 +25,9 @@ export { RuleApi } from './netlink/rtnl/rule/api.js';
 export {
   decodeRule, type Rule, type RuleSpec, type PortRange, type RuleListFilter, RuleSpecSchema, RuleListFilterSchema,
 } from './netlink/rtnl/rule/codec.js';
+export { ruleToSpec } from './netlink/rtnl/rule/codec.js';
+export { type SwapTableSpec, type SwapTableResult, type SwapStep, SwapTableSpecSchema } from './netlink/rtnl/route/swap.js';
+export { type CreateBulkOptions, CreateBulkOptionsSchema } from './netlink/rtnl/bulk-modes.js';
 export { RULE_ACTIONS, type RuleAction } from './netlink/rtnl/rule/constants.js';
 export { NeighApi } from './netlink/rtnl/neigh/api.js';
 export {
