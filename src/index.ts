@@ -73,5 +73,6 @@ export { JOURNAL_DIR, type NamespaceRef } from './netns/journal.js';
 export { processStartTime, processAlive, mount, umount2 } from './netns/syscalls.js';
 export type { CreatedObject, CreateObserver, CreateOutcome, CreatedIdentity, Hooks } from './netlink/rtnl/observer.js';
 export { NsidApi } from './netlink/rtnl/nsid/api.js';
+export { type NsidSetSpec, NsidSetSpecSchema } from './netlink/rtnl/nsid/codec.js';
 export * from './topology/index.js';
 export * as bench from './bench/index.js';

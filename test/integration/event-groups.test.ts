@@ -16,6 +16,7 @@ function show(e: RtnlEvent): string {
     case 'rule': return `rule ${e.action} ${e.rule.priority}`;
     case 'neigh': return `neigh ${e.action} ${e.neigh.dst}`;
     case 'nexthop': return `nexthop ${e.action} ${e.nexthop.id}`;
+    case 'nsid': return `nsid ${e.action} ${e.nsid}`;
     case 'overrun': return 'overrun';
   }
 }
