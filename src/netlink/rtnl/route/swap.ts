@@ -100,11 +100,11 @@ export async function swapTable(api: Apis, spec: SwapTableSpec, opts: BulkOption
   const load = await api.routes.addInto(spec.routes, into, opts);
   const base = { previous, shadow, load, steps };
   steps.push({ step: 'load', outcome: load.failed.length <= (spec.maxFailures ?? 0) ? 'done' : 'failed', detail: `${load.ok} of ${load.total} routes into table ${shadow}` });
-  if (steps[0]!.outcome === 'failed') return abandon(api, base, liveSpec, family);
+  if (steps[0]!.outcome === 'failed') return abandon(api, base, liveSpec, family, opts);
 
   const add = await attempt(() => api.rules.add(nextSpec));
   steps.push({ step: 'rule-add', ...add, detail: `${describeRule(RTM_NEWRULE, nextSpec)} (after the live rule)` });
-  if (add.outcome === 'failed') return abandon(api, base, liveSpec, family);
+  if (add.outcome === 'failed') return abandon(api, base, liveSpec, family, opts);
 
   const del = await attempt(() => api.rules.del(liveSpec));
   steps.push({ step: 'rule-del', ...del, detail: describeRule(RTM_DELRULE, liveSpec) });
@@ -112,11 +112,11 @@ export async function swapTable(api: Apis, spec: SwapTableSpec, opts: BulkOption
     // Both rules are there and the live one still matches first: back to where we were.
     const undo = await attempt(() => api.rules.del(nextSpec));
     steps.push({ step: 'rule-undo', ...undo, detail: describeRule(RTM_DELRULE, nextSpec) });
-    if (undo.outcome === 'done') return abandon(api, base, liveSpec, family);
+    if (undo.outcome === 'done') return abandon(api, base, liveSpec, family, opts);
     // Both rules stay, the live one first: its table is still what lookups use, and stays whole.
     return { swapped: false, table: previous, rule: liveSpec, ...base };
   }
-  const flush = await flushOld(api, rules, live, family, spec.keepOld === true, steps);
+  const flush = await flushOld(api, rules, live, family, spec.keepOld === true, steps, opts);
   return { swapped: true, table: shadow, rule: nextSpec, ...base, ...(flush && { flush }) };
 }
 
@@ -184,10 +184,9 @@ async function pickShadow(api: Apis, rules: Rule[], live: number, given: number 
 
 /** The swap is off: the shadow table's routes go, the live rule and table stay as they were. */
 async function abandon(
-  api: Apis, base: Omit<SwapTableResult, 'swapped' | 'table' | 'rule'>, liveSpec: RuleSpec, family: Family,
+  api: Apis, base: Omit<SwapTableResult, 'swapped' | 'table' | 'rule'>, liveSpec: RuleSpec, family: Family, opts: BulkOptions,
 ): Promise<SwapTableResult> {
-  const listed = await api.routes.list({ table: base.shadow, family });
-  const flush = await api.routes.delMany(listed.map(routeToSpec), { ack: 'each' });
+  const flush = await emptyTable(api, base.shadow, family, opts, true);
   base.steps.push({
     step: 'drop-shadow', outcome: flush.failed.length ? 'failed' : 'done', detail: `${flush.ok} of ${flush.total} routes deleted from table ${base.shadow}`,
     ...(flush.failed[0] && { error: flush.failed[0].error }),
@@ -195,15 +194,24 @@ async function abandon(
   return { swapped: false, table: base.previous, rule: liveSpec, ...base, flush };
 }
 
+/** Deletes a table's routes of one family in bulk (but the kernel's own unless `all`, as `ip route flush table T`). */
+async function emptyTable(api: Apis, table: number, family: Family, opts: BulkOptions, all: boolean): Promise<BulkResult<RouteSpec>> {
+  const { onProgress: _p, ...bulk } = opts;
+  const listed = (await api.routes.list({ table, family })).filter((r) => all || r.protocol !== 'kernel');
+  return api.routes.delMany(listed.map((r) => ({ ...routeToSpec(r), scope: 'nowhere' as const })), bulk);
+}
+
 /** The old table's routes, unless kept or still looked up by another rule (as `ip route flush table T`: kernel routes stay). */
-async function flushOld(api: Apis, rules: Rule[], live: Rule, family: Family, keep: boolean, steps: SwapStep[]): Promise<BulkResult<RouteSpec> | undefined> {
+async function flushOld(
+  api: Apis, rules: Rule[], live: Rule, family: Family, keep: boolean, steps: SwapStep[], opts: BulkOptions,
+): Promise<BulkResult<RouteSpec> | undefined> {
   const others = rules.filter((r) => r !== live && r.action === 'lookup' && r.table === live.table);
   if (keep || others.length) {
     const why = keep ? 'keepOld' : `still looked up by the rule${others.length > 1 ? 's' : ''} at priority ${others.map((r) => r.priority).join(', ')}`;
     steps.push({ step: 'flush-old', outcome: 'skipped', detail: `table ${live.table} kept: ${why}` });
     return undefined;
   }
-  const flush = await api.routes.flush({ table: live.table, family });
+  const flush = await emptyTable(api, live.table, family, opts, false);
   steps.push({
     step: 'flush-old', outcome: flush.failed.length ? 'failed' : 'done', detail: `${flush.ok} of ${flush.total} routes deleted from table ${live.table}`,
     ...(flush.failed[0] && { error: flush.failed[0].error }),
