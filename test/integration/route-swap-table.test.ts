@@ -4,7 +4,7 @@
 // cannot be swapped safely is refused before anything changes. `ip -j rule`
 // and `ip route show table` are the oracle.
 import { expect } from 'chai';
-import { NetnestError, ValidationError, type Namespace, type RouteSpec, type Rtnl } from '../../src/index.js';
+import { type NetnestError, ValidationError, type Namespace, type RouteSpec, type Rtnl } from '../../src/index.js';
 import { useNamespaces } from '../../src/testing/fixtures.js';
 import { Child } from '../support/child.js';
 import { ip, ipBatch, ipJson, ipLineCount } from '../support/ip.js';
