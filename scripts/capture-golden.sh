@@ -58,6 +58,10 @@ selected() {
 
 failures=0
 
+# How each scenario's shell is isolated: a network namespace of its own. The
+# namespace-id scenarios widen it to a mount namespace too (see below).
+UNSHARE=(unshare -n)
+
 # scenario NAME EXPECT COMMAND [SETUP...]
 #   EXPECT: ok   - the captured command must exit 0
 #           fail - the captured command must exit non-zero (error-reply fixtures)
@@ -91,7 +95,7 @@ scenario() {
   } >"$runner"
 
   echo "== $name: $command"
-  if ! unshare -n bash "$runner"; then
+  if ! "${UNSHARE[@]}" bash "$runner"; then
     echo "$name: setup failed" >&2
     failures=$((failures + 1))
     return 0
@@ -423,7 +427,7 @@ event_scenario() {
   } >"$runner"
 
   echo "== $name: $command  (trigger: $trigger)"
-  if ! unshare -n bash "$runner"; then
+  if ! "${UNSHARE[@]}" bash "$runner"; then
     echo "$name: runner failed" >&2
     failures=$((failures + 1))
     return 0
@@ -442,6 +446,21 @@ event_scenario() {
 event_scenario event-route-add 'ip -o monitor route' 'ip route add 20.0.0.0/24 via 10.0.0.2' "${NET[@]}"
 event_scenario event-link-add 'ip -o monitor link' 'ip link add v0 type veth peer name v1'
 event_scenario event-fdb-add 'ip -o monitor neigh' "$F_AA" "${BR[@]}"
+
+# ---- namespace ids ------------------------------------------------------------
+# `ip netns set NAME ID` names a namespace through /run/netns/NAME. These
+# scenarios run in a mount namespace of their own as well (private
+# propagation) with a tmpfs over /run, so the name `ip netns add` makes, and
+# the namespace behind it, exist only inside the scenario: the host's
+# /run/netns is never touched.
+UNSHARE=(unshare -n -m --propagation private)
+NAMED=('mount -t tmpfs tmpfs /run' 'ip netns add blue')
+scenario netns-set ok 'ip netns set blue 7' "${NAMED[@]}"
+scenario netns-set-auto ok 'ip netns set blue auto' "${NAMED[@]}"
+scenario netns-set-again-eexist fail 'ip netns set blue 8' "${NAMED[@]}" 'ip netns set blue 7'
+# A namespace gets an id here, then dies: RTM_NEWNSID, then RTM_DELNSID.
+event_scenario event-nsid 'ip -o monitor nsid' 'ip netns set blue 7; ip netns del blue' "${NAMED[@]}"
+UNSHARE=(unshare -n)
 
 if [[ $failures -ne 0 ]]; then
   echo "$failures scenario(s) FAILED" >&2

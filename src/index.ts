@@ -25,6 +25,9 @@ export { RuleApi } from './netlink/rtnl/rule/api.js';
 export {
   decodeRule, type Rule, type RuleSpec, type PortRange, type RuleListFilter, RuleSpecSchema, RuleListFilterSchema,
 } from './netlink/rtnl/rule/codec.js';
+export { ruleToSpec } from './netlink/rtnl/rule/codec.js';
+export { type SwapTableSpec, type SwapTableResult, type SwapStep, SwapTableSpecSchema } from './netlink/rtnl/route/swap.js';
+export { type CreateBulkOptions, CreateBulkOptionsSchema } from './netlink/rtnl/bulk-modes.js';
 export { RULE_ACTIONS, type RuleAction } from './netlink/rtnl/rule/constants.js';
 export { NeighApi } from './netlink/rtnl/neigh/api.js';
 export {
@@ -85,5 +88,6 @@ export {
   BRIDGE_PORT_STATES, BridgePortSchema, type BridgePort, type BridgePortOptions, type BridgePortState,
 } from './netlink/rtnl/link/bridge-port.js';
 export { UnsupportedKernelFeatureError } from './netlink/core/errors.js';
+export { type NsidSetSpec, NsidSetSpecSchema } from './netlink/rtnl/nsid/codec.js';
 export * from './topology/index.js';
 export * as bench from './bench/index.js';

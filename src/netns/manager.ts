@@ -3,6 +3,7 @@
 // namespaces it does not own, and puts everything back in one call.
 import { closeSync, fstatSync, openSync, type Stats } from 'node:fs';
 import { NetnestError, ValidationError } from '../netlink/core/errors.js';
+import type { Link } from '../netlink/rtnl/link/codec.js';
 import type { Rtnl, RtnlOptions } from '../netlink/rtnl/rtnl.js';
 import { Journal, type NamespaceRef } from './journal.js';
 import { Ledger } from './ledger.js';
@@ -13,6 +14,7 @@ import {
   checkCleanupOptions, checkCreateOptions, checkManagerOptions, checkNamespaceHandle, checkNamespaceName, checkNamespacePath, checkSysctl,
   type CleanupOptions, type CreateOptions, type ManagerOptions, type SweepOptions,
 } from './options.js';
+import { linkNamespace, namespaceOfNsid } from './nsids.js';
 import { deferLinks, dependentsOf, waitGone, type Dependent } from './settle.js';
 import { sweep, type SweepReport } from './sweep.js';
 import { createAnonymousNetns } from './syscalls.js';
@@ -67,6 +69,8 @@ export class NamespaceManager {
   /** Handles on namespaces met through fds (a veth peer's `netns`), by identity. */
   private foreign = new Map<string, Namespace>();
   private clients: Rtnl[] = [];
+  /** The namespace each client handed out is bound to. */
+  private clientNs = new WeakMap<Rtnl, Namespace>();
   /** One client per namespace for the manager's own work (cleanup, identity lookups). */
   private own = new Map<string, Rtnl>();
   private readonly ledger: Ledger;
@@ -151,7 +155,36 @@ export class NamespaceManager {
     const r = ns.rtnl(opts);
     r.hooks.observer = this.ledger.observer(ns);
     this.clients.push(r);
+    this.clientNs.set(r, ns);
     return r;
+  }
+
+  /**
+   * The namespace that `where` (a namespace, or a client this manager
+   * handed out) numbers `nsid` — a link's `link_netnsid` — among those this
+   * manager knows: its root, the namespaces it made or adopted, those met
+   * through fds. undefined when none of them has that id there.
+   */
+  async nsidNamespace(where: Namespace | Rtnl, nsid: number): Promise<Namespace | undefined> {
+    const here = this.whereOf(where);
+    return namespaceOfNsid(this.ownClient(here), this.known(), nsid);
+  }
+
+  /** Where the link a link names (a veth's peer, a macvlan's lower device) lives, seen from `where`; see nsids.ts. */
+  async linkNamespace(where: Namespace | Rtnl, link: Link): Promise<Namespace | undefined> {
+    const here = this.whereOf(where);
+    return linkNamespace(this.ownClient(here), here, this.known(), link);
+  }
+
+  private whereOf(where: Namespace | Rtnl): Namespace {
+    const ns = where instanceof Namespace ? where : this.clientNs.get(where);
+    if (!ns) throw new ValidationError('expected a Namespace or a client this manager handed out (manager.rtnl())', 'where');
+    checkNamespaceHandle(ns, 'where');
+    return ns;
+  }
+
+  private known(): Namespace[] {
+    return [this.root, ...this.owned.map((o) => o.ns), ...this.adopted, ...this.foreign.values()];
   }
 
   /**

@@ -68,9 +68,11 @@ const SCRIPTS: [string, string][] = [
   ['docs/errors.md', 'field-at.mjs'],
   ['docs/bulk.md', 'route-to-spec.mjs'],
   ['docs/bulk.md', 'run-bulk.mjs'],
+  ['docs/bulk.md', 'swap-table.mjs'],
   ['docs/namespaces.md', 'nsid.mjs'],
   ['docs/bridge.md', 'bridge-fdb.mjs'],
   ['docs/bridge.md', 'bridge-vlan.mjs'],
+  ['docs/namespaces.md', 'nsid-manager.mjs'],
 ];
 
 /** Example test files: [document, file name, what the mocha run reports]. */

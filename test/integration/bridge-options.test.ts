@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import { UnsupportedKernelFeatureError, type Namespace, type Rtnl } from '../../src/index.js';
 import { useNamespaces } from '../../src/testing/fixtures.js';
 import { bridgeJson, ip, ipJson, type IpLink } from '../support/ip.js';
+import { waitUntil } from '../support/netns.js';
 import { skipBecause } from '../support/skip.js';
 
 const details = (name: string, ns: Namespace): IpLink => ipJson<IpLink[]>(['-d', 'link', 'show', 'dev', name], ns)[0]!;
@@ -39,6 +40,8 @@ describe('bridges: options, port options and VLANs against ip and bridge', () =>
 
   it('a port\'s STP state, on a bridge without STP', async () => {
     for (const dev of ['br0', 'v0', 'v1']) await rtnl.link.set(dev, { up: true });
+    // The kernel takes a port state only from a port whose operstate is up (ENETDOWN before), which linkwatch sets a moment later.
+    await waitUntil(async () => (await rtnl.link.get('v0')).operstate === 'UP', 'v0 operationally up');
     await rtnl.link.set('v0', { bridgePort: { state: 'listening' } });
     expect(bridgeJson<{ state: string }[]>(['link', 'show', 'dev', 'v0'], ns)[0]!.state).to.equal('listening');
     expect((await rtnl.link.get('v0')).bridgePort?.state).to.equal('listening');

@@ -18,6 +18,7 @@ function show(e: RtnlEvent): string {
     case 'neigh': return `neigh ${e.action} ${e.neigh.dst}`;
     case 'nexthop': return `nexthop ${e.action} ${e.nexthop.id}`;
     case 'fdb': return `fdb ${e.action} ${e.fdb.mac}`;
+    case 'nsid': return `nsid ${e.action} ${e.nsid}`;
     case 'overrun': return 'overrun';
   }
 }

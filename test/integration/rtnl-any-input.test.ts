@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { inspect } from 'node:util';
 import {
   AddressSpecSchema, LinkAddSpecSchema, LinkSetSpecSchema, NetnestError, NeighSpecSchema, NexthopSpecSchema, RouteGetSpecSchema,
-  RouteSpecSchema, RuleSpecSchema, type Rtnl,
+  RouteSpecSchema, RuleSpecSchema, SwapTableSpecSchema, type Rtnl,
 } from '../../src/index.js';
 import { sharedManager } from '../support/netns.js';
 import { addVeth } from '../support/veth.js';
@@ -246,8 +246,33 @@ const calls: fc.Arbitrary<Call> = fc.oneof(
   anyId.map(call('nexthop.get', (r, id) => r.nexthop.get(id))),
   anyId.map(call('nexthop.del', (r, id) => r.nexthop.del(id))),
   spec(filters.nexthop).map(call('nexthop.list', (r, f) => r.nexthop.list(f))),
+  ...bulkCalls(),
   spec(eventOptions).map(call('events', async (r, o) => { await r.events(o).return?.(); })),
 );
+
+/** The bulk calls of links, addresses, neighbours and nexthops, route.swapTable and nsid.set. */
+function bulkCalls(): fc.Arbitrary<Call>[] {
+  const createOptions = spec(fc.tuple(bulkOptions, fc.constantFrom('add', 'replace')).map(([o, mode]) => ({ ...o, mode })));
+  const many = (what: string, items: fc.Arbitrary<unknown>, opts: fc.Arbitrary<unknown>, run: (r: Rtnl, a: never, b: never) => unknown): fc.Arbitrary<Call> =>
+    fc.tuple(list(items), opts).map(([a, b]) => call(what, run)(a, b));
+  const swap = fc.record({
+    rule: fc.oneof(fc.record({ priority: fc.integer({ min: 1000, max: 1010 }) }), rule), routes: list(spec(route, ROUTE)),
+    family: fc.constantFrom(4, 6), shadowTable: table, maxFailures: u8, keepOld: fc.boolean(),
+  }, { requiredKeys: ['rule', 'routes'] });
+  return [
+    many('link.addMany', spec(linkAdd, fieldsOf(LinkAddSpecSchema)), spec(bulkOptions), (r, a, b) => r.link.addMany(a, b)),
+    many('link.delMany', ownRef, spec(bulkOptions), (r, a, b) => r.link.delMany(a, b)),
+    many('addr.addMany', spec(addr, fieldsOf(AddressSpecSchema)), createOptions, (r, a, b) => r.addr.addMany(a, b)),
+    many('addr.delMany', spec(addr.map(({ dev, local }) => ({ dev, local }))), spec(bulkOptions), (r, a, b) => r.addr.delMany(a, b)),
+    many('neigh.addMany', spec(neigh, fieldsOf(NeighSpecSchema)), createOptions, (r, a, b) => r.neigh.addMany(a, b)),
+    many('neigh.delMany', spec(neigh.map((n) => ({ dst: n.dst, dev: n.dev }))), spec(bulkOptions), (r, a, b) => r.neigh.delMany(a, b)),
+    many('nexthop.addMany', spec(nexthop, fieldsOf(NexthopSpecSchema)), createOptions, (r, a, b) => r.nexthop.addMany(a, b)),
+    many('nexthop.delMany', anyId, spec(bulkOptions), (r, a, b) => r.nexthop.delMany(a, b)),
+    fc.tuple(spec(swap, fieldsOf(SwapTableSpecSchema)), spec(bulkOptions)).map(([a, b]) => call('route.swapTable', (r, x, y) => r.route.swapTable(x, y))(a, b)),
+    spec(fc.record({ fd: fc.integer({ min: 0, max: 40 }), pid: fc.constantFrom(1, process.pid), nsid: fc.integer({ min: 0, max: 20 }) }, opt))
+      .map(call('nsid.set', (r, s) => r.nsid.set(s))),
+  ];
+}
 
 // --------------------------------------------------------------------- check
 
@@ -300,6 +325,8 @@ describe('any input to the API: a result or a NetnestError, never a raw exceptio
       'addr.list', 'route.add', 'route.replace', 'route.append', 'route.prepend', 'route.del', 'route.get', 'route.list', 'route.dump',
       'route.flush', 'route.addMany', 'route.delMany', 'rule.add', 'rule.del', 'rule.list', 'rule.addMany', 'rule.delMany', 'neigh.add',
       'neigh.replace', 'neigh.del', 'neigh.list', 'nexthop.add', 'nexthop.replace', 'nexthop.get', 'nexthop.del', 'nexthop.list', 'events',
+      'link.addMany', 'link.delMany', 'addr.addMany', 'addr.delMany', 'neigh.addMany', 'neigh.delMany', 'nexthop.addMany',
+      'nexthop.delMany', 'route.swapTable', 'nsid.set',
     ]);
   });
 });

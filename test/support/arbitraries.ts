@@ -104,7 +104,7 @@ const attr: fc.Arbitrary<Attr> = fc.record({
   data: fc.uint8Array({ maxLength: 24 }),
   kids: fc.array(fc.record({ type: fc.integer({ min: 0, max: 20 }), data: fc.uint8Array({ maxLength: 20 }) }), { maxLength: 4 }),
 });
-const TYPES = [16, 17, 20, 21, 24, 25, 28, 29, 32, 33, 104, 105];
+const TYPES = [16, 17, 20, 21, 24, 25, 28, 29, 32, 33, 88, 89, 104, 105];
 const built = fc.record({
   type: fc.oneof(fc.constantFrom(...TYPES), u16), family: fc.oneof(fc.constantFrom(0, 2, 7, 10), u8),
   header: fc.uint8Array({ minLength: 16, maxLength: 16 }), headerLen: fc.constantFrom(8, 12, 16),

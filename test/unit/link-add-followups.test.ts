@@ -98,3 +98,41 @@ describe('link.add sets what the kernel ignores on creation', () => {
     expect(log).to.have.length(1);
   });
 });
+
+describe('link.addMany sets them too, in a second bulk pass', () => {
+  it('the follow-ups of every link made go after all the creates, by name', async () => {
+    const { sock, raw } = openFake();
+    const log = kernel(raw, () => 0);
+    const rtnl = Rtnl.fromSocket(sock);
+    const result = await rtnl.link.addMany([
+      { name: 'v0', kind: 'veth', peer: { name: 'v1', up: true } },
+      { name: 'br0', kind: 'bridge' },
+      { name: 'br1', kind: 'bridge', alias: 'lab bridge' },
+    ]);
+    rtnl.close();
+
+    expect(result).to.deep.equal({ total: 3, ok: 3, failed: [] });
+    expect(log.map((s) => [s.create, s.link.name])).to.deep.equal([[true, 'v0'], [true, 'br0'], [true, 'br1'], [false, 'v1'], [false, 'br1']]);
+    expect(log[3]!.link).to.include({ up: true });
+    expect(log[4]!.link).to.include({ alias: 'lab bridge' });
+  });
+
+  it('a link whose follow-up is refused is deleted and reported failed with the refusal; the others stay made', async () => {
+    const { sock, raw } = openFake();
+    const EPERM = 1;
+    const log = kernel(raw, (s) => (s.type === RTM_NEWLINK && !s.create && s.link.name === 'v3' ? EPERM : 0));
+    const rtnl = Rtnl.fromSocket(sock);
+    const specs = [
+      { name: 'v0', kind: 'veth', peer: { name: 'v1', up: true } },
+      { name: 'v2', kind: 'veth', peer: { name: 'v3', up: true } },
+      { name: 'v4', kind: 'veth', peer: { name: 'v5', up: true } },
+    ] as const;
+    const result = await rtnl.link.addMany(specs);
+    rtnl.close();
+
+    expect(result.total).to.equal(3);
+    expect(result.ok).to.equal(2);
+    expect(result.failed.map((f) => [f.index, f.item, (f.error as NetlinkError).errnoName])).to.deep.equal([[1, specs[1], 'EPERM']]);
+    expect(log.filter((s) => s.type === RTM_DELLINK).map((s) => s.link.name)).to.deep.equal(['v2']);
+  });
+});

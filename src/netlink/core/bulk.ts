@@ -10,7 +10,7 @@
 //    reported as ENOBUFS; then the batches in flight fail with OverrunError
 //    ("outcome unknown") instead of being counted as done.
 import { NLM_F_ACK, NLM_F_REQUEST, NLMSG_ERROR } from './constants.js';
-import { describeValue, NetnestError, OverrunError, SocketClosedError, ValidationError } from './errors.js';
+import { describeValue, type NetlinkError, NetnestError, OverrunError, SocketClosedError, ValidationError } from './errors.js';
 import { requestError } from './request.js';
 import type { ReplySink } from './dispatch.js';
 import { decodeError } from './message.js';
@@ -52,6 +52,15 @@ export interface BulkHooks<T, C = void> {
    * when runBulk ends with a throw: it first waits for what it sent.
    */
   settled?: (index: number, item: T, error: Error | undefined) => void;
+  /**
+   * True when the item needs what earlier items of the same call make (a
+   * link whose master is created a few items before): the batch is closed
+   * before it, and it is prepared and encoded only once every item read
+   * before it has settled.
+   */
+  waitsForEarlier?: (item: T, checked: C) => boolean;
+  /** Turns the kernel's refusal of an item into a richer error (as Request.mapError does). */
+  mapError?: (error: NetlinkError, item: T) => Error;
 }
 
 export interface BulkFailure<T> {
@@ -115,6 +124,8 @@ class BulkRun<T, C> {
   private exhausted = false;
   /** What stopped the run early (the input threw, a callback threw): rethrown once everything sent is settled. */
   private abort: { error: unknown } | undefined;
+  /** An item read and checked that waits for the items before it (waitsForEarlier): the first of the next batch. */
+  private carried: { value: T; index: number; checked: C } | undefined;
 
   constructor(
     private readonly channel: BulkChannel,
@@ -143,6 +154,12 @@ class BulkRun<T, C> {
       w = new NetlinkWriter(this.opts.batchBytes + 4096);
       if (!this.send(batch, bytes)) break;
     }
+    if (this.carried) {
+      // Read and never sent: the run stopped before its turn.
+      const { value, index } = this.carried;
+      this.carried = undefined;
+      this.fail(index, value, this.channel.closed ? new SocketClosedError(this.describe(value), false) : stoppedBy(this.abort?.error));
+    }
     await Promise.all(this.inFlight);
     if (this.abort) {
       // The input is left where it stopped; its iterator is told so.
@@ -159,46 +176,61 @@ class BulkRun<T, C> {
 
   /** Reads and encodes items into `w` until the batch is full or the input ends. */
   private async fill(w: NetlinkWriter): Promise<Batch<T, C>> {
-    const { hooks } = this;
     const items: T[] = [];
     const checked: C[] = [];
     const indexes: number[] = [];
     const starts: number[] = [];
     while (w.pos < this.opts.batchBytes && !this.abort) {
-      // A synchronous input is read without a promise per item (the hot path).
-      let n: IteratorResult<T>;
-      try {
-        n = this.syncIt ? this.syncIt.next() : await this.asyncIt!.next();
-      } catch (e) {
-        this.abort = { error: e };
-        break;
-      }
-      if (n.done) {
-        this.exhausted = true;
-        break;
-      }
-      const index = this.result.total++;
+      const next = this.carried ?? (await this.read());
+      this.carried = undefined;
+      if (!next) break;
+      const { value, index } = next;
       const start = w.pos;
       let c: C;
       try {
-        c = hooks.check ? hooks.check(n.value) : (undefined as C);
-        const ready = hooks.prepare?.(n.value, index);
+        c = next.checked ?? (this.hooks.check ? this.hooks.check(value) : (undefined as C));
+        if (this.hooks.waitsForEarlier?.(value, c)) {
+          if (items.length > 0) {
+            // Closes this batch; the item opens the next one, once this one has settled.
+            this.carried = { value, index, checked: c };
+            break;
+          }
+          while (this.inFlight.size > 0) await Promise.all(this.inFlight);
+        }
+        const ready = this.hooks.prepare?.(value, index);
         if (ready) await ready;
-        this.encode(w, n.value, c);
+        this.encode(w, value, c);
       } catch (e) {
         w.pos = start;
-        this.fail(index, n.value, e instanceof Error ? e : new Error(String(e)));
+        this.fail(index, value, e instanceof Error ? e : new Error(String(e)));
         if (e instanceof NetnestError) continue;
         // Not a refusal of the item: a bug or a failing hook. Nothing more is read.
         this.abort = { error: e };
         break;
       }
-      items.push(n.value);
+      items.push(value);
       checked.push(c);
       indexes.push(index);
       starts.push(start);
     }
     return { items, checked, indexes, starts, errors: new Map(), acks: 0, answered: new Uint8Array(items.length), done: false };
+  }
+
+  /** The next item of the input with its index; undefined at its end or when it threw (the run stops). */
+  private async read(): Promise<{ value: T; index: number; checked?: C } | undefined> {
+    // A synchronous input is read without a promise per item (the hot path).
+    let n: IteratorResult<T>;
+    try {
+      n = this.syncIt ? this.syncIt.next() : await this.asyncIt!.next();
+    } catch (e) {
+      this.abort = { error: e };
+      return undefined;
+    }
+    if (n.done) {
+      this.exhausted = true;
+      return undefined;
+    }
+    return { value: n.value, index: this.result.total++ };
   }
 
   /** Sends a batch with seqs of its own; false when the socket is closed (the run ends). */
@@ -223,7 +255,7 @@ class BulkRun<T, C> {
         if (r.type !== NLMSG_ERROR || batch.done) return;
         const i = (seq - base) >>> 0;
         const e = decodeError(r.buf, r.off, r.end, r.flags);
-        if (e.errno !== 0) batch.errors.set(i, itemError(e, items[i]!, batch.checked[i]!, this.encode, this.describe));
+        if (e.errno !== 0) batch.errors.set(i, itemError(e, items[i]!, batch.checked[i]!, this.encode, this.describe, this.hooks.mapError));
         batch.answered[i] = 1;
         batch.acks++;
         if (mode === 'barrier' ? i !== last : batch.acks !== items.length) return;
@@ -295,6 +327,11 @@ class BulkRun<T, C> {
   }
 }
 
+/** The error of an item that was never sent because the run stopped. */
+function stoppedBy(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
 /** The synchronous iterator of `items`, undefined for an async iterable; ValidationError for anything else. */
 function iteratorOf<T>(items: Iterable<T> | AsyncIterable<T>): Iterator<T> | undefined {
   const o = items as { [Symbol.iterator]?: unknown; [Symbol.asyncIterator]?: unknown } | null | undefined;
@@ -312,7 +349,10 @@ function bulkOptions(opts: BulkOptions): { mode: 'barrier' | 'each'; batchBytes:
 }
 
 /** The kernel's error for one item, with the caller's field when the extended ACK points at one. */
-function itemError<T, C>(e: ReturnType<typeof decodeError>, item: T, checked: C, encode: BulkEncoder<T, C>, describe: (item: T) => string): Error {
+function itemError<T, C>(
+  e: ReturnType<typeof decodeError>, item: T, checked: C, encode: BulkEncoder<T, C>, describe: (item: T) => string,
+  mapError: BulkHooks<T, C>['mapError'],
+): Error {
   const w = new NetlinkWriter(256);
   if (e.extackOffset !== undefined || e.missingNestOffset !== undefined) {
     // Failures are rare: re-encode the item alone to learn where its fields went.
@@ -320,5 +360,5 @@ function itemError<T, C>(e: ReturnType<typeof decodeError>, item: T, checked: C,
       encode(w, item, checked);
     } catch { /* it encoded when it was sent; the marks written so far are what we have */ }
   }
-  return requestError({ bytes: w.bytes(), describe: describe(item), marks: w.marks }, e);
+  return requestError({ bytes: w.bytes(), describe: describe(item), marks: w.marks, ...(mapError && { mapError: (err) => mapError(err, item) }) }, e);
 }

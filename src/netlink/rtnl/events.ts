@@ -18,6 +18,7 @@ import { decodeFdb, type Fdb } from './fdb/codec.js';
 import { decodeLink, type Link } from './link/codec.js';
 import { decodeNeigh, RTM_DELNEIGH, RTM_NEWNEIGH, type Neigh } from './neigh/codec.js';
 import { decodeNexthop, RTM_DELNEXTHOP, RTM_NEWNEXTHOP, type Nexthop } from './nexthop/codec.js';
+import { decodeNsid, RTM_DELNSID, RTM_NEWNSID, RTNLGRP_NSID } from './nsid/codec.js';
 import { decodeRoute, type Route } from './route/codec.js';
 import { RTM_DELROUTE, RTM_NEWROUTE } from './route/constants.js';
 import { decodeRule, type Rule } from './rule/codec.js';
@@ -33,6 +34,7 @@ export const EVENT_GROUPS = {
   'ipv6-route': [RTNLGRP_IPV6_ROUTE],
   'ipv6-rule': [RTNLGRP_IPV6_RULE],
   nexthop: [RTNLGRP_NEXTHOP],
+  nsid: [RTNLGRP_NSID],
   address: [RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR],
   route: [RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE],
   rule: [RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_RULE],
@@ -51,6 +53,8 @@ export type RtnlEvent =
   | { kind: 'nexthop'; action: EventAction; nexthop: Nexthop }
   /** A bridge FDB entry (AF_BRIDGE neighbour), from the `neigh` group as `bridge monitor fdb` gets them. */
   | { kind: 'fdb'; action: EventAction; fdb: Fdb }
+  /** A namespace got an id in this one (`ip netns set`, a veth peer moved...), or lost it (that namespace died). */
+  | { kind: 'nsid'; action: EventAction; nsid: number }
   /** Events were lost (`dropped` of them, when known): resynchronise with a dump. */
   | { kind: 'overrun'; error: OverrunError; dropped?: number };
 
@@ -94,6 +98,10 @@ export function decodeEvent(msg: Buffer): RtnlEvent | undefined {
       return { kind: 'neigh', action: type === RTM_NEWNEIGH ? 'new' : 'del', neigh: decodeNeigh(msg) };
     case RTM_NEWNEXTHOP: case RTM_DELNEXTHOP:
       return { kind: 'nexthop', action: type === RTM_NEWNEXTHOP ? 'new' : 'del', nexthop: decodeNexthop(msg) };
+    case RTM_NEWNSID: case RTM_DELNSID: {
+      const nsid = decodeNsid(msg);
+      return nsid === undefined ? undefined : { kind: 'nsid', action: type === RTM_NEWNSID ? 'new' : 'del', nsid };
+    }
     default:
       return undefined;
   }

@@ -86,7 +86,7 @@ export function observedMany<T>(
   obj: (item: T) => CreatedObject,
   ready: (item: T) => Promise<void> | undefined = () => undefined,
   check: (item: T) => void = () => undefined,
-): Omit<BulkHooks<T>, 'check'> {
+): Pick<BulkHooks<T>, 'prepare' | 'settled'> {
   const o = hooks.observer;
   if (!o) return { prepare: ready };
   const scope = {};

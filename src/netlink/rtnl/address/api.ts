@@ -1,13 +1,16 @@
-// `ip addr` bound to one socket: list, add, replace, del. Each operation
-// checks its input once, looks up its link, then encodes and sends.
+// `ip addr` bound to one socket: list, add, replace, del, and their bulk
+// forms. Each operation checks its input once, looks up its link, then
+// encodes and sends.
+import { runBulk, type BulkHooks, type BulkOptions, type BulkResult } from '../../core/bulk.js';
 import { NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE } from '../../core/constants.js';
 import type { NetlinkSocket } from '../../core/socket.js';
+import { createMode, type CreateBulkOptions, type Many } from '../bulk-modes.js';
 import { RTM_DELADDR, RTM_NEWADDR } from '../constants.js';
 import type { LinkApi } from '../link/api.js';
-import { observed, type Hooks } from '../observer.js';
+import { observed, observedMany, type Hooks } from '../observer.js';
 import {
-  checkAddress, checkAddressDel, checkAddressListFilter, decodeAddress, encodeAddress, encodeAddressDump, type Address,
-  type AddressDelSpec, type AddressListFilter, type AddressSpec,
+  checkAddress, checkAddressDel, checkAddressListFilter, decodeAddress, describeAddress, encodeAddress, encodeAddressDump,
+  writeAddress, type Address, type AddressDelSpec, type AddressListFilter, type AddressSpec,
 } from './codec.js';
 
 export class AddressApi {
@@ -44,5 +47,34 @@ export class AddressApi {
     const checked = checkAddressDel(spec);
     const index = await this.links.index(checked.dev);
     await this.sock.request(encodeAddress(RTM_DELADDR, 0, checked, () => index));
+  }
+
+  /**
+   * `ip -batch` of `ip addr add` (or `replace` with `mode: 'replace'`):
+   * many per sendmsg, every address accounted for (see docs/bulk.md).
+   */
+  async addMany(addresses: Many<AddressSpec>, opts: CreateBulkOptions = {}): Promise<BulkResult<AddressSpec>> {
+    const { flags, replace, bulk } = createMode(opts);
+    return this.many(RTM_NEWADDR, flags, addresses, bulk, checkAddress, replace);
+  }
+
+  /** `ip addr del` for many addresses, as addMany adds them. */
+  delMany(addresses: Many<AddressDelSpec>, opts: BulkOptions = {}): Promise<BulkResult<AddressDelSpec>> {
+    return this.many(RTM_DELADDR, 0, addresses, opts, checkAddressDel, false);
+  }
+
+  private many<S extends AddressSpec | AddressDelSpec>(
+    type: number, flags: number, items: Many<S>, opts: BulkOptions, check: (spec: S) => S, replace: boolean,
+  ): Promise<BulkResult<S>> {
+    const cache = this.links.devCache();
+    const lookup = (spec: S): Promise<void> | undefined => cache.ensure(spec.dev);
+    const hooks: BulkHooks<S, S> = {
+      ...(type === RTM_NEWADDR
+        ? observedMany(this.hooks, (spec: S) => ({ object: 'address', spec: spec as AddressSpec, index: cache.resolve(spec.dev, 'dev'), replace }), lookup)
+        : { prepare: lookup }),
+      check,
+    };
+    return runBulk(this.sock, items, (w, _spec, checked) => writeAddress(w, type, flags, checked, cache.resolve),
+      (spec) => describeAddress(type, spec), opts, hooks);
   }
 }

@@ -1,12 +1,18 @@
-// `ip link` bound to one socket: list, get, add, set, del. Each operation
-// checks its input once, looks up the links it names, then encodes and sends.
+// `ip link` bound to one socket: list, get, add, set, del, and their bulk
+// forms. Each operation checks its input once, looks up the links it names,
+// then encodes and sends.
+import { runBulk, type BulkOptions, type BulkResult } from '../../core/bulk.js';
 import { NLM_F_CREATE, NLM_F_EXCL } from '../../core/constants.js';
-import { DecodeError, NetlinkError } from '../../core/errors.js';
+import { DecodeError, NetlinkError, ValidationError } from '../../core/errors.js';
 import { NetlinkSocket } from '../../core/socket.js';
+import type { Many } from '../bulk-modes.js';
 import { messageName, RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK } from '../constants.js';
-import { DevCache, type DevResolver } from '../devices.js';
-import { observed, type Hooks } from '../observer.js';
-import { checkLinkAdd, checkLinkListFilter, checkLinkRef, checkLinkSet, decodeLink, encodeLink, encodeLinkDump, encodeLinkGet, type Link, type LinkAddSpec, type LinkChange, type LinkListFilter, type LinkSetSpec } from './codec.js';
+import { DevCache, directIndex, type DevResolver } from '../devices.js';
+import { observed, observedMany, type Hooks } from '../observer.js';
+import {
+  checkLinkAdd, checkLinkListFilter, checkLinkRef, checkLinkSet, decodeLink, describeLink, encodeLink, encodeLinkDump,
+  encodeLinkGet, mapAddError, writeLink, type Link, type LinkAddSpec, type LinkChange, type LinkListFilter, type LinkSetSpec,
+} from './codec.js';
 import { describeRef, type LinkRef } from '../devices.js';
 import { createTun } from './tun.js';
 
@@ -95,12 +101,89 @@ export class LinkApi {
     try {
       for (const { netns, change } of steps) await this.within(netns, (sock) => sock.request(encodeLink(RTM_NEWLINK, 0, change, dev)));
     } catch (e) {
-      // Deleting either end of a veth deletes both.
-      const left = await this.within(spec.netns, (sock) => sock.request(encodeLink(RTM_DELLINK, 0, { dev: spec.name }))).then(() => undefined, (d: unknown) => d);
-      // The caller must learn that the link it did not get is still there.
-      if (left && e instanceof Error) e.message += `; ${spec.name} was created and could not be removed (${left instanceof Error ? left.message : String(left)}): it is still there`;
-      throw e;
+      throw await this.undo(spec, e);
     }
+  }
+
+  /** Deletes a link whose follow-up failed (either end of a veth deletes both); the follow-up's error, saying so if the link stays. */
+  private async undo(spec: LinkAddSpec, e: unknown): Promise<unknown> {
+    const left = await this.within(spec.netns, (sock) => sock.request(encodeLink(RTM_DELLINK, 0, { dev: spec.name }))).then(() => undefined, (d: unknown) => d);
+    // The caller must learn that the link it did not get is still there.
+    if (left && e instanceof Error) e.message += `; ${spec.name} was created and could not be removed (${left instanceof Error ? left.message : String(left)}): it is still there`;
+    return e;
+  }
+
+  /**
+   * `ip -batch` of `ip link add`: many per sendmsg, every link accounted
+   * for (see docs/bulk.md). Items are sent in order; a link naming as its
+   * `master` or `link` a link made earlier in the same call waits until that
+   * one is answered (its batch is closed before it). What link.add() sets
+   * right after a create (an alias, a veth peer's `up`) is set for all the
+   * links made, in a second bulk pass; a link whose follow-up fails is
+   * deleted and reported failed. tun devices are made one by one (link.add()).
+   */
+  async addMany(specs: Many<LinkAddSpec>, opts: BulkOptions = {}): Promise<BulkResult<LinkAddSpec>> {
+    const devs = this.devCache();
+    /** Names made earlier in this call, in this namespace. */
+    const earlier = new Set<string>();
+    const follow: { index: number; spec: LinkAddSpec }[] = [];
+    const lookup = (spec: LinkAddSpec): Promise<void> | undefined => {
+      const master = devs.ensure(spec.master, 'master');
+      const link = devs.ensure(spec.link, 'link');
+      return master && link ? Promise.all([master, link]).then(() => undefined) : master ?? link;
+    };
+    const observe = observedMany(this.hooks, (spec: LinkAddSpec) => ({ object: 'link', spec }), lookup);
+    const result = await runBulk(this.sock, specs, (w, spec) => writeLink(w, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, spec, devs.resolve),
+      (spec) => describeLink(RTM_NEWLINK, spec), opts, {
+        check: (spec) => {
+          const c = checkLinkAdd(spec);
+          if (c.kind === 'tun') throw new ValidationError('tun links are made through /dev/net/tun, one at a time: use link.add()', 'kind');
+          const waits = (typeof c.master === 'string' && earlier.has(c.master)) || (typeof c.link === 'string' && earlier.has(c.link));
+          if (c.netns === undefined) earlier.add(c.name);
+          if (c.peer && c.peer.netns === undefined) earlier.add(c.peer.name);
+          return waits;
+        },
+        waitsForEarlier: (_spec, waits) => waits,
+        prepare: observe.prepare,
+        settled: (index, spec, error) => {
+          observe.settled?.(index, spec, error);
+          if (!error && followups(spec).length) follow.push({ index, spec });
+        },
+        mapError: (err, spec) => mapAddError(spec, err),
+      });
+    if (follow.length) await this.followMany(follow, opts, result);
+    return result;
+  }
+
+  /** The follow-ups of the links addMany made, in bulk per namespace; a link whose follow-up fails is deleted and fails. */
+  private async followMany(made: { index: number; spec: LinkAddSpec }[], opts: BulkOptions, result: BulkResult<LinkAddSpec>): Promise<void> {
+    const { onProgress: _p, ...bulk } = opts;
+    type Step = { index: number; spec: LinkAddSpec; change: LinkChange };
+    const byNetns = new Map<number | undefined, Step[]>();
+    for (const { index, spec } of made) {
+      for (const { netns, change } of followups(spec)) {
+        const steps = byNetns.get(netns) ?? [];
+        steps.push({ index, spec, change });
+        byNetns.set(netns, steps);
+      }
+    }
+    const failed = new Map<number, { spec: LinkAddSpec; error: Error }>();
+    for (const [netns, steps] of byNetns) {
+      const r = await this.within(netns, (sock) => runBulk(sock, steps.filter((s) => !failed.has(s.index)),
+        (w, s) => writeLink(w, RTM_NEWLINK, 0, s.change, directIndex), (s) => describeLink(RTM_NEWLINK, s.change), bulk));
+      for (const f of r.failed) failed.set(f.item.index, { spec: f.item.spec, error: f.error });
+    }
+    for (const [index, { spec, error }] of failed) {
+      result.ok--;
+      result.failed.push({ index, item: spec, error: (await this.undo(spec, error)) as Error });
+    }
+    result.failed.sort((a, b) => a.index - b.index);
+  }
+
+  /** `ip link del` for many links (deleting one end of a veth deletes both: name only one). */
+  delMany(refs: Many<LinkRef>, opts: BulkOptions = {}): Promise<BulkResult<LinkRef>> {
+    return runBulk(this.sock, refs, (w, ref) => writeLink(w, RTM_DELLINK, 0, { dev: ref }, directIndex),
+      (ref) => describeLink(RTM_DELLINK, { dev: ref }), opts, { check: (ref) => { checkLinkRef(ref, 'dev'); } });
   }
 
   /** Runs `fn` with a socket in `netns`, opened for the call; with this client's socket when netns is undefined. */

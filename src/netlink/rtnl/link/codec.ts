@@ -325,11 +325,13 @@ export function encodeLink(type: number, flags: number, spec: LinkChecked, dev: 
   const w = new NetlinkWriter();
   writeLink(w, type, flags, spec, dev);
   const req: Request = { bytes: w.toBuffer(), describe: describeLink(type, spec), marks: w.marks };
-  if ('kind' in spec) {
-    const vlanFiltering = spec.kind === 'bridge' && spec.bridge?.vlan_filtering === true;
-    req.mapError = (err) => mapKindError(spec.kind, vlanFiltering, err);
-  }
+  if ('kind' in spec) req.mapError = (err) => mapAddError(spec, err);
   return req;
+}
+
+/** What a refused create means for this link (a kind or a feature the kernel lacks), as encodeLink's requests and link.addMany report it. */
+export function mapAddError(spec: { kind: string; bridge?: { vlan_filtering?: boolean } }, err: NetlinkError): Error {
+  return mapKindError(spec.kind, spec.kind === 'bridge' && spec.bridge?.vlan_filtering === true, err);
 }
 
 /**

@@ -1,15 +1,17 @@
 // `ip neigh` bound to one socket: list, add, replace, del. Each change is
 // checked once (codec.ts), its device looked up, told to the observer, then
 // encoded and sent.
+import { runBulk, type BulkHooks, type BulkOptions, type BulkResult } from '../../core/bulk.js';
 import { NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE } from '../../core/constants.js';
 import { ValidationError } from '../../core/errors.js';
 import type { NetlinkSocket } from '../../core/socket.js';
 import { describe, type Family } from '../inet.js';
 import type { LinkApi } from '../link/api.js';
-import { observed, type Hooks } from '../observer.js';
+import { createMode, type CreateBulkOptions, type Many } from '../bulk-modes.js';
+import { observed, observedMany, type Hooks } from '../observer.js';
 import {
-  checkNeigh, checkNeighDel, checkNeighListFilter, decodeNeigh, encodeNeigh, encodeNeighDump, RTM_DELNEIGH, RTM_NEWNEIGH,
-  type Neigh, type NeighDelSpec, type NeighListFilter, type NeighSpec,
+  checkNeigh, checkNeighDel, checkNeighListFilter, decodeNeigh, describeNeigh, encodeNeigh, encodeNeighDump, RTM_DELNEIGH,
+  RTM_NEWNEIGH, writeNeigh, type Neigh, type NeighChecked, type NeighDelSpec, type NeighListFilter, type NeighSpec,
 } from './codec.js';
 
 /** `ip neigh` bound to one socket. */
@@ -51,5 +53,31 @@ export class NeighApi {
     const checked = checkNeighDel(spec);
     const index = await this.links.index(spec.dev);
     await this.sock.request(encodeNeigh(RTM_DELNEIGH, 0, checked, () => index));
+  }
+
+  /** `ip -batch` of `ip neigh add` (or `replace` with `mode: 'replace'`): every entry accounted for (see docs/bulk.md). */
+  async addMany(entries: Many<NeighSpec>, opts: CreateBulkOptions = {}): Promise<BulkResult<NeighSpec>> {
+    const { flags, replace, bulk } = createMode(opts);
+    return this.many(RTM_NEWNEIGH, flags, entries, bulk, (spec) => checkNeigh(spec), replace);
+  }
+
+  /** `ip neigh del` for many entries, as addMany adds them. */
+  delMany(entries: Many<NeighDelSpec>, opts: BulkOptions = {}): Promise<BulkResult<NeighDelSpec>> {
+    return this.many(RTM_DELNEIGH, 0, entries, opts, (spec) => checkNeighDel(spec), false);
+  }
+
+  private many<S extends NeighSpec | NeighDelSpec>(
+    type: number, flags: number, items: Many<S>, opts: BulkOptions, check: (spec: S) => NeighChecked, replace: boolean,
+  ): Promise<BulkResult<S>> {
+    const cache = this.links.devCache();
+    const lookup = (spec: S): Promise<void> | undefined => cache.ensure(spec.dev);
+    const hooks: BulkHooks<S, NeighChecked> = {
+      ...(type === RTM_NEWNEIGH
+        ? observedMany(this.hooks, (spec: S) => ({ object: 'neigh', spec: spec as NeighSpec, index: cache.resolve(spec.dev, 'dev'), replace }), lookup)
+        : { prepare: lookup }),
+      check,
+    };
+    return runBulk(this.sock, items, (w, _spec, checked) => writeNeigh(w, type, flags, checked, cache.resolve),
+      (spec) => describeNeigh(type, spec), opts, hooks);
   }
 }

@@ -216,13 +216,17 @@ export function encodeNexthop(type: number, flags: number, checked: NexthopCheck
   return { bytes: w.toBuffer(), describe: describeNexthop(type, checked.spec), marks: w.marks };
 }
 
-/** A request naming one nexthop by id (get, del); the id passed checkNexthopId. */
-function idRequest(type: number, id: number): Request {
-  const w = new NetlinkWriter(32);
+/** Writes a message naming one nexthop by id (get, del); the id passed checkNexthopId. */
+export function writeNexthopId(w: NetlinkWriter, type: number, id: number): void {
   w.beginMessage(type, 0);
   w.zeros(NHMSG_SIZE);
   w.attrU32(NHA_ID, id, 'id');
   w.endMessage();
+}
+
+function idRequest(type: number, id: number): Request {
+  const w = new NetlinkWriter(32);
+  writeNexthopId(w, type, id);
   return { bytes: w.toBuffer(), describe: `${type === RTM_DELNEXTHOP ? 'RTM_DELNEXTHOP' : 'RTM_GETNEXTHOP'} id ${id}`, marks: w.marks };
 }
 

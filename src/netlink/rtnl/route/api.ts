@@ -12,6 +12,8 @@ import { observed, observedMany, type Hooks } from '../observer.js';
 import { checkRoute, decodeRoute, describeRoute, encodeRoute, routeToSpec, writeRoute, type Route, type RouteChecked, type RouteSpec } from './codec.js';
 import { ROUTE_ADD_FLAGS, RTM_DELROUTE, RTM_NEWROUTE, type RouteAddMode } from './constants.js';
 import { checkRouteFast } from './plain.js';
+import { RuleApi } from '../rule/api.js';
+import { swapTable, type SwapTableResult, type SwapTableSpec } from './swap.js';
 import {
   checkRouteFilter, checkRouteGet, encodeRouteDump, encodeRouteGet, routeSelected, type RouteFilter, type RouteFilterChecked,
   type RouteGetSpec,
@@ -120,19 +122,38 @@ export class RouteApi {
     return this.many(RTM_DELROUTE, 0, routes, opts);
   }
 
-  private many(type: number, flags: number, routes: Routes, opts: BulkOptions): Promise<BulkResult<RouteSpec>> {
+  /**
+   * `into` rewrites each item before it is checked (swapTable: into the
+   * shadow table); the result reports the caller's items as given.
+   */
+  private many(type: number, flags: number, routes: Routes, opts: BulkOptions, into?: (spec: RouteSpec) => RouteSpec): Promise<BulkResult<RouteSpec>> {
     const cache = this.links.devCache();
+    const target = into ?? ((spec: RouteSpec) => spec);
     // runBulk checks each item, then prepares (device lookups, the observer), then encodes
     // what the check made of it.
     const lookup = (spec: RouteSpec): Promise<void> | undefined => cache.ensureAll(routeDevs(spec));
     const hooks: BulkHooks<RouteSpec, RouteChecked> = {
       ...(type === RTM_NEWROUTE
-        ? observedMany(this.hooks, (spec: RouteSpec) => ({ object: 'route', spec: withIndexes(spec, cache), mode: modeOf(flags) }), lookup)
+        ? observedMany(this.hooks, (spec: RouteSpec) => ({ object: 'route', spec: withIndexes(target(spec), cache), mode: modeOf(flags) }), lookup)
         : { prepare: lookup }),
-      check: (spec) => checkRouteFast(spec, type),
+      check: into ? (spec) => checkRouteFast(into(spec), type) : (spec) => checkRouteFast(spec, type),
     };
     return runBulk(this.sock, routes, (w, _spec, checked: RouteChecked) => writeRoute(w, type, flags, checked, cache.resolve),
-      (spec) => describeRoute(type, spec), opts, hooks);
+      (spec) => describeRoute(type, target(spec)), opts, hooks);
+  }
+
+  /** Adds routes rewritten by `into` (swapTable's load); see many(). */
+  addInto(routes: Routes, into: (spec: RouteSpec) => RouteSpec, opts: BulkOptions): Promise<BulkResult<RouteSpec>> {
+    return this.many(RTM_NEWROUTE, ROUTE_ADD_FLAGS.add, routes, opts, into);
+  }
+
+  /**
+   * Loads a whole table into a shadow table, then points the rule that
+   * selects the live one at it in one step, so that lookups never miss a
+   * route; see swap.ts and docs/bulk.md.
+   */
+  swapTable(spec: SwapTableSpec, opts: BulkOptions = {}): Promise<SwapTableResult> {
+    return swapTable({ routes: this, rules: new RuleApi(this.sock, this.hooks) }, spec, opts);
   }
 
   /**

@@ -316,6 +316,35 @@ export function encodeRuleDump(family: Family): Request {
   return { bytes: w.toBuffer(), describe: `RTM_GETRULE dump IPv${family}` };
 }
 
+const SPEC_ACTIONS: readonly string[] = RuleSpecSchema.properties.action.enum;
+
+/** Selector fields a listed rule and a spec share by name and shape. */
+const COPIED = [
+  'fwmark', 'fwmask', 'iif', 'oif', 'uidrange', 'sport', 'dport', 'sport_mask', 'dport_mask', 'dscp_mask', 'ipproto', 'l3mdev',
+  'tun_id', 'goto', 'suppress_prefixlength', 'suppress_ifgroup', 'realms',
+] as const;
+
+/**
+ * The spec of a listed rule: everything that makes it what it is (family,
+ * priority, selectors, action, table), so that adding it makes the same
+ * rule again and deleting it stops at this one.
+ */
+export function ruleToSpec(r: Rule): RuleSpec {
+  const spec: Record<string, unknown> = { family: r.family, priority: r.priority };
+  if (r.src_len) spec.src = r.src.includes('/') ? r.src : `${r.src}/${r.src_len}`;
+  if (r.dst_len) spec.dst = r.dst.includes('/') ? r.dst : `${r.dst}/${r.dst_len}`;
+  // Kernels with FRA_DSCP may report a tos as both: the header's tos is what was asked.
+  if (r.tos) spec.tos = r.tos;
+  else if (r.dscp !== undefined) spec.dscp = r.dscp;
+  for (const f of COPIED) if (r[f] !== undefined) spec[f] = r[f];
+  if (r.flowlabel !== undefined) Object.assign(spec, { flowlabel: r.flowlabel, flowlabel_mask: r.flowlabel_mask });
+  if (r.not) spec.not = true;
+  if (r.protocol !== 'unspec' && r.protocol !== 0) spec.protocol = r.protocol;
+  if (typeof r.action === 'string' && SPEC_ACTIONS.includes(r.action)) spec.action = r.action;
+  if (r.action === 'lookup' && !r.l3mdev) spec.table = r.table;
+  return spec as RuleSpec;
+}
+
 // ------------------------------------------------------------------ decoding
 
 const RULE_FLAGS: [number, string][] = [
