@@ -5,7 +5,7 @@
 import type { Rtnl } from '../netlink/rtnl/rtnl.js';
 import { namedNamespaces, type Namespace } from './namespace.js';
 
-export type SnapshotKind = 'link' | 'address' | 'route' | 'rule' | 'neigh' | 'nexthop' | 'netns';
+export type SnapshotKind = 'link' | 'address' | 'route' | 'rule' | 'neigh' | 'nexthop' | 'qdisc' | 'netns';
 
 export interface SnapshotItem {
   kind: SnapshotKind;
@@ -33,17 +33,19 @@ function clean(o: Record<string, unknown>): Record<string, unknown> {
 
 /**
  * Captures links, addresses, routes (all tables, IPv4 and IPv6), rules,
- * permanent neighbours and nexthops as seen by `rtnl`, and the named
+ * permanent neighbours, nexthops and qdiscs as seen by `rtnl`, and the named
  * namespaces (`ip netns list`). Pass a Namespace to use a temporary client in it.
+ * Qdiscs are those someone added: the kernel's defaults (handle 0:, the
+ * noqueue or pfifo_fast every link gets as it comes up) are left out.
  */
 export async function snapshot(target: Rtnl | Namespace): Promise<Snapshot> {
   const own = 'socket' in target ? undefined : target.rtnl();
   const rtnl = own ?? (target as Rtnl);
   try {
-    const [links, addrs, routes, rules, neighs, nexthops] = await Promise.all([
+    const [links, addrs, routes, rules, neighs, nexthops, qdiscs] = await Promise.all([
       rtnl.link.list(), rtnl.addr.list(), rtnl.route.list({ table: 'all' }), rtnl.rule.list(),
       Promise.all([rtnl.neigh.list(), rtnl.neigh.list({ proxy: true })]).then(([a, b]) => [...a, ...b]),
-      rtnl.nexthop.list().catch(() => []),
+      rtnl.nexthop.list().catch(() => []), rtnl.qdisc.list(),
     ]);
     const name = new Map(links.map((l) => [l.index, l.name]));
     const dev = (i: number | undefined): string | number | undefined => (i === undefined ? undefined : name.get(i) ?? i);
@@ -96,6 +98,15 @@ export async function snapshot(target: Rtnl | Namespace): Promise<Snapshot> {
           gateway: h.gateway, dev: dev(h.oif), blackhole: h.blackhole || undefined, type: h.type,
           group: h.group?.map((g) => `${g.id}/${g.weight}`).join(','), fdb: h.fdb || undefined,
         }),
+      });
+    }
+    for (const q of qdiscs) {
+      if (q.handle === '0:') continue;
+      // direct_packets_stat (htb) counts packets: volatile.
+      const { direct_packets_stat: _d, ...options } = (q.options ?? {}) as Record<string, unknown>;
+      items.push({
+        kind: 'qdisc', key: `qdisc dev ${dev(q.ifindex)} ${q.parent === 'root' ? 'root' : `parent ${q.parent}`}`,
+        value: clean({ kind: q.kind, handle: q.handle, options: q.options ? JSON.stringify(options) : undefined }),
       });
     }
     for (const n of namedNamespaces()) items.push({ kind: 'netns', key: `netns ${n}`, value: {} });

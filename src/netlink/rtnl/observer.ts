@@ -8,6 +8,7 @@ import type { AddressSpec } from './address/codec.js';
 import type { LinkAddSpec } from './link/codec.js';
 import type { NeighSpec } from './neigh/codec.js';
 import type { NexthopSpec } from './nexthop/codec.js';
+import type { QdiscSpec } from './qdisc/codec.js';
 import type { RouteSpec } from './route/codec.js';
 import type { RuleSpec } from './rule/codec.js';
 
@@ -18,7 +19,8 @@ export type CreatedObject =
   | { object: 'route'; spec: RouteSpec; mode: 'add' | 'replace' | 'append' | 'prepend' }
   | { object: 'rule'; spec: RuleSpec }
   | { object: 'neigh'; spec: NeighSpec; index: number; replace: boolean }
-  | { object: 'nexthop'; spec: NexthopSpec; replace: boolean };
+  | { object: 'nexthop'; spec: NexthopSpec; replace: boolean }
+  | { object: 'qdisc'; spec: QdiscSpec; index: number; replace: boolean };
 
 /**
  * What became of a create: 'made' — the kernel confirmed it; 'failed' — the

@@ -11,6 +11,9 @@ import { NexthopApi } from './nexthop/api.js';
 import { subscribe, type EventOptions, type RtnlEvent } from './events.js';
 import type { Hooks } from './observer.js';
 import { NsidApi } from './nsid/api.js';
+import { QdiscApi } from './qdisc/api.js';
+import { ClassApi } from './tclass/api.js';
+import { FilterApi } from './filter/api.js';
 
 const { protocol: _protocol, groups: _groups, ...clientOptions } = SocketOptionsSchema.properties;
 
@@ -34,6 +37,12 @@ export class Rtnl {
   readonly neigh: NeighApi;
   /** `ip nexthop`: list, get, add, replace, del. */
   readonly nexthop: NexthopApi;
+  /** `tc qdisc`: list, add, replace, change, del. */
+  readonly qdisc: QdiscApi;
+  /** `tc class`: list, add, replace, change, del. */
+  readonly tclass: ClassApi;
+  /** `tc filter`: list, add, replace, change, del. */
+  readonly filter: FilterApi;
 
   /** Namespace ids this namespace gives others (`ip netns list-id`). */
   readonly nsid: NsidApi;
@@ -49,6 +58,9 @@ export class Rtnl {
     this.neigh = new NeighApi(socket, this.link, this.hooks);
     this.nexthop = new NexthopApi(socket, this.link, this.hooks);
     this.nsid = new NsidApi(socket);
+    this.qdisc = new QdiscApi(socket, this.link, this.hooks);
+    this.tclass = new ClassApi(socket, this.link);
+    this.filter = new FilterApi(socket, this.link);
   }
 
   /**

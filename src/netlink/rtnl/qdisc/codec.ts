@@ -18,7 +18,7 @@ import { htb, type HtbInfo, type HtbOptions } from '../tc/kinds/htb.js';
 import { netem, type NetemInfo, type NetemOptions } from '../tc/kinds/netem.js';
 import { decodeFifo, prio, type PrioInfo, type PrioOptions } from '../tc/kinds/prio.js';
 import { tbf, type TbfInfo, type TbfOptions } from '../tc/kinds/tbf.js';
-import { decodeTcParts, decodeTcPartsAt, tcmsg, type TcParts, type TcStats } from '../tc/message.js';
+import { decodeTcParts, tcmsg, type TcParts, type TcStats } from '../tc/message.js';
 
 export { RTM_DELQDISC, RTM_GETQDISC, RTM_NEWQDISC };
 
@@ -181,10 +181,6 @@ export function encodeQdiscDump(ifindex = 0): Request {
 /** Decodes one RTM_NEWQDISC/RTM_DELQDISC message (header included). */
 export function decodeQdisc(msg: Buffer): Qdisc {
   return fromParts(decodeTcParts(msg, 'qdisc'));
-}
-
-export function decodeQdiscAt(buf: Buffer, off: number, end: number): Qdisc {
-  return fromParts(decodeTcPartsAt(buf, off, end, 'qdisc'));
 }
 
 function fromParts(p: TcParts): Qdisc {

@@ -14,20 +14,15 @@ export const RTM_GETTFILTER = 46;
 
 export const TCA_KIND = 1;
 export const TCA_OPTIONS = 2;
-export const TCA_STATS = 3;
 export const TCA_XSTATS = 4;
 export const TCA_STATS2 = 7;
 export const TCA_CHAIN = 11;
 export const TCA_HW_OFFLOAD = 12;
-export const TCA_INGRESS_BLOCK = 13;
-export const TCA_EGRESS_BLOCK = 14;
 
 export const TCA_STATS_BASIC = 1;
 export const TCA_STATS_RATE_EST = 2;
 export const TCA_STATS_QUEUE = 3;
-export const TCA_STATS_APP = 4;
 export const TCA_STATS_RATE_EST64 = 5;
-export const TCA_STATS_BASIC_HW = 7;
 export const TCA_STATS_PKT64 = 8;
 
 /** sizeof(struct tcmsg): family, 3 pad bytes, ifindex, handle, parent, info. */
@@ -42,7 +37,6 @@ export const TCA_NAMES: Readonly<Record<number, string>> = {
 export const TCA_ACT_KIND = 1;
 export const TCA_ACT_OPTIONS = 2;
 export const TCA_ACT_INDEX = 3;
-export const TCA_ACT_STATS = 4;
 
 /** TC_ACT_* verdicts (<linux/pkt_cls.h>), by the names tc prints. */
 export const TC_ACTIONS: Readonly<Record<number, string>> = {

@@ -6,7 +6,8 @@ import { Text, Type, U32, type Static } from '../../core/schema.js';
 export const TC_H_UNSPEC = 0;
 export const TC_H_ROOT = 0xffffffff;
 export const TC_H_INGRESS = 0xfffffff1;
-export const TC_H_CLSACT = TC_H_INGRESS;
+/** clsact sits where ingress does. */
+export const TC_H_CLSACT = 0xfffffff1;
 export const TC_H_MIN_INGRESS = 0xfff2;
 export const TC_H_MIN_EGRESS = 0xfff3;
 

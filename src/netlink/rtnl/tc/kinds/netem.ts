@@ -112,14 +112,14 @@ function check(options: unknown, path: string): NetemChecked {
 
 function u32s(w: NetlinkWriter, type: number, values: readonly number[]): void {
   const b = Buffer.alloc(values.length * 4);
-  values.forEach((v, i) => b.writeUInt32LE(v >>> 0, i * 4));
+  values.forEach((v, i) => { b.writeUInt32LE(v >>> 0, i * 4); });
   w.attrBytes(type, b);
 }
 
 function write(w: NetlinkWriter, c: NetemChecked): void {
   const t = w.beginNested(TCA_OPTIONS, 'options');
   const q = Buffer.alloc(QOPT_SIZE);
-  [c.latency, c.limit, c.loss, c.gap, c.duplicate, c.jitter].forEach((v, i) => q.writeUInt32LE(v >>> 0, i * 4));
+  [c.latency, c.limit, c.loss, c.gap, c.duplicate, c.jitter].forEach((v, i) => { q.writeUInt32LE(v >>> 0, i * 4); });
   w.raw(q);
   if (c.corr) u32s(w, TCA_NETEM_CORR, c.corr);
   if (c.reorder) u32s(w, TCA_NETEM_REORDER, c.reorder);
