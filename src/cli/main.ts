@@ -21,7 +21,7 @@ const write = (s: string): void => { process.stdout.write(`${s}\n`); };
 /** The command tree; `status` receives the exit status of commands that decide their own (demo, sweep). */
 function program(status: { code: number }): Command {
   const p = new Command('netnest')
-    .description('Inspect links, addresses, routes, rules, neighbours and nexthops through rtnetlink; build, verify, draw and remove topologies from spec files; sweep what crashed netnest processes left behind; run the netnest demo.')
+    .description('Inspect links, addresses, routes, rules, neighbours, nexthops and qdiscs through rtnetlink; build, verify, draw and remove topologies from spec files; sweep what crashed netnest processes left behind; run the netnest demo.')
     .version(netnestVersion(), '-V, --version', "print netnest's version")
     .exitOverride()
     .showHelpAfterError('(run netnest --help for usage)')
