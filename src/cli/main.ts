@@ -266,7 +266,7 @@ function progress(): { phase: (name: string) => void; stop: () => void } | undef
 }
 
 /** The phases a build reports (src/topology/build.ts), in order: links come in three rounds, up states in three. */
-const PHASES = ['namespaces', 'sysctl', 'links', 'links', 'links', 'masters', 'sysctl', 'up', 'up', 'up', 'addresses', 'neighbours', 'nexthops', 'routes', 'rules'];
+const PHASES = ['namespaces', 'sysctl', 'links', 'links', 'links', 'masters', 'sysctl', 'up', 'up', 'up', 'addresses', 'qdiscs', 'neighbours', 'nexthops', 'routes', 'rules'];
 
 /** Runs the command line (argv as process.argv: node, script, args...) and returns the exit status. */
 export async function main(argv: readonly string[] = process.argv): Promise<number> {
