@@ -69,6 +69,7 @@ const SCRIPTS: [string, string][] = [
   ['docs/bulk.md', 'route-to-spec.mjs'],
   ['docs/bulk.md', 'run-bulk.mjs'],
   ['docs/namespaces.md', 'nsid.mjs'],
+  ['docs/traffic-control.md', 'traffic-control.mjs'],
 ];
 
 /** Example test files: [document, file name, what the mocha run reports]. */
