@@ -369,7 +369,7 @@ scenario tc-class-add-htb ok "$HTB10" "${TCNET[@]}" "$HTB"
 scenario tc-class-add-htb-full ok \
   'tc class add dev v0 parent 1: classid 1:20 htb rate 5mbit ceil 10mbit burst 15k cburst 20k prio 1 quantum 1500 mtu 9000 mpu 64 overhead 4' \
   "${TCNET[@]}" "$HTB"
-scenario tc-class-add-htb-rate64 ok 'tc class add dev v0 parent 1: classid 1:30 htb rate 50gbit ceil 60gbit' "${TCNET[@]}" "$HTB"
+scenario tc-class-add-htb-rate64 ok 'tc class add dev v0 parent 1: classid 1:30 htb rate 50gbit ceil 60gbit quantum 60000' "${TCNET[@]}" "$HTB"
 scenario tc-class-add-htb-child ok 'tc class add dev v0 parent 1:10 classid 1:11 htb rate 500kbit ceil 1mbit' \
   "${TCNET[@]}" "$HTB" "$HTB10"
 scenario tc-class-change-htb ok 'tc class change dev v0 parent 1: classid 1:10 htb rate 2mbit ceil 3mbit' "${TCNET[@]}" "$HTB" "$HTB10"

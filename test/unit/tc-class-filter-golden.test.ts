@@ -34,7 +34,7 @@ describe('golden: tc class and tc filter', () => {
         dev: 'v0', parent: '1:', classid: '1:20', kind: 'htb',
         options: { rate: '5mbit', ceil: '10mbit', burst: '15k', cburst: '20k', prio: 1, quantum: 1500, mtu: 9000, mpu: 64, overhead: 4 },
       })],
-      ['tc-class-add-htb-rate64', () => klass(ADD, { dev: 'v0', parent: '1:', classid: '1:30', kind: 'htb', options: { rate: '50gbit', ceil: '60gbit' } })],
+      ['tc-class-add-htb-rate64', () => klass(ADD, { dev: 'v0', parent: '1:', classid: '1:30', kind: 'htb', options: { rate: '50gbit', ceil: '60gbit', quantum: 60000 } })],
       ['tc-class-add-htb-child', () => klass(ADD, { dev: 'v0', parent: '1:10', classid: '1:11', kind: 'htb', options: { rate: '500kbit', ceil: '1mbit' } })],
       ['tc-class-change-htb', () => klass(0, { dev: 'v0', parent: '1:', classid: '1:10', kind: 'htb', options: { rate: '2mbit', ceil: '3mbit' } })],
       // tc's class replace sends NLM_F_CREATE without NLM_F_REPLACE.
