@@ -17,6 +17,7 @@ set -euo pipefail
 
 IP=/usr/sbin/ip
 BRIDGE_TOOL=/usr/sbin/bridge
+TC=/usr/sbin/tc
 STRACE=/usr/bin/strace
 NODE=${NODE:-node}
 
@@ -28,6 +29,7 @@ parser="$here/capture-golden.mjs"
 [[ $(id -u) -eq 0 ]] || { echo "must run as root (unshare -n needs CAP_SYS_ADMIN)" >&2; exit 1; }
 [[ -x $IP ]] || { echo "missing $IP" >&2; exit 1; }
 [[ -x $BRIDGE_TOOL ]] || { echo "missing $BRIDGE_TOOL" >&2; exit 1; }
+[[ -x $TC ]] || { echo "missing $TC" >&2; exit 1; }
 [[ -x $STRACE ]] || { echo "missing $STRACE" >&2; exit 1; }
 
 kernel=$(uname -r)
@@ -71,12 +73,13 @@ scenario() {
   local -a setup=("$@")
   selected "$name" || return 0
 
-  # The captured tool: iproute2's `ip`, or its `bridge` (fdb, vlan, link).
+  # The captured tool: iproute2's `ip`, its `bridge` (fdb, vlan, link) or `tc` (traffic control).
   local tool
   case $command in
     "ip "*) tool=$IP ;;
     "bridge "*) tool=$BRIDGE_TOOL ;;
-    *) echo "$name: command must start with 'ip ' or 'bridge '" >&2; exit 1 ;;
+    "tc "*) tool=$TC ;;
+    *) echo "$name: command must start with 'ip ', 'bridge ' or 'tc '" >&2; exit 1 ;;
   esac
   local runner="$tmp/$name.sh" trace="$tmp/$name.strace" rcfile="$tmp/$name.rc" outfile="$tmp/$name.out"
   {
@@ -381,6 +384,78 @@ FDBS=("${FDB[@]}" "$F_AA" 'bridge fdb add 02:00:00:00:00:ac dev v0 master perman
 scenario fdb-dump ok 'bridge fdb show' "${FDBS[@]}"
 scenario fdb-dump-br ok 'bridge fdb show br br0' "${FDBS[@]}"
 scenario fdb-dump-dev ok 'bridge fdb show dev v0' "${FDBS[@]}"
+# ---- traffic control (tc) -----------------------------------------------------
+# A veth pair (v0 up) and an ifb (ifbx) to redirect to. This kernel has tbf, htb,
+# ingress, clsact, u32 and mirred; netem, prio, fq_codel, matchall and flower are
+# not compiled in, so their scenarios capture tc's request and the refusal.
+TCNET=("$VETH" 'ip link add ifbx type ifb' "$V0UP" 'ip link set dev v1 up')
+TBF='tc qdisc add dev v0 root handle 1: tbf rate 1mbit burst 32kbit latency 400ms'
+HTB='tc qdisc add dev v0 root handle 1: htb default 10'
+HTB10='tc class add dev v0 parent 1: classid 1:10 htb rate 1mbit ceil 2mbit'
+INGRESS='tc qdisc add dev v0 ingress'
+U32MIRRED='tc filter add dev v0 parent ffff: protocol all prio 1 u32 match u32 0 0 action mirred egress redirect dev ifbx'
+scenario tc-qdisc-add-tbf ok "$TBF" "${TCNET[@]}"
+scenario tc-qdisc-add-tbf-limit-peakrate ok \
+  'tc qdisc add dev v0 root handle 2: tbf rate 10mbit burst 10kb limit 30000 peakrate 12mbit mtu 1514 mpu 64' "${TCNET[@]}"
+scenario tc-qdisc-add-tbf-rate64 ok 'tc qdisc add dev v0 root tbf rate 40gbit burst 1mb latency 10ms' "${TCNET[@]}"
+scenario tc-qdisc-add-tbf-atm ok \
+  'tc qdisc add dev v0 root tbf rate 2mbit burst 20k/16 latency 50ms overhead 10 linklayer atm' "${TCNET[@]}"
+scenario tc-qdisc-replace-tbf ok 'tc qdisc replace dev v0 root handle 1: tbf rate 2mbit burst 64kbit latency 200ms' \
+  "${TCNET[@]}" "$TBF"
+scenario tc-qdisc-change-tbf ok 'tc qdisc change dev v0 root handle 1: tbf rate 3mbit burst 32kbit limit 5000' \
+  "${TCNET[@]}" "$TBF"
+scenario tc-qdisc-add-exists-eexist fail "$TBF" "${TCNET[@]}" "$TBF"
+scenario tc-qdisc-del ok 'tc qdisc del dev v0 root' "${TCNET[@]}" "$TBF"
+scenario tc-qdisc-del-default-extack fail 'tc qdisc del dev v0 root' "${TCNET[@]}"
+scenario tc-qdisc-add-htb ok "$HTB" "${TCNET[@]}"
+scenario tc-qdisc-add-htb-options ok 'tc qdisc add dev v0 root handle 1: htb r2q 5 default 20 direct_qlen 100' "${TCNET[@]}"
+scenario tc-qdisc-add-ingress ok "$INGRESS" "${TCNET[@]}"
+scenario tc-qdisc-add-clsact ok 'tc qdisc add dev v0 clsact' "${TCNET[@]}"
+scenario tc-qdisc-del-ingress ok 'tc qdisc del dev v0 ingress' "${TCNET[@]}" "$INGRESS"
+scenario tc-qdisc-add-child-tbf ok 'tc qdisc add dev v0 parent 1:10 handle 10: tbf rate 1mbit burst 10kb limit 10000' \
+  "${TCNET[@]}" "$HTB" "$HTB10"
+scenario tc-qdisc-add-netem-delay fail 'tc qdisc add dev v0 root netem delay 10ms' "${TCNET[@]}"
+scenario tc-qdisc-add-netem-full fail \
+  'tc qdisc add dev v0 root handle 1: netem limit 2000 delay 100ms 10ms 25% loss 1% 30% duplicate 2% corrupt 0.1% 5% reorder 25% 50% gap 5 rate 1mbit' \
+  "${TCNET[@]}"
+scenario tc-qdisc-add-netem-loss fail 'tc qdisc add dev v0 root netem loss 0.5%' "${TCNET[@]}"
+scenario tc-qdisc-add-netem-rate64 fail 'tc qdisc add dev v0 root netem delay 1.5s rate 100gbit limit 10' "${TCNET[@]}"
+scenario tc-qdisc-add-fq_codel fail \
+  'tc qdisc add dev v0 root fq_codel limit 1000 flows 512 quantum 1514 target 5ms interval 100ms ecn' "${TCNET[@]}"
+scenario tc-qdisc-add-prio fail 'tc qdisc add dev v0 root handle 1: prio' "${TCNET[@]}"
+scenario tc-qdisc-add-prio-priomap fail \
+  'tc qdisc add dev v0 root handle 1: prio bands 4 priomap 0 1 2 3 0 1 2 3 0 1 2 3 0 1 2 3' "${TCNET[@]}"
+scenario tc-qdisc-dump ok 'tc qdisc show' "${TCNET[@]}" 'ip link set dev lo up' "$TBF" "$INGRESS" \
+  'tc qdisc add dev v1 root handle 1: htb default 10' 'tc class add dev v1 parent 1: classid 1:10 htb rate 1mbit' \
+  'tc qdisc add dev v1 parent 1:10 handle 10: tbf rate 1mbit burst 10kb limit 10000' 'tc qdisc add dev v1 clsact'
+scenario tc-qdisc-dump-dev ok 'tc qdisc show dev v0' "${TCNET[@]}" "$TBF" "$INGRESS"
+scenario tc-class-add-htb ok "$HTB10" "${TCNET[@]}" "$HTB"
+scenario tc-class-add-htb-full ok \
+  'tc class add dev v0 parent 1: classid 1:20 htb rate 5mbit ceil 10mbit burst 15k cburst 20k prio 1 quantum 1500 mtu 9000 mpu 64 overhead 4' \
+  "${TCNET[@]}" "$HTB"
+scenario tc-class-add-htb-rate64 ok 'tc class add dev v0 parent 1: classid 1:30 htb rate 50gbit ceil 60gbit quantum 60000' "${TCNET[@]}" "$HTB"
+scenario tc-class-add-htb-child ok 'tc class add dev v0 parent 1:10 classid 1:11 htb rate 500kbit ceil 1mbit' \
+  "${TCNET[@]}" "$HTB" "$HTB10"
+scenario tc-class-change-htb ok 'tc class change dev v0 parent 1: classid 1:10 htb rate 2mbit ceil 3mbit' "${TCNET[@]}" "$HTB" "$HTB10"
+scenario tc-class-replace-htb ok 'tc class replace dev v0 parent 1: classid 1:10 htb rate 4mbit' "${TCNET[@]}" "$HTB" "$HTB10"
+scenario tc-class-del ok 'tc class del dev v0 classid 1:10' "${TCNET[@]}" "$HTB" "$HTB10"
+scenario tc-class-dump ok 'tc class show dev v0' "${TCNET[@]}" "$HTB" "$HTB10" \
+  'tc class add dev v0 parent 1:10 classid 1:11 htb rate 500kbit ceil 1mbit'
+scenario tc-filter-add-u32-mirred ok "$U32MIRRED" "${TCNET[@]}" "$INGRESS"
+scenario tc-filter-add-u32-flowid ok 'tc filter add dev v0 parent 1: protocol ip prio 2 u32 match ip dst 10.0.0.0/24 flowid 1:10' \
+  "${TCNET[@]}" "$HTB" "$HTB10"
+scenario tc-filter-add-u32-clsact ok \
+  'tc filter add dev v0 egress protocol all prio 3 handle 800::5 u32 match u32 0x0a000001 0xffffffff at 16 action mirred ingress mirror dev v1' \
+  "${TCNET[@]}" 'tc qdisc add dev v0 clsact'
+scenario tc-filter-add-matchall fail 'tc filter add dev v0 parent ffff: matchall action mirred egress redirect dev ifbx' \
+  "${TCNET[@]}" "$INGRESS"
+scenario tc-filter-add-flower fail \
+  'tc filter add dev v0 ingress protocol ip prio 5 flower ip_proto tcp src_ip 10.1.0.0/16 dst_ip 10.0.0.1 dst_port 80 skip_hw action mirred egress redirect dev ifbx' \
+  "${TCNET[@]}" 'tc qdisc add dev v0 clsact'
+scenario tc-filter-del ok 'tc filter del dev v0 parent ffff: protocol all prio 1 u32' "${TCNET[@]}" "$INGRESS" "$U32MIRRED"
+scenario tc-filter-dump ok 'tc filter show dev v0 parent ffff:' "${TCNET[@]}" "$INGRESS" "$U32MIRRED"
+scenario tc-filter-dump-flowid ok 'tc filter show dev v0 parent 1:' "${TCNET[@]}" "$HTB" "$HTB10" \
+  'tc filter add dev v0 parent 1: protocol ip prio 2 u32 match ip dst 10.0.0.0/24 flowid 1:10'
 
 # ---- events -----------------------------------------------------------------
 # event_scenario NAME MONITOR_COMMAND TRIGGER [SETUP...]

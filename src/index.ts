@@ -39,6 +39,32 @@ export {
   decodeNexthop, type Nexthop, type NexthopSpec, type NexthopGroupMember, type NexthopFilter,
   NexthopSpecSchema, NexthopGroupMemberSchema, NexthopFilterSchema,
 } from './netlink/rtnl/nexthop/codec.js';
+export { QdiscApi } from './netlink/rtnl/qdisc/api.js';
+export {
+  decodeQdisc, QDISC_KINDS, type Qdisc, type QdiscKind, type QdiscSpec, type QdiscDelSpec, type QdiscListFilter, type QdiscOptions,
+  QdiscSpecSchema, QdiscDelSpecSchema, QdiscListFilterSchema,
+} from './netlink/rtnl/qdisc/codec.js';
+export { ClassApi } from './netlink/rtnl/tclass/api.js';
+export {
+  decodeClass, type TrafficClass, type ClassSpec, type ClassDelSpec, type ClassListFilter, ClassSpecSchema, ClassDelSpecSchema,
+  ClassListFilterSchema,
+} from './netlink/rtnl/tclass/codec.js';
+export { FilterApi } from './netlink/rtnl/filter/api.js';
+export {
+  decodeFilter, type Filter, type FilterSpec, type FilterDelSpec, type FilterListFilter, type FilterOptions, FilterSpecSchema,
+  FilterDelSpecSchema, FilterListFilterSchema,
+} from './netlink/rtnl/filter/codec.js';
+export type { TcStats } from './netlink/rtnl/tc/message.js';
+export type { TcAction, ActionSpec } from './netlink/rtnl/tc/actions.js';
+export type { TcTime, TcRate, TcSize, TcPercent } from './netlink/rtnl/tc/units.js';
+export type { NetemOptions, NetemInfo } from './netlink/rtnl/tc/kinds/netem.js';
+export type { TbfOptions, TbfInfo } from './netlink/rtnl/tc/kinds/tbf.js';
+export type { HtbOptions, HtbInfo, HtbClassOptions, HtbClassInfo } from './netlink/rtnl/tc/kinds/htb.js';
+export type { FqCodelOptions, FqCodelInfo } from './netlink/rtnl/tc/kinds/fq_codel.js';
+export type { PrioOptions, PrioInfo } from './netlink/rtnl/tc/kinds/prio.js';
+export type { U32Options, U32Info, U32Key } from './netlink/rtnl/tc/kinds/u32.js';
+export type { MatchallOptions, MatchallInfo } from './netlink/rtnl/tc/kinds/matchall.js';
+export type { FlowerOptions, FlowerInfo } from './netlink/rtnl/tc/kinds/flower.js';
 export {
   decodeEvent, EVENT_GROUPS, EventOptionsSchema, type RtnlEvent, type EventGroup, type EventAction, type EventOptions,
 } from './netlink/rtnl/events.js';
@@ -53,8 +79,8 @@ export { NetlinkWriter, fieldAt, type FieldMark } from './netlink/core/writer.js
 export { AttrReader, type RawAttribute } from './netlink/core/attributes.js';
 export { MessageReader, decodeError, type ErrorMessage, type NlMsgHeader } from './netlink/core/message.js';
 export {
-  NetnestError, NetlinkError, ValidationError, DecodeError, UnsupportedLinkKindError, OverrunError,
-  DumpInterruptedError, TimeoutError, SocketClosedError, SyscallError, errnoName, kernelOption, outcomeOf,
+  NetnestError, NetlinkError, ValidationError, DecodeError, UnsupportedLinkKindError, UnsupportedTcKindError, OverrunError,
+  DumpInterruptedError, TimeoutError, SocketClosedError, SyscallError, errnoName, kernelOption, tcKernelOption, outcomeOf,
 } from './netlink/core/errors.js';
 export {
   createAnonymousNetns, runInNetns, openCurrentNetns, netnsId, currentNetnsId, setns, unshare, CLONE_NEWNET,

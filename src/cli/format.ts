@@ -6,6 +6,7 @@ import type { Link } from '../netlink/rtnl/link/codec.js';
 import { ipProtocolName, nameTable } from '../netlink/rtnl/names.js';
 import type { Neigh } from '../netlink/rtnl/neigh/codec.js';
 import type { Nexthop } from '../netlink/rtnl/nexthop/codec.js';
+import type { Qdisc } from '../netlink/rtnl/qdisc/codec.js';
 import type { NextHop, Route } from '../netlink/rtnl/route/codec.js';
 import type { Rule } from '../netlink/rtnl/rule/codec.js';
 
@@ -331,5 +332,32 @@ export function nexthopsTable(nexthops: readonly NamedNexthop[]): string {
     { header: 'scope', cell: (n) => String(n.scope) },
     { header: 'proto', cell: (n) => String(n.protocol) },
     { header: 'flags', cell: (n) => ([...n.flags, ...(n.fdb ? ['fdb'] : [])].join(',') || dash) },
+  ]);
+}
+
+/** A qdisc with "dev" (the link's name) added, without raw attributes. */
+export type NamedQdisc = Omit<Qdisc, 'unknown'> & { dev?: string };
+
+export function namedQdiscs(qdiscs: readonly Qdisc[], names: LinkNames): NamedQdisc[] {
+  return qdiscs.map(({ unknown: _u, ...q }) => {
+    const dev = devName(q.ifindex, names);
+    return dev === undefined ? q : { dev, ...q };
+  });
+}
+
+/** A qdisc's options as tc words: "rate 125000 burst 4096 limit 54096" (numbers as the kernel keeps them). */
+export function qdiscOptionsText(o: Qdisc['options']): string {
+  if (!o) return dash;
+  const words = Object.entries(o).map(([k, v]) => (v === true ? k : `${k} ${Array.isArray(v) ? v.join(',') : String(v)}`));
+  return words.join(' ') || dash;
+}
+
+export function qdiscsTable(qdiscs: readonly NamedQdisc[]): string {
+  return table(qdiscs, [
+    { header: 'dev', cell: (q) => q.dev ?? String(q.ifindex) },
+    { header: 'kind', cell: (q) => q.kind },
+    { header: 'handle', cell: (q) => q.handle },
+    { header: 'parent', cell: (q) => q.parent },
+    { header: 'options', cell: (q) => qdiscOptionsText(q.options) },
   ]);
 }

@@ -1,12 +1,12 @@
 // The listing commands, like `ip ... show`: links, addrs, routes, rules, neigh,
-// nexthops. Each reads the current namespace through one client and prints a
-// table (format.ts) or, with --json, the objects.
+// nexthops, and qdiscs (like `tc qdisc show`). Each reads the current namespace
+// through one client and prints a table (format.ts) or, with --json, the objects.
 import { type Command, Option } from 'commander';
 import type { Family } from '../netlink/rtnl/inet.js';
 import { Rtnl } from '../netlink/rtnl/rtnl.js';
 import {
-  addrsTable, hiddenByIp, linkNames, linksTable, namedNeighs, namedNexthops, namedRoutes, neighTable, nexthopsTable,
-  routesTable, rulesTable, toJson, withDevNames,
+  addrsTable, hiddenByIp, linkNames, linksTable, namedNeighs, namedNexthops, namedQdiscs, namedRoutes, neighTable, nexthopsTable,
+  qdiscsTable, routesTable, rulesTable, toJson, withDevNames,
 } from './format.js';
 
 /** Thrown for bad command lines that commander itself cannot see (e.g. `addrs dev` without a name). */
@@ -90,6 +90,15 @@ async function nexthops(opts: { json?: boolean }): Promise<string> {
   return opts.json ? toJson(named) : nexthopsTable(named);
 }
 
+async function qdiscs(opts: { json?: boolean; dev?: string; kind?: string }): Promise<string> {
+  const [list, links] = await withClient(async (rtnl) => [
+    await rtnl.qdisc.list({ ...(opts.dev !== undefined && { dev: opts.dev }), ...(opts.kind !== undefined && { kind: opts.kind }) }),
+    await rtnl.link.list(),
+  ] as const);
+  const named = namedQdiscs(list, linkNames(links));
+  return opts.json ? toJson(named) : qdiscsTable(named);
+}
+
 /** -4 / -6, mutually exclusive, as ip takes them. */
 function familyOptions(cmd: Command, what: string): Command {
   return cmd
@@ -168,4 +177,15 @@ Table columns: id, via (gateway), dev, group (members as ip writes them:
 ID[,WEIGHT] joined by "/"), type (mpath, or resilient with its buckets),
 blackhole, scope, proto and flags (onlink, dead, linkdown, fdb...).`)
     .action(async (o: { json?: boolean }) => write(await nexthops(o)));
+
+  p.command('qdiscs')
+    .description("list queueing disciplines (like 'tc qdisc show'; the kernel's defaults have handle 0:)")
+    .option('--dev <name>', 'only the qdiscs of this link')
+    .option('--kind <kind>', 'only qdiscs of this kind (tbf, htb, netem, ingress, noqueue...)')
+    .option('--json', 'print the Qdisc objects as JSON (options and statistics included), with "dev" (the link name) added')
+    .addHelpText('after', `
+Table columns: dev, kind, handle, parent ("root", "ingress" for ffff:fff1
+where ingress and clsact sit, or the class: "1:10") and options as the kernel
+keeps them (rates in bytes/s, times in microseconds, sizes in bytes).`)
+    .action(async (o: { json?: boolean; dev?: string; kind?: string }) => write(await qdiscs(o)));
 }

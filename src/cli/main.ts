@@ -22,7 +22,7 @@ const write = (s: string): void => { process.stdout.write(`${s}\n`); };
 /** The command tree; `status` receives the exit status of commands that decide their own (demo, sweep). */
 function program(status: { code: number }): Command {
   const p = new Command('netnest')
-    .description('Inspect links, addresses, routes, rules, neighbours and nexthops through rtnetlink; build, verify, draw and remove topologies from spec files; sweep what crashed netnest processes left behind; run the netnest demo.')
+    .description('Inspect links, addresses, routes, rules, neighbours, nexthops and qdiscs through rtnetlink; build, verify, draw and remove topologies from spec files; sweep what crashed netnest processes left behind; run the netnest demo.')
     .version(netnestVersion(), '-V, --version', "print netnest's version")
     .exitOverride()
     .showHelpAfterError('(run netnest --help for usage)')
@@ -280,7 +280,7 @@ function progress(): { phase: (name: string) => void; stop: () => void } | undef
 }
 
 /** The phases a build reports (src/topology/build.ts), in order: links come in three rounds, up states in three. */
-const PHASES = ['namespaces', 'sysctl', 'links', 'links', 'links', 'masters', 'sysctl', 'up', 'up', 'up', 'addresses', 'neighbours', 'nexthops', 'routes', 'rules'];
+const PHASES = ['namespaces', 'sysctl', 'links', 'links', 'links', 'masters', 'sysctl', 'up', 'up', 'up', 'addresses', 'qdiscs', 'neighbours', 'nexthops', 'routes', 'rules'];
 
 /** Runs the command line (argv as process.argv: node, script, args...) and returns the exit status. */
 export async function main(argv: readonly string[] = process.argv): Promise<number> {

@@ -61,7 +61,7 @@ export interface LedgerReport {
 const IDLE_LIMIT_MS = 2000;
 
 const REPLACING = (o: CreatedObject): boolean =>
-  (o.object === 'route' && o.mode === 'replace') || ((o.object === 'address' || o.object === 'neigh' || o.object === 'nexthop') && o.replace)
+  (o.object === 'route' && o.mode === 'replace') || ((o.object === 'address' || o.object === 'neigh' || o.object === 'nexthop' || o.object === 'qdisc') && o.replace)
   || (o.object === 'fdb' && o.mode === 'replace');
 
 /** A rule without a priority, a nexthop without an id: ours is found later as the one not there before. */

@@ -8,7 +8,7 @@ import type { Link } from '../netlink/rtnl/link/codec.js';
 import type { Rtnl } from '../netlink/rtnl/rtnl.js';
 import { namedNamespaces, type Namespace } from './namespace.js';
 
-export type SnapshotKind = 'link' | 'address' | 'route' | 'rule' | 'neigh' | 'nexthop' | 'fdb' | 'bridge-vlan' | 'netns';
+export type SnapshotKind = 'link' | 'address' | 'route' | 'rule' | 'neigh' | 'nexthop' | 'fdb' | 'bridge-vlan' | 'qdisc' | 'netns';
 
 export interface SnapshotItem {
   kind: SnapshotKind;
@@ -37,17 +37,19 @@ function clean(o: Record<string, unknown>): Record<string, unknown> {
 /**
  * Captures links, addresses, routes (all tables, IPv4 and IPv6), rules,
  * permanent neighbours, nexthops, the FDB entries someone added (see
- * addedFdb) and bridge VLANs as seen by `rtnl`, and the named namespaces
- * (`ip netns list`). Pass a Namespace to use a temporary client in it.
+ * addedFdb), bridge VLANs and qdiscs as seen by `rtnl`, and the named
+ * namespaces (`ip netns list`). Pass a Namespace to use a temporary client in it.
+ * Qdiscs are those someone added: the kernel's defaults (handle 0:, the
+ * noqueue or pfifo_fast every link gets as it comes up) are left out.
  */
 export async function snapshot(target: Rtnl | Namespace): Promise<Snapshot> {
   const own = 'socket' in target ? undefined : target.rtnl();
   const rtnl = own ?? (target as Rtnl);
   try {
-    const [links, addrs, routes, rules, neighs, nexthops, fdb, vlans] = await Promise.all([
+    const [links, addrs, routes, rules, neighs, nexthops, fdb, vlans, qdiscs] = await Promise.all([
       rtnl.link.list(), rtnl.addr.list(), rtnl.route.list({ table: 'all' }), rtnl.rule.list(),
       Promise.all([rtnl.neigh.list(), rtnl.neigh.list({ proxy: true })]).then(([a, b]) => [...a, ...b]),
-      rtnl.nexthop.list().catch(() => []), rtnl.fdb.list(), rtnl.bridge.vlan.list(),
+      rtnl.nexthop.list().catch(() => []), rtnl.fdb.list(), rtnl.bridge.vlan.list(), rtnl.qdisc.list(),
     ]);
     const name = new Map(links.map((l) => [l.index, l.name]));
     const dev = (i: number | undefined): string | number | undefined => (i === undefined ? undefined : name.get(i) ?? i);
@@ -103,6 +105,15 @@ export async function snapshot(target: Rtnl | Namespace): Promise<Snapshot> {
       });
     }
     items.push(...bridgeItems(links, fdb, vlans, dev));
+    for (const q of qdiscs) {
+      if (q.handle === '0:') continue;
+      // direct_packets_stat (htb) counts packets: volatile.
+      const { direct_packets_stat: _d, ...options } = (q.options ?? {}) as Record<string, unknown>;
+      items.push({
+        kind: 'qdisc', key: `qdisc dev ${dev(q.ifindex)} ${q.parent === 'root' ? 'root' : `parent ${q.parent}`}`,
+        value: clean({ kind: q.kind, handle: q.handle, options: q.options ? JSON.stringify(options) : undefined }),
+      });
+    }
     for (const n of namedNamespaces()) items.push({ kind: 'netns', key: `netns ${n}`, value: {} });
     items.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     const snap: Snapshot = { taken: new Date().toISOString(), items };

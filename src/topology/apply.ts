@@ -10,6 +10,7 @@ import type { Address, AddressSpec } from '../netlink/rtnl/address/codec.js';
 import type { Link } from '../netlink/rtnl/link/codec.js';
 import type { NeighSpec } from '../netlink/rtnl/neigh/codec.js';
 import type { Nexthop, NexthopSpec } from '../netlink/rtnl/nexthop/codec.js';
+import type { Qdisc, QdiscSpec } from '../netlink/rtnl/qdisc/codec.js';
 import { routeToSpec, type Route, type RouteSpec } from '../netlink/rtnl/route/codec.js';
 import type { Rule, RuleSpec } from '../netlink/rtnl/rule/codec.js';
 import type { NamespaceManager } from '../netns/manager.js';
@@ -36,7 +37,7 @@ export interface ApplyOptions {
 }
 
 /** What each round fixes, in the order the kernel needs it: removals, links, their settings, then what sits on them. */
-const ROUNDS: Difference['object'][][] = [['link'], ['address', 'sysctl', 'neigh', 'nexthop', 'bridge-vlan'], ['route', 'rule']];
+const ROUNDS: Difference['object'][][] = [['link'], ['address', 'sysctl', 'neigh', 'nexthop', 'bridge-vlan', 'qdisc'], ['route', 'rule']];
 
 /**
  * Brings a running topology to its spec; returns what it changed (or, with
@@ -67,7 +68,7 @@ export async function applyTopology(model: TopologyModel, live: VerifiedNamespac
   return changes;
 }
 
-const order = (d: Difference): number => ['link', 'address', 'sysctl', 'neigh', 'nexthop', 'bridge-vlan', 'route', 'rule'].indexOf(d.object);
+const order = (d: Difference): number => ['link', 'qdisc', 'address', 'sysctl', 'neigh', 'nexthop', 'bridge-vlan', 'route', 'rule'].indexOf(d.object);
 
 async function step(changes: Change[], d: Difference, action: Change['action'], opts: ApplyOptions, run: () => Promise<void>): Promise<void> {
   if (!opts.dryRun) {
@@ -95,6 +96,7 @@ async function remove(live: VerifiedNamespace[], d: Difference): Promise<void> {
     case 'route': return r.route.del({ ...routeToSpec(d.have as Route), scope: 'nowhere' });
     case 'rule': return r.rule.del(ruleToSpec(d.have as Rule));
     case 'nexthop': return r.nexthop.del((d.have as Nexthop).id);
+    case 'qdisc': return r.qdisc.del({ dev: (d.have as Qdisc).ifindex });
     default: throw new NetnestError('ERR_TOPOLOGY_APPLY', `cannot remove ${d.object}`);
   }
 }
@@ -127,6 +129,8 @@ async function fix(model: TopologyModel, live: VerifiedNamespace[], d: Differenc
     case 'nexthop': return void await r.nexthop.add(d.want as NexthopSpec);
     case 'route': return r.route.add(d.want as RouteSpec);
     case 'rule': return r.rule.add(d.want as RuleSpec);
+    // A qdisc that is missing or differs: replace puts the spec's in the root, whatever sits there.
+    case 'qdisc': return r.qdisc.replace(d.want as QdiscSpec);
     default: throw new NetnestError('ERR_TOPOLOGY_APPLY', `cannot add ${d.object}`);
   }
 }

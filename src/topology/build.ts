@@ -1,6 +1,6 @@
 // Building a topology through one NamespaceManager: namespaces first, then
 // links (each veth end born in its namespace), masters, sysctls, up states,
-// addresses, neighbours, nexthops, routes and rules (bulk). Namespaces are
+// addresses, qdiscs, neighbours, nexthops, routes and rules (bulk). Namespaces are
 // independent and built side by side. A failure anywhere removes everything
 // built so far, and the error names the spec's place and carries the
 // kernel's answer.
@@ -112,6 +112,7 @@ export class Builder {
     await phase('up', (b) => this.upStates(b, (l) => l.master !== undefined));
     await phase('up', (b) => this.ports(b));
     await phase('addresses', (b) => this.addresses(b));
+    await phase('qdiscs', (b) => each([...b.model.links.values()].flatMap((l) => (l.qdisc ? [l.qdisc] : [])), (q) => at(q.path, () => b.rtnl.qdisc.add(q.spec))));
     await phase('neighbours', (b) => each(b.model.neigh, (n) => at(n.path, () => b.rtnl.neigh.add(n.spec))));
     await phase('nexthops', async (b) => {
       // Groups after their members.

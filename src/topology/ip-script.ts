@@ -80,6 +80,10 @@ export interface IpScriptOptions {
 
 /** The commands that build the model with iproute2, one per object, and the teardown. */
 export function toIpCommands(model: TopologyModel, opts: IpScriptOptions = {}): IpScript<IpCommand> {
+  // A qdisc is tc's, not ip's: a script without it would not be the same network.
+  for (const ns of model.namespaces) {
+    for (const l of ns.links.values()) if (l.qdisc) throw new ValidationError(`${l.qdisc.path}: qdiscs are not written as ip commands (they are tc's)`);
+  }
   const g = new Generator(model, opts);
   return { build: g.build(), teardown: g.teardown(), notes: g.notes };
 }

@@ -15,6 +15,7 @@ import { linkNameProblem } from '../netlink/rtnl/devices.js';
 import { checkNeigh, encodeNeigh, RTM_NEWNEIGH, type NeighSpec } from '../netlink/rtnl/neigh/codec.js';
 import { checkBridgeVlan, type BridgeVlanSpec } from '../netlink/rtnl/bridge/codec.js';
 import type { BridgePortOptions } from '../netlink/rtnl/link/bridge-port.js';
+import { checkQdisc, type QdiscSpec } from '../netlink/rtnl/qdisc/codec.js';
 import { checkNexthop, encodeNexthop, RTM_NEWNEXTHOP, type NexthopSpec } from '../netlink/rtnl/nexthop/codec.js';
 import { checkRoute, encodeRoute, type RouteSpec } from '../netlink/rtnl/route/codec.js';
 import { RTM_NEWROUTE } from '../netlink/rtnl/route/constants.js';
@@ -53,6 +54,8 @@ export interface LinkModel {
   bridgePort?: BridgePortOptions;
   /** Its bridge VLANs (`dev` is the link). */
   vlans: Located<BridgeVlanSpec>[];
+  /** Its root qdisc (`qdisc: { netem: {...} }`), as qdisc.add takes it. */
+  qdisc?: Located<QdiscSpec>;
 }
 
 export interface NamespaceModel {
@@ -229,7 +232,7 @@ class Resolver {
     const path = `${ns.path}.links.${name}`;
     const bad = linkNameProblem(name);
     if (bad) this.problem(path, bad);
-    const { kind, up, peer, master, link, addresses, bridgePort, vlans, bridge, macvlan, vxlan, vlan, vrf, bond, tun, ...attrs } = l;
+    const { kind, up, peer, master, link, addresses, bridgePort, vlans, bridge, macvlan, vxlan, vlan, vrf, bond, tun, qdisc, ...attrs } = l;
     const m: LinkModel = {
       name, path, origin: kind ? 'create' : OWNED_LINKS.has(name) || !ns.owned ? 'existing' : 'peer', attrs, up: up ?? true, addresses: [],
       vlans: [], ...(kind && { kind }), ...(master !== undefined && { master }), ...(link !== undefined && { lower: link }),
@@ -272,7 +275,31 @@ class Resolver {
       this.guard(apath, () => checkAddress({ ...spec, dev: 1 }));
       m.addresses.push({ spec, path: apath });
     });
+    if (qdisc !== undefined) this.qdisc(m, qdisc);
     return m;
+  }
+
+  /** `qdisc: { KIND: OPTIONS }`: one kind, checked as qdisc.add checks it. */
+  private qdisc(m: LinkModel, q: Record<string, unknown>): void {
+    const path = `${m.path}.qdisc`;
+    const kinds = Object.keys(q);
+    if (kinds.length !== 1) {
+      this.problem(path, `give one qdisc kind with its options (e.g. { netem: { delay: 10ms } }), got ${kinds.length ? kinds.join(', ') : 'none'}`);
+      return;
+    }
+    const kind = kinds[0]!;
+    const spec = { dev: m.name, kind, options: q[kind] } as QdiscSpec;
+    // The options' fields are named as the spec has them: qdisc.netem.delay.
+    this.guard(`${path}.${kind}`, () => {
+      try {
+        checkQdisc(spec);
+      } catch (e) {
+        if (!(e instanceof ValidationError) || !e.field?.startsWith('options')) throw e;
+        const message = e.message.startsWith(`${e.field}: `) ? e.message.slice(e.field.length + 2) : e.message;
+        throw new ValidationError(message, e.field.replace(/^options\.?/, '') || undefined);
+      }
+    });
+    m.qdisc = { spec, path };
   }
 
   /** Each veth's far end: made in its namespace, declared there without a kind (or not at all). */

@@ -11,6 +11,7 @@ import { BridgeVlanSpecSchema } from '../netlink/rtnl/bridge/codec.js';
 import { LinkNameSchema } from '../netlink/rtnl/devices.js';
 import { NeighSpecSchema } from '../netlink/rtnl/neigh/codec.js';
 import { NexthopSpecSchema } from '../netlink/rtnl/nexthop/codec.js';
+import { QDISC_KINDS } from '../netlink/rtnl/qdisc/codec.js';
 import { RouteSpecSchema } from '../netlink/rtnl/route/codec.js';
 import { RuleSpecSchema } from '../netlink/rtnl/rule/codec.js';
 
@@ -25,6 +26,15 @@ export type TopologyAddress = Static<typeof TopologyAddressSchema>;
 
 /** A bridge VLAN of a link (`bridge vlan add vid VID[-VIDEND] dev LINK [pvid] [untagged] [self]`), without `dev`. */
 export const TopologyVlanSchema = Type.Object(Type.Omit(BridgeVlanSpecSchema, ['dev']).properties, CLOSED);
+
+/**
+ * A link's root qdisc as one key, its kind, holding its options (`tc qdisc
+ * add dev LINK root KIND OPTIONS`): `{ netem: { delay: 10ms, loss: 1% } }`,
+ * `{ tbf: { rate: 1mbit, burst: 32kbit, latency: 400ms } }`.
+ */
+export const TopologyQdiscSchema = Type.Unsafe<Record<string, Record<string, unknown>>>(
+  Type.Union(Object.entries(QDISC_KINDS).map(([kind, k]) => Type.Object({ [kind]: k.schema }, CLOSED))),
+);
 
 /**
  * A link in a namespace, keyed by its name. With a `kind` the namespace
@@ -57,6 +67,8 @@ export const TopologyLinkSchema = Type.Object({
   vrf: Type.Optional(VrfDataSchema),
   bond: Type.Optional(BondDataSchema),
   tun: Type.Optional(TunDataSchema),
+  /** Its root qdisc: `{ netem: { delay: 10ms, loss: 1% } }` (one kind, with its options). */
+  qdisc: Type.Optional(TopologyQdiscSchema),
 }, CLOSED);
 export type TopologyLink = Static<typeof TopologyLinkSchema>;
 

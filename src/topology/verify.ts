@@ -4,6 +4,7 @@
 // current namespace only what the spec names is looked at.
 import { readFileSync } from 'node:fs';
 import type { Link } from '../netlink/rtnl/link/codec.js';
+import { checkQdisc, decodeQdisc, encodeQdisc, RTM_NEWQDISC, type QdiscSpec } from '../netlink/rtnl/qdisc/codec.js';
 import type { Route, RouteSpec } from '../netlink/rtnl/route/codec.js';
 import type { Rtnl } from '../netlink/rtnl/rtnl.js';
 import type { Rule } from '../netlink/rtnl/rule/codec.js';
@@ -22,7 +23,7 @@ export interface Difference {
   what: string;
   /** The namespace's key in the spec. */
   ns: string;
-  object: 'namespace' | 'link' | 'address' | 'sysctl' | 'route' | 'rule' | 'nexthop' | 'neigh' | 'bridge-vlan';
+  object: 'namespace' | 'link' | 'address' | 'sysctl' | 'route' | 'rule' | 'nexthop' | 'neigh' | 'bridge-vlan' | 'qdisc';
   /** What the spec wants (missing, different): its model item. */
   want?: unknown;
   /** What the kernel has (extra, different). */
@@ -71,6 +72,7 @@ class NamespaceCheck {
     }
     this.checkLinks();
     await this.checkAddresses();
+    await this.checkQdiscs();
     this.checkSysctl();
     await this.checkRoutes();
     await this.checkRules();
@@ -105,6 +107,34 @@ class NamespaceCheck {
     }
     if (!ns.owned) return;
     for (const k of this.links.values()) if (!ns.links.has(k.name) && k.name !== 'lo') this.diff(ns.path, 'extra', 'link', `link ${k.name}`, undefined, k);
+  }
+
+  /** Each link's root qdisc: the spec's kind and options; the kernel's default (handle 0:) counts as none. */
+  private async checkQdiscs(): Promise<void> {
+    const { ns } = this;
+    const all = (await this.r.qdisc.list()).filter((q) => q.handle !== '0:');
+    for (const l of ns.links.values()) {
+      const index = this.links.get(l.name)?.index;
+      if (index === undefined) continue; // the link is reported missing
+      // ingress and clsact sit at ffff:fff1, the others in the root.
+      const parent = l.qdisc?.spec.kind === 'ingress' || l.qdisc?.spec.kind === 'clsact' ? 'ingress' : 'root';
+      const have = all.find((q) => q.ifindex === index && q.parent === parent);
+      if (!l.qdisc) {
+        if (have && (ns.owned || l.origin !== 'existing')) this.diff(l.path, 'extra', 'qdisc', `qdisc ${have.kind} on ${l.name}`, undefined, have);
+        continue;
+      }
+      const want = l.qdisc.spec;
+      if (!have) {
+        this.diff(l.qdisc.path, 'missing', 'qdisc', `qdisc ${want.kind} on ${l.name}`, want);
+        continue;
+      }
+      const options = canonicalOptions(want);
+      const differ = Object.keys(options).filter((k) => JSON.stringify(options[k]) !== JSON.stringify((have.options as Record<string, unknown> | undefined)?.[k]));
+      if (have.kind !== want.kind || differ.length) {
+        const what = have.kind !== want.kind ? `is ${have.kind} (spec: ${want.kind})` : differ.map((k) => `${k} ${JSON.stringify((have.options as Record<string, unknown>)[k])} (spec: ${JSON.stringify(options[k])})`).join(', ');
+        this.diff(l.qdisc.path, 'different', 'qdisc', `qdisc on ${l.name} ${what}`, want, have);
+      }
+    }
   }
 
   private async checkAddresses(): Promise<void> {
@@ -249,4 +279,15 @@ class NamespaceCheck {
       if (!list.some((x) => x.ifindex === index && x.dst === dst && x.proxy === !!n.spec.proxy)) this.diff(n.path, 'missing', 'neigh', `neighbour ${n.spec.dst} on ${n.spec.dev}`, n.spec);
     }
   }
+}
+
+/**
+ * A qdisc spec's options as the kernel reports them (the decoder reading the
+ * request netnest would send), without what the kernel recomputes in its own
+ * clock (a tbf's burst and mtu come back a byte or so off) or fills in itself.
+ */
+function canonicalOptions(spec: QdiscSpec): Record<string, unknown> {
+  const { burst: _b, mtu: _m, direct_qlen: _d, direct_packets_stat: _p, ...options } =
+    (decodeQdisc(encodeQdisc(RTM_NEWQDISC, 0, checkQdisc(spec), () => 1).bytes).options ?? {}) as Record<string, unknown>;
+  return options;
 }

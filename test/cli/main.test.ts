@@ -16,7 +16,7 @@ describe('netnest command', () => {
   it('--help lists every command and exits 0', async () => {
     const r = await cli.run('--help');
     expect(r.code).to.equal(0);
-    for (const command of ['links', 'addrs', 'routes', 'rules', 'neigh', 'nexthops', 'demo']) {
+    for (const command of ['links', 'addrs', 'routes', 'rules', 'neigh', 'nexthops', 'qdiscs', 'demo']) {
       expect(r.stdout).to.match(new RegExp(`^\\s+${command}\\b`, 'm'));
     }
   });

@@ -73,6 +73,7 @@ const SCRIPTS: [string, string][] = [
   ['docs/bridge.md', 'bridge-fdb.mjs'],
   ['docs/bridge.md', 'bridge-vlan.mjs'],
   ['docs/namespaces.md', 'nsid-manager.mjs'],
+  ['docs/traffic-control.md', 'traffic-control.mjs'],
 ];
 
 /** Example test files: [document, file name, what the mocha run reports]. */

@@ -66,7 +66,7 @@ describe('topology build, verify, apply and destroy', () => {
   it('builds every part, verify finds it as the spec says, and destroy leaves nothing', async () => {
     const phases: string[] = [];
     lab = await Lab.build(spec(), { onPhase: (p) => phases.push(p) });
-    expect(phases).to.deep.equal(['namespaces', 'sysctl', 'links', 'links', 'links', 'masters', 'sysctl', 'up', 'up', 'up', 'addresses', 'neighbours', 'nexthops', 'routes', 'rules']);
+    expect(phases).to.deep.equal(['namespaces', 'sysctl', 'links', 'links', 'links', 'masters', 'sysctl', 'up', 'up', 'up', 'addresses', 'qdiscs', 'neighbours', 'nexthops', 'routes', 'rules']);
     expect(await lab.verify()).to.deep.equal([]);
 
     // ip, the independent oracle, sees the same network.

@@ -192,6 +192,28 @@ export class UnsupportedKernelFeatureError extends NetlinkError {
   }
 }
 
+/** The kernel lacks a traffic-control kind: a qdisc (netem, prio...), a classifier (flower, matchall...) or an action. */
+export class UnsupportedTcKindError extends NetlinkError {
+  readonly kind: string;
+  constructor(what: 'qdisc' | 'class' | 'filter', kind: string, d: KernelErrorDetails) {
+    super(d, 'ERR_TC_KIND_UNSUPPORTED',
+      `${d.request}: the kernel does not support ${what} kind '${kind}' ` +
+      `(${tcKernelOption(kind)} is not enabled in this kernel; ${errnoName(d.errno)}` +
+      `${d.extackMessage ? `: ${d.extackMessage}` : ''})`);
+    this.kind = kind;
+  }
+}
+
+/** The kernel config option that provides a qdisc, classifier or action kind, for error messages and test skips. */
+export function tcKernelOption(kind: string): string {
+  const options: Record<string, string> = {
+    netem: 'CONFIG_NET_SCH_NETEM', tbf: 'CONFIG_NET_SCH_TBF', htb: 'CONFIG_NET_SCH_HTB', fq_codel: 'CONFIG_NET_SCH_FQ_CODEL',
+    prio: 'CONFIG_NET_SCH_PRIO', ingress: 'CONFIG_NET_SCH_INGRESS', clsact: 'CONFIG_NET_SCH_INGRESS',
+    u32: 'CONFIG_NET_CLS_U32', matchall: 'CONFIG_NET_CLS_MATCHALL', flower: 'CONFIG_NET_CLS_FLOWER', mirred: 'CONFIG_NET_ACT_MIRRED',
+  };
+  return Object.hasOwn(options, kind) ? options[kind]! : `the kernel module for '${kind}'`;
+}
+
 /** The socket's receive buffer overflowed: replies or events were lost. */
 export class OverrunError extends NetnestError {
   readonly request: string | undefined;

@@ -10,6 +10,7 @@ import type { FdbSpec } from './fdb/codec.js';
 import type { LinkAddSpec } from './link/codec.js';
 import type { NeighSpec } from './neigh/codec.js';
 import type { NexthopSpec } from './nexthop/codec.js';
+import type { QdiscSpec } from './qdisc/codec.js';
 import type { RouteSpec } from './route/codec.js';
 import type { RuleSpec } from './rule/codec.js';
 
@@ -22,7 +23,8 @@ export type CreatedObject =
   | { object: 'neigh'; spec: NeighSpec; index: number; replace: boolean }
   | { object: 'nexthop'; spec: NexthopSpec; replace: boolean }
   | { object: 'fdb'; spec: FdbSpec; index: number; mode: 'add' | 'append' | 'replace' }
-  | { object: 'bridge-vlan'; spec: BridgeVlanSpec; index: number };
+  | { object: 'bridge-vlan'; spec: BridgeVlanSpec; index: number }
+  | { object: 'qdisc'; spec: QdiscSpec; index: number; replace: boolean };
 
 /**
  * What became of a create: 'made' — the kernel confirmed it; 'failed' — the

@@ -13,6 +13,9 @@ import type { Hooks } from './observer.js';
 import { NsidApi } from './nsid/api.js';
 import { FdbApi } from './fdb/api.js';
 import { BridgeApi } from './bridge/api.js';
+import { QdiscApi } from './qdisc/api.js';
+import { ClassApi } from './tclass/api.js';
+import { FilterApi } from './filter/api.js';
 
 const { protocol: _protocol, groups: _groups, ...clientOptions } = SocketOptionsSchema.properties;
 
@@ -40,6 +43,12 @@ export class Rtnl {
   readonly fdb: FdbApi;
   /** `bridge vlan` (rtnl.bridge.vlan): list, add, del. */
   readonly bridge: BridgeApi;
+  /** `tc qdisc`: list, add, replace, change, del. */
+  readonly qdisc: QdiscApi;
+  /** `tc class`: list, add, replace, change, del. */
+  readonly tclass: ClassApi;
+  /** `tc filter`: list, add, replace, change, del. */
+  readonly filter: FilterApi;
 
   /** Namespace ids this namespace gives others (`ip netns list-id`). */
   readonly nsid: NsidApi;
@@ -57,6 +66,9 @@ export class Rtnl {
     this.fdb = new FdbApi(socket, this.link, this.hooks);
     this.bridge = new BridgeApi(socket, this.link, this.hooks);
     this.nsid = new NsidApi(socket);
+    this.qdisc = new QdiscApi(socket, this.link, this.hooks);
+    this.tclass = new ClassApi(socket, this.link);
+    this.filter = new FilterApi(socket, this.link);
   }
 
   /**

@@ -11,12 +11,13 @@ import type { CreatedObject, Kind, LookupCache, ObjectOf, Recorded, Removal } fr
 import { link } from './link.js';
 import { neigh } from './neigh.js';
 import { nexthop } from './nexthop.js';
+import { qdisc } from './qdisc.js';
 import { route } from './route.js';
 import { rule } from './rule.js';
 import { sysctl } from './sysctl.js';
 
 const KINDS: { [K in CreatedObject['object']]: Kind<ObjectOf<K>> } = {
-  link, address, route, rule, neigh, nexthop, sysctl, fdb, 'bridge-vlan': bridgeVlan,
+  link, address, route, rule, neigh, nexthop, qdisc, sysctl, fdb, 'bridge-vlan': bridgeVlan,
 };
 
 function kindOf<O extends CreatedObject>(o: O): Kind<O> {
