@@ -4,7 +4,7 @@
 // so that what it builds stands until down; down, verify, show, exec and
 // sweep in the home when it runs. The listing commands read the namespace
 // they run in and need no privilege, like `ip link`.
-import { runningHome, startHome, stopHomeIfIdle } from '../netns/home.js';
+import { joinHome, runningHome, startHome, stopHomeIfIdle, type Home } from '../netns/home.js';
 import { checkUserNamespaces, freshUserNamespace, hasNetworkPrivilege, joinUserNamespace, launched, relaunch, settleLaunched } from '../netns/rootless.js';
 
 /** Where a command runs without root: a fresh user namespace, the home, or the home started for it. */
@@ -16,10 +16,19 @@ export async function rootless(world: RootlessWorld, command: string): Promise<v
   if (launched() || hasNetworkPrivilege()) return;
   checkUserNamespaces(`netnest ${command}`);
   if (world === 'fresh') return relaunch(freshUserNamespace());
-  const home = runningHome() ?? (world === 'new-home' ? await startHome() : undefined);
+  // Marked before the home is looked for, so no other command stops it under this one.
+  const leave = joinHome();
+  let home: Home | undefined;
+  try {
+    home = runningHome() ?? (world === 'new-home' ? await startHome() : undefined);
+  } catch (e) {
+    leave();
+    throw e;
+  }
   // No home: nothing stands; a fresh user namespace still lets down and sweep clear what a dead home left in the runtime directory.
   const launch = home ? joinUserNamespace(home.pid) : freshUserNamespace();
   return relaunch(launch, () => {
+    leave();
     stopHomeIfIdle();
   });
 }

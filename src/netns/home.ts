@@ -6,7 +6,7 @@
 // namespace is the rootless user's "host": what `up` adds to the current
 // namespace lands there, never in the machine's own.
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { NetnestError } from '../netlink/core/errors.js';
 import { userRuntimeBase } from './runtime.js';
 import { processAlive, processStartTime } from './syscalls.js';
@@ -40,15 +40,46 @@ function keeperReady(pid: number): boolean {
   }
 }
 
-/** Starts a keeper (a new user, network and mount namespace) and records it. */
+/**
+ * The running home, or a new one: a keeper (a new user, network and mount
+ * namespace) started and recorded. Two commands starting at once get one
+ * home: the first holds a lock file while it starts the keeper, the other
+ * waits for the record.
+ */
 export async function startHome(): Promise<Home> {
+  const lock = `${userRuntimeBase()}/home.lock`;
+  for (let waited = 0; ; waited += 10) {
+    try {
+      closeSync(openSync(lock, 'wx', 0o600));
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const home = runningHome();
+    if (home) return home;
+    // A lock older than any start takes was left by a killed command.
+    const since = statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now();
+    if (Date.now() - since > 10_000) rmSync(lock, { force: true });
+    if (waited > 15_000) throw new NetnestError('ERR_ROOTLESS_UNAVAILABLE', `another netnest command is starting the rootless home and has not finished (${lock})`);
+    await sleep(10);
+  }
+  try {
+    return runningHome() ?? (await startKeeper());
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function startKeeper(): Promise<Home> {
   const keeper = spawn('unshare', ['--user', '--map-root-user', '--net', '--mount', '--propagation', 'private', '--', 'sleep', 'infinity'], {
     detached: true, stdio: 'ignore',
   });
   keeper.unref();
   const pid = keeper.pid;
   if (pid === undefined) throw new NetnestError('ERR_ROOTLESS_UNAVAILABLE', 'could not start unshare(1) to make the rootless home');
-  for (let i = 0; i < 200 && !keeperReady(pid); i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 200 && !keeperReady(pid); i++) await sleep(10);
   const start = processStartTime(pid);
   if (start === undefined || !keeperReady(pid)) {
     if (start !== undefined) process.kill(pid, 'SIGKILL');
@@ -65,24 +96,54 @@ export async function startHome(): Promise<Home> {
 }
 
 /**
+ * Marks this process as working in the home until the returned function is
+ * called: a home is never stopped under a command that joined it.
+ */
+export function joinHome(): () => void {
+  const dir = `${userRuntimeBase()}/joined`;
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const mark = `${dir}/${process.pid}`;
+  writeFileSync(mark, `${processStartTime(process.pid) ?? ''}\n`);
+  return () => rmSync(mark, { force: true });
+}
+
+/** Processes that joined the home and still run (the marks of dead ones are removed). */
+function joined(): number {
+  const dir = `${userRuntimeBase()}/joined`;
+  let n = 0;
+  for (const pid of list(dir)) {
+    let start = Number.NaN;
+    try {
+      start = Number(readFileSync(`${dir}/${pid}`, 'utf8'));
+    } catch {
+      continue;
+    }
+    if (processAlive(Number(pid), start)) n++;
+    else rmSync(`${dir}/${pid}`, { force: true });
+  }
+  return n;
+}
+
+/**
  * Stops the home when nothing stands in it any more: no topology kept, no
- * name of a namespace, no journal. Returns true when it stopped it.
+ * name of a namespace, no journal, no other command working in it. Returns
+ * true when it stopped it.
  */
 export function stopHomeIfIdle(): boolean {
   const home = runningHome();
   if (!home) return false;
   const base = userRuntimeBase();
-  const busy = ['topologies', 'netns', 'journal'].some((d) => entries(`${base}/${d}`) > 0);
+  const busy = ['topologies', 'netns', 'journal'].some((d) => list(`${base}/${d}`).length > 0) || joined() > 0;
   if (busy) return false;
   process.kill(home.pid, 'SIGTERM');
   rmSync(file(), { force: true });
   return true;
 }
 
-function entries(dir: string): number {
+function list(dir: string): string[] {
   try {
-    return readdirSync(dir).length;
+    return readdirSync(dir);
   } catch {
-    return 0;
+    return [];
   }
 }

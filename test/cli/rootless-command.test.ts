@@ -98,6 +98,23 @@ describe('netnest without root', function () {
     await waitUntil(() => [undefined, 'Z'].includes(processState(home!.pid)), 'the keeper has ended', 2000);
   });
 
+  it('two ups at once share one home; two downs at once stop it once both are done', async () => {
+    writeFileSync(join(place.dir, 'rl.yaml'), SPEC, { mode: 0o644 });
+    writeFileSync(join(place.dir, 'rm.yaml'), SPEC.replace('name: rl', 'name: rm').replaceAll('rl0', 'rm0').replaceAll('10.70.0.', '10.80.0.'), { mode: 0o644 });
+    const ups = await Promise.all([place.netnest('up', 'rl.yaml'), place.netnest('up', 'rm.yaml')]);
+    for (const up of ups) expect(up.status, up.out).to.equal(0);
+    const home = place.home();
+    expect(home).to.not.equal(undefined);
+    const show = await place.netnest('show', '--json');
+    expect((JSON.parse(show.out) as { name: string }[]).map((t) => t.name).sort()).to.deep.equal(['rl', 'rm']);
+    expect(place.home(), 'still the same home').to.deep.equal(home);
+
+    const downs = await Promise.all([place.netnest('down', 'rl'), place.netnest('down', 'rm')]);
+    for (const down of downs) expect(down.status, down.out).to.equal(0);
+    expect(place.home()).to.equal(undefined);
+    await waitUntil(() => [undefined, 'Z'].includes(processState(home!.pid)), 'the keeper has ended', 2000);
+  });
+
   it('the listing commands read where they run, without privilege, as ip does', async () => {
     const r = await place.netnest('links', '--json');
     expect(r.status, r.out).to.equal(0);
