@@ -15,36 +15,13 @@ import {
   type CleanupOptions, type CreateOptions, type ManagerOptions, type SweepOptions,
 } from './options.js';
 import { linkNamespace, namespaceOfNsid } from './nsids.js';
+import { emptyCleanupReport, type CleanupReport } from './report.js';
 import { deferLinks, dependentsOf, waitGone, type Dependent } from './settle.js';
 import { sweep, type SweepReport } from './sweep.js';
 import { createAnonymousNetns } from './syscalls.js';
 
-export type { CleanupOptions, CreateOptions, ManagerOptions };
+export type { CleanupOptions, CleanupReport, CreateOptions, ManagerOptions };
 export { namedNamespaces, validateNamespaceName };
-
-/** What cleanup() did, one readable line per thing. */
-export interface CleanupReport {
-  /** Objects removed from namespaces the manager does not own. */
-  removed: string[];
-  /** Objects that were already gone (deleted by someone else, or with their namespace). */
-  alreadyGone: string[];
-  /** Objects left alone because they are no longer the ones we created. */
-  skipped: string[];
-  /**
-   * Objects whose create was never answered (the client closed in flight, an
-   * overrun) while something identical existed before it: they cannot be
-   * proven ours, so they are left alone.
-   */
-  unknown: string[];
-  /** Namespaces deleted. */
-  namespaces: string[];
-  /** What could not be done, with the error. */
-  failed: { what: string; error: Error }[];
-  /** Objects still present in surviving namespaces after the settle timeout. */
-  lingering: string[];
-  /** Links left to vanish in the background (settle: 'defer'), under their throwaway names. */
-  deferred: string[];
-}
 
 /** Names keep() gave in this process: a Sandbox leaving must not remove them with its world. */
 const keptNames = new Set<string>();
@@ -309,9 +286,7 @@ export class NamespaceManager {
   async cleanup(opts: CleanupOptions = {}): Promise<CleanupReport> {
     checkCleanupOptions(opts, 'options');
     const mode = opts.settle ?? this.settleMode;
-    const report: CleanupReport = {
-      removed: [], alreadyGone: [], skipped: [], unknown: [], namespaces: [], failed: [], lingering: [], deferred: [],
-    };
+    const report = emptyCleanupReport();
     await Promise.allSettled(this.ready);
     this.ready = [];
     await this.closeClients();

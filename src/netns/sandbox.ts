@@ -7,7 +7,8 @@
 // namespace; so do sockets opened before enter().
 import { lstatSync, readlinkSync, unlinkSync } from 'node:fs';
 import { NetnestError } from '../netlink/core/errors.js';
-import { keptInThisProcess, NamespaceManager, type CleanupReport } from './manager.js';
+import { keptInThisProcess, NamespaceManager } from './manager.js';
+import { emptyCleanupReport, type CleanupReport } from './report.js';
 import { Namespace, namedNamespaces } from './namespace.js';
 import { runtimeDirs } from './runtime.js';
 import { removeNameAsIpDoes } from './names.js';
@@ -83,7 +84,7 @@ export class Sandbox {
    * they belong to the sandbox world, and lets the world go. Idempotent.
    */
   async exit(): Promise<SandboxReport> {
-    if (!this.active) return { cleanup: emptyCleanup(), removedNames: [], foreignNames: [], keptNames: [] };
+    if (!this.active) return { cleanup: emptyCleanupReport(), removedNames: [], foreignNames: [], keptNames: [] };
     this.active = false;
     const cleanup = await this.manager.cleanup();
     const removedNames: string[] = [];
@@ -151,6 +152,3 @@ function isOwnDanglingLink(name: string): boolean {
   }
 }
 
-function emptyCleanup(): CleanupReport {
-  return { removed: [], alreadyGone: [], skipped: [], unknown: [], namespaces: [], failed: [], lingering: [], deferred: [] };
-}

@@ -7,6 +7,7 @@ import type { Link } from '../netlink/rtnl/link/codec.js';
 import type { LinkKind } from '../netlink/rtnl/link/kinds.js';
 import type { Rtnl } from '../netlink/rtnl/rtnl.js';
 import { NamespaceManager, type CleanupReport } from '../netns/manager.js';
+import { emptyCleanupReport } from '../netns/report.js';
 import type { Namespace } from '../netns/namespace.js';
 import { Builder, TopologyBuildError, type BuildReport, type Built } from './build.js';
 import { loadTopology } from './load.js';
@@ -127,7 +128,7 @@ export class Lab {
 
   /** Removes everything the lab made — its namespaces, what it added to 'current', sysctls put back. Idempotent. */
   async destroy(): Promise<CleanupReport> {
-    if (this.destroyed) return this.ownsManager ? emptyReport() : this.manager.cleanup();
+    if (this.destroyed) return this.ownsManager ? emptyCleanupReport() : this.manager.cleanup();
     this.destroyed = true;
     return this.ownsManager ? this.manager.dispose() : this.manager.cleanup();
   }
@@ -141,6 +142,3 @@ function isModel(x: TopologySpec | TopologyModel): x is TopologyModel {
   return Array.isArray((x as TopologyModel).namespaces);
 }
 
-function emptyReport(): CleanupReport {
-  return { removed: [], alreadyGone: [], skipped: [], unknown: [], namespaces: [], failed: [], lingering: [], deferred: [] };
-}
