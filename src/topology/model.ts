@@ -9,7 +9,7 @@ import { problems, type Problem } from '../netlink/core/schema.js';
 import type { AddressSpec } from '../netlink/rtnl/address/codec.js';
 import { checkAddress } from '../netlink/rtnl/address/codec.js';
 import { parseAddress } from '../netlink/rtnl/inet.js';
-import type { LinkKind } from '../netlink/rtnl/link/kinds.js';
+import { KINDS_WITH_DATA, LINK_KINDS, needsLower, type LinkKind } from '../netlink/rtnl/link/kinds/index.js';
 import type { LinkAttributes } from '../netlink/rtnl/link/codec.js';
 import { linkNameProblem } from '../netlink/rtnl/devices.js';
 import { checkNeigh, encodeNeigh, RTM_NEWNEIGH, type NeighSpec } from '../netlink/rtnl/neigh/codec.js';
@@ -42,7 +42,7 @@ export interface LinkModel {
   attrs: Omit<LinkAttributes, 'netns' | 'up'>;
   up: boolean;
   master?: string;
-  /** The lower device or underlay (macvlan, vlan, vxlan), in the same namespace. */
+  /** The lower device or underlay (macvlan, ipvlan, vlan, vxlan, the IP tunnels), in the same namespace. */
   lower?: string;
   /** The kind's own options (`bridge: {...}`). */
   data?: Record<string, unknown>;
@@ -161,7 +161,7 @@ class Resolver {
   resolve(): TopologyModel {
     const { spec, model } = this;
     for (const [from, to] of Object.entries(spec.substitute ?? {})) {
-      if (!(['veth', 'bridge', 'macvlan', 'vxlan', 'ifb', 'tun', 'dummy', 'vlan', 'vrf', 'bond'] as string[]).includes(from)) {
+      if (!(LINK_KINDS as readonly string[]).includes(from)) {
         this.problem(`substitute.${from}`, `'${from}' is not a link kind`);
       } else {
         model.substitute[from as LinkKind] = to;
@@ -223,12 +223,17 @@ class Resolver {
     const path = `${ns.path}.links.${name}`;
     const bad = linkNameProblem(name);
     if (bad) this.problem(path, bad);
-    const { kind, up, peer, master, link, addresses, bridge, macvlan, vxlan, vlan, vrf, bond, tun, ...attrs } = l;
+    const { kind, up, peer, master, link, addresses, ...rest } = l;
+    const data: Record<string, unknown> = {};
+    const attrs: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(rest)) {
+      if ((KINDS_WITH_DATA as string[]).includes(k)) data[k] = v;
+      else attrs[k] = v;
+    }
     const m: LinkModel = {
-      name, path, origin: kind ? 'create' : OWNED_LINKS.has(name) || !ns.owned ? 'existing' : 'peer', attrs, up: up ?? true, addresses: [],
+      name, path, origin: kind ? 'create' : OWNED_LINKS.has(name) || !ns.owned ? 'existing' : 'peer', attrs: attrs as LinkModel['attrs'], up: up ?? true, addresses: [],
       ...(kind && { kind }), ...(master !== undefined && { master }), ...(link !== undefined && { lower: link }),
     };
-    const data = { bridge, macvlan, vxlan, vlan, vrf, bond, tun };
     for (const [k, v] of Object.entries(data)) {
       if (v === undefined) continue;
       if (k !== kind) this.problem(`${path}.${k}`, `'${k}' options given for ${kind ? `a ${kind} link` : 'a link without a kind'}`);
@@ -244,7 +249,7 @@ class Resolver {
     } else if (kind === 'veth') {
       this.problem(`${path}.peer`, "a veth needs its other end: peer: NS/LINK (or LINK in the same namespace)");
     }
-    if ((kind === 'macvlan' || kind === 'vlan') && link === undefined) this.problem(`${path}.link`, `a ${kind} needs its lower device: link: LINK`);
+    if (kind && needsLower(kind) && link === undefined) this.problem(`${path}.link`, `a ${kind} needs its lower device: link: LINK`);
     if (!kind && !ns.owned) {
       const settings = [...Object.keys(attrs), ...(up !== undefined ? ['up'] : []), ...(master !== undefined ? ['master'] : [])];
       if (settings.length) this.currentSettings.set(m, settings);

@@ -4,7 +4,10 @@
 // namespace and link name, so a person who knows `ip` reads it as it is.
 import { CLOSED, Int, List, Text, Type, type Static, type TSchema } from '../netlink/core/schema.js';
 import { AddressSpecSchema } from '../netlink/rtnl/address/codec.js';
-import { BondDataSchema, BridgeDataSchema, LINK_KINDS, MacvlanDataSchema, TunDataSchema, VlanDataSchema, VrfDataSchema, VxlanDataSchema } from '../netlink/rtnl/link/kinds.js';
+import { BondDataSchema, BridgeDataSchema, LINK_KINDS, MacvlanDataSchema, TunDataSchema, VlanDataSchema, VrfDataSchema, VxlanDataSchema } from '../netlink/rtnl/link/kinds/index.js';
+import {
+  GeneveDataSchema, GreDataSchema, Ip6GreDataSchema, Ip6tnlDataSchema, IpipDataSchema, IpvlanDataSchema, NetkitDataSchema, SitDataSchema,
+} from '../netlink/rtnl/link/kinds/index.js';
 import { LinkAttributesSchema } from '../netlink/rtnl/link/codec.js';
 import { LinkNameSchema } from '../netlink/rtnl/devices.js';
 import { NeighSpecSchema } from '../netlink/rtnl/neigh/codec.js';
@@ -37,7 +40,7 @@ export const TopologyLinkSchema = Type.Object({
   peer: Type.Optional(Text({ minLength: 1 })),
   /** A bridge (or bond, vrf) in the same namespace to enslave this link to. */
   master: Type.Optional(LinkNameSchema),
-  /** The lower device (macvlan, vlan) or underlay (vxlan) in the same namespace. */
+  /** The lower device (macvlan, ipvlan, vlan) or underlay (vxlan, the IP tunnels) in the same namespace. */
   link: Type.Optional(LinkNameSchema),
   /** Addresses to add, in order. */
   addresses: Type.Optional(List(TopologyAddressSchema)),
@@ -48,6 +51,17 @@ export const TopologyLinkSchema = Type.Object({
   vrf: Type.Optional(VrfDataSchema),
   bond: Type.Optional(BondDataSchema),
   tun: Type.Optional(TunDataSchema),
+  ipvlan: Type.Optional(IpvlanDataSchema),
+  gre: Type.Optional(Type.Object(Type.Omit(GreDataSchema, ['link']).properties, CLOSED)),
+  gretap: Type.Optional(Type.Object(Type.Omit(GreDataSchema, ['link']).properties, CLOSED)),
+  ip6gre: Type.Optional(Type.Object(Type.Omit(Ip6GreDataSchema, ['link']).properties, CLOSED)),
+  ip6gretap: Type.Optional(Type.Object(Type.Omit(Ip6GreDataSchema, ['link']).properties, CLOSED)),
+  ipip: Type.Optional(Type.Object(Type.Omit(IpipDataSchema, ['link']).properties, CLOSED)),
+  sit: Type.Optional(Type.Object(Type.Omit(SitDataSchema, ['link']).properties, CLOSED)),
+  ip6tnl: Type.Optional(Type.Object(Type.Omit(Ip6tnlDataSchema, ['link']).properties, CLOSED)),
+  geneve: Type.Optional(GeneveDataSchema),
+  /** A netkit's peer gets the kernel's name (nk0...) in the same namespace. */
+  netkit: Type.Optional(NetkitDataSchema),
 }, CLOSED);
 export type TopologyLink = Static<typeof TopologyLinkSchema>;
 

@@ -1,0 +1,153 @@
+// IP-in-IP tunnels (`ip link add NAME type ipip|sit|ip6tnl ...`): one
+// attribute table (IFLA_IPTUN_*) for the three kinds. ipip and sit take the
+// IPv4 options, ip6tnl the IPv6 ones; `mode` is the inner protocol.
+import type { AttrReader, RawAttribute } from '../../../core/attributes.js';
+import { CLOSED, Type, U32, type Static } from '../../../core/schema.js';
+import type { NetlinkWriter } from '../../../core/writer.js';
+import { nameOf, type Decoded, type KindCodec } from './kind.js';
+import {
+  checkAddresses, encapFields, readAddress, readEncap, readTos, readTtl, readV6, tunnelWords, v4Fields, v4tos, v4ttl,
+  v6Fields, v6Values, writeAddresses, writeEncap,
+} from './tunnel.js';
+
+const IFLA_IPTUN_LINK = 1;
+const IFLA_IPTUN_LOCAL = 2;
+const IFLA_IPTUN_REMOTE = 3;
+const IFLA_IPTUN_TTL = 4;
+const IFLA_IPTUN_TOS = 5;
+const IFLA_IPTUN_ENCAP_LIMIT = 6;
+const IFLA_IPTUN_FLOWINFO = 7;
+const IFLA_IPTUN_FLAGS = 8;
+const IFLA_IPTUN_PROTO = 9;
+const IFLA_IPTUN_PMTUDISC = 10;
+const IFLA_IPTUN_ENCAP_TYPE = 15;
+const IFLA_IPTUN_COLLECT_METADATA = 19;
+const IFLA_IPTUN_FWMARK = 20;
+const SIT_ISATAP = 0x0001;
+
+// The inner protocol (IPPROTO_*); 'any' (0) accepts each the kind can carry.
+const ipipModes = { any: 0, ipip: 4, mplsip: 137 } as const;
+const sitModes = { any: 0, ip6ip: 41, ipip: 4, mplsip: 137 } as const;
+const ip6tnlModes = { any: 0, ip6ip6: 41, ipip6: 4 } as const;
+const modeOf = <T extends Record<string, number>>(t: T) => Type.Optional(Type.Enum(Object.keys(t) as (keyof T & string)[]));
+const link = {
+  /** Underlying device index (`dev` in ip); the API also accepts a name on `link`. */
+  link: Type.Optional(U32),
+};
+
+/** `ip link add NAME type ipip [mode ipip|mplsip|any] remote A local A ttl T tos T ... dev DEV`. */
+export const IpipDataSchema = Type.Object({ mode: modeOf(ipipModes), ...link, ...v4Fields, ...encapFields }, CLOSED);
+export type IpipData = Static<typeof IpipDataSchema>;
+/** `ip link add NAME type sit [mode ip6ip|ipip|mplsip|any] [isatap] remote A ...`. */
+export const SitDataSchema = Type.Object({
+  mode: modeOf(sitModes), ...link, ...v4Fields, ...encapFields,
+  /** Intra-Site Automatic Tunnel Addressing Protocol. */
+  isatap: Type.Optional(Type.Boolean()),
+}, CLOSED);
+export type SitData = Static<typeof SitDataSchema>;
+/** `ip link add NAME type ip6tnl [mode ip6ip6|ipip6|any] remote A local A hoplimit H ...`. */
+export const Ip6tnlDataSchema = Type.Object({ mode: modeOf(ip6tnlModes), ...link, ...v6Fields, ...encapFields }, CLOSED);
+export type Ip6tnlData = Static<typeof Ip6tnlDataSchema>;
+
+type AnyIptun = IpipData & SitData & Ip6tnlData;
+
+/** ip 6.1's order for ipip and sit. */
+function writeV4(modes: Record<string, number>, sit: boolean) {
+  return (w: NetlinkWriter, d: AnyIptun, f: string): void => {
+    w.attrU8(IFLA_IPTUN_PROTO, modes[d.mode ?? 'any']!, `${f}.mode`);
+    if (d.external) { w.attrFlag(IFLA_IPTUN_COLLECT_METADATA, `${f}.external`); return; }
+    writeAddresses(w, d, f, IFLA_IPTUN_LOCAL, IFLA_IPTUN_REMOTE);
+    w.attrU8(IFLA_IPTUN_PMTUDISC, d.pmtudisc === false ? 0 : 1, `${f}.pmtudisc`);
+    w.attrU8(IFLA_IPTUN_TOS, v4tos(d), `${f}.tos`);
+    w.attrU8(IFLA_IPTUN_TTL, v4ttl(d), `${f}.ttl`);
+    w.attrU32(IFLA_IPTUN_LINK, d.link ?? 0, `${f}.link`);
+    w.attrU32(IFLA_IPTUN_FWMARK, d.fwmark ?? 0, `${f}.fwmark`);
+    writeEncap(w, d, f, IFLA_IPTUN_ENCAP_TYPE, false);
+    if (sit) w.attrU16(IFLA_IPTUN_FLAGS, d.isatap ? SIT_ISATAP : 0, `${f}.isatap`);
+  };
+}
+
+/** ip 6.1's order for ip6tnl. */
+function writeIp6tnl(w: NetlinkWriter, d: Ip6tnlData, f: string): void {
+  w.attrU8(IFLA_IPTUN_PROTO, ip6tnlModes[d.mode ?? 'any'], `${f}.mode`);
+  if (d.external) { w.attrFlag(IFLA_IPTUN_COLLECT_METADATA, `${f}.external`); return; }
+  writeAddresses(w, d, f, IFLA_IPTUN_LOCAL, IFLA_IPTUN_REMOTE);
+  const v = v6Values(d);
+  w.attrU8(IFLA_IPTUN_TTL, v.hoplimit, `${f}.hoplimit`);
+  w.attrU8(IFLA_IPTUN_ENCAP_LIMIT, v.encaplimit, `${f}.encaplimit`);
+  w.attrU32be(IFLA_IPTUN_FLOWINFO, v.flowinfo, `${f}.flowlabel`);
+  w.attrU32(IFLA_IPTUN_FLAGS, v.flags, f);
+  w.attrU32(IFLA_IPTUN_LINK, d.link ?? 0, `${f}.link`);
+  w.attrU32(IFLA_IPTUN_FWMARK, v.fwmark, `${f}.fwmark`);
+  writeEncap(w, d, f, IFLA_IPTUN_ENCAP_TYPE, true);
+}
+
+/** One decoder per kind: `modes` names the protocol, `family` says which header options it has. */
+function decodeIptun(modes: Record<string, number>, family: 'v4' | 'sit' | 'v6') {
+  return (r: AttrReader, unknown: RawAttribute[]): Decoded<AnyIptun> => {
+    const d: Decoded<AnyIptun> = {};
+    const v6: { encaplimit?: number; flowinfo?: number; flags?: number; fwmark?: number } = {};
+    while (r.next()) {
+      switch (r.type) {
+        case IFLA_IPTUN_PROTO: {
+          const m = nameOf(modes, r.u8());
+          if (m !== undefined) d.mode = m as AnyIptun['mode'];
+          else unknown.push(r.raw());
+          break;
+        }
+        case IFLA_IPTUN_LOCAL: { const a = readAddress(r); if (a) d.local = a; break; }
+        case IFLA_IPTUN_REMOTE: { const a = readAddress(r); if (a) d.remote = a; break; }
+        case IFLA_IPTUN_LINK: { const l = r.u32(); if (l) d.link = l; break; }
+        case IFLA_IPTUN_TTL: if (family === 'v6') d.hoplimit = r.u8(); else d.ttl = readTtl(r.u8()); break;
+        case IFLA_IPTUN_COLLECT_METADATA: d.external = r.flag(); break;
+        default:
+          if (!(family === 'v6' ? readV6Attr(r, v6) : readV4Attr(r, d, family === 'sit')) && !readEncap(r, d, r.type - IFLA_IPTUN_ENCAP_TYPE)) {
+            unknown.push(r.raw());
+          }
+      }
+    }
+    if (family === 'v6') readV6(d, v6);
+    return d;
+  };
+}
+
+function readV4Attr(r: AttrReader, d: AnyIptun, sit: boolean): boolean {
+  switch (r.type) {
+    case IFLA_IPTUN_TOS: d.tos = readTos(r.u8()); return true;
+    case IFLA_IPTUN_PMTUDISC: d.pmtudisc = r.u8() !== 0; return true;
+    case IFLA_IPTUN_FWMARK: d.fwmark = r.u32(); return true;
+    case IFLA_IPTUN_FLAGS: if (!sit) return false; d.isatap = (r.u16() & SIT_ISATAP) !== 0; return true;
+    default: return false;
+  }
+}
+
+function readV6Attr(r: AttrReader, v: { encaplimit?: number; flowinfo?: number; flags?: number; fwmark?: number }): boolean {
+  switch (r.type) {
+    case IFLA_IPTUN_ENCAP_LIMIT: v.encaplimit = r.u8(); return true;
+    case IFLA_IPTUN_FLOWINFO: v.flowinfo = r.u32be(); return true;
+    case IFLA_IPTUN_FLAGS: v.flags = r.u32(); return true;
+    case IFLA_IPTUN_FWMARK: v.fwmark = r.u32(); return true;
+    default: return false;
+  }
+}
+
+function iptunWords(d: AnyIptun): string[] {
+  const out: string[] = [];
+  if (d.mode !== undefined) out.push('mode', d.mode);
+  if (d.isatap) out.push('isatap');
+  tunnelWords(d, out);
+  return out;
+}
+
+export const ipip: KindCodec<IpipData> = {
+  schema: IpipDataSchema, check: (d, f) => checkAddresses(d, f, 4), write: writeV4(ipipModes, false),
+  decode: decodeIptun(ipipModes, 'v4'), words: iptunWords,
+};
+export const sit: KindCodec<SitData> = {
+  schema: SitDataSchema, check: (d, f) => checkAddresses(d, f, 4), write: writeV4(sitModes, true),
+  decode: decodeIptun(sitModes, 'sit'), words: iptunWords,
+};
+export const ip6tnl: KindCodec<Ip6tnlData> = {
+  schema: Ip6tnlDataSchema, check: (d, f) => checkAddresses(d, f, 6), write: writeIp6tnl,
+  decode: decodeIptun(ip6tnlModes, 'v6'), words: iptunWords,
+};
