@@ -25,7 +25,7 @@ const bool = Type.Optional(Type.Boolean());
 
 /** `ip link add NAME type geneve id VNI remote ADDR [ttl T|inherit] [tos T|inherit] [df ...] [flowlabel L] [dstport P] ...`. */
 export const GeneveDataSchema = Type.Object({
-  /** VNI, 24 bits; absent only with `external`. */
+  /** VNI, 24 bits; absent (or 0) only with `external`. */
   id: Type.Optional(Int(0, 0xffffff)),
   /** The remote end (IPv4 or IPv6); needed unless `external`. */
   remote: Type.Optional(Type.String()),
@@ -110,7 +110,8 @@ export const geneve: KindCodec<GeneveData> = {
   schema: GeneveDataSchema,
   needs: { data: 'a geneve needs { geneve: { id, remote } } (or { external: true })' },
   check(d, f) {
-    if (d.external && d.id !== undefined) throw new ValidationError('an external geneve takes no id', `${f}.id`);
+    // The kernel reports an external geneve with id 0, which may be sent back as it is.
+    if (d.external && d.id) throw new ValidationError('an external geneve takes no id', `${f}.id`);
     if (!d.external && d.id === undefined) throw new ValidationError('a geneve needs its VNI (id), unless it is external', `${f}.id`);
     if (!d.external && d.remote === undefined) throw new ValidationError('a geneve needs its remote end, unless it is external', `${f}.remote`);
     if (d.remote !== undefined) plainAddress(d.remote, `${f}.remote`);
