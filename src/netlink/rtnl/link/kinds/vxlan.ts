@@ -115,7 +115,8 @@ function decodeVxlan(r: AttrReader, unknown: RawAttribute[]): Decoded<VxlanData>
       case IFLA_VXLAN_LOCAL: case IFLA_VXLAN_LOCAL6: d.local = addressOf(r); break;
       case IFLA_VXLAN_LINK: d.link = r.u32(); break;
       case IFLA_VXLAN_TTL: d.ttl = r.u8(); break;
-      case IFLA_VXLAN_TTL_INHERIT: r.flag(); inherit = true; break;
+      // ip sends a flag; the kernel reports a u8.
+      case IFLA_VXLAN_TTL_INHERIT: inherit = r.len === 0 || r.u8() !== 0; break;
       case IFLA_VXLAN_TOS: d.tos = r.u8(); break;
       case IFLA_VXLAN_DF: { const v = r.u8(); if (dfModes[v]) d.df = dfModes[v]; else unknown.push(r.raw()); break; }
       case IFLA_VXLAN_LABEL: d.flowlabel = r.u32be(); break;
