@@ -6,7 +6,7 @@ export { validateLinkName, type LinkRef, LinkNameSchema, LinkRefSchema } from '.
 export { DevCache } from './netlink/rtnl/devices.js';
 export type {
   LinkKind, BridgeData, MacvlanData, MacvlanMode, VxlanData, VlanData, VrfData, BondData, BondMode, TunData, KindData, Decoded,
-  IpvlanData, GreData, Ip6GreData, IpipData, SitData, Ip6tnlData, GeneveData, NetkitData, NetkitInfo,
+  IpvlanData, GreData, Ip6GreData, IpipData, SitData, Ip6tnlData, GeneveData, NetkitData, NetkitInfo, BondInfo,
 } from './netlink/rtnl/link/kinds/index.js';
 export {
   LINK_KINDS, BridgeDataSchema, MacvlanDataSchema, VxlanDataSchema, VlanDataSchema, VrfDataSchema, BondDataSchema,

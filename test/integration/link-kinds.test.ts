@@ -127,6 +127,19 @@ describe('link kinds', () => {
     expect(ipl.linkinfo?.info_data).to.not.have.property('ttl');
   });
 
+  it('vxlan: flow label inherited, local bypass off, remote checksum offload without partial checksums', async () => {
+    const vxlan = {
+      id: 11, group: '2001:db8::7', local: '2001:db8::1', dstport: 4789, flowlabel: 'inherit', localbypass: false, remcsumrx: true,
+      remcsum_nopartial: true,
+    } as const;
+    await rtnl.link.add({ name: 'vx10', kind: 'vxlan', vxlan });
+    expect((await rtnl.link.get('vx10')).info).to.deep.include(vxlan);
+    // ip 6.1 names neither the label policy nor local bypass (both newer): it reads the rest.
+    expect(ipLink('vx10', { details: true, netns: ns }).linkinfo?.info_data).to.deep.include({
+      id: 11, remote6: '2001:db8::7', local6: '2001:db8::1', port: 4789, remcsum_rx: true,
+    });
+  });
+
   it('vxlan: external (collect metadata) with a VNI filter and remote checksum offload', async () => {
     await rtnl.link.add({
       name: 'vx8', kind: 'vxlan',

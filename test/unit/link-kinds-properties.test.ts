@@ -2,11 +2,12 @@
 // beyond veth and bridge, an `ip link add` request with random options
 // decodes back to those options, and encoding what was decoded gives the
 // same bytes again (what the kernel reports can be sent back as it is).
-// Flags that the kernel only has as present or absent (vxlan gbp, gpe) are
+// Flags that the kernel only has as present or absent (vxlan gbp, gpe, remcsum_nopartial) are
 // generated as `true` or left out: `false` means the same as leaving them out.
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { NLM_F_CREATE, NLM_F_EXCL } from '../../src/netlink/core/constants.js';
+import { NetlinkWriter } from '../../src/netlink/core/writer.js';
 import { RTM_NEWLINK } from '../../src/netlink/rtnl/constants.js';
 import { checkLinkAdd, decodeLink, decodeLinkAt, encodeLink, type LinkAddSpec } from '../../src/netlink/rtnl/link/codec.js';
 import { address, index, mac, runs, u16, u32, u8 } from '../support/arbitraries.js';
@@ -71,7 +72,8 @@ const kinds = fc.oneof(
       ...bondEnums, active_slave: index, primary: index, miimon: u32, updelay: u32, downdelay: u32, use_carrier: bool, arp_interval: u32,
       arp_ip_target: fc.array(addr(4), { minLength: 1, maxLength: 16 }), resend_igmp: u32, num_peer_notif: u8, all_slaves_active: bool,
       min_links: u32, lp_interval: u32, packets_per_slave: u32, ad_actor_sys_prio: u16, ad_user_port_key: u16, ad_actor_system: mac,
-      tlb_dynamic_lb: bool, peer_notify_delay: u32, missed_max: u8,
+      tlb_dynamic_lb: bool, peer_notify_delay: u32, missed_max: u8, ns_ip6_target: fc.array(addr(6), { minLength: 1, maxLength: 16 }),
+      coupled_control: bool,
     }, opt),
   }),
   fc.record({
@@ -79,8 +81,9 @@ const kinds = fc.oneof(
     data: fc.record({
       id: fc.integer({ min: 0, max: 0xffffff }), group: fc.oneof(addr(4), addr(6)), local: fc.oneof(addr(4), addr(6)), dstport: u16,
       srcport: fc.tuple(u16, u16), ttl: fc.oneof(u8, fc.constant('inherit' as const)), tos: u8, df: oneOf('unset', 'set', 'inherit'),
-      flowlabel: label, learning: bool, ageing: u32, maxaddress: u32, proxy: bool, rsc: bool, l2miss: bool, l3miss: bool, udpcsum: bool,
-      udp6zerocsumtx: bool, udp6zerocsumrx: bool, remcsumtx: bool, remcsumrx: bool, gbp: yes, gpe: yes, external: bool, vnifilter: bool,
+      flowlabel: fc.oneof(label, fc.constant('inherit' as const)), learning: bool, ageing: u32, maxaddress: u32, proxy: bool, rsc: bool,
+      l2miss: bool, l3miss: bool, udpcsum: bool, udp6zerocsumtx: bool, udp6zerocsumrx: bool, remcsumtx: bool, remcsumrx: bool, gbp: yes,
+      gpe: yes, remcsum_nopartial: yes, external: bool, vnifilter: bool, localbypass: bool,
     }, { requiredKeys: ['id'] }),
     link: fc.option(index, { nil: undefined }),
   }),
@@ -108,6 +111,29 @@ describe('link kinds properties', () => {
       const respec = { name: 'x0', kind, [kind]: again, ...(kind === 'ipvlan' && { link }) } as LinkAddSpec;
       expect(request(respec).toString('hex')).to.equal(bytes.toString('hex'));
     }), runs(1000));
+  });
+
+  it("bond: the kernel's report of an 802.3ad aggregator (IFLA_BOND_AD_INFO) decodes", () => {
+    fc.assert(fc.property(fc.tuple(u16, u16, u16, u16), fc.uint8Array({ minLength: 6, maxLength: 6 }), (keys, partner) => {
+      const w = new NetlinkWriter();
+      w.beginMessage(RTM_NEWLINK, 0);
+      w.zeros(16);
+      w.attrString(3, 'bond0');
+      const li = w.beginNested(18);
+      w.attrString(1, 'bond');
+      const data = w.beginNested(2);
+      w.attrU8(1, 4); // mode 802.3ad
+      const ad = w.beginNested(23);
+      keys.forEach((k, i) => { w.attrU16(i + 1, k); });
+      w.attrBytes(5, partner);
+      w.endNested(ad);
+      w.endNested(data);
+      w.endNested(li);
+      w.endMessage();
+      const [aggregator, num_ports, actor_key, partner_key] = keys;
+      const partner_mac = Buffer.from(partner).toString('hex').replace(/(..)(?!$)/g, '$1:');
+      expect(decodeLink(w.toBuffer()).info).to.deep.equal({ mode: '802.3ad', ad_info: { aggregator, num_ports, actor_key, partner_key, partner_mac } });
+    }), runs(100));
   });
 
   it("netkit: the peer follows the options in the kind's data, as a veth's", () => {

@@ -10,6 +10,11 @@ import { formatAddress, formatLinkAddress, parseMac } from '../../inet.js';
 import { nameOf, plainAddress, type Decoded, type KindCodec } from './kind.js';
 
 const IFLA_BOND_ARP_IP_TARGET = 8;
+const IFLA_BOND_AD_INFO = 23;
+const IFLA_BOND_NS_IP6_TARGET = 31;
+/** IFLA_BOND_AD_INFO_*: what the kernel reports of an 802.3ad bond's aggregator. */
+const adInfo = ['aggregator', 'num_ports', 'actor_key', 'partner_key'] as const;
+const IFLA_BOND_AD_INFO_PARTNER_MAC = 5;
 
 const enums = {
   mode: { 'balance-rr': 0, 'active-backup': 1, 'balance-xor': 2, broadcast: 3, '802.3ad': 4, 'balance-tlb': 5, 'balance-alb': 6 },
@@ -25,7 +30,7 @@ const enums = {
 type EnumField = keyof typeof enums;
 const names = <K extends EnumField>(k: K) => Type.Enum(Object.keys(enums[k]) as (keyof (typeof enums)[K] & string)[]);
 
-type Wire = 'u8' | 'u16' | 'u32' | 'bool' | 'ref' | 'mac' | 'targets' | EnumField;
+type Wire = 'u8' | 'u16' | 'u32' | 'bool' | 'ref' | 'mac' | 'targets' | 'targets6' | EnumField;
 /** Each option: its attribute and how it is written (an enum: as u8, or u32 where the kernel says so). */
 const fields: [string, number, Wire, ('u32')?][] = [
   ['mode', 1, 'mode'], ['active_slave', 2, 'ref'], ['miimon', 3, 'u32'], ['updelay', 4, 'u32'], ['downdelay', 5, 'u32'],
@@ -37,6 +42,7 @@ const fields: [string, number, Wire, ('u32')?][] = [
   ['lacp_rate', 21, 'lacp_rate'], ['ad_select', 22, 'ad_select'], ['ad_actor_sys_prio', 24, 'u16'],
   ['ad_user_port_key', 25, 'u16'], ['ad_actor_system', 26, 'mac'], ['tlb_dynamic_lb', 27, 'bool'],
   ['peer_notify_delay', 28, 'u32'], ['lacp_active', 29, 'lacp_active'], ['missed_max', 30, 'u8'],
+  ['ns_ip6_target', IFLA_BOND_NS_IP6_TARGET, 'targets6'], ['coupled_control', 32, 'bool'],
 ];
 
 const opt = <T extends TSchema>(s: T) => Type.Optional(s);
@@ -71,8 +77,16 @@ export const BondDataSchema = Type.Object({
   peer_notify_delay: opt(U32),
   lacp_active: opt(names('lacp_active')),
   missed_max: opt(U8),
+  /** IPv6 addresses to probe with neighbour solicitations (up to 16). */
+  ns_ip6_target: opt(List(Type.String(), { maxItems: 16 })),
+  /** Couple the collecting and distributing states of 802.3ad ports (default on). */
+  coupled_control: opt(Type.Boolean()),
 }, CLOSED);
 export type BondData = Static<typeof BondDataSchema>;
+/** A bond as the kernel reports it: also its 802.3ad aggregator. */
+export type BondInfo = Decoded<BondData> & {
+  ad_info?: { aggregator?: number; num_ports?: number; actor_key?: number; partner_key?: number; partner_mac?: string };
+};
 export type BondMode = NonNullable<BondData['mode']>;
 
 function writeBond(w: NetlinkWriter, d: BondData, f: string, dev: DevResolver): void {
@@ -87,9 +101,10 @@ function writeBond(w: NetlinkWriter, d: BondData, f: string, dev: DevResolver): 
     else if (wire === 'bool') w.attrU8(type, v ? 1 : 0, field);
     else if (wire === 'ref') w.attrU32(type, dev(v as string | number, field), field);
     else if (wire === 'mac') w.attrBytes(type, parseMac(v, field), field);
-    else if (wire === 'targets') {
+    else if (wire === 'targets' || wire === 'targets6') {
       const t = w.beginNested(type, field);
-      (v as string[]).forEach((a, i) => { w.attrBytes(i, plainAddress(a, `${field}[${i}]`, 4).bytes, `${field}[${i}]`); });
+      const family = wire === 'targets' ? 4 : 6;
+      (v as string[]).forEach((a, i) => { w.attrBytes(i, plainAddress(a, `${field}[${i}]`, family).bytes, `${field}[${i}]`); });
       w.endNested(t);
     } else {
       const n = (enums[wire] as Record<string, number>)[v as string]!;
@@ -101,9 +116,10 @@ function writeBond(w: NetlinkWriter, d: BondData, f: string, dev: DevResolver): 
 
 const byType = new Map(fields.map(([k, type, wire, width]) => [type, { k, wire, width }]));
 
-function decodeBond(r: AttrReader, unknown: RawAttribute[]): Decoded<BondData> {
+function decodeBond(r: AttrReader, unknown: RawAttribute[]): BondInfo {
   const d: Record<string, unknown> = {};
   while (r.next()) {
+    if (r.type === IFLA_BOND_AD_INFO) { d.ad_info = decodeAdInfo(r.nested()); continue; }
     const f = byType.get(r.type);
     if (!f) { unknown.push(r.raw()); continue; }
     const { k, wire, width } = f;
@@ -112,10 +128,11 @@ function decodeBond(r: AttrReader, unknown: RawAttribute[]): Decoded<BondData> {
     else if (wire === 'u32' || wire === 'ref') d[k] = r.u32();
     else if (wire === 'bool') d[k] = r.u8() !== 0;
     else if (wire === 'mac') d[k] = formatLinkAddress(r.buf, r.off, r.len);
-    else if (wire === 'targets') {
+    else if (wire === 'targets' || wire === 'targets6') {
       const n = r.nested();
+      const size = wire === 'targets' ? 4 : 16;
       const targets: string[] = [];
-      while (n.next()) { n.exactly(4, 'IPv4 address'); targets.push(formatAddress(n.buf, n.off, 4)); }
+      while (n.next()) { n.exactly(size, `IPv${size === 4 ? 4 : 6} address`); targets.push(formatAddress(n.buf, n.off, size)); }
       d[k] = targets;
     } else {
       const name = nameOf(enums[wire] as Record<string, number>, width === 'u32' ? r.u32() : r.u8());
@@ -123,7 +140,16 @@ function decodeBond(r: AttrReader, unknown: RawAttribute[]): Decoded<BondData> {
       else unknown.push(r.raw());
     }
   }
-  return d as Decoded<BondData>;
+  return d as BondInfo;
+}
+
+function decodeAdInfo(r: AttrReader): NonNullable<BondInfo['ad_info']> {
+  const info: NonNullable<BondInfo['ad_info']> = {};
+  while (r.next()) {
+    if (r.type === IFLA_BOND_AD_INFO_PARTNER_MAC) info.partner_mac = formatLinkAddress(r.buf, r.off, r.len);
+    else if (r.type >= 1 && r.type <= adInfo.length) info[adInfo[r.type - 1]!] = r.u16();
+  }
+  return info;
 }
 
 /** `ip link add ... type bond` words; ip calls num_peer_notif `num_grat_arp`. */
@@ -134,8 +160,9 @@ function bondWords(d: BondData): string[] {
     const v = data[k];
     if (v === undefined) continue;
     const word = k === 'num_peer_notif' ? 'num_grat_arp' : k;
-    if (wire === 'bool') out.push(word, v ? '1' : '0');
-    else if (wire === 'targets') out.push(word, (v as string[]).join(','));
+    if (k === 'coupled_control') out.push(word, v ? 'on' : 'off');
+    else if (wire === 'bool') out.push(word, v ? '1' : '0');
+    else if (wire === 'targets' || wire === 'targets6') out.push(word, (v as string[]).join(','));
     else out.push(word, String(v));
   }
   return out;
@@ -146,6 +173,7 @@ export const bond: KindCodec<BondData> = {
   check(d, f) {
     if (d.ad_actor_system !== undefined) parseMac(d.ad_actor_system, `${f}.ad_actor_system`);
     d.arp_ip_target?.forEach((a, i) => { plainAddress(a, `${f}.arp_ip_target[${i}]`, 4); });
+    d.ns_ip6_target?.forEach((a, i) => { plainAddress(a, `${f}.ns_ip6_target[${i}]`, 6); });
   },
   refs: (d) => (['primary', 'active_slave'] as const).filter((k) => d[k] !== undefined).map((k) => [d[k]!, k]),
   write: writeBond,

@@ -165,10 +165,10 @@ function greWords(d: AnyGre): string[] {
 }
 
 const gre4: KindCodec<GreData> = {
-  schema: GreDataSchema, check: checkGre(4), write: writeGre, decode: decodeGre(false) as KindCodec<GreData>['decode'], words: greWords,
+  schema: GreDataSchema, lowerInData: true, check: checkGre(4), write: writeGre, decode: decodeGre(false) as KindCodec<GreData>['decode'], words: greWords,
 };
 const gre6: KindCodec<Ip6GreData> = {
-  schema: Ip6GreDataSchema, check: checkGre(6), write: writeIp6Gre, decode: decodeGre(true), words: greWords,
+  schema: Ip6GreDataSchema, lowerInData: true, check: checkGre(6), write: writeIp6Gre, decode: decodeGre(true), words: greWords,
 };
 export const gre = gre4;
 export const gretap = gre4;

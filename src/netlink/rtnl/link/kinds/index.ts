@@ -7,7 +7,7 @@ import { ValidationError } from '../../../core/errors.js';
 import { Type, type TSchema } from '../../../core/schema.js';
 import type { NetlinkWriter } from '../../../core/writer.js';
 import type { DevResolver, LinkRef } from '../../devices.js';
-import { bond, BondDataSchema, type BondData } from './bond.js';
+import { bond, BondDataSchema, type BondInfo } from './bond.js';
 import { bridge, BridgeDataSchema, type BridgeData } from './bridge.js';
 import { geneve, GeneveDataSchema, type GeneveData } from './geneve.js';
 import { gre, GreDataSchema, gretap, ip6gre, Ip6GreDataSchema, ip6gretap, type GreData, type Ip6GreData } from './gre.js';
@@ -21,7 +21,7 @@ import { vlan, VlanDataSchema, vrf, VrfDataSchema, type VlanData, type VrfData }
 import { vxlan, VxlanDataSchema, type VxlanData } from './vxlan.js';
 
 export type { Decoded } from './kind.js';
-export { BondDataSchema, type BondData, type BondMode } from './bond.js';
+export { BondDataSchema, type BondData, type BondInfo, type BondMode } from './bond.js';
 export { BridgeDataSchema, type BridgeData } from './bridge.js';
 export { GeneveDataSchema, type GeneveData } from './geneve.js';
 export { GreDataSchema, Ip6GreDataSchema, type GreData, type Ip6GreData } from './gre.js';
@@ -68,8 +68,6 @@ const KINDS: Record<LinkKind, KindCodec<object>> = {
   wireguard: {},
   netkit,
 };
-/** Kinds whose lower device (`link`) goes in their options (IFLA_VXLAN_LINK, IFLA_GRE_LINK...), not in IFLA_LINK. */
-const LOWER_IN_DATA = new Set<string>(['vxlan', 'gre', 'gretap', 'ip6gre', 'ip6gretap', 'ipip', 'sit', 'ip6tnl']);
 
 /** Each kind's options in the add spec, as optional fields: `{ bridge?: BridgeData, gre?: GreData, ... }`. */
 export function kindDataFields(): { [K in KindWithData]: Type.TOptional<(typeof KindDataSchemas)[K]> } {
@@ -78,14 +76,14 @@ export function kindDataFields(): { [K in KindWithData]: Type.TOptional<(typeof 
 
 /** The kernel's answer for each kind: its options' fields, plus attributes netnest does not interpret. */
 export type KindData = Decoded<BridgeData> | Decoded<MacvlanData> | Decoded<VxlanData> | Decoded<VlanData> | Decoded<VrfData>
-  | Decoded<BondData> | Decoded<TunData> | Decoded<IpvlanData> | Decoded<GreData> | Decoded<Ip6GreData> | Decoded<IpipData>
+  | BondInfo | Decoded<TunData> | Decoded<IpvlanData> | Decoded<GreData> | Decoded<Ip6GreData> | Decoded<IpipData>
   | Decoded<SitData> | Decoded<Ip6tnlData> | Decoded<GeneveData> | NetkitInfo;
 
 /** What a link add spec says of its kind. */
 export type KindOptions = { kind: LinkKind; netns?: number; peer?: object; link?: unknown } & { [K in KindWithData]?: object };
 
 /** Does the lower device of this kind go in its options (as `link`) rather than in IFLA_LINK? */
-export const lowerInData = (kind: string): boolean => LOWER_IN_DATA.has(kind);
+export const lowerInData = (kind: LinkKind): boolean => KINDS[kind].lowerInData === true;
 /** Does this kind need a lower device (macvlan, ipvlan, vlan)? */
 export const needsLower = (kind: LinkKind): boolean => KINDS[kind].needs?.link !== undefined;
 /** Does this kind have a peer (veth, netkit)? */

@@ -140,14 +140,14 @@ function iptunWords(d: AnyIptun): string[] {
 }
 
 export const ipip: KindCodec<IpipData> = {
-  schema: IpipDataSchema, check: (d, f) => checkAddresses(d, f, 4), write: writeV4(ipipModes, false),
+  schema: IpipDataSchema, lowerInData: true, check: (d, f) => checkAddresses(d, f, 4), write: writeV4(ipipModes, false),
   decode: decodeIptun(ipipModes, 'v4'), words: iptunWords,
 };
 export const sit: KindCodec<SitData> = {
-  schema: SitDataSchema, check: (d, f) => checkAddresses(d, f, 4), write: writeV4(sitModes, true),
+  schema: SitDataSchema, lowerInData: true, check: (d, f) => checkAddresses(d, f, 4), write: writeV4(sitModes, true),
   decode: decodeIptun(sitModes, 'sit'), words: iptunWords,
 };
 export const ip6tnl: KindCodec<Ip6tnlData> = {
-  schema: Ip6tnlDataSchema, check: (d, f) => checkAddresses(d, f, 6), write: writeIp6tnl,
+  schema: Ip6tnlDataSchema, lowerInData: true, check: (d, f) => checkAddresses(d, f, 6), write: writeIp6tnl,
   decode: decodeIptun(ip6tnlModes, 'v6'), words: iptunWords,
 };

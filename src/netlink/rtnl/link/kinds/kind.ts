@@ -19,6 +19,8 @@ export interface KindCodec<T extends object = object> {
   needs?: { link?: string; data?: string; peer?: string };
   /** A peer is allowed (veth, netkit). */
   peer?: boolean;
+  /** The lower device (`link`) goes in the options (IFLA_VXLAN_LINK, IFLA_GRE_LINK...), not in IFLA_LINK. */
+  lowerInData?: boolean;
   /** Checks the schema cannot make (address families...); `f` is the field prefix ("gre"). */
   check?(d: T, f: string): void;
   /** Links the options name, each with its field, to look up before encoding (a bond's primary). */

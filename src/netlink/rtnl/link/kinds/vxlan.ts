@@ -24,11 +24,13 @@ const IFLA_VXLAN_TTL_INHERIT = 28;
 const IFLA_VXLAN_DF = 29;
 const IFLA_VXLAN_GBP = 23;
 const IFLA_VXLAN_GPE = 27;
+const IFLA_VXLAN_REMCSUM_NOPARTIAL = 24;
+const IFLA_VXLAN_LABEL_POLICY = 32;
 
 /** The vxlan switches that are one u8 (0/1) each, by attribute, as ip names them; in the order ip 6.1 writes them. */
 const switches = [
   ['proxy', 11], ['rsc', 12], ['l2miss', 13], ['l3miss', 14], ['udpcsum', 18], ['udp6zerocsumtx', 19],
-  ['udp6zerocsumrx', 20], ['remcsumtx', 21], ['remcsumrx', 22], ['external', 25], ['vnifilter', 30],
+  ['udp6zerocsumrx', 20], ['remcsumtx', 21], ['remcsumrx', 22], ['external', 25], ['vnifilter', 30], ['localbypass', 31],
 ] as const;
 type Switch = (typeof switches)[number][0];
 
@@ -52,14 +54,18 @@ export const VxlanDataSchema = Type.Object({
   tos: Type.Optional(U8),
   /** Don't Fragment on the outer IPv4 header. */
   df: Type.Optional(Type.Enum(dfModes)),
-  /** IPv6 flow label (20 bits). */
-  flowlabel: Type.Optional(Int(0, 0xfffff)),
+  /** IPv6 flow label (20 bits), or 'inherit' (from the inner packet; Linux 6.9+). */
+  flowlabel: Type.Optional(Type.Union([Int(0, 0xfffff), Type.Literal('inherit')])),
   learning: bool,
   ageing: Type.Optional(U32),
   /** Most FDB entries (`maxaddress`). */
   maxaddress: Type.Optional(U32),
   proxy: bool, rsc: bool, l2miss: bool, l3miss: bool,
   udpcsum: bool, udp6zerocsumtx: bool, udp6zerocsumrx: bool, remcsumtx: bool, remcsumrx: bool,
+  /** Remote checksum offload without partial checksums (`remcsum_nopartial`). */
+  remcsum_nopartial: bool,
+  /** Deliver to a local vxlan device directly when the destination is local (default on; Linux 6.8+). */
+  localbypass: bool,
   /** Group Based Policy extension. */
   gbp: bool,
   /** Generic Protocol Extension (VXLAN-GPE). */
@@ -78,7 +84,8 @@ function writeVxlan(w: NetlinkWriter, d: VxlanData, f: string): void {
   else if (d.ttl !== undefined) w.attrU8(IFLA_VXLAN_TTL, d.ttl, `${f}.ttl`);
   if (d.tos !== undefined) w.attrU8(IFLA_VXLAN_TOS, d.tos, `${f}.tos`);
   if (d.df !== undefined) w.attrU8(IFLA_VXLAN_DF, dfModes.indexOf(d.df), `${f}.df`);
-  if (d.flowlabel !== undefined) w.attrU32be(IFLA_VXLAN_LABEL, d.flowlabel, `${f}.flowlabel`);
+  if (d.flowlabel === 'inherit') w.attrU32(IFLA_VXLAN_LABEL_POLICY, 1, `${f}.flowlabel`);
+  else if (d.flowlabel !== undefined) w.attrU32be(IFLA_VXLAN_LABEL, d.flowlabel, `${f}.flowlabel`);
   if (d.srcport !== undefined) {
     const range = Buffer.alloc(4);
     range.writeUInt16BE(d.srcport[0], 0);
@@ -90,6 +97,7 @@ function writeVxlan(w: NetlinkWriter, d: VxlanData, f: string): void {
   for (const [k, type] of switches) if (d[k] !== undefined) w.attrU8(type, d[k] ? 1 : 0, `${f}.${k}`);
   if (d.gbp) w.attrFlag(IFLA_VXLAN_GBP, `${f}.gbp`);
   if (d.gpe) w.attrFlag(IFLA_VXLAN_GPE, `${f}.gpe`);
+  if (d.remcsum_nopartial) w.attrFlag(IFLA_VXLAN_REMCSUM_NOPARTIAL, `${f}.remcsum_nopartial`);
   if (d.id !== undefined) w.attrU32(IFLA_VXLAN_ID, d.id, `${f}.id`);
   if (d.group !== undefined) {
     const a = parseAddress(d.group, `${f}.group`, { prefix: 'forbidden' });
@@ -108,6 +116,7 @@ const switchOf = new Map<number, Switch>(switches.map(([k, t]) => [t, k]));
 function decodeVxlan(r: AttrReader, unknown: RawAttribute[]): Decoded<VxlanData> {
   const d: Decoded<VxlanData> = {};
   let inherit = false;
+  let labelInherit = false;
   while (r.next()) {
     switch (r.type) {
       case IFLA_VXLAN_ID: d.id = r.u32(); break;
@@ -120,6 +129,8 @@ function decodeVxlan(r: AttrReader, unknown: RawAttribute[]): Decoded<VxlanData>
       case IFLA_VXLAN_TOS: d.tos = r.u8(); break;
       case IFLA_VXLAN_DF: { const v = r.u8(); if (dfModes[v]) d.df = dfModes[v]; else unknown.push(r.raw()); break; }
       case IFLA_VXLAN_LABEL: d.flowlabel = r.u32be(); break;
+      // 0 is a fixed label (IFLA_VXLAN_LABEL), 1 inherit.
+      case IFLA_VXLAN_LABEL_POLICY: { const p = r.u32(); if (p > 1) unknown.push(r.raw()); else labelInherit = p === 1; break; }
       case IFLA_VXLAN_LEARNING: d.learning = r.u8() !== 0; break;
       case IFLA_VXLAN_AGEING: d.ageing = r.u32(); break;
       case IFLA_VXLAN_LIMIT: d.maxaddress = r.u32(); break;
@@ -130,6 +141,7 @@ function decodeVxlan(r: AttrReader, unknown: RawAttribute[]): Decoded<VxlanData>
         break;
       case IFLA_VXLAN_GBP: d.gbp = r.flag(); break;
       case IFLA_VXLAN_GPE: d.gpe = r.flag(); break;
+      case IFLA_VXLAN_REMCSUM_NOPARTIAL: d.remcsum_nopartial = r.flag(); break;
       default: {
         const k = switchOf.get(r.type);
         if (k) d[k] = r.u8() !== 0;
@@ -138,6 +150,7 @@ function decodeVxlan(r: AttrReader, unknown: RawAttribute[]): Decoded<VxlanData>
     }
   }
   if (inherit) d.ttl = 'inherit';
+  if (labelInherit) d.flowlabel = 'inherit';
   return d;
 }
 
@@ -157,18 +170,20 @@ function vxlanWords(d: VxlanData, path: string): string[] {
   num('ttl');
   if (d.tos !== undefined) out.push('tos', hex(d.tos)); // ip reads vxlan tos in hex
   num('df');
-  if (d.flowlabel !== undefined) out.push('flowlabel', hex(d.flowlabel));
+  if (d.flowlabel !== undefined) out.push('flowlabel', d.flowlabel === 'inherit' ? 'inherit' : hex(d.flowlabel));
   flag('learning', 'learning', 'nolearning');
   num('ageing');
   num('maxaddress');
   for (const [k] of switches) flag(k, k, `no${k}`);
   flag('gbp');
   flag('gpe');
+  if (d.remcsum_nopartial) throw new ValidationError('ip has no word for remcsum_nopartial', `${path}.vxlan.remcsum_nopartial`);
   return out;
 }
 
 export const vxlan: KindCodec<VxlanData> = {
   schema: VxlanDataSchema,
+  lowerInData: true,
   needs: { data: 'a vxlan needs { vxlan: { id } }' },
   check(d, f) {
     if (d.id === undefined && !d.external) throw new ValidationError('a vxlan needs its VNI (id), unless it is external', `${f}.id`);
