@@ -146,6 +146,7 @@ scenario link-add-ip6gre-external fail 'ip link add g8 type ip6gre external'
 scenario link-add-ip6tnl-inherit fail \
   'ip link add t8 type ip6tnl dev v0 tclass inherit flowlabel inherit dscp inherit fwmark inherit allow-localremote' "$VETH"
 scenario link-add-sit fail 'ip link add sit1 type sit remote 192.0.2.2 mode ip6ip isatap'
+scenario link-add-sit-6rd fail 'ip link add sit2 type sit local 192.0.2.1 6rd-prefix 2001:db8::/32 6rd-relay_prefix 192.0.2.0/24'
 scenario link-add-ip6tnl fail \
   'ip link add t6 type ip6tnl remote 2001:db8::2 local 2001:db8::1 mode ip6ip6 hoplimit 40 encaplimit none'
 scenario link-add-geneve fail \

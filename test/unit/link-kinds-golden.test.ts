@@ -102,6 +102,11 @@ const cases: Case[] = [
     decoded: { remote: '192.0.2.2', mode: 'ip6ip', isatap: true },
   },
   {
+    fixture: 'link-add-sit-6rd', option: 'CONFIG_IPV6_SIT',
+    spec: { name: 'sit2', kind: 'sit', sit: { local: '192.0.2.1', '6rd_prefix': '2001:db8::/32', '6rd_relay_prefix': '192.0.2.0/24' } },
+    decoded: { isatap: false, mode: 'any' },
+  },
+  {
     fixture: 'link-add-ip6tnl', option: 'CONFIG_IPV6_TUNNEL',
     spec: {
       name: 't6', kind: 'ip6tnl',

@@ -52,7 +52,12 @@ const kinds = fc.oneof(
   ...['gre', 'gretap'].map((k) => tunnel(k, fc.record({ ...greKeys, ...v4, ignore_df: bool, ...encap }, opt))),
   ...['ip6gre', 'ip6gretap'].map((k) => tunnel(k, fc.record({ ...greKeys, ...v6, ...encap }, opt))),
   tunnel('ipip', fc.record({ mode: oneOf('any', 'ipip', 'mplsip'), ...v4, ...encap }, opt)),
-  tunnel('sit', fc.record({ mode: oneOf('any', 'ip6ip', 'ipip', 'mplsip'), ...v4, ...encap, isatap: bool }, opt)),
+  tunnel('sit', fc.record({
+    mode: oneOf('any', 'ip6ip', 'ipip', 'mplsip'), ...v4, ...encap, isatap: bool,
+    '6rd_prefix': fc.tuple(addr(6), fc.integer({ min: 1, max: 128 })).map(([a, l]) => `${a}/${l}`),
+  }, opt).chain((d) => (d['6rd_prefix'] === undefined ? fc.constant(d)
+    : fc.option(fc.tuple(addr(4), fc.integer({ min: 0, max: 32 })).map(([a, l]) => `${a}/${l}`), { nil: undefined })
+      .map((relay) => (relay === undefined ? d : { ...d, '6rd_relay_prefix': relay }))))),
   tunnel('ip6tnl', fc.record({ mode: oneOf('any', 'ip6ip6', 'ipip6'), ...v6, ...encap }, opt)),
   fc.record({
     kind: fc.constant('geneve'),
@@ -65,7 +70,13 @@ const kinds = fc.oneof(
       }, { requiredKeys: ['id', 'remote'] }),
     ),
   }),
-  fc.record({ kind: fc.constant('netkit'), data: fc.record({ mode: oneOf('l2', 'l3'), policy: oneOf('forward', 'blackhole'), peer_policy: oneOf('forward', 'blackhole') }, opt) }),
+  fc.record({
+    kind: fc.constant('netkit'),
+    data: fc.record({
+      mode: oneOf('l2', 'l3'), policy: oneOf('forward', 'blackhole'), peer_policy: oneOf('forward', 'blackhole'), scrub: oneOf('none', 'default'),
+      peer_scrub: oneOf('none', 'default'), headroom: u16, tailroom: u16,
+    }, opt),
+  }),
   fc.record({
     kind: fc.constant('bond'),
     data: fc.record({
