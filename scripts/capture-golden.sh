@@ -165,6 +165,9 @@ scenario link-add-vxlan-more ok \
   'ip link add vx2 type vxlan id 7 remote 192.0.2.9 dev v0 dstport 4789 ttl inherit tos 0x10 df set maxaddress 100 proxy rsc l2miss l3miss noudpcsum gbp' "$VETH"
 scenario link-add-vxlan-external ok \
   'ip link add vx3 type vxlan dstport 4790 udp6zerocsumtx udp6zerocsumrx remcsumtx remcsumrx external'
+# The kernel's report of a vxlan with most of its options (vxlan is the one new kind this kernel has).
+scenario link-get-vxlan ok 'ip -d link show vx5' "$VETH" \
+  'ip link add vx5 type vxlan id 77 remote 2001:db8::7 local 2001:db8::1 dev v0 dstport 4790 ttl inherit tos 0x20 df set flowlabel 0x99 maxaddress 50 ageing 120 srcport 1000 2000 proxy l2miss noudpcsum udp6zerocsumtx remcsumrx gbp'
 scenario link-add-vxlan-v6 ok 'ip link add vx4 type vxlan id 8 group ff05::1 dev v0 dstport 4789 ttl 5 flowlabel 0x77' "$VETH"
 scenario link-set ok \
   'ip link set dev v0 up mtu 1400 address 02:00:00:00:00:09 alias hello txqueuelen 500 master br0' \

@@ -12,7 +12,7 @@ import { RTM_NEWLINK } from '../../src/netlink/rtnl/constants.js';
 import { directIndex, type DevResolver } from '../../src/netlink/rtnl/devices.js';
 import { checkLinkAdd, decodeLink, encodeLink, type LinkAddSpec } from '../../src/netlink/rtnl/link/codec.js';
 import { refusal, wireBytes } from '../support/fake-socket.js';
-import { loadGolden, withoutSeqPid } from '../support/golden.js';
+import { loadGolden, typeOf, withoutSeqPid } from '../support/golden.js';
 
 // ip resolved `dev v0`, `link v0` and `primary v0` to v0's index, 3, before sending.
 const indexes: DevResolver = (dev, field) => (dev === 'v0' ? 3 : directIndex(dev, field));
@@ -196,6 +196,26 @@ describe('golden: ip link add, the kinds and their options', () => {
         expect((link.info?.unknown ?? []).map((a) => a.type), 'attributes left undecoded').to.deep.equal(c.leftover ?? []);
       });
     }
+  });
+
+  describe("decoding the kernel's answer", () => {
+    it('`ip -d link show vx5`: every vxlan option the kernel reports, in the names `ip link add` took them in', () => {
+      // vx5 was made with: id 77 remote 2001:db8::7 local 2001:db8::1 dev v0 dstport 4790 ttl inherit tos 0x20
+      // df set flowlabel 0x99 maxaddress 50 ageing 120 srcport 1000 2000 proxy l2miss noudpcsum udp6zerocsumtx remcsumrx gbp
+      const g = loadGolden('link-get-vxlan');
+      const vx5 = g.received.filter((m) => typeOf(m) === RTM_NEWLINK).map(decodeLink).find((l) => l.name === 'vx5')!;
+      expect(vx5).to.include({ kind: 'vxlan', link_type: 'ether' });
+      const { unknown, ...info } = vx5.info as Record<string, unknown>;
+      expect(info).to.deep.equal({
+        id: 77, group: '2001:db8::7', local: '2001:db8::1', link: 3, dstport: 4790, ttl: 'inherit', tos: 0x20, df: 'set', flowlabel: 0x99,
+        maxaddress: 50, ageing: 120, srcport: [1000, 2000], proxy: true, l2miss: true, udpcsum: false, udp6zerocsumtx: true,
+        remcsumrx: true, gbp: true,
+        // and what the kernel says of the rest
+        learning: true, rsc: false, l3miss: false, external: false, udp6zerocsumrx: false, remcsumtx: false, localbypass: true,
+      });
+      // IFLA_VXLAN_RESERVED_BITS (Linux 6.13): which reserved header bits may be set; netnest keeps it as it is.
+      expect((unknown as { type: number }[]).map((a) => a.type)).to.deep.equal([33]);
+    });
   });
 
   describe('the kinds this kernel lacks', () => {
