@@ -6,11 +6,13 @@ export { validateLinkName, type LinkRef, LinkNameSchema, LinkRefSchema } from '.
 export { DevCache } from './netlink/rtnl/devices.js';
 export type {
   LinkKind, BridgeData, MacvlanData, MacvlanMode, VxlanData, VlanData, VrfData, BondData, BondMode, TunData, KindData, Decoded,
-} from './netlink/rtnl/link/kinds.js';
+  IpvlanData, GreData, Ip6GreData, IpipData, SitData, Ip6tnlData, GeneveData, NetkitData, NetkitInfo, BondInfo,
+} from './netlink/rtnl/link/kinds/index.js';
 export {
   LINK_KINDS, BridgeDataSchema, MacvlanDataSchema, VxlanDataSchema, VlanDataSchema, VrfDataSchema, BondDataSchema,
-  TunDataSchema,
-} from './netlink/rtnl/link/kinds.js';
+  TunDataSchema, IpvlanDataSchema, GreDataSchema, Ip6GreDataSchema, IpipDataSchema, SitDataSchema, Ip6tnlDataSchema,
+  GeneveDataSchema, NetkitDataSchema,
+} from './netlink/rtnl/link/kinds/index.js';
 export { AddressApi } from './netlink/rtnl/address/api.js';
 export {
   decodeAddress, ADDRESS_FLAGS, type Address, type AddressSpec, type AddressDelSpec, type AddressFlag,

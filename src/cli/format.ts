@@ -56,7 +56,9 @@ function kindInfo(l: Link): string {
   const parts: string[] = [];
   for (const [k, v] of Object.entries(l.info)) {
     if (k === 'unknown' || v === undefined) continue;
-    parts.push(`${k} ${Array.isArray(v) ? v.join('-') : String(v)}`);
+    // A bond's ad_info is the one nested object: its fields in a row.
+    const shown = Array.isArray(v) ? v.join('-') : typeof v === 'object' && v !== null ? Object.entries(v).map(([a, b]) => `${a} ${String(b)}`).join(' ') : String(v);
+    parts.push(`${k} ${shown}`);
   }
   return parts.length ? parts.join(', ') : dash;
 }

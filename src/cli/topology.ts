@@ -8,7 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
 import { NetnestError, ValidationError } from '../netlink/core/errors.js';
-import type { LinkKind } from '../netlink/rtnl/link/kinds.js';
+import type { LinkKind } from '../netlink/rtnl/link/kinds/index.js';
 import { NamespaceManager } from '../netns/manager.js';
 import { Namespace } from '../netns/namespace.js';
 import { applyTopology, type Change } from '../topology/apply.js';

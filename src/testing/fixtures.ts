@@ -8,7 +8,7 @@
 import { checker, CLOSED, Type, type Static } from '../netlink/core/schema.js';
 import { NamespaceManager, type CleanupReport, type CreateOptions } from '../netns/manager.js';
 import { ManagerOptionsSchema } from '../netns/options.js';
-import { LINK_KINDS, type LinkKind } from '../netlink/rtnl/link/kinds.js';
+import { LINK_KINDS, type LinkKind } from '../netlink/rtnl/link/kinds/index.js';
 import { Lab } from '../topology/lab.js';
 import { loadTopology } from '../topology/load.js';
 import { resolveTopology } from '../topology/model.js';

@@ -7,7 +7,7 @@
 import { NetlinkError, NetnestError, kernelOption } from '../netlink/core/errors.js';
 import type { Address } from '../netlink/rtnl/address/codec.js';
 import type { LinkAddSpec } from '../netlink/rtnl/link/codec.js';
-import type { LinkKind } from '../netlink/rtnl/link/kinds.js';
+import type { LinkKind } from '../netlink/rtnl/link/kinds/index.js';
 import type { Rtnl } from '../netlink/rtnl/rtnl.js';
 import type { CleanupReport, NamespaceManager } from '../netns/manager.js';
 import type { Namespace } from '../netns/namespace.js';

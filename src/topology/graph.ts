@@ -5,7 +5,7 @@
 // pair, per port (to its bridge, bond or vrf) and per lower device (dashed).
 import type { Viz } from '@viz-js/viz';
 import { NetnestError } from '../netlink/core/errors.js';
-import type { LinkKind } from '../netlink/rtnl/link/kinds.js';
+import type { LinkKind } from '../netlink/rtnl/link/kinds/index.js';
 import type { LinkModel, NamespaceModel, TopologyModel } from './model.js';
 
 interface Node {

@@ -29,11 +29,11 @@
 // `sysctl` between batches; in a named one it is the batch line
 // `netns exec NAME sysctl ...`, as in the script.
 import { ValidationError } from '../netlink/core/errors.js';
-import type { LinkKind } from '../netlink/rtnl/link/kinds.js';
+import { kindWords, lowerInData, type LinkKind } from '../netlink/rtnl/link/kinds/index.js';
 import { isDeviceSysctl, type LinkModel, type NamespaceModel, type TopologyModel } from './model.js';
 import {
   bridgePortArgs,
-  addressArgs, addressDelArgs, byFamily, kindData, linkAttrs, neighArgs, nexthopArgs, nexthopFamily6, routeArgs, ruleArgs, ruleFamily,
+  addressArgs, addressDelArgs, byFamily, linkAttrs, neighArgs, nexthopArgs, nexthopFamily6, routeArgs, ruleArgs, ruleFamily,
 } from './ip-words.js';
 
 /** One command: one object made or removed. */
@@ -217,7 +217,7 @@ class Generator {
       const end = far.links.get(l.peer!.name);
       args.push('peer', 'name', l.peer!.name, ...linkAttrs(end?.attrs ?? {}, true), ...this.placed(far));
     } else if (kind === l.kind) {
-      args.push(...kindData(kind, l.data ?? {}, l.path));
+      args.push(...kindWords(kind, l.data ?? {}, l.path));
     }
     return this.ip(undefined, args, l.path);
   }
@@ -246,9 +246,10 @@ class Generator {
         if (attrs.length) out.push(ip(['link', 'set', 'dev', l!.name, ...attrs], l!.path));
         continue;
       }
-      const lower = l!.lower !== undefined && kind !== 'vxlan' ? ['link', l!.lower] : [];
-      const data = kind === l!.kind ? kindData(kind, l!.data ?? {}, l!.path) : [];
-      if (kind === 'vxlan' && l!.lower !== undefined) data.push('dev', l!.lower);
+      const inData = lowerInData(kind);
+      const lower = l!.lower !== undefined && !inData ? ['link', l!.lower] : [];
+      const data = kind === l!.kind ? kindWords(kind, l!.data ?? {}, l!.path) : [];
+      if (inData && l!.lower !== undefined) data.push('dev', l!.lower);
       out.push(ip(['link', 'add', 'name', l!.name, ...lower, ...linkAttrs(l!.attrs, true), 'type', kind, ...data], l!.path));
     }
     // Settings of links that exist already (lo; the current namespace's own); the alias of

@@ -4,8 +4,6 @@
 import { BRIDGE_PORT_STATES, type BridgePortOptions } from '../netlink/rtnl/link/bridge-port.js';
 import { ValidationError } from '../netlink/core/errors.js';
 import type { AddressSpec } from '../netlink/rtnl/address/codec.js';
-import { parseAddress } from '../netlink/rtnl/inet.js';
-import type { LinkKind } from '../netlink/rtnl/link/kinds.js';
 import type { NeighSpec } from '../netlink/rtnl/neigh/codec.js';
 import type { NexthopSpec } from '../netlink/rtnl/nexthop/codec.js';
 import type { NextHopSpec, RouteSpec } from '../netlink/rtnl/route/codec.js';
@@ -31,61 +29,6 @@ export function linkAttrs(a: LinkModel['attrs'], add = false): string[] {
   if (a.txqueuelen !== undefined) out.push('txqueuelen', String(a.txqueuelen));
   if (a.alias !== undefined && !add) out.push('alias', a.alias);
   if (a.group !== undefined) out.push('group', String(a.group));
-  return out;
-}
-
-/** `type KIND` options, as `ip link add ... type KIND` spells them. */
-export function kindData(kind: LinkKind, data: Record<string, unknown>, path: string): string[] {
-  const out: string[] = [];
-  const num = (k: string, word = k): void => {
-    if (data[k] !== undefined) out.push(word, String(data[k]));
-  };
-  const bool = (k: string): void => {
-    if (data[k] !== undefined) out.push(k, data[k] ? '1' : '0');
-  };
-  switch (kind) {
-    case 'bridge':
-      for (const k of ['forward_delay', 'hello_time', 'max_age', 'ageing_time', 'stp_state', 'priority']) num(k);
-      bool('vlan_filtering');
-      bool('mcast_snooping');
-      break;
-    case 'macvlan': {
-      num('mode');
-      const flags = (data.flags as number | undefined) ?? 0;
-      if (flags & 1) out.push('nopromisc');
-      if (flags & 2) out.push('nodst');
-      if (flags & ~3) throw new ValidationError(`macvlan flags ${hex(flags)}: ip knows only nopromisc (1) and nodst (2)`, `${path}.macvlan.flags`);
-      break;
-    }
-    case 'vxlan': {
-      num('id');
-      if (data.group !== undefined) {
-        const a = parseAddress(data.group, `${path}.vxlan.group`);
-        const multicast = a.family === 4 ? a.bytes[0]! >= 224 && a.bytes[0]! <= 239 : a.bytes[0] === 0xff;
-        out.push(multicast ? 'group' : 'remote', String(data.group));
-      }
-      num('local');
-      num('dstport');
-      if (Array.isArray(data.srcport)) out.push('srcport', String(data.srcport[0]), String(data.srcport[1]));
-      num('ttl');
-      if (data.tos !== undefined) out.push('tos', hex(data.tos as number)); // ip reads vxlan tos in hex
-      if (data.learning !== undefined) out.push(data.learning ? 'learning' : 'nolearning');
-      num('ageing');
-      break;
-    }
-    case 'vlan':
-      num('id');
-      num('protocol');
-      break;
-    case 'vrf':
-      num('table');
-      break;
-    case 'bond':
-      num('mode');
-      break;
-    default:
-      break;
-  }
   return out;
 }
 

@@ -4,7 +4,7 @@
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { NetnestError } from '../netlink/core/errors.js';
 import type { Link } from '../netlink/rtnl/link/codec.js';
-import type { LinkKind } from '../netlink/rtnl/link/kinds.js';
+import type { LinkKind } from '../netlink/rtnl/link/kinds/index.js';
 import type { Rtnl } from '../netlink/rtnl/rtnl.js';
 import { NamespaceManager, type CleanupReport } from '../netns/manager.js';
 import { emptyCleanupReport } from '../netns/report.js';

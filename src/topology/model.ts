@@ -9,7 +9,7 @@ import { problems, type Problem } from '../netlink/core/schema.js';
 import type { AddressSpec } from '../netlink/rtnl/address/codec.js';
 import { checkAddress } from '../netlink/rtnl/address/codec.js';
 import { parseAddress } from '../netlink/rtnl/inet.js';
-import type { LinkKind } from '../netlink/rtnl/link/kinds.js';
+import { KINDS_WITH_DATA, LINK_KINDS, needsLower, type LinkKind } from '../netlink/rtnl/link/kinds/index.js';
 import type { LinkAttributes } from '../netlink/rtnl/link/codec.js';
 import { linkNameProblem } from '../netlink/rtnl/devices.js';
 import { checkNeigh, encodeNeigh, RTM_NEWNEIGH, type NeighSpec } from '../netlink/rtnl/neigh/codec.js';
@@ -45,7 +45,7 @@ export interface LinkModel {
   attrs: Omit<LinkAttributes, 'netns' | 'up'>;
   up: boolean;
   master?: string;
-  /** The lower device or underlay (macvlan, vlan, vxlan), in the same namespace. */
+  /** The lower device or underlay (macvlan, ipvlan, vlan, vxlan, the IP tunnels), in the same namespace. */
   lower?: string;
   /** The kind's own options (`bridge: {...}`). */
   data?: Record<string, unknown>;
@@ -170,7 +170,7 @@ class Resolver {
   resolve(): TopologyModel {
     const { spec, model } = this;
     for (const [from, to] of Object.entries(spec.substitute ?? {})) {
-      if (!(['veth', 'bridge', 'macvlan', 'vxlan', 'ifb', 'tun', 'dummy', 'vlan', 'vrf', 'bond'] as string[]).includes(from)) {
+      if (!(LINK_KINDS as readonly string[]).includes(from)) {
         this.problem(`substitute.${from}`, `'${from}' is not a link kind`);
       } else {
         model.substitute[from as LinkKind] = to;
@@ -232,22 +232,20 @@ class Resolver {
     const path = `${ns.path}.links.${name}`;
     const bad = linkNameProblem(name);
     if (bad) this.problem(path, bad);
-    const { kind, up, peer, master, link, addresses, bridgePort, vlans, bridge, macvlan, vxlan, vlan, vrf, bond, tun, qdisc, ...attrs } = l;
+    const { kind, up, peer, master, link, addresses, bridgePort, vlans, qdisc, ...rest } = l;
+    const data: Record<string, unknown> = {};
+    const attrs: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(rest)) {
+      if ((KINDS_WITH_DATA as string[]).includes(k)) data[k] = v;
+      else attrs[k] = v;
+    }
     const m: LinkModel = {
-      name, path, origin: kind ? 'create' : OWNED_LINKS.has(name) || !ns.owned ? 'existing' : 'peer', attrs, up: up ?? true, addresses: [],
+      name, path, origin: kind ? 'create' : OWNED_LINKS.has(name) || !ns.owned ? 'existing' : 'peer', attrs: attrs as LinkModel['attrs'], up: up ?? true, addresses: [],
       vlans: [], ...(kind && { kind }), ...(master !== undefined && { master }), ...(link !== undefined && { lower: link }),
       ...(bridgePort !== undefined && { bridgePort }),
     };
     if (bridgePort !== undefined && master === undefined) this.problem(`${path}.bridgePort`, 'bridge port options need a master bridge: master: BRIDGE');
-    (vlans ?? []).forEach((v, i) => {
-      if (v === undefined) return;
-      const vpath = `${path}.vlans[${i}]`;
-      const spec: BridgeVlanSpec = { ...v, dev: name };
-      this.guard(vpath, () => checkBridgeVlan({ ...spec, dev: 1 }));
-      if (!v.self && master === undefined) this.problem(vpath, `a bridge VLAN belongs to a bridge port (master: BRIDGE), or to a bridge with self: true`);
-      m.vlans.push({ spec, path: vpath });
-    });
-    const data = { bridge, macvlan, vxlan, vlan, vrf, bond, tun };
+    this.bridgeVlans(m, vlans, master !== undefined);
     for (const [k, v] of Object.entries(data)) {
       if (v === undefined) continue;
       if (k !== kind) this.problem(`${path}.${k}`, `'${k}' options given for ${kind ? `a ${kind} link` : 'a link without a kind'}`);
@@ -263,7 +261,7 @@ class Resolver {
     } else if (kind === 'veth') {
       this.problem(`${path}.peer`, "a veth needs its other end: peer: NS/LINK (or LINK in the same namespace)");
     }
-    if ((kind === 'macvlan' || kind === 'vlan') && link === undefined) this.problem(`${path}.link`, `a ${kind} needs its lower device: link: LINK`);
+    if (kind && needsLower(kind) && link === undefined) this.problem(`${path}.link`, `a ${kind} needs its lower device: link: LINK`);
     if (!kind && !ns.owned) {
       const settings = [...Object.keys(attrs), ...(up !== undefined ? ['up'] : []), ...(master !== undefined ? ['master'] : [])];
       if (settings.length) this.currentSettings.set(m, settings);
@@ -277,6 +275,18 @@ class Resolver {
     });
     if (qdisc !== undefined) this.qdisc(m, qdisc);
     return m;
+  }
+
+  /** `vlans:` of a bridge port (or of a bridge, with self: true), checked as bridge.vlan.add checks them. */
+  private bridgeVlans(m: LinkModel, vlans: TopologyLink['vlans'], port: boolean): void {
+    (vlans ?? []).forEach((v, i) => {
+      if (v === undefined) return;
+      const vpath = `${m.path}.vlans[${i}]`;
+      const spec: BridgeVlanSpec = { ...v, dev: m.name };
+      this.guard(vpath, () => checkBridgeVlan({ ...spec, dev: 1 }));
+      if (!v.self && !port) this.problem(vpath, `a bridge VLAN belongs to a bridge port (master: BRIDGE), or to a bridge with self: true`);
+      m.vlans.push({ spec, path: vpath });
+    });
   }
 
   /** `qdisc: { KIND: OPTIONS }`: one kind, checked as qdisc.add checks it. */

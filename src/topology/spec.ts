@@ -4,7 +4,10 @@
 // namespace and link name, so a person who knows `ip` reads it as it is.
 import { CLOSED, Int, List, Text, Type, type Static, type TSchema } from '../netlink/core/schema.js';
 import { AddressSpecSchema } from '../netlink/rtnl/address/codec.js';
-import { BondDataSchema, BridgeDataSchema, LINK_KINDS, MacvlanDataSchema, TunDataSchema, VlanDataSchema, VrfDataSchema, VxlanDataSchema } from '../netlink/rtnl/link/kinds.js';
+import { BondDataSchema, BridgeDataSchema, LINK_KINDS, MacvlanDataSchema, TunDataSchema, VlanDataSchema, VrfDataSchema, VxlanDataSchema } from '../netlink/rtnl/link/kinds/index.js';
+import {
+  GeneveDataSchema, GreDataSchema, Ip6GreDataSchema, Ip6tnlDataSchema, IpipDataSchema, IpvlanDataSchema, NetkitDataSchema, SitDataSchema,
+} from '../netlink/rtnl/link/kinds/index.js';
 import { LinkAttributesSchema } from '../netlink/rtnl/link/codec.js';
 import { BridgePortSchema } from '../netlink/rtnl/link/bridge-port.js';
 import { BridgeVlanSpecSchema } from '../netlink/rtnl/bridge/codec.js';
@@ -52,7 +55,7 @@ export const TopologyLinkSchema = Type.Object({
   peer: Type.Optional(Text({ minLength: 1 })),
   /** A bridge (or bond, vrf) in the same namespace to enslave this link to. */
   master: Type.Optional(LinkNameSchema),
-  /** The lower device (macvlan, vlan) or underlay (vxlan) in the same namespace. */
+  /** The lower device (macvlan, ipvlan, vlan) or underlay (vxlan, the IP tunnels) in the same namespace. */
   link: Type.Optional(LinkNameSchema),
   /** Addresses to add, in order. */
   addresses: Type.Optional(List(TopologyAddressSchema)),
@@ -69,6 +72,17 @@ export const TopologyLinkSchema = Type.Object({
   tun: Type.Optional(TunDataSchema),
   /** Its root qdisc: `{ netem: { delay: 10ms, loss: 1% } }` (one kind, with its options). */
   qdisc: Type.Optional(TopologyQdiscSchema),
+  ipvlan: Type.Optional(IpvlanDataSchema),
+  gre: Type.Optional(Type.Object(Type.Omit(GreDataSchema, ['link']).properties, CLOSED)),
+  gretap: Type.Optional(Type.Object(Type.Omit(GreDataSchema, ['link']).properties, CLOSED)),
+  ip6gre: Type.Optional(Type.Object(Type.Omit(Ip6GreDataSchema, ['link']).properties, CLOSED)),
+  ip6gretap: Type.Optional(Type.Object(Type.Omit(Ip6GreDataSchema, ['link']).properties, CLOSED)),
+  ipip: Type.Optional(Type.Object(Type.Omit(IpipDataSchema, ['link']).properties, CLOSED)),
+  sit: Type.Optional(Type.Object(Type.Omit(SitDataSchema, ['link']).properties, CLOSED)),
+  ip6tnl: Type.Optional(Type.Object(Type.Omit(Ip6tnlDataSchema, ['link']).properties, CLOSED)),
+  geneve: Type.Optional(GeneveDataSchema),
+  /** A netkit's peer gets the kernel's name (nk0...) in the same namespace. */
+  netkit: Type.Optional(NetkitDataSchema),
 }, CLOSED);
 export type TopologyLink = Static<typeof TopologyLinkSchema>;
 

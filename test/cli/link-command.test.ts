@@ -3,6 +3,7 @@
 // so it sees the sandbox world and the bridge made here.
 import { expect } from 'chai';
 import { Rtnl } from '../../src/index.js';
+import { linksTable } from '../../src/cli/format.js';
 import { NetnestRuns } from '../support/cli.js';
 
 describe('netnest links', () => {
@@ -27,6 +28,15 @@ describe('netnest links', () => {
     const links = JSON.parse(r.stdout) as { name: string; index: number; kind?: string; up: boolean }[];
     expect(links.find((l) => l.name === 'lo')).to.include({ index: 1, up: true });
     expect(links.find((l) => l.name === 'clibr0')).to.include({ kind: 'bridge', up: true });
+  });
+
+  it("-d shows each kind's options, the kernel's nested ones (a bond's ad_info) in a row", () => {
+    const table = linksTable([
+      { index: 7, name: 'bond0', flags: [], up: false, link_type: 'ether', kind: 'bond', info: { mode: '802.3ad', ad_info: { aggregator: 1, num_ports: 2 } } },
+      { index: 8, name: 'vx0', flags: [], up: false, link_type: 'ether', kind: 'vxlan', info: { id: 5, ttl: 'inherit', srcport: [1000, 2000] } },
+    ], true);
+    expect(table).to.match(/mode 802\.3ad, ad_info aggregator 1 num_ports 2/);
+    expect(table).to.match(/id 5, ttl inherit, srcport 1000-2000/);
   });
 
   it('prints a table of links with their names', async () => {

@@ -203,6 +203,30 @@ describe('topology build, verify, apply and destroy', () => {
     expect(await lab.verify()).to.deep.equal([]);
   });
 
+  it("the newer kinds' options: a vxlan over a veth is built with them and verified; a gre over it needs CONFIG_NET_IPGRE", async () => {
+    const links = {
+      e0: { kind: 'veth' as const, peer: 'e1', addresses: ['192.0.2.1/24'] },
+      vx0: { kind: 'vxlan' as const, link: 'e0', vxlan: { id: 7, group: '192.0.2.2', dstport: 4789, df: 'set' as const, ttl: 'inherit' as const, l2miss: true, maxaddress: 10 } },
+    };
+    lab = await Lab.build({ name: 'tb', namespaces: { r1: { links } } });
+    const vx0 = await lab.link('r1', 'vx0');
+    expect(vx0.info).to.deep.include({ id: 7, group: '192.0.2.2', df: 'set', ttl: 'inherit', l2miss: true, maxaddress: 10, link: (await lab.link('r1', 'e0')).index });
+    expect(await lab.verify()).to.deep.equal([]);
+    await lab.destroy();
+    lab = undefined;
+
+    const gre1 = { kind: 'gre' as const, link: 'e0', gre: { remote: '192.0.2.2', local: '192.0.2.1', ttl: 64, key: 9 } };
+    try {
+      lab = await Lab.build({ name: 'tb', namespaces: { r1: { links: { ...links, gre1 } } } });
+    } catch (e) {
+      expect(e).to.be.instanceOf(TopologyBuildError);
+      expect((e as Error).message).to.match(/namespaces\.r1\.links\.gre1: .*CONFIG_NET_IPGRE/);
+      return;
+    }
+    // This kernel has gre.
+    expect((await lab.link('r1', 'gre1')).info).to.deep.include({ remote: '192.0.2.2', local: '192.0.2.1', ttl: 64, ikey: 9, okey: 9 });
+  });
+
   it('a manager given by the caller builds it; its cleanup removes it', async () => {
     const m = new NamespaceManager({ root: Namespace.current(), ephemeralRoot: true });
     try {

@@ -133,6 +133,40 @@ describe('a topology as ip commands', () => {
       expect(lines(toIpCommands(model, { substitute: { dummy: 'bridge' } }).build)).to.include(`ip link add name d0 netns ${NAME}-a type bridge`);
     });
 
+    it("writes each kind's options in ip's words: tunnels with their underlay as `dev`, ipvlan on its lower device, bond, geneve, vxlan", () => {
+      const model = resolveTopology({
+        name: NAME,
+        namespaces: {
+          a: {
+            links: {
+              e0: { kind: 'veth', peer: 'e1' },
+              gre1: { kind: 'gre', link: 'e0', gre: { remote: '192.0.2.2', local: '192.0.2.1', ttl: 64, tos: 0x10, ikey: 100, iseq: true, pmtudisc: false } },
+              g6: { kind: 'ip6gre', ip6gre: { remote: '2001:db8::2', hoplimit: 32, flowlabel: 0x12345, encaplimit: 'none', encap: 'fou', encap_dport: 5555 } },
+              sit1: { kind: 'sit', sit: { mode: 'ip6ip', isatap: true, remote: '192.0.2.9' } },
+              ipv0: { kind: 'ipvlan', link: 'e0', ipvlan: { mode: 'l3s', flags: 'private' } },
+              gnv0: { kind: 'geneve', geneve: { id: 10, remote: '192.0.2.2', ttl: 'inherit', df: 'set', udpcsum: false } },
+              b0: { kind: 'bond', bond: { mode: '802.3ad', miimon: 100, arp_ip_target: ['10.0.0.1', '10.0.0.2'], num_peer_notif: 2, use_carrier: true } },
+              vx0: { kind: 'vxlan', vxlan: { id: 5, dstport: 4789, ttl: 'inherit', df: 'set', l2miss: true, udpcsum: false, gbp: true } },
+              wg0: { kind: 'wireguard' },
+              nk0: { kind: 'netkit', netkit: { mode: 'l2', policy: 'blackhole', peer_policy: 'forward' } },
+            },
+          },
+        },
+      });
+      const n = `${NAME}-a`;
+      expect(lines(toIpCommands(model).build)).to.include.members([
+        `ip -n ${n} link add name gre1 type gre ikey 100 iseq remote 192.0.2.2 local 192.0.2.1 ttl 64 tos 0x10 nopmtudisc dev e0`,
+        `ip link add name g6 netns ${n} type ip6gre remote 2001:db8::2 hoplimit 32 encaplimit none flowlabel 0x12345 encap fou encap-dport 5555`,
+        `ip link add name sit1 netns ${n} type sit mode ip6ip isatap remote 192.0.2.9`,
+        `ip -n ${n} link add name ipv0 link e0 type ipvlan mode l3s private`,
+        `ip link add name gnv0 netns ${n} type geneve id 10 remote 192.0.2.2 ttl inherit df set noudpcsum`,
+        `ip link add name b0 netns ${n} type bond mode 802.3ad miimon 100 use_carrier 1 arp_ip_target 10.0.0.1,10.0.0.2 num_grat_arp 2`,
+        `ip link add name vx0 netns ${n} type vxlan id 5 dstport 4789 ttl inherit df set l2miss noudpcsum gbp`,
+        `ip link add name wg0 netns ${n} type wireguard`,
+        `ip link add name nk0 netns ${n} type netkit mode l2 blackhole peer forward`,
+      ]);
+    });
+
     it('makes a veth whose far end is in the current namespace from the current namespace (the peer lands where ip runs)', () => {
       const model = resolveTopology({ name: NAME, namespaces: { a: { links: { e0: { kind: 'veth', peer: 'current/up0', mtu: 9000 } } } }, current: { links: { up0: { mtu: 9000 } } } });
       expect(lines(toIpCommands(model).build)[1]).to.equal(`ip link add name e0 netns ${NAME}-a mtu 9000 type veth peer name up0 mtu 9000`);

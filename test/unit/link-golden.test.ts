@@ -10,7 +10,7 @@ import { RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK } from '../../src/netlink/rtnl/co
 import { directIndex, type DevResolver } from '../../src/netlink/rtnl/devices.js';
 import { checkLinkAdd, checkLinkSet, decodeLink, encodeLink, encodeLinkDump, encodeLinkGet, type Link, type LinkAddSpec, type LinkSetSpec } from '../../src/netlink/rtnl/link/codec.js';
 import type { LinkRef } from '../../src/netlink/rtnl/devices.js';
-import { IFLA_INFO_SLAVE_DATA, IFLA_LINKINFO } from '../../src/netlink/rtnl/link/kinds.js';
+import { IFLA_INFO_SLAVE_DATA, IFLA_LINKINFO } from '../../src/netlink/rtnl/link/kinds/index.js';
 import { Rtnl } from '../../src/netlink/rtnl/rtnl.js';
 import { openFake, wireBytes } from '../support/fake-socket.js';
 import {

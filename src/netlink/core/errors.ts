@@ -153,7 +153,7 @@ export class NetlinkError extends NetnestError {
   }
 }
 
-/** The kernel lacks a link kind (dummy, vrf, vlan, bond on some kernels). */
+/** The kernel lacks a link kind (dummy, vrf, vlan, bond, gre, wireguard... on some kernels). */
 export class UnsupportedLinkKindError extends NetlinkError {
   readonly kind: string;
   constructor(kind: string, d: KernelErrorDetails) {
@@ -170,7 +170,9 @@ export function kernelOption(kind: string): string {
   const options: Record<string, string> = {
     dummy: 'CONFIG_DUMMY', vrf: 'CONFIG_NET_VRF', vlan: 'CONFIG_VLAN_8021Q', bond: 'CONFIG_BONDING',
     veth: 'CONFIG_VETH', bridge: 'CONFIG_BRIDGE', macvlan: 'CONFIG_MACVLAN', vxlan: 'CONFIG_VXLAN',
-    ifb: 'CONFIG_IFB', tun: 'CONFIG_TUN',
+    ifb: 'CONFIG_IFB', tun: 'CONFIG_TUN', ipvlan: 'CONFIG_IPVLAN', gre: 'CONFIG_NET_IPGRE', gretap: 'CONFIG_NET_IPGRE',
+    ip6gre: 'CONFIG_IPV6_GRE', ip6gretap: 'CONFIG_IPV6_GRE', ipip: 'CONFIG_NET_IPIP', sit: 'CONFIG_IPV6_SIT',
+    ip6tnl: 'CONFIG_IPV6_TUNNEL', geneve: 'CONFIG_GENEVE', wireguard: 'CONFIG_WIREGUARD', netkit: 'CONFIG_NETKIT',
   };
   return Object.hasOwn(options, kind) ? options[kind]! : `the kernel module for '${kind}'`;
 }

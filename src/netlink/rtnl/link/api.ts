@@ -14,6 +14,7 @@ import {
   encodeLinkGet, mapAddError, writeLink, type Link, type LinkAddSpec, type LinkChange, type LinkListFilter, type LinkSetSpec,
 } from './codec.js';
 import { describeRef, type LinkRef } from '../devices.js';
+import { kindRefs } from './kinds/index.js';
 import { createTun } from './tun.js';
 
 /** A change to make right after a create, in the namespace (an fd; undefined: the socket's) where its link lives. */
@@ -88,6 +89,7 @@ export class LinkApi {
     const devs = this.devCache();
     await devs.ensure(checked.master, 'master');
     await devs.ensure(checked.link, 'link');
+    for (const [ref, field] of kindRefs(checked)) await devs.ensure(ref, field);
     if (checked.kind === 'tun') {
       await observed(this.hooks, () => ({ object: 'link', spec: checked }), async () => createTun(this.sock, checked.name, checked.tun ?? { mode: 'tun' }));
     } else {

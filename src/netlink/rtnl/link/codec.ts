@@ -1,6 +1,6 @@
 // Links (`ip link`): the Link type, the specs and their one check, the
 // encoder of every link request and the decoder (the IFLA_* numbers are in
-// constants.ts, the kinds' data in kinds.ts). No socket: see api.ts.
+// constants.ts, the kinds' data in kinds/). No socket: see api.ts.
 import { AttrReader, type RawAttribute } from '../../core/attributes.js';
 import { NLMSG_HDRLEN } from '../../core/constants.js';
 import { type NetlinkError, UnsupportedKernelFeatureError, UnsupportedLinkKindError, ValidationError } from '../../core/errors.js';
@@ -12,10 +12,9 @@ import { AF_UNSPEC, RTM_DELLINK, RTM_GETLINK } from '../constants.js';
 import { describeRef, directIndex, LinkNameSchema, LinkRefSchema, type DevResolver, type LinkRef } from '../devices.js';
 import { formatLinkAddress, parseMac } from '../inet.js';
 import {
-  BondDataSchema, BridgeDataSchema, checkKindData, checkKindOptions, decodeLinkInfo, IFLA_INFO_DATA, IFLA_INFO_KIND,
-  IFLA_INFO_SLAVE_DATA, IFLA_LINKINFO, LINK_KINDS, MacvlanDataSchema, TunDataSchema, VETH_INFO_PEER, VlanDataSchema, VrfDataSchema,
-  VxlanDataSchema, writeKindData, type KindData, type KindWithData,
-} from './kinds.js';
+  checkKindData, checkKindOptions, decodeLinkInfo, hasPeer, IFLA_INFO_KIND, IFLA_INFO_SLAVE_DATA, IFLA_LINKINFO, INFO_PEER,
+  kindDataFields, LINK_KINDS, lowerInData, writeKindData, type KindData, type KindWithData,
+} from './kinds/index.js';
 import { BridgePortSchema, writeBridgePort, type BridgePort } from './bridge-port.js';
 import {
   IFF_UP, IFLA_ADDRESS, IFLA_ALT_IFNAME, IFLA_BROADCAST, IFLA_CARRIER, IFLA_EXT_MASK, IFLA_GROUP, IFLA_IFALIAS,
@@ -157,16 +156,12 @@ export const LinkAddSpecSchema = Type.Object({
   master: Type.Optional(LinkRefSchema),
   /** Its options as a port of `master`, a bridge (set right after the create, as `ip link set ... type bridge_slave`). */
   bridgePort: Type.Optional(BridgePortSchema),
-  /** Lower device (`link DEV`) for macvlan, vlan; for vxlan the underlay device. */
+  /** Lower device (`link DEV`) for macvlan, ipvlan, vlan; for vxlan and the IP tunnels the underlay device (`dev DEV`). */
   link: Type.Optional(LinkRefSchema),
+  /** The other end of a veth or netkit pair. */
   peer: Type.Optional(VethPeerSchema),
-  bridge: Type.Optional(BridgeDataSchema),
-  macvlan: Type.Optional(MacvlanDataSchema),
-  vxlan: Type.Optional(VxlanDataSchema),
-  vlan: Type.Optional(VlanDataSchema),
-  vrf: Type.Optional(VrfDataSchema),
-  bond: Type.Optional(BondDataSchema),
-  tun: Type.Optional(TunDataSchema),
+  /** Each kind's options under its name: `bridge: {...}`, `gre: {...}`... */
+  ...kindDataFields(),
 }, CLOSED);
 export type LinkAddSpec = Static<typeof LinkAddSpecSchema>;
 
@@ -273,27 +268,29 @@ function writeNewLink(w: NetlinkWriter, spec: LinkAddSpec, dev: DevResolver): vo
   const [flags, change] = upFlags(spec.up);
   ifinfomsg(w, 0, flags, change);
   const link = spec.link === undefined ? undefined : dev(spec.link, 'link');
-  if (link !== undefined && spec.kind !== 'vxlan') w.attrU32(IFLA_LINK, link, 'link');
+  const inData = lowerInData(spec.kind);
+  if (link !== undefined && !inData) w.attrU32(IFLA_LINK, link, 'link');
   writeAttributes(w, spec, '');
   if (spec.master !== undefined) w.attrU32(IFLA_MASTER, dev(spec.master, 'master'), 'master');
   if (spec.netns !== undefined) w.attrU32(IFLA_NET_NS_FD, spec.netns, 'netns');
   w.attrString(IFLA_IFNAME, spec.name, 'name');
   const li = w.beginNested(IFLA_LINKINFO);
   w.attrStringNoNul(IFLA_INFO_KIND, spec.kind, 'kind');
-  if (spec.kind === 'veth' && spec.peer) {
-    const data = w.beginNested(IFLA_INFO_DATA);
-    const p = w.beginNested(VETH_INFO_PEER, 'peer');
-    ifinfomsg(w, 0, 0, 0); // peer.up is applied after creation (see LinkApi.add)
-    writeAttributes(w, spec.peer, 'peer.');
-    if (spec.peer.netns !== undefined) w.attrU32(IFLA_NET_NS_FD, spec.peer.netns, 'peer.netns');
-    w.attrString(IFLA_IFNAME, spec.peer.name, 'peer.name');
-    w.endNested(p);
-    w.endNested(data);
-  } else {
-    const data = spec.kind === 'vxlan' && link !== undefined ? { ...spec.vxlan!, link } : spec[spec.kind as KindWithData];
-    writeKindData(w, spec.kind, data, spec.kind, IFLA_INFO_DATA);
-  }
+  const given = spec[spec.kind as KindWithData];
+  const data = inData && link !== undefined ? { ...given, link } : given;
+  const peer = spec.peer;
+  writeKindData(w, spec.kind, data, spec.kind, dev, peer && hasPeer(spec.kind) ? () => writePeer(w, peer) : undefined);
   w.endNested(li);
+}
+
+/** A veth's or netkit's peer: its own ifinfomsg and attributes, in the kind's data. */
+function writePeer(w: NetlinkWriter, peer: VethPeer): void {
+  const p = w.beginNested(INFO_PEER, 'peer');
+  ifinfomsg(w, 0, 0, 0); // peer.up is applied after creation (see LinkApi.add)
+  writeAttributes(w, peer, 'peer.');
+  if (peer.netns !== undefined) w.attrU32(IFLA_NET_NS_FD, peer.netns, 'peer.netns');
+  w.attrString(IFLA_IFNAME, peer.name, 'peer.name');
+  w.endNested(p);
 }
 
 /** The target by index, or by name when it is not being renamed (the kernel looks the name up itself). */

@@ -6,7 +6,7 @@
 import { closeSync, openSync } from 'node:fs';
 import { check, inNetns, libcFunction } from '../../core/libc.js';
 import type { NetlinkSocket } from '../../core/socket.js';
-import type { TunData } from './kinds.js';
+import type { TunData } from './kinds/index.js';
 
 const TUNSETIFF = 0x400454ca;
 const TUNSETPERSIST = 0x400454cb;
