@@ -10,80 +10,21 @@ import type { AddressSpec } from '../netlink/rtnl/address/codec.js';
 import { checkAddress } from '../netlink/rtnl/address/codec.js';
 import { parseAddress } from '../netlink/rtnl/inet.js';
 import { KINDS_WITH_DATA, LINK_KINDS, needsLower, type LinkKind } from '../netlink/rtnl/link/kinds/index.js';
-import type { LinkAttributes } from '../netlink/rtnl/link/codec.js';
 import { linkNameProblem } from '../netlink/rtnl/devices.js';
-import { checkNeigh, encodeNeigh, RTM_NEWNEIGH, type NeighSpec } from '../netlink/rtnl/neigh/codec.js';
+import { checkNeigh, encodeNeigh, RTM_NEWNEIGH } from '../netlink/rtnl/neigh/codec.js';
 import { checkBridgeVlan, type BridgeVlanSpec } from '../netlink/rtnl/bridge/codec.js';
-import type { BridgePortOptions } from '../netlink/rtnl/link/bridge-port.js';
 import { checkQdisc, type QdiscSpec } from '../netlink/rtnl/qdisc/codec.js';
-import { checkNexthop, encodeNexthop, RTM_NEWNEXTHOP, type NexthopSpec } from '../netlink/rtnl/nexthop/codec.js';
+import { checkNexthop, encodeNexthop, RTM_NEWNEXTHOP } from '../netlink/rtnl/nexthop/codec.js';
 import { checkRoute, encodeRoute, type RouteSpec } from '../netlink/rtnl/route/codec.js';
 import { RTM_NEWROUTE } from '../netlink/rtnl/route/constants.js';
-import { checkRule, type RuleSpec } from '../netlink/rtnl/rule/codec.js';
+import { checkRule } from '../netlink/rtnl/rule/codec.js';
 import { tableId } from '../netlink/rtnl/names.js';
 import { checkNamespaceName } from '../netns/options.js';
 import { expand } from './generate.js';
+import type { LinkModel, Located, NamespaceModel, TopologyModel } from './model-types.js';
 import { TopologySpecSchema, type TopologyCurrent, type TopologyLink, type TopologySpec } from './spec.js';
 
-/** An item and its place in the spec. */
-export interface Located<T> {
-  spec: T;
-  path: string;
-}
-
-export interface LinkModel {
-  name: string;
-  path: string;
-  /**
-   * 'create': this namespace makes it (the spec gives a kind); 'peer': the far
-   * end of a veth another entry makes; 'existing': there already (lo).
-   */
-  origin: 'create' | 'peer' | 'existing';
-  kind?: LinkKind;
-  /** For a veth that is created: where its other end goes; for a far end: the end that creates it. */
-  peer?: { ns: string; name: string };
-  attrs: Omit<LinkAttributes, 'netns' | 'up'>;
-  up: boolean;
-  master?: string;
-  /** The lower device or underlay (macvlan, ipvlan, vlan, vxlan, the IP tunnels), in the same namespace. */
-  lower?: string;
-  /** The kind's own options (`bridge: {...}`). */
-  data?: Record<string, unknown>;
-  addresses: Located<AddressSpec>[];
-  /** Its options as a bridge port. */
-  bridgePort?: BridgePortOptions;
-  /** Its bridge VLANs (`dev` is the link). */
-  vlans: Located<BridgeVlanSpec>[];
-  /** Its root qdisc (`qdisc: { netem: {...} }`), as qdisc.add takes it. */
-  qdisc?: Located<QdiscSpec>;
-}
-
-export interface NamespaceModel {
-  /** The spec's key: 'r1', or 'current' for the namespace the builder runs in. */
-  key: string;
-  /** 'namespaces.r1' or 'current'. */
-  path: string;
-  /** False for 'current': only what the spec adds there is the topology's. */
-  owned: boolean;
-  /** `<topology>-<key>`; undefined for 'current'. */
-  netnsName?: string;
-  persistent: boolean;
-  sysctl: Located<{ key: string; value: string }>[];
-  /** By name, in the spec's order (peer ends where their creator is). */
-  links: Map<string, LinkModel>;
-  neigh: Located<NeighSpec>[];
-  nexthops: Located<NexthopSpec>[];
-  routes: Located<RouteSpec>[];
-  rules: Located<RuleSpec>[];
-}
-
-export interface TopologyModel {
-  name: string;
-  persistent: boolean;
-  substitute: Partial<Record<LinkKind, LinkKind>>;
-  /** The namespaces the topology makes, then 'current' (when the spec has anything for it). */
-  namespaces: NamespaceModel[];
-}
+export type { LinkModel, Located, NamespaceModel, TopologyModel } from './model-types.js';
 
 /**
  * A sysctl of one device (`net.ipv6.conf.eth0.accept_dad`), not `all` or
