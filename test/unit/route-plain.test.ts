@@ -57,7 +57,7 @@ describe('the plain-route check', () => {
         const flags = type === RTM_NEWROUTE ? CREATE_EXCL : 0;
         expect(encodeRoute(type, flags, plain, dev).bytes).to.deep.equal(encodeRoute(type, flags, general as ReturnType<typeof checkRoute>, dev).bytes);
       }), runs(3000));
-      expect(taken, 'specs the shortcut took').to.be.greaterThan(100);
+      expect(taken, 'specs the shortcut took').to.be.greaterThan(30); // about 3-5 % of the random specs: enough to show the shortcut is exercised, never a coin toss
     });
   }
 
