@@ -73,7 +73,9 @@ export async function startHome(): Promise<Home> {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function startKeeper(): Promise<Home> {
-  const keeper = spawn('unshare', ['--user', '--map-root-user', '--net', '--mount', '--propagation', 'private', '--', 'sleep', 'infinity'], {
+  // The home's own /run/netns (see prepareRootlessWorld) is mounted before the keeper is ready: no joiner ever sees it missing.
+  const keep = 'mount -t tmpfs netnest /run/netns 2>/dev/null; exec sleep infinity';
+  const keeper = spawn('unshare', ['--user', '--map-root-user', '--net', '--mount', '--propagation', 'private', '--', 'sh', '-c', keep], {
     detached: true, stdio: 'ignore',
   });
   keeper.unref();

@@ -6,10 +6,10 @@
 // passes the exit status back. Everything the run makes lives in namespaces
 // that user namespace owns: the host's own network is out of its reach.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, statSync, type Stats } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { NetnestError } from '../netlink/core/errors.js';
-import { runtimeDirs, userRuntimeBase } from './runtime.js';
-import { mount, MS_BIND, MS_REC, MS_SHARED } from './syscalls.js';
+import { resetRuntimeDirs, runtimeDirs, userRuntimeBase } from './runtime.js';
+import { mount } from './syscalls.js';
 
 const CAP_NET_ADMIN = 12;
 const CAP_SYS_ADMIN = 21;
@@ -127,27 +127,36 @@ export function relaunch(launch: Launch, after?: (status: number) => void): Prom
 }
 
 /**
- * In the launched process: makes the world's name directory the one
- * iproute2 reads, so `ip netns exec NAME` and `ip -n NAME` work on names
- * netnest gives (bind mounts, private to the user namespace's mount
- * namespace). Done once per mount namespace: a home's later joiners find it done.
+ * In the launched process: gives the run a /run/netns of its own — a tmpfs
+ * of its mount namespace, where netnest's names and `ip netns add`'s alike go
+ * and which `ip netns`, `ip -n` and `ip netns exec` read — and points
+ * runtimeDirs().netns at it. A home's keeper mounts it before anyone joins;
+ * a mocha run's process mounts it here. Without a /run/netns to mount over,
+ * names stay in the runtime directory ($XDG_RUNTIME_DIR/netnest/netns).
  */
 export function prepareRootlessWorld(): void {
-  const dir = runtimeDirs().netns;
-  mkdirSync(dir, { recursive: true, mode: 0o755 });
   let run: Stats;
   try {
     run = statSync('/run/netns');
   } catch {
-    return; // No /run/netns to bind over (and /run is not ours to write): `ip netns` sees no names.
+    mkdirSync(runtimeDirs().netns, { recursive: true, mode: 0o755 });
+    return;
   }
-  const here = statSync(dir);
-  if (!run.isDirectory() || (run.ino === here.ino && run.dev === here.dev)) return;
-  // Shared first, then bound: the two are one peer group, so a name bound under either
-  // (by netnest, or by `ip netns add`) appears under both.
-  mount(dir, dir, 'none', MS_BIND | MS_REC);
-  mount('none', dir, 'none', MS_SHARED | MS_REC);
-  mount(dir, '/run/netns', 'none', MS_BIND | MS_REC);
+  if (!run.isDirectory()) return;
+  if (!ownNetnsDir(run)) mount('netnest', '/run/netns', 'tmpfs', 0);
+  process.env.NETNEST_NETNS_DIR = '/run/netns';
+  resetRuntimeDirs();
+}
+
+/** /run/netns is a file system of its own that this user namespace may write: the run's tmpfs, mounted already. */
+function ownNetnsDir(run: Stats): boolean {
+  if (run.dev === statSync('/run').dev) return false;
+  try {
+    accessSync('/run/netns', constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** True in a process a launcher started (inside its user namespace): it must not launch again. */

@@ -3,10 +3,13 @@
 //
 // As root: /run/netns (shared with iproute2), /run/netnest. Without root
 // (inside a user namespace of the user's own, see rootless.ts) /run is not
-// writable, so everything goes under $XDG_RUNTIME_DIR/netnest, or
-// /tmp/netnest-UID when the session has no runtime directory. The launcher
+// writable, so journals and topologies go under $XDG_RUNTIME_DIR/netnest, or
+// /tmp/netnest-UID when the session has no runtime directory; the launcher
 // passes the directory it chose to the process it starts (NETNEST_RUNTIME_DIR),
-// so both sides of the user namespace agree on it.
+// so both sides of the user namespace agree on it. Names of namespaces go to
+// the run's own /run/netns, a tmpfs of its mount namespace (NETNEST_NETNS_DIR):
+// they can live no longer than that namespace anyway, so none is ever left
+// behind, and two runs never see each other's.
 import { accessSync, constants, lstatSync, mkdirSync, readFileSync } from 'node:fs';
 import { NetnestError } from '../netlink/core/errors.js';
 
@@ -39,7 +42,14 @@ function decide(): RuntimeDirs {
 }
 
 function rootlessDirs(base: string): RuntimeDirs {
-  return { mode: 'rootless', netns: `${base}/netns`, journals: `${base}/journal`, topologies: `${base}/topologies` };
+  // NETNEST_NETNS_DIR: the run's own /run/netns (a tmpfs of its mount namespace, see rootless.ts).
+  const netns = process.env.NETNEST_NETNS_DIR || `${base}/netns`;
+  return { mode: 'rootless', netns, journals: `${base}/journal`, topologies: `${base}/topologies` };
+}
+
+/** Forgets the directories decided so far (the rootless launcher changes them once, before any use). */
+export function resetRuntimeDirs(): void {
+  cached = undefined;
 }
 
 /** Root in the user namespace that owns /run (a host or a container): /run is ours to write. */

@@ -26,7 +26,9 @@ describe('rootless', () => {
   it('runs as the mapped root of a user namespace of its own', () => {
     assert.deepEqual(readFileSync('/proc/self/uid_map', 'utf8').trim().split(/\\s+/), ['0', '${NOBODY}', '1']);
     assert.equal(runtimeDirs().mode, 'rootless');
-    assert.equal(runtimeDirs().netns, process.env.XDG_RUNTIME_DIR + '/netnest/netns');
+    // Names in the run's own /run/netns (a tmpfs of its mount namespace); journals in the user's runtime directory.
+    assert.equal(runtimeDirs().netns, '/run/netns');
+    assert.equal(runtimeDirs().journals, process.env.XDG_RUNTIME_DIR + '/netnest/journal');
   });
 
   describe('useNamespaces()', () => {
@@ -93,8 +95,8 @@ describe('netnest/mocha without root', function () {
     const { dir, pkg } = place;
     // The project: its test file, and netnest in its node_modules; mocha run from it as `mocha --require netnest/mocha`.
     writeFileSync(join(dir, 'rootless.test.mjs'), SPEC, { mode: 0o644 });
-    mkdirSync(join(dir, 'node_modules'), { mode: 0o755 });
-    symlinkSync(pkg, join(dir, 'node_modules/netnest'));
+    mkdirSync(join(dir, 'node_modules'), { recursive: true, mode: 0o755 });
+    if (!existsSync(join(dir, 'node_modules/netnest'))) symlinkSync(pkg, join(dir, 'node_modules/netnest'));
     return place.run([process.execPath, join(pkg, 'node_modules/mocha/bin/mocha.js'), '--no-config', '--no-package', '--require', 'netnest/mocha', '--reporter', 'dot', 'rootless.test.mjs'], env);
   }
 
@@ -106,9 +108,14 @@ describe('netnest/mocha without root', function () {
     expect(r.out).to.match(/\b5 passing\b/).and.not.match(/failing|pending/);
     expect(diffState(before.host, hostState(host)), "the real host's network state").to.deep.equal([]);
     expect(diffState(before.here, hostState()), 'the network state of the namespace nobody ran in').to.deep.equal([]);
-    // Names and journals went to the user's runtime directory, and nothing is left there.
-    expect(readdirSync(join(place.xdg, 'netnest/netns'))).to.deep.equal([]);
+    // Journals went to the user's runtime directory, and none is left there; names never did.
     expect(readdirSync(join(place.xdg, 'netnest/journal'))).to.deep.equal([]);
+    expect(existsSync(join(place.xdg, 'netnest/netns'))).to.equal(false);
+  });
+
+  it('two runs at once each have their own names: both make red and blue', async () => {
+    const runs = await Promise.all([mochaAsNobody({}), mochaAsNobody({})]);
+    for (const r of runs) expect(r.status, r.out).to.equal(0);
   });
 
   it('passes a failing run\'s exit status through', async () => {
