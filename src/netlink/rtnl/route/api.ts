@@ -2,6 +2,7 @@
 // input once, resolves device names, tells the create observer, encodes
 // and sends.
 import { BulkOptionsSchema, runBulk, type BulkHooks, type BulkOptions, type BulkResult } from '../../core/bulk.js';
+import { NLMSG_HDRLEN } from '../../core/constants.js';
 import { DecodeError, NetlinkError } from '../../core/errors.js';
 import { checker, CLOSED, Type, type Static } from '../../core/schema.js';
 import type { NetlinkSocket, Request } from '../../core/socket.js';
@@ -161,11 +162,29 @@ export class RouteApi {
    * main table's routes of protocol other than 'kernel'); returns how many.
    */
   async flush(filter: RouteFilter = {}): Promise<BulkResult<RouteSpec>> {
-    const routes = await this.list(filter);
-    const specs: RouteSpec[] = routes
-      .filter((r) => filter.protocol !== undefined || r.protocol !== 'kernel')
-      .map((r) => ({ ...routeToSpec(r), scope: 'nowhere' as const }));
-    return this.delMany(specs, { ack: 'each' });
+    const f = checkRouteFilter(filter);
+    const oif = f.dev === undefined ? undefined : await this.links.index(f.dev);
+    const doomed: { route: Route; msg: Buffer }[] = [];
+    for (const family of f.families) {
+      try {
+        for await (const part of this.sock.dumpParts(dumpRequest(family, f, oif))) {
+          for (const msg of part) {
+            const r = decodeRoute(msg);
+            if (routeSelected(f, r) && (filter.protocol !== undefined || r.protocol !== 'kernel')) doomed.push({ route: r, msg });
+          }
+        }
+      } catch (e) {
+        if (!isMissingTable(e)) throw e;
+      }
+    }
+    // As `ip route flush` does: each route is deleted with the very message the kernel dumped
+    // it in, retyped RTM_DELROUTE — nothing to re-check or re-encode.
+    const res = await runBulk(this.sock, doomed, (w, d) => {
+      w.beginMessage(RTM_DELROUTE, 0);
+      w.raw(d.msg.subarray(NLMSG_HDRLEN, d.msg.readUInt32LE(0)));
+      w.endMessage();
+    }, (d) => describeRoute(RTM_DELROUTE, routeToSpec(d.route)));
+    return { ...res, failed: res.failed.map((x) => ({ ...x, item: routeToSpec(x.item.route) })) };
   }
 }
 
