@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { Rtnl, type RuleSpec } from '../../src/index.js';
 import { ip } from '../support/ip.js';
 import { NetnestRuns } from '../support/cli.js';
+import { needUids } from '../support/privilege.js';
 
 // Priorities of these tests' rules; rules without a protocol, so ip prints no "proto".
 const rules: RuleSpec[] = [
@@ -33,13 +34,15 @@ describe('netnest rules', () => {
   let rtnl: Rtnl;
   const cli = new NetnestRuns();
 
-  before(async () => {
+  before(async function () {
+    needUids(this, 1000, 2000);
     rtnl = Rtnl.open();
     for (const r of rules) await rtnl.rule.add(r);
     cli.start(['rules'], ['rules', '--json'], ['rules', '-6']);
   });
 
   after(async () => {
+    if (!rtnl) return; // skipped before anything was made
     await cli.settled();
     const res = await rtnl.rule.delMany(rules.map((r) => ({ family: r.family ?? 4, priority: r.priority! })));
     rtnl.close();

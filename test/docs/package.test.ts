@@ -3,9 +3,11 @@
 // #anchors name), the entry points of package.json "exports", and the bin.
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { removeDir } from '../support/netns.js';
 
 /** The package root (dist/test/docs -> ../../..). */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -36,8 +38,16 @@ describe('the npm package', () => {
 
   before(function () {
     this.timeout(60000);
-    const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    files = new Set((JSON.parse(out) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path));
+    // A cache of its own: the run's HOME may be someone else's, or none (a run as nobody).
+    const cache = mkdtempSync(join(tmpdir(), 'netnest-npm-cache-'));
+    try {
+      const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+        cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, npm_config_cache: cache },
+      });
+      files = new Set((JSON.parse(out) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path));
+    } finally {
+      removeDir(cache);
+    }
   });
 
   it('anchors follow GitHub\'s rule', () => {

@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import { NetlinkError } from '../../src/index.js';
 import { useNamespaces } from '../../src/testing/fixtures.js';
 import { ipLink, ipLinks } from '../support/ip.js';
+import { needTun } from '../support/privilege.js';
 
 describe('link.add: what the kernel does not take at creation', () => {
   const nn = useNamespaces();
@@ -34,7 +35,8 @@ describe('link.add: what the kernel does not take at creation', () => {
     expect(ipLink('vb', { netns: b }).flags).to.include('UP');
   });
 
-  it('removes a tun again when a setting after its creation is refused', async () => {
+  it('removes a tun again when a setting after its creation is refused', async function () {
+    needTun(this);
     const ns = nn().create();
     const err = await nn().rtnl(ns).link.add({ name: 'tun0', kind: 'tun', mtu: 100000 }).then(() => undefined, (e: unknown) => e);
 

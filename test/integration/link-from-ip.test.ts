@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import type { Link, Namespace, Rtnl } from '../../src/index.js';
 import { ipBatch, ipLinks, type IpLink } from '../support/ip.js';
 import { sharedManager } from '../support/netns.js';
+import { needTun } from '../support/privilege.js';
 
 /** The fields compared, in netnest's names and types, built from ip's output... */
 function fromIp(l: IpLink, byName: Map<string, number>): Record<string, unknown> {
@@ -78,7 +79,8 @@ describe('links made by ip, decoded by netnest', () => {
   let rtnl: Rtnl;
   let elsewhere: Namespace;
 
-  before(() => {
+  before(function () {
+    needTun(this); // the links ip makes include a tun and a tap
     ns = shared().create();
     rtnl = shared().rtnl(ns);
     elsewhere = shared().create();

@@ -8,6 +8,7 @@ import { kernelOption, NetlinkError, UnsupportedLinkKindError, type LinkAddSpec,
 import { useNamespaces } from '../../src/testing/fixtures.js';
 import { ip, ipLink, ipLinks } from '../support/ip.js';
 import { skipBecause } from '../support/skip.js';
+import { needTun } from '../support/privilege.js';
 
 describe('link kinds', () => {
   const nn = useNamespaces();
@@ -164,6 +165,9 @@ describe('link kinds', () => {
   });
 
   describe('tun and tap', () => {
+    before(function () {
+      needTun(this);
+    });
     it('creates a tun device in the client namespace, not the caller thread one', async () => {
       await rtnl.link.add({ name: 'tun0', kind: 'tun' });
 

@@ -7,6 +7,7 @@ import { useNamespaces } from '../../src/testing/fixtures.js';
 import { ip, ipBatch, ipJson } from '../support/ip.js';
 import { sharedManager } from '../support/netns.js';
 import { skipBecause } from '../support/skip.js';
+import { needUids } from '../support/privilege.js';
 
 /** `ip -d -j rule` entry. */
 interface IpRule {
@@ -140,7 +141,8 @@ describe('rules: every RuleSpec selector and action reaches the kernel as ip rea
 
   for (const [family, cases] of [[4, ipv4], [6, ipv6]] as const) {
     for (const c of cases) {
-      it(`IPv${family}: ${c.title}`, async () => {
+      it(`IPv${family}: ${c.title}`, async function () {
+        if (c.spec.uidrange) needUids(this, ...c.spec.uidrange);
         await rtnl.rule.add(c.spec);
         expect(ipRule(family, c.ip.priority as number)).to.deep.equal(c.ip);
       });

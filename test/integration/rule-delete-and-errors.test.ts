@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import { NetlinkError, ValidationError, type Namespace, type Rtnl, type RuleSpec } from '../../src/index.js';
 import { useNamespaces } from '../../src/testing/fixtures.js';
 import { ip, ipBatch, ipJson } from '../support/ip.js';
+import { needUids } from '../support/privilege.js';
 
 interface IpRule {
   priority: number;
@@ -76,7 +77,8 @@ describe('rules: delete and errors', () => {
     expect(shown(4)).to.deep.equal([]);
   });
 
-  it('rules netnest added are deleted with the same spec', async () => {
+  it('rules netnest added are deleted with the same spec', async function () {
+    needUids(this, 1, 2);
     const spec: RuleSpec = {
       priority: 300, src: '10.0.0.0/8', dst: '20.0.0.0/16', fwmark: 5, fwmask: 0xff, iif: 'x0', uidrange: [1, 2],
       ipproto: 'udp', sport: [1, 2], dport: 53, table: 1000, protocol: 'static',

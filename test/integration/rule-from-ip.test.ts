@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import type { Namespace, Rtnl, Rule } from '../../src/index.js';
 import { ip, ipBatch, ipJson } from '../support/ip.js';
 import { sharedManager } from '../support/netns.js';
+import { needUids } from '../support/privilege.js';
 
 type Entry = Record<string, unknown>;
 
@@ -61,7 +62,8 @@ describe('rules: what `ip rule add` made, netnest decodes with the same values',
   let ns: Namespace;
   let rtnl: Rtnl;
 
-  before(() => {
+  before(function () {
+    needUids(this, 100, 1000);
     ns = shared().create();
     rtnl = shared().rtnl(ns);
     ipBatch([

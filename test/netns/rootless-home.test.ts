@@ -19,7 +19,7 @@ describe('the rootless home', function () {
     place = new NobodyPlace();
   });
 
-  afterEach(() => place.remove());
+  afterEach(() => place?.remove());
 
   it('two starts at once make one keeper; it is not stopped while someone has joined it', async () => {
     writeFileSync(join(place.dir, 'home.mjs'), `

@@ -7,6 +7,7 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync } from 'node
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { removeDir } from './netns.js';
+import { realRoot } from './privilege.js';
 import { skipBecause } from './skip.js';
 
 export const NOBODY = 65534;
@@ -35,7 +36,7 @@ export function run(file: string, args: string[], env: NodeJS.ProcessEnv, cwd?: 
 
 /** Skips unless the test runs as root with util-linux's setpriv and unshare. */
 export function needRootAndUtilLinux(ctx: Mocha.Context): void {
-  if (process.geteuid?.() !== 0) skipBecause(ctx, 'needs root to start a run as an unprivileged user');
+  if (!realRoot()) skipBecause(ctx, 'needs real root to start a run as an unprivileged user and to check the real host');
   for (const tool of ['setpriv', 'unshare', 'nsenter']) {
     if (spawnSync(tool, ['--version']).status !== 0) skipBecause(ctx, `util-linux's ${tool} is not installed`);
   }

@@ -88,7 +88,7 @@ describe('netnest/mocha without root', function () {
     place = new NobodyPlace();
   });
 
-  afterEach(() => place.remove());
+  afterEach(() => place?.remove());
 
   /** mocha --require netnest/mocha, as nobody, on the suite. */
   function mochaAsNobody(env: NodeJS.ProcessEnv): Promise<Run> {

@@ -13,6 +13,7 @@ import {
 } from '../../src/topology/index.js';
 import { compareWithIp, currentListing } from '../../scripts/check-reference-ip.js';
 import { IpWorld } from '../../scripts/ip-world.js';
+import { needTun, needUids } from '../support/privilege.js';
 
 const examples = fileURLToPath(new URL('../../../examples/', import.meta.url));
 /** Namespaces named after this run (`ipt<pid>-r1`), though each world has its own /run/netns. */
@@ -256,7 +257,8 @@ describe('a topology as ip commands', () => {
       await buildAndTearDown(model, 'batch');
     });
 
-    it('the current namespace: what the spec adds there, and only that, is taken away again — sysctls put back', async () => {
+    it('the current namespace: what the spec adds there, and only that, is taken away again — sysctls put back', async function () {
+      needTun(this);
       const model = resolveTopology({
         name: NAME,
         current: {
@@ -280,7 +282,8 @@ describe('a topology as ip commands', () => {
       expect(world.run(['sysctl', '-n', 'net.ipv4.ip_forward']).trim()).to.equal('0');
     });
 
-    it('examples/reference.yaml through ip -batch: all 383 routes, 237 rules, 20 veth pairs, 8 bridges and 5 dummies (as ifb)', async () => {
+    it('examples/reference.yaml through ip -batch: all 383 routes, 237 rules, 20 veth pairs, 8 bridges and 5 dummies (as ifb)', async function () {
+      needUids(this, 1000, 2999); // its uid-range rules
       await buildAndTearDown(example('reference.yaml'), 'batch');
     });
   });
