@@ -18,6 +18,9 @@ function show(e: RtnlEvent): string {
     case 'nexthop': return `nexthop ${e.action} ${e.nexthop.id}`;
     case 'fdb': return `fdb ${e.action} ${e.fdb.mac}`;
     case 'nsid': return `nsid ${e.action} ${e.nsid}`;
+    case 'qdisc': return `qdisc ${e.action} ${e.qdisc.kind} ${e.qdisc.handle}`;
+    case 'tclass': return `tclass ${e.action} ${e.tclass.classid}`;
+    case 'filter': return `filter ${e.action} ${e.filter.kind} pref ${e.filter.pref}`;
     case 'overrun': return 'overrun';
   }
 }

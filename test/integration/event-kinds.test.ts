@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import type { Namespace, Rtnl, RtnlEvent } from '../../src/index.js';
 import { useNamespaces } from '../../src/testing/fixtures.js';
 import { ip } from '../support/ip.js';
+import { tc } from '../support/tc.js';
 
 type Kind = Exclude<RtnlEvent['kind'], 'overrun'>;
 type EventOf<K extends RtnlEvent['kind']> = Extract<RtnlEvent, { kind: K }>;
@@ -19,6 +20,9 @@ function show(e: RtnlEvent): string {
     case 'nexthop': return `nexthop ${e.action} ${e.nexthop.id}`;
     case 'fdb': return `fdb ${e.action} ${e.fdb.mac}`;
     case 'nsid': return `nsid ${e.action} ${e.nsid}`;
+    case 'qdisc': return `qdisc ${e.action} ${e.qdisc.kind} ${e.qdisc.handle}`;
+    case 'tclass': return `tclass ${e.action} ${e.tclass.classid}`;
+    case 'filter': return `filter ${e.action} ${e.filter.kind} pref ${e.filter.pref}`;
     case 'overrun': return 'overrun';
   }
 }
@@ -169,6 +173,32 @@ describe('events: changes made by other processes', () => {
 
     ip(['nexthop', 'del', 'id', '6'], ns);
     expect(await nextEvent(events, 'nexthop', (x) => x.nexthop.id === 6)).to.include({ action: 'del' });
+  });
+
+  it('tc qdisc / class / filter add and del: qdisc, tclass and filter events from the tc group', async () => {
+    const tcEvents = rtnl.events({ groups: ['tc'] });
+    try {
+      tc(['qdisc', 'add', 'dev', 'v0', 'root', 'handle', '1:', 'htb', 'default', '10'], ns);
+      const q = await nextEvent(tcEvents, 'qdisc', (x) => x.qdisc.kind === 'htb');
+      expect(q.action).to.equal('new');
+      expect(q.qdisc).to.include({ ifindex: v0, handle: '1:', parent: 'root' });
+      expect(q.qdisc.options).to.include({ default: '10' });
+
+      tc(['class', 'add', 'dev', 'v0', 'parent', '1:', 'classid', '1:10', 'htb', 'rate', '1mbit'], ns);
+      const c = await nextEvent(tcEvents, 'tclass', (x) => x.tclass.classid === '1:10');
+      expect(c).to.include({ action: 'new' });
+      expect(c.tclass).to.include({ ifindex: v0, kind: 'htb', parent: 'root' });
+
+      tc(['filter', 'add', 'dev', 'v0', 'parent', '1:', 'protocol', 'ip', 'prio', '7', 'u32', 'match', 'u32', '0', '0', 'flowid', '1:10'], ns);
+      const f = await nextEvent(tcEvents, 'filter', (x) => x.filter.pref === 7 && x.filter.handle !== undefined);
+      expect(f).to.include({ action: 'new' });
+      expect(f.filter).to.include({ ifindex: v0, kind: 'u32', parent: '1:', protocol: 'ip' });
+
+      tc(['qdisc', 'del', 'dev', 'v0', 'root'], ns);
+      expect(await nextEvent(tcEvents, 'qdisc', (x) => x.qdisc.kind === 'htb')).to.include({ action: 'del' });
+    } finally {
+      await tcEvents.return?.();
+    }
   });
 
   it("the client's own changes are reported too", async () => {

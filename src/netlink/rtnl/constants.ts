@@ -26,6 +26,7 @@ export const RT_SCOPE_NOWHERE = 255;
 /** Multicast groups (RTNLGRP_*), for event sockets. */
 export const RTNLGRP_LINK = 1;
 export const RTNLGRP_NEIGH = 3;
+export const RTNLGRP_TC = 4;
 export const RTNLGRP_IPV4_IFADDR = 5;
 export const RTNLGRP_IPV4_ROUTE = 7;
 export const RTNLGRP_IPV4_RULE = 8;

@@ -12,17 +12,21 @@ import { decodeAddress, type Address } from './address/codec.js';
 import { RTM_DELADDR, RTM_DELLINK, RTM_NEWADDR, RTM_NEWLINK } from './constants.js';
 import {
   AF_BRIDGE, AF_INET, AF_INET6, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_IFADDR, RTNLGRP_IPV6_ROUTE,
-  RTNLGRP_IPV6_RULE, RTNLGRP_LINK, RTNLGRP_NEIGH, RTNLGRP_NEXTHOP,
+  RTNLGRP_IPV6_RULE, RTNLGRP_LINK, RTNLGRP_NEIGH, RTNLGRP_NEXTHOP, RTNLGRP_TC,
 } from './constants.js';
 import { decodeFdb, type Fdb } from './fdb/codec.js';
+import { decodeFilter, type Filter } from './filter/codec.js';
 import { decodeLink, type Link } from './link/codec.js';
 import { decodeNeigh, RTM_DELNEIGH, RTM_NEWNEIGH, type Neigh } from './neigh/codec.js';
 import { decodeNexthop, RTM_DELNEXTHOP, RTM_NEWNEXTHOP, type Nexthop } from './nexthop/codec.js';
 import { decodeNsid, RTM_DELNSID, RTM_NEWNSID, RTNLGRP_NSID } from './nsid/codec.js';
+import { decodeQdisc, type Qdisc } from './qdisc/codec.js';
 import { decodeRoute, type Route } from './route/codec.js';
 import { RTM_DELROUTE, RTM_NEWROUTE } from './route/constants.js';
 import { decodeRule, type Rule } from './rule/codec.js';
 import { RTM_DELRULE, RTM_NEWRULE } from './rule/constants.js';
+import { RTM_DELQDISC, RTM_DELTCLASS, RTM_DELTFILTER, RTM_NEWQDISC, RTM_NEWTCLASS, RTM_NEWTFILTER } from './tc/constants.js';
+import { decodeClass, type TrafficClass } from './tclass/codec.js';
 /** RTNLGRP_* by the names `ip monitor` takes, plus families of both. */
 export const EVENT_GROUPS = {
   link: [RTNLGRP_LINK],
@@ -35,6 +39,8 @@ export const EVENT_GROUPS = {
   'ipv6-rule': [RTNLGRP_IPV6_RULE],
   nexthop: [RTNLGRP_NEXTHOP],
   nsid: [RTNLGRP_NSID],
+  /** Qdiscs, classes and filters (`tc monitor`). */
+  tc: [RTNLGRP_TC],
   address: [RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR],
   route: [RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE],
   rule: [RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_RULE],
@@ -55,6 +61,10 @@ export type RtnlEvent =
   | { kind: 'fdb'; action: EventAction; fdb: Fdb }
   /** A namespace got an id in this one (`ip netns set`, a veth peer moved...), or lost it (that namespace died). */
   | { kind: 'nsid'; action: EventAction; nsid: number }
+  /** Traffic control, from the `tc` group (`tc monitor`): a qdisc, a class or a filter added, changed or removed. */
+  | { kind: 'qdisc'; action: EventAction; qdisc: Qdisc }
+  | { kind: 'tclass'; action: EventAction; tclass: TrafficClass }
+  | { kind: 'filter'; action: EventAction; filter: Filter }
   /** Events were lost (`dropped` of them, when known): resynchronise with a dump. */
   | { kind: 'overrun'; error: OverrunError; dropped?: number };
 
@@ -98,6 +108,12 @@ export function decodeEvent(msg: Buffer): RtnlEvent | undefined {
       return { kind: 'neigh', action: type === RTM_NEWNEIGH ? 'new' : 'del', neigh: decodeNeigh(msg) };
     case RTM_NEWNEXTHOP: case RTM_DELNEXTHOP:
       return { kind: 'nexthop', action: type === RTM_NEWNEXTHOP ? 'new' : 'del', nexthop: decodeNexthop(msg) };
+    case RTM_NEWQDISC: case RTM_DELQDISC:
+      return { kind: 'qdisc', action: type === RTM_NEWQDISC ? 'new' : 'del', qdisc: decodeQdisc(msg) };
+    case RTM_NEWTCLASS: case RTM_DELTCLASS:
+      return { kind: 'tclass', action: type === RTM_NEWTCLASS ? 'new' : 'del', tclass: decodeClass(msg) };
+    case RTM_NEWTFILTER: case RTM_DELTFILTER:
+      return { kind: 'filter', action: type === RTM_NEWTFILTER ? 'new' : 'del', filter: decodeFilter(msg) };
     case RTM_NEWNSID: case RTM_DELNSID: {
       const nsid = decodeNsid(msg);
       return nsid === undefined ? undefined : { kind: 'nsid', action: type === RTM_NEWNSID ? 'new' : 'del', nsid };
