@@ -17,8 +17,7 @@ import { tableId } from '../names.js';
 import type { RuleApi } from '../rule/api.js';
 import { checkRule, decodeRule, describeRule, encodeRule, ruleToSpec, RuleSpecSchema, type Rule, type RuleSpec } from '../rule/codec.js';
 import { RTM_DELRULE, RTM_NEWRULE } from '../rule/constants.js';
-import type { RouteApi } from './api.js';
-import { routeToSpec, type RouteSpec } from './codec.js';
+import { routeToSpec, type Route, type RouteSpec } from './codec.js';
 
 const isMany = (v: unknown): boolean =>
   v !== null && typeof v === 'object' && (Symbol.iterator in v || Symbol.asyncIterator in v);
@@ -69,8 +68,15 @@ export interface SwapTableResult {
   steps: SwapStep[];
 }
 
+/** What a swap asks of the route API (RouteApi, which calls swapTable, has it). */
+interface SwapRoutes {
+  list(filter: { table: number; family?: Family }): Promise<Route[]>;
+  addInto(routes: Many<RouteSpec>, into: (spec: RouteSpec) => RouteSpec, opts: BulkOptions): Promise<BulkResult<RouteSpec>>;
+  delMany(routes: RouteSpec[], opts: BulkOptions): Promise<BulkResult<RouteSpec>>;
+}
+
 interface Apis {
-  routes: RouteApi;
+  routes: SwapRoutes;
   rules: RuleApi;
 }
 
