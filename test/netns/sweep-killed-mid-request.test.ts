@@ -82,7 +82,9 @@ describe('a process killed between a request and its answer', () => {
   const children: Child[] = [];
 
   beforeEach(() => {
-    m = new NamespaceManager({ journalDir: tempJournalDir() });
+    const journalDir = tempJournalDir();
+    dirs.push(journalDir);
+    m = new NamespaceManager({ journalDir });
   });
 
   afterEach(async () => {

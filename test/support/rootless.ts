@@ -47,12 +47,16 @@ export class NobodyPlace {
   readonly dir = mkdtempSync('/tmp/netnest-rootless-');
   readonly pkg = join(this.dir, 'pkg');
   readonly xdg = join(this.dir, 'xdg');
+  /** nobody's TMPDIR: what a run writes there (the demo's diagram) goes with the place. */
+  readonly tmp = join(this.dir, 'tmp');
 
   constructor() {
     chmodSync(this.dir, 0o755);
     mkdirSync(this.pkg);
-    mkdirSync(this.xdg, { mode: 0o700 });
-    chownSync(this.xdg, NOBODY, NOBODY);
+    for (const d of [this.xdg, this.tmp]) {
+      mkdirSync(d, { mode: 0o700 });
+      chownSync(d, NOBODY, NOBODY);
+    }
   }
 
   /** `argv` (paths under `pkg` reach the package) as nobody, in `dir`, with `env` added to a bare environment. */
@@ -60,7 +64,7 @@ export class NobodyPlace {
     const script = 'mount --bind "$1" "$2" && shift 2 && exec "$@"';
     const nobody = ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', ...argv];
     return run('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', PACKAGE, this.pkg, ...nobody], {
-      PATH: process.env.PATH, XDG_RUNTIME_DIR: this.xdg, ...env,
+      PATH: process.env.PATH, XDG_RUNTIME_DIR: this.xdg, TMPDIR: this.tmp, ...env,
     }, this.dir);
   }
 
