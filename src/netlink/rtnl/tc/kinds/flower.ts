@@ -12,7 +12,7 @@ import { ActionListSchema, actionDevices, decodeActions, writeActions, type Acti
 import { TCA_OPTIONS } from '../constants.js';
 import { formatHandle, parseClassId, TcHandleSchema } from '../handles.js';
 import { entry, type WriteContext } from '../kind.js';
-import { decodeFlags } from './u32.js';
+import { ClsFlagsFields, clsFlags, decodeClsFlags, type ClsFlagsInfo } from '../cls-flags.js';
 
 const TCA_FLOWER_CLASSID = 1;
 const TCA_FLOWER_ACT = 3;
@@ -40,12 +40,11 @@ export const FlowerOptionsSchema = Type.Object({
   dst_port: Type.Optional(U16),
   classid: Type.Optional(TcHandleSchema),
   actions: Type.Optional(ActionListSchema),
-  skip_hw: Type.Optional(Type.Boolean()),
-  skip_sw: Type.Optional(Type.Boolean()),
+  ...ClsFlagsFields,
 }, CLOSED);
 export type FlowerOptions = Static<typeof FlowerOptionsSchema>;
 
-export interface FlowerInfo {
+export interface FlowerInfo extends ClsFlagsInfo {
   eth_type?: number;
   ip_proto?: number;
   src_ip?: string;
@@ -54,10 +53,6 @@ export interface FlowerInfo {
   dst_port?: number;
   classid?: string;
   actions?: TcAction[];
-  skip_hw?: boolean;
-  skip_sw?: boolean;
-  in_hw?: boolean;
-  not_in_hw?: boolean;
 }
 
 interface FlowerChecked {
@@ -84,8 +79,7 @@ function prefix(v: string, field: string): { family: 4 | 6; addr: Buffer; mask: 
 function check(options: unknown, path: string): FlowerChecked {
   const o = (options ?? {}) as FlowerOptions;
   checkShape(o, path);
-  if (o.skip_hw && o.skip_sw) throw new ValidationError('skip_hw and skip_sw exclude each other', `${path}.skip_sw`);
-  const c: FlowerChecked = { ips: [], ports: [], flags: (o.skip_hw ? 1 : 0) | (o.skip_sw ? 2 : 0) };
+  const c: FlowerChecked = { ips: [], ports: [], flags: clsFlags(o, path) };
   if (o.classid !== undefined) c.classid = parseClassId(o.classid, `${path}.classid`);
   if (o.ip_proto !== undefined) c.ipProto = typeof o.ip_proto === 'number' ? o.ip_proto : IP_PROTOS[o.ip_proto];
   for (const [k, base] of [['src_ip', 0], ['dst_ip', 2]] as const) {
@@ -145,7 +139,7 @@ function decode(buf: Buffer, off: number, end: number): FlowerInfo {
   while (r.next()) {
     if (r.type === TCA_FLOWER_CLASSID) info.classid = formatHandle(r.u32());
     else if (r.type === TCA_FLOWER_ACT) info.actions = decodeActions(r.nested());
-    else if (r.type === TCA_FLOWER_FLAGS) decodeFlags(info, r.u32());
+    else if (r.type === TCA_FLOWER_FLAGS) decodeClsFlags(info, r.u32());
     else if (r.type === TCA_FLOWER_KEY_ETH_TYPE) info.eth_type = r.u16be();
     else if (r.type === TCA_FLOWER_KEY_IP_PROTO) info.ip_proto = r.u8();
     else raw.set(r.type, r.bytes());

@@ -1,7 +1,6 @@
 // matchall (`tc filter add ... matchall action mirred ...`): every packet,
 // to a class and/or through actions (tc/f_matchall.c).
 import { AttrReader } from '../../../core/attributes.js';
-import { ValidationError } from '../../../core/errors.js';
 import { checker, CLOSED, Type, type Static } from '../../../core/schema.js';
 import type { NetlinkWriter } from '../../../core/writer.js';
 import type { DevResolver } from '../../devices.js';
@@ -9,7 +8,7 @@ import { ActionListSchema, actionDevices, decodeActions, writeActions, type Acti
 import { TCA_OPTIONS } from '../constants.js';
 import { formatHandle, parseClassId, TcHandleSchema } from '../handles.js';
 import { entry } from '../kind.js';
-import { decodeFlags } from './u32.js';
+import { ClsFlagsFields, clsFlags, decodeClsFlags, type ClsFlagsInfo } from '../cls-flags.js';
 
 const TCA_MATCHALL_CLASSID = 1;
 const TCA_MATCHALL_ACT = 2;
@@ -18,18 +17,13 @@ const TCA_MATCHALL_FLAGS = 3;
 export const MatchallOptionsSchema = Type.Object({
   classid: Type.Optional(TcHandleSchema),
   actions: Type.Optional(ActionListSchema),
-  skip_hw: Type.Optional(Type.Boolean()),
-  skip_sw: Type.Optional(Type.Boolean()),
+  ...ClsFlagsFields,
 }, CLOSED);
 export type MatchallOptions = Static<typeof MatchallOptionsSchema>;
 
-export interface MatchallInfo {
+export interface MatchallInfo extends ClsFlagsInfo {
   classid?: string;
   actions?: TcAction[];
-  skip_hw?: boolean;
-  skip_sw?: boolean;
-  in_hw?: boolean;
-  not_in_hw?: boolean;
 }
 
 interface MatchallChecked { classid?: number; actions?: ActionSpec[]; flags: number }
@@ -39,9 +33,8 @@ const checkShape = checker(MatchallOptionsSchema);
 function check(options: unknown, path: string): MatchallChecked {
   const o = (options ?? {}) as MatchallOptions;
   checkShape(o, path);
-  if (o.skip_hw && o.skip_sw) throw new ValidationError('skip_hw and skip_sw exclude each other', `${path}.skip_sw`);
   return {
-    flags: (o.skip_hw ? 1 : 0) | (o.skip_sw ? 2 : 0),
+    flags: clsFlags(o, path),
     ...(o.classid !== undefined && { classid: parseClassId(o.classid, `${path}.classid`) }),
     ...(o.actions && { actions: o.actions }),
   };
@@ -62,7 +55,7 @@ function decode(buf: Buffer, off: number, end: number): MatchallInfo {
   while (r.next()) {
     if (r.type === TCA_MATCHALL_CLASSID) info.classid = formatHandle(r.u32());
     else if (r.type === TCA_MATCHALL_ACT) info.actions = decodeActions(r.nested());
-    else if (r.type === TCA_MATCHALL_FLAGS) decodeFlags(info, r.u32());
+    else if (r.type === TCA_MATCHALL_FLAGS) decodeClsFlags(info, r.u32());
   }
   return info;
 }

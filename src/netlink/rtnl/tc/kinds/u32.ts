@@ -11,6 +11,7 @@ import { ActionListSchema, actionDevices, decodeActions, writeActions, type Acti
 import { TCA_OPTIONS } from '../constants.js';
 import { formatHandle, parseClassId, TcHandleSchema } from '../handles.js';
 import { entry } from '../kind.js';
+import { ClsFlagsFields, clsFlags, decodeClsFlags, type ClsFlagsInfo } from '../cls-flags.js';
 
 const TCA_U32_CLASSID = 1;
 const TCA_U32_HASH = 2;
@@ -35,15 +36,14 @@ export const U32OptionsSchema = Type.Object({
   /** The class matching packets go to (tc's flowid/classid), '1:10'. */
   classid: Type.Optional(TcHandleSchema),
   actions: Type.Optional(ActionListSchema),
-  skip_hw: Type.Optional(Type.Boolean()),
-  skip_sw: Type.Optional(Type.Boolean()),
+  ...ClsFlagsFields,
 }, CLOSED);
 export type U32Options = Static<typeof U32OptionsSchema>;
 
 export interface U32Key { value: number; mask: number; at: number }
 
 /** A u32 node as the kernel reports it (a hash table shows only its divisor). */
-export interface U32Info {
+export interface U32Info extends ClsFlagsInfo {
   match?: U32Key[];
   classid?: string;
   /** The selector ends classification (a classid or actions were given). */
@@ -52,10 +52,6 @@ export interface U32Info {
   hash?: number;
   link?: number;
   actions?: TcAction[];
-  skip_hw?: boolean;
-  skip_sw?: boolean;
-  not_in_hw?: boolean;
-  in_hw?: boolean;
 }
 
 interface U32Checked { sel?: Buffer; classid?: number; actions?: ActionSpec[]; flags: number }
@@ -86,8 +82,7 @@ function ipKey(prefix: string, at: number, field: string): U32Key {
 function check(options: unknown, path: string): U32Checked {
   const o = (options ?? {}) as U32Options;
   checkShape(o, path);
-  if (o.skip_hw && o.skip_sw) throw new ValidationError('skip_hw and skip_sw exclude each other', `${path}.skip_sw`);
-  const c: U32Checked = { flags: (o.skip_hw ? 1 : 0) | (o.skip_sw ? 2 : 0) };
+  const c: U32Checked = { flags: clsFlags(o, path) };
   if (o.classid !== undefined) c.classid = parseClassId(o.classid, `${path}.classid`);
   if (o.actions) c.actions = o.actions;
   if (o.match) {
@@ -133,7 +128,7 @@ function decode(buf: Buffer, off: number, end: number): U32Info {
       case TCA_U32_LINK: info.link = r.u32(); break;
       case TCA_U32_DIVISOR: info.divisor = r.u32(); break;
       case TCA_U32_ACT: info.actions = decodeActions(r.nested()); break;
-      case TCA_U32_FLAGS: decodeFlags(info, r.u32()); break;
+      case TCA_U32_FLAGS: decodeClsFlags(info, r.u32()); break;
       case TCA_U32_SEL: {
         r.struct(SEL_SIZE, 'tc_u32_sel');
         const n = r.buf[r.off + 2]!;
@@ -152,13 +147,6 @@ function decode(buf: Buffer, off: number, end: number): U32Info {
   return info;
 }
 
-/** TCA_CLS_FLAGS_*: skip_hw, skip_sw, in_hw, not_in_hw. */
-export function decodeFlags(info: { skip_hw?: boolean; skip_sw?: boolean; in_hw?: boolean; not_in_hw?: boolean }, f: number): void {
-  if (f & 1) info.skip_hw = true;
-  if (f & 2) info.skip_sw = true;
-  if (f & 4) info.in_hw = true;
-  if (f & 8) info.not_in_hw = true;
-}
 
 export const u32 = entry<U32Checked, U32Info>({
   schema: U32OptionsSchema, check, write, decode, devices: (c) => actionDevices(c.actions),
