@@ -10,8 +10,9 @@
 // the run's own /run/netns, a tmpfs of its mount namespace (NETNEST_NETNS_DIR):
 // they can live no longer than that namespace anyway, so none is ever left
 // behind, and two runs never see each other's.
-import { accessSync, constants, lstatSync, mkdirSync, readFileSync } from 'node:fs';
+import { accessSync, constants, lstatSync, mkdirSync } from 'node:fs';
 import { NetnestError } from '../netlink/core/errors.js';
+import { uidMap } from '../netlink/core/uid-map.js';
 
 export interface RuntimeDirs {
   /** 'root': the system's directories; 'rootless': the user's own. */
@@ -89,14 +90,6 @@ export function userRuntimeBase(): string {
 /** The uid outside the user namespace this process is in (the same inside and out, so both name one directory). */
 export function hostUid(): number {
   const uid = process.geteuid?.() ?? 0;
-  try {
-    for (const line of readFileSync('/proc/self/uid_map', 'utf8').split('\n')) {
-      const [inside, outside, count] = line.trim().split(/\s+/).map(Number);
-      if (inside === undefined || outside === undefined || count === undefined) continue;
-      if (uid >= inside && uid < inside + count) return outside + (uid - inside);
-    }
-  } catch {
-    // No /proc: the uid as it is.
-  }
-  return uid;
+  const e = uidMap().find((x) => uid >= x.inside && uid < x.inside + x.count);
+  return e ? e.outside + (uid - e.inside) : uid;
 }

@@ -3,26 +3,12 @@
 // initial user namespace every uid is; without root (a user namespace of the
 // user's own) only the user's own uid is, as 0. Checked before sending, naming
 // what is mapped.
-import { readFileSync } from 'node:fs';
 import { ValidationError } from '../../core/errors.js';
+import { uidMap } from '../../core/uid-map.js';
 
-/** [first, last] uids this process's user namespace maps, in order. */
-let mapped: [number, number][] | undefined;
-
-/** The uid ranges mapped in this process's user namespace (all of them in the initial one). */
+/** The uid ranges mapped in this process's user namespace, [first, last] in order (all of them in the initial one). */
 export function mappedUids(): readonly [number, number][] {
-  if (mapped) return mapped;
-  let text = '';
-  try {
-    text = readFileSync('/proc/self/uid_map', 'utf8');
-  } catch {
-    text = '0 0 4294967295'; // no /proc: assume the initial user namespace, as the kernel will tell otherwise
-  }
-  mapped = text.split('\n').flatMap((line): [number, number][] => {
-    const [inside, , count] = line.trim().split(/\s+/).map(Number);
-    return inside === undefined || !count ? [] : [[inside, inside + count - 1]];
-  }).sort((a, b) => a[0] - b[0]);
-  return mapped;
+  return uidMap().map((e): [number, number] => [e.inside, e.inside + e.count - 1]);
 }
 
 /** Refuses a uid range with a uid the kernel cannot map in this user namespace. */
