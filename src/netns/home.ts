@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { NetnestError } from '../netlink/core/errors.js';
 import { userRuntimeBase } from './runtime.js';
-import { processAlive, processStartTime } from './syscalls.js';
+import { processAlive, processStartTime, processStat } from './syscalls.js';
 
 export interface Home {
   /** The keeper's pid and start time (a reused pid is not the keeper). */
@@ -27,17 +27,16 @@ export function runningHome(): Home | undefined {
   } catch {
     return undefined;
   }
-  return Number.isInteger(home.pid) && processAlive(home.pid, home.start) && keeperReady(home.pid) ? home : undefined;
+  return Number.isInteger(home.pid) && keeperReady(home.pid, home.start) ? home : undefined;
 }
 
-/** The keeper is ready once unshare(1) has made the namespaces and exec'd sleep (and not yet dead: a zombie holds nothing). */
-function keeperReady(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) === 'sleep' && stat[stat.lastIndexOf(')') + 2] !== 'Z';
-  } catch {
-    return false;
-  }
+/**
+ * The keeper is ready once unshare(1) has made the namespaces and exec'd sleep (and not yet dead: a zombie holds nothing);
+ * with `start`, only if it is still the process that started then.
+ */
+function keeperReady(pid: number, start?: number): boolean {
+  const st = processStat(pid);
+  return st !== undefined && (start === undefined || st.start === start) && st.name === 'sleep' && st.state !== 'Z';
 }
 
 /**

@@ -94,22 +94,37 @@ export function umount2(target: string, flags = MNT_DETACH): void {
   check('umount2', libcFunction('int umount2(const char *, int)')(target, flags), `(${target})`);
 }
 
-/**
- * A process's start time in clock ticks since boot (/proc/PID/stat field 22):
- * with the pid, it names a process for good — a reused pid has another one.
- * undefined when the process does not exist.
- */
-export function processStartTime(pid: number): number | undefined {
+/** What /proc/PID/stat tells of a process: its command name (field 2), state (3) and start time (22). */
+export interface ProcessStat {
+  name: string;
+  /** R, S, D, Z (a zombie: dead, not yet reaped)... */
+  state: string;
+  /** Clock ticks since boot: with the pid, it names a process for good — a reused pid has another one. */
+  start: number;
+}
+
+/** /proc/PID/stat, read; undefined when the process does not exist. */
+export function processStat(pid: number): ProcessStat | undefined {
   let stat: string;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   } catch {
     return undefined;
   }
-  // The command name (field 2) may hold spaces and parentheses: skip past its last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const t = Number(fields[19]);
-  return Number.isFinite(t) ? t : undefined;
+  // The command name (field 2) may hold spaces and parentheses: it ends at the last ')'.
+  const close = stat.lastIndexOf(')');
+  const fields = stat.slice(close + 2).split(' ');
+  const start = Number(fields[19]);
+  return Number.isFinite(start) ? { name: stat.slice(stat.indexOf('(') + 1, close), state: fields[0] ?? '', start } : undefined;
+}
+
+/**
+ * A process's start time in clock ticks since boot (/proc/PID/stat field 22):
+ * with the pid, it names a process for good — a reused pid has another one.
+ * undefined when the process does not exist.
+ */
+export function processStartTime(pid: number): number | undefined {
+  return processStat(pid)?.start;
 }
 
 /** True when the process `pid` started at `startTime` is still running. */

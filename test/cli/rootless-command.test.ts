@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { sandbox } from '../../src/testing/fixtures.js';
 import { diffState, hostState } from '../support/host-state.js';
 import { waitUntil } from '../support/netns.js';
-import { NobodyPlace, needRootAndUtilLinux, PACKAGE, processStart, processState, run } from '../support/rootless.js';
+import { processStartTime, processStat } from '../../src/netns/syscalls.js';
+import { NobodyPlace, needRootAndUtilLinux, PACKAGE, run } from '../support/rootless.js';
 
 const SPEC = `
 name: rl
@@ -79,7 +80,7 @@ describe('netnest without root', function () {
     expect(up.out).to.include('netnest exec rl r1 -- bash').and.not.include('ip netns exec');
     const home = place.home();
     expect(home, 'the home is recorded').to.not.equal(undefined);
-    expect(processStart(home!.pid)).to.equal(home!.start);
+    expect(processStartTime(home!.pid)).to.equal(home!.start);
 
     const verify = await place.netnest('verify', 'rl.yaml');
     expect(verify.status, verify.out).to.equal(0);
@@ -96,7 +97,7 @@ describe('netnest without root', function () {
     expect(down.out).to.include('removed  netns rl-r1');
     expect(place.home(), 'the home record is gone').to.equal(undefined);
     // Ended: gone, or a zombie until whoever inherited it reaps it.
-    await waitUntil(() => [undefined, 'Z'].includes(processState(home!.pid)), 'the keeper has ended', 2000);
+    await waitUntil(() => [undefined, 'Z'].includes(processStat(home!.pid)?.state), 'the keeper has ended', 2000);
   });
 
   it('two ups at once share one home; two downs at once stop it once both are done', async () => {
@@ -113,7 +114,7 @@ describe('netnest without root', function () {
     const downs = await Promise.all([place.netnest('down', 'rl'), place.netnest('down', 'rm')]);
     for (const down of downs) expect(down.status, down.out).to.equal(0);
     expect(place.home()).to.equal(undefined);
-    await waitUntil(() => [undefined, 'Z'].includes(processState(home!.pid)), 'the keeper has ended', 2000);
+    await waitUntil(() => [undefined, 'Z'].includes(processStat(home!.pid)?.state), 'the keeper has ended', 2000);
   });
 
   it('the listing commands read where they run, without privilege, as ip does', async () => {

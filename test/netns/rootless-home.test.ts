@@ -5,7 +5,8 @@ import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitUntil } from '../support/netns.js';
-import { NobodyPlace, needRootAndUtilLinux, processState } from '../support/rootless.js';
+import { processStat } from '../../src/netns/syscalls.js';
+import { NobodyPlace, needRootAndUtilLinux } from '../support/rootless.js';
 
 describe('the rootless home', function () {
   this.timeout(30_000);
@@ -36,6 +37,6 @@ describe('the rootless home', function () {
     expect(b).to.deep.equal(a);
     expect(whileJoined).to.equal(false);
     expect(after).to.equal(true);
-    await waitUntil(() => [undefined, 'Z'].includes(processState(a.pid)), 'the keeper has ended', 2000);
+    await waitUntil(() => [undefined, 'Z'].includes(processStat(a.pid)?.state), 'the keeper has ended', 2000);
   });
 });

@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { processStartTime } from '../../src/netns/syscalls.js';
 import { removeDir } from './netns.js';
 import { realRoot } from './privilege.js';
 import { skipBecause } from './skip.js';
@@ -85,27 +86,7 @@ export class NobodyPlace {
   /** Stops a keeper a failed test left (by its recorded pid, if that process is still the keeper), then removes the place. */
   remove(): void {
     const home = this.home();
-    if (home && processStart(home.pid) === home.start) process.kill(home.pid, 'SIGKILL');
+    if (home && processStartTime(home.pid) === home.start) process.kill(home.pid, 'SIGKILL');
     removeDir(this.dir);
-  }
-}
-
-/** /proc/PID/stat field 22, or undefined when the process is gone. */
-export function processStart(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
-  } catch {
-    return undefined;
-  }
-}
-
-/** /proc/PID/stat field 3 (R, S, Z...), or undefined when the process is gone. */
-export function processState(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat[stat.lastIndexOf(')') + 2];
-  } catch {
-    return undefined;
   }
 }
