@@ -5,17 +5,16 @@
 // sweep in the home when it runs. The listing commands read the namespace
 // they run in and need no privilege, like `ip link`.
 import { joinHome, runningHome, startHome, stopHomeIfIdle, type Home } from '../netns/home.js';
-import { checkUserNamespaces, freshUserNamespace, hasNetworkPrivilege, joinUserNamespace, launched, relaunch, settleLaunched } from '../netns/rootless.js';
+import { checkUserNamespaces, ensureNetworkPrivilege, freshUserNamespace, joinUserNamespace, relaunch, runsInPlace } from '../netns/rootless.js';
 
 /** Where a command runs without root: a fresh user namespace, the home, or the home started for it. */
 export type RootlessWorld = 'fresh' | 'home' | 'new-home';
 
 /** As root (or once launched): returns. Otherwise runs the command again in its world and exits with its status. */
 export async function rootless(world: RootlessWorld, command: string): Promise<void> {
-  settleLaunched();
-  if (launched() || hasNetworkPrivilege()) return;
+  if (world === 'fresh') return ensureNetworkPrivilege(`netnest ${command}`);
+  if (runsInPlace()) return;
   checkUserNamespaces(`netnest ${command}`);
-  if (world === 'fresh') return relaunch(freshUserNamespace());
   // Marked before the home is looked for, so no other command stops it under this one.
   const leave = joinHome();
   let home: Home | undefined;

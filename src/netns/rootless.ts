@@ -6,9 +6,9 @@
 // passes the exit status back. Everything the run makes lives in namespaces
 // that user namespace owns: the host's own network is out of its reach.
 import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdirSync, readFileSync, statSync, type Stats } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync, type Stats } from 'node:fs';
 import { NetnestError } from '../netlink/core/errors.js';
-import { resetRuntimeDirs, runtimeDirs, userRuntimeBase } from './runtime.js';
+import { resetRuntimeDirs, userRuntimeBase } from './runtime.js';
 import { mount } from './syscalls.js';
 
 const CAP_NET_ADMIN = 12;
@@ -139,8 +139,7 @@ export function prepareRootlessWorld(): void {
   try {
     run = statSync('/run/netns');
   } catch {
-    mkdirSync(runtimeDirs().netns, { recursive: true, mode: 0o755 });
-    return;
+    return; // names stay in the runtime directory (claiming one makes the directory)
   }
   if (!run.isDirectory()) return;
   if (!ownNetnsDir(run)) mount('netnest', '/run/netns', 'tmpfs', 0);
@@ -159,27 +158,26 @@ function ownNetnsDir(run: Stats): boolean {
   }
 }
 
-/** True in a process a launcher started (inside its user namespace): it must not launch again. */
-export function launched(): boolean {
-  return process.env[MARK] !== undefined;
-}
-
-/** In a launched process, once: prepares the world (the mark 'ready' tells its children it is done). */
-export function settleLaunched(): void {
+/**
+ * True when the process can do its network work where it is: it has the
+ * privilege, or a launcher started it (then, the first time, its world is
+ * prepared; the mark 'ready' tells its children that is done).
+ */
+export function runsInPlace(): boolean {
   if (process.env[MARK] === '1' && hasNetworkPrivilege()) {
     prepareRootlessWorld();
     process.env[MARK] = 'ready';
   }
+  return process.env[MARK] !== undefined || hasNetworkPrivilege();
 }
 
 /**
- * What the mocha plugin does first: nothing as root; without privilege,
- * re-runs itself in a fresh user namespace (never returns); in the launched
- * process, prepares the world.
+ * What the mocha plugin, `netnest demo` and `netnest bench` do first: nothing
+ * as root; without privilege, re-run this command in a fresh user namespace
+ * (never returns); in the launched process, prepare the world.
  */
 export async function ensureNetworkPrivilege(who: string): Promise<void> {
-  settleLaunched();
-  if (launched() || hasNetworkPrivilege()) return;
+  if (runsInPlace()) return;
   checkUserNamespaces(who);
   await relaunch(freshUserNamespace());
 }
