@@ -63,11 +63,16 @@ export class RouteApi {
   async *dump(filter: RouteFilter & { family: Family }): AsyncGenerator<Route> {
     const f = checkRouteFilter(filter, true);
     const oif = f.dev === undefined ? undefined : await this.links.index(f.dev);
+    for await (const { route } of this.selected(f, f.families[0]!, oif)) yield route;
+  }
+
+  /** The routes of one family the checked filter selects, each with the message the kernel dumped it in. */
+  private async *selected(f: RouteFilterChecked, family: Family, oif: number | undefined): AsyncGenerator<{ route: Route; msg: Buffer }> {
     try {
-      for await (const part of this.sock.dumpParts(dumpRequest(f.families[0]!, f, oif))) {
+      for await (const part of this.sock.dumpParts(dumpRequest(family, f, oif))) {
         for (const msg of part) {
-          const r = decodeRoute(msg);
-          if (routeSelected(f, r)) yield r;
+          const route = decodeRoute(msg);
+          if (routeSelected(f, route)) yield { route, msg };
         }
       }
     } catch (e) {
@@ -161,21 +166,17 @@ export class RouteApi {
    * `ip route flush`: deletes the routes the filter selects (by default the
    * main table's routes of protocol other than 'kernel'); returns how many.
    */
-  async flush(filter: RouteFilter = {}): Promise<BulkResult<RouteSpec>> {
+  flush(filter: RouteFilter = {}): Promise<BulkResult<RouteSpec>> {
+    return this.flushWhere(filter, (r) => filter.protocol !== undefined || r.protocol !== 'kernel', {});
+  }
+
+  /** flush()'s work, for swapTable too: of the routes `filter` selects, those `del` takes are deleted. */
+  async flushWhere(filter: RouteFilter, del: (r: Route) => boolean, opts: BulkOptions): Promise<BulkResult<RouteSpec>> {
     const f = checkRouteFilter(filter);
     const oif = f.dev === undefined ? undefined : await this.links.index(f.dev);
     const doomed: { route: Route; msg: Buffer }[] = [];
     for (const family of f.families) {
-      try {
-        for await (const part of this.sock.dumpParts(dumpRequest(family, f, oif))) {
-          for (const msg of part) {
-            const r = decodeRoute(msg);
-            if (routeSelected(f, r) && (filter.protocol !== undefined || r.protocol !== 'kernel')) doomed.push({ route: r, msg });
-          }
-        }
-      } catch (e) {
-        if (!isMissingTable(e)) throw e;
-      }
+      for await (const d of this.selected(f, family, oif)) if (del(d.route)) doomed.push(d);
     }
     // As `ip route flush` does: each route is deleted with the very message the kernel dumped
     // it in, retyped RTM_DELROUTE — nothing to re-check or re-encode.
@@ -183,7 +184,7 @@ export class RouteApi {
       w.beginMessage(RTM_DELROUTE, 0);
       w.raw(d.msg.subarray(NLMSG_HDRLEN, d.msg.readUInt32LE(0)));
       w.endMessage();
-    }, (d) => describeRoute(RTM_DELROUTE, routeToSpec(d.route)));
+    }, (d) => describeRoute(RTM_DELROUTE, routeToSpec(d.route)), opts);
     return { ...res, failed: res.failed.map((x) => ({ ...x, item: routeToSpec(x.item.route) })) };
   }
 }

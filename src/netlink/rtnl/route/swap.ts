@@ -17,7 +17,7 @@ import { tableId } from '../names.js';
 import type { RuleApi } from '../rule/api.js';
 import { checkRule, decodeRule, describeRule, encodeRule, ruleToSpec, RuleSpecSchema, type Rule, type RuleSpec } from '../rule/codec.js';
 import { RTM_DELRULE, RTM_NEWRULE } from '../rule/constants.js';
-import { routeToSpec, type Route, type RouteSpec } from './codec.js';
+import type { Route, RouteSpec } from './codec.js';
 
 const isMany = (v: unknown): boolean =>
   v !== null && typeof v === 'object' && (Symbol.iterator in v || Symbol.asyncIterator in v);
@@ -72,7 +72,7 @@ export interface SwapTableResult {
 interface SwapRoutes {
   list(filter: { table: number; family?: Family }): Promise<Route[]>;
   addInto(routes: Many<RouteSpec>, into: (spec: RouteSpec) => RouteSpec, opts: BulkOptions): Promise<BulkResult<RouteSpec>>;
-  delMany(routes: RouteSpec[], opts: BulkOptions): Promise<BulkResult<RouteSpec>>;
+  flushWhere(filter: { table: number; family: Family }, del: (r: Route) => boolean, opts: BulkOptions): Promise<BulkResult<RouteSpec>>;
 }
 
 interface Apis {
@@ -201,10 +201,9 @@ async function abandon(
 }
 
 /** Deletes a table's routes of one family in bulk (but the kernel's own unless `all`, as `ip route flush table T`). */
-async function emptyTable(api: Apis, table: number, family: Family, opts: BulkOptions, all: boolean): Promise<BulkResult<RouteSpec>> {
+function emptyTable(api: Apis, table: number, family: Family, opts: BulkOptions, all: boolean): Promise<BulkResult<RouteSpec>> {
   const { onProgress: _p, ...bulk } = opts;
-  const listed = (await api.routes.list({ table, family })).filter((r) => all || r.protocol !== 'kernel');
-  return api.routes.delMany(listed.map((r) => ({ ...routeToSpec(r), scope: 'nowhere' as const })), bulk);
+  return api.routes.flushWhere({ table, family }, (r) => all || r.protocol !== 'kernel', bulk);
 }
 
 /** The old table's routes, unless kept or still looked up by another rule (as `ip route flush table T`: kernel routes stay). */
