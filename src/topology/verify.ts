@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { Link } from '../netlink/rtnl/link/codec.js';
 import { checkQdisc, decodeQdisc, encodeQdisc, RTM_NEWQDISC, type QdiscSpec } from '../netlink/rtnl/qdisc/codec.js';
+import { formatParent } from '../netlink/rtnl/tc/handles.js';
 import type { Route, RouteSpec } from '../netlink/rtnl/route/codec.js';
 import type { Rtnl } from '../netlink/rtnl/rtnl.js';
 import type { Rule } from '../netlink/rtnl/rule/codec.js';
@@ -116,8 +117,8 @@ class NamespaceCheck {
     for (const l of ns.links.values()) {
       const index = this.links.get(l.name)?.index;
       if (index === undefined) continue; // the link is reported missing
-      // ingress and clsact sit at ffff:fff1, the others in the root.
-      const parent = l.qdisc?.spec.kind === 'ingress' || l.qdisc?.spec.kind === 'clsact' ? 'ingress' : 'root';
+      // Where the spec's qdisc sits, as the dump names it (ingress and clsact at ffff:fff1, the others in the root).
+      const parent = l.qdisc ? formatParent(checkQdisc(l.qdisc.spec).parent) : 'root';
       const have = all.find((q) => q.ifindex === index && q.parent === parent);
       if (!l.qdisc) {
         if (have && (ns.owned || l.origin !== 'existing')) this.diff(l.path, 'extra', 'qdisc', `qdisc ${have.kind} on ${l.name}`, undefined, have);
