@@ -1,13 +1,13 @@
 // `ip addr` bound to one socket: list, add, replace, del, and their bulk
 // forms. Each operation checks its input once, looks up its link, then
 // encodes and sends.
-import { runBulk, type BulkHooks, type BulkOptions, type BulkResult } from '../../core/bulk.js';
+import type { BulkOptions, BulkResult } from '../../core/bulk.js';
 import { NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE } from '../../core/constants.js';
 import type { NetlinkSocket } from '../../core/socket.js';
-import { createMode, type CreateBulkOptions, type Many } from '../bulk-modes.js';
+import { createMode, deviceBulk, type CreateBulkOptions, type Many } from '../bulk-modes.js';
 import { RTM_DELADDR, RTM_NEWADDR } from '../constants.js';
 import type { LinkApi } from '../link/api.js';
-import { observed, observedMany, type Hooks } from '../observer.js';
+import { observed, type Hooks } from '../observer.js';
 import {
   checkAddress, checkAddressDel, checkAddressListFilter, decodeAddress, describeAddress, encodeAddress, encodeAddressDump,
   writeAddress, type Address, type AddressDelSpec, type AddressListFilter, type AddressSpec,
@@ -66,15 +66,11 @@ export class AddressApi {
   private many<S extends AddressSpec | AddressDelSpec>(
     type: number, flags: number, items: Many<S>, opts: BulkOptions, check: (spec: S) => S, replace: boolean,
   ): Promise<BulkResult<S>> {
-    const cache = this.links.devCache();
-    const lookup = (spec: S): Promise<void> | undefined => cache.ensure(spec.dev);
-    const hooks: BulkHooks<S, S> = {
-      ...(type === RTM_NEWADDR
-        ? observedMany(this.hooks, (spec: S) => ({ object: 'address', spec: spec as AddressSpec, index: cache.resolve(spec.dev, 'dev'), replace }), lookup)
-        : { prepare: lookup }),
-      check,
-    };
-    return runBulk(this.sock, items, (w, _spec, checked) => writeAddress(w, type, flags, checked, cache.resolve),
-      (spec) => describeAddress(type, spec), opts, hooks);
+    return deviceBulk({
+      sock: this.sock, links: this.links, hooks: this.hooks, items, opts, check,
+      write: (w, checked, dev) => writeAddress(w, type, flags, checked, dev),
+      describe: (spec) => describeAddress(type, spec),
+      ...(type === RTM_NEWADDR && { created: (spec: S, index: number) => ({ object: 'address' as const, spec: spec as AddressSpec, index, replace }) }),
+    });
   }
 }

@@ -1,14 +1,14 @@
 // `ip neigh` bound to one socket: list, add, replace, del. Each change is
 // checked once (codec.ts), its device looked up, told to the observer, then
 // encoded and sent.
-import { runBulk, type BulkHooks, type BulkOptions, type BulkResult } from '../../core/bulk.js';
+import type { BulkOptions, BulkResult } from '../../core/bulk.js';
 import { NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE } from '../../core/constants.js';
 import { ValidationError } from '../../core/errors.js';
 import type { NetlinkSocket } from '../../core/socket.js';
 import { describe, type Family } from '../inet.js';
 import type { LinkApi } from '../link/api.js';
-import { createMode, type CreateBulkOptions, type Many } from '../bulk-modes.js';
-import { observed, observedMany, type Hooks } from '../observer.js';
+import { createMode, deviceBulk, type CreateBulkOptions, type Many } from '../bulk-modes.js';
+import { observed, type Hooks } from '../observer.js';
 import {
   checkNeigh, checkNeighDel, checkNeighListFilter, decodeNeigh, describeNeigh, encodeNeigh, encodeNeighDump, RTM_DELNEIGH,
   RTM_NEWNEIGH, writeNeigh, type Neigh, type NeighChecked, type NeighDelSpec, type NeighListFilter, type NeighSpec,
@@ -69,15 +69,11 @@ export class NeighApi {
   private many<S extends NeighSpec | NeighDelSpec>(
     type: number, flags: number, items: Many<S>, opts: BulkOptions, check: (spec: S) => NeighChecked, replace: boolean,
   ): Promise<BulkResult<S>> {
-    const cache = this.links.devCache();
-    const lookup = (spec: S): Promise<void> | undefined => cache.ensure(spec.dev);
-    const hooks: BulkHooks<S, NeighChecked> = {
-      ...(type === RTM_NEWNEIGH
-        ? observedMany(this.hooks, (spec: S) => ({ object: 'neigh', spec: spec as NeighSpec, index: cache.resolve(spec.dev, 'dev'), replace }), lookup)
-        : { prepare: lookup }),
-      check,
-    };
-    return runBulk(this.sock, items, (w, _spec, checked) => writeNeigh(w, type, flags, checked, cache.resolve),
-      (spec) => describeNeigh(type, spec), opts, hooks);
+    return deviceBulk({
+      sock: this.sock, links: this.links, hooks: this.hooks, items, opts, check,
+      write: (w, checked, dev) => writeNeigh(w, type, flags, checked, dev),
+      describe: (spec) => describeNeigh(type, spec),
+      ...(type === RTM_NEWNEIGH && { created: (spec: S, index: number) => ({ object: 'neigh' as const, spec: spec as NeighSpec, index, replace }) }),
+    });
   }
 }
