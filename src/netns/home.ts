@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { NetnestError } from '../netlink/core/errors.js';
 import { userRuntimeBase } from './runtime.js';
-import { processAlive, processStartTime, processStat } from './syscalls.js';
+import { processAlive, processStartTime, processStat, type ProcessStat } from './syscalls.js';
 
 export interface Home {
   /** The keeper's pid and start time (a reused pid is not the keeper). */
@@ -27,16 +27,16 @@ export function runningHome(): Home | undefined {
   } catch {
     return undefined;
   }
-  return Number.isInteger(home.pid) && keeperReady(home.pid, home.start) ? home : undefined;
+  return Number.isInteger(home.pid) && readyKeeper(home.pid, home.start) ? home : undefined;
 }
 
 /**
- * The keeper is ready once unshare(1) has made the namespaces and exec'd sleep (and not yet dead: a zombie holds nothing);
- * with `start`, only if it is still the process that started then.
+ * The keeper's /proc stat once unshare(1) has made the namespaces and exec'd sleep (and while it is not
+ * dead: a zombie holds nothing); with `start`, only if it is still the process that started then.
  */
-function keeperReady(pid: number, start?: number): boolean {
+function readyKeeper(pid: number, start?: number): ProcessStat | undefined {
   const st = processStat(pid);
-  return st !== undefined && (start === undefined || st.start === start) && st.name === 'sleep' && st.state !== 'Z';
+  return st && (start === undefined || st.start === start) && st.name === 'sleep' && st.state !== 'Z' ? st : undefined;
 }
 
 /**
@@ -80,13 +80,16 @@ async function startKeeper(): Promise<Home> {
   keeper.unref();
   const pid = keeper.pid;
   if (pid === undefined) throw new NetnestError('ERR_ROOTLESS_UNAVAILABLE', 'could not start unshare(1) to make the rootless home');
-  for (let i = 0; i < 200 && !keeperReady(pid); i++) await sleep(10);
-  const start = processStartTime(pid);
-  if (start === undefined || !keeperReady(pid)) {
-    if (start !== undefined) process.kill(pid, 'SIGKILL');
+  let ready = readyKeeper(pid);
+  for (let i = 0; i < 200 && !ready; i++) {
+    await sleep(10);
+    ready = readyKeeper(pid);
+  }
+  if (!ready) {
+    if (processStat(pid)) process.kill(pid, 'SIGKILL');
     throw new NetnestError('ERR_ROOTLESS_UNAVAILABLE', `the rootless home's keeper (unshare --user ... sleep infinity, pid ${pid}) did not start`);
   }
-  const home = { pid, start };
+  const home = { pid, start: ready.start };
   try {
     writeFileSync(file(), `${JSON.stringify(home)}\n`, { mode: 0o600 });
   } catch (e) {
@@ -96,12 +99,15 @@ async function startKeeper(): Promise<Home> {
   return home;
 }
 
+/** One mark per process working in the home: its pid, holding its start time. */
+const joinedDir = (): string => `${userRuntimeBase()}/joined`;
+
 /**
  * Marks this process as working in the home until the returned function is
  * called: a home is never stopped under a command that joined it.
  */
 export function joinHome(): () => void {
-  const dir = `${userRuntimeBase()}/joined`;
+  const dir = joinedDir();
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const mark = `${dir}/${process.pid}`;
   writeFileSync(mark, `${processStartTime(process.pid) ?? ''}\n`);
@@ -110,7 +116,7 @@ export function joinHome(): () => void {
 
 /** Processes that joined the home and still run (the marks of dead ones are removed). */
 function joined(): number {
-  const dir = `${userRuntimeBase()}/joined`;
+  const dir = joinedDir();
   let n = 0;
   for (const pid of list(dir)) {
     let start = Number.NaN;
